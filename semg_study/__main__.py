@@ -1,0 +1,3 @@
+from semg_study.cli import main
+
+raise SystemExit(main())
