@@ -1,0 +1,43 @@
+"""Shared fixtures. Every fixture is made by the tests themselves (no downloads).
+
+The machine has 2 cores shared with other work: keep torch and BLAS to one
+thread so tests are predictable.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("SEMG_STUDY_PROFILE", "smoke")
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        return
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="session")
+def smoke_corpus(tmp_path_factory):
+    """The embedded synthetic corpus at smoke size (Digital Voicing layout), made once."""
+    from semg_study.synth import generate_corpus
+
+    root = tmp_path_factory.mktemp("smoke_corpus")
+    generate_corpus(root, profile="smoke", seed=0, progress=False)
+    return root
+
+
+@pytest.fixture(scope="session")
+def smoke_ljspeech(tmp_path_factory):
+    """A smoke-size LJSpeech-layout corpus of TTS speech, made once."""
+    from semg_study.synth import generate_corpus
+
+    root = tmp_path_factory.mktemp("smoke_ljspeech")
+    generate_corpus(root, profile="smoke", seed=0, layout="ljspeech", progress=False)
+    return root
