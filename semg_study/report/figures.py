@@ -1,0 +1,104 @@
+"""Figure writer: one consistent style, PNG + PDF written atomically, captions
+registered in ``<out_dir>/captions.json`` for the generated report."""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterator
+
+from semg_study.io import atomic_path, write_json
+
+SYNTHETIC_LABEL = "synthetic data"
+
+STYLE: dict[str, Any] = {
+    "figure.figsize": (8.0, 4.5),
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "font.size": 10,
+    "axes.titlesize": 11,
+    "axes.labelsize": 10,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "legend.frameon": False,
+    "image.cmap": "viridis",
+    "axes.prop_cycle": None,  # filled in by apply_style (needs matplotlib)
+    "pdf.fonttype": 42,
+}
+
+
+def _style() -> dict[str, Any]:
+    from cycler import cycler
+
+    style = dict(STYLE)
+    style["axes.prop_cycle"] = cycler(color=["#1b6ca8", "#d1495b", "#66a182", "#edae49",
+                                             "#8d6a9f", "#2e4057", "#00798c", "#b5838d"])
+    return style
+
+
+def apply_style() -> None:
+    """Use the study's matplotlib style for every following figure."""
+    import matplotlib
+
+    matplotlib.rcParams.update(_style())
+
+
+@contextlib.contextmanager
+def study_style() -> Iterator[None]:
+    """The study's style inside a ``with`` block only."""
+    import matplotlib
+
+    with matplotlib.rc_context(_style()):
+        yield
+
+
+def label_caption(caption: str | None, name: str, synthetic: bool) -> str:
+    """The caption as registered: ``name`` when empty; says "synthetic" when the data is."""
+    text = (caption or name).strip()
+    if synthetic and "synthetic" not in text.lower():
+        text = f"{text.rstrip('.')}. ({SYNTHETIC_LABEL.capitalize()}.)"
+    return text
+
+
+def read_captions(out_dir: str | os.PathLike) -> dict[str, dict[str, Any]]:
+    path = Path(out_dir) / "captions.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def save_figure(fig, name: str, out_dir: str | os.PathLike = "reports/figures", caption: str | None = None,
+                synthetic: bool = True, notebook: str | None = None) -> dict[str, str]:
+    """Write ``fig`` as ``<out_dir>/<name>.png`` and ``.pdf`` and register its caption.
+
+    When ``synthetic`` the figure carries a "synthetic data" stamp and the caption
+    says so. Returns the entry stored in ``captions.json`` (caption, files).
+    Names should start with the notebook number (``01_...``) so the report orders them.
+    """
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"invalid figure name {name!r}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if synthetic and not any(getattr(t, "_semg_synthetic_stamp", False) for t in fig.texts):
+        stamp = fig.text(0.995, 0.005, SYNTHETIC_LABEL, ha="right", va="bottom", fontsize=7,
+                         color="#b00020", alpha=0.8)
+        stamp._semg_synthetic_stamp = True
+    files = {}
+    for ext in ("png", "pdf"):
+        target = out / f"{name}.{ext}"
+        metadata = {"CreationDate": None} if ext == "pdf" else {"Software": None}
+        with atomic_path(target, suffix=f".{ext}") as tmp:
+            fig.savefig(tmp, format=ext, metadata=metadata)
+        files[ext] = target.name
+    entry = {"caption": label_caption(caption, name, synthetic), "synthetic": bool(synthetic),
+             "files": files}
+    if notebook:
+        entry["notebook"] = notebook
+    captions = read_captions(out)
+    captions[name] = entry
+    write_json(out / "captions.json", dict(sorted(captions.items())))
+    return entry

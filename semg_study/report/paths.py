@@ -1,0 +1,168 @@
+"""Where a notebook reads its data and writes its results.
+
+A notebook works the same whether papermill runs it (parameters injected, cwd
+``notebooks/``), a person opens it in JupyterLab (defaults of the ``parameters``
+cell) or nbval runs it (defaults, plus environment variables set by the tests):
+
+- ``SEMG_STUDY_PROFILE``: default profile of the ``parameters`` cell (smoke under tests);
+- ``SEMG_STUDY_OUT``: results folder when ``out_dir`` is None (tests point it at a
+  temporary folder so the committed ``reports/`` is never touched);
+- ``SEMG_STUDY_DATA_DIR``: folder of the cached synthetic corpora (default ``<repo>/data``);
+- ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROFILES = ("smoke", "quick", "full")
+
+
+def repo_root(start: str | os.PathLike | None = None) -> Path:
+    """The folder holding this project's ``pyproject.toml``.
+
+    Walks up from ``start`` (default: the current directory), then from this
+    package's own location (an editable install lives in the repository);
+    falls back to the current directory.
+    """
+    candidates = [Path(start or os.getcwd()).resolve(), Path(__file__).resolve().parent]
+    for origin in candidates:
+        for folder in (origin, *origin.parents):
+            if (folder / "pyproject.toml").is_file() and (folder / "semg_study").is_dir():
+                return folder
+    return Path(os.getcwd()).resolve()
+
+
+def default_data_dir(repo: Path | None = None) -> Path:
+    env = os.environ.get("SEMG_STUDY_DATA_DIR")
+    return Path(env).resolve() if env else (repo or repo_root()) / "data"
+
+
+def synthetic_corpus(profile: str, data_dir: str | os.PathLike | None = None, seed: int = 0,
+                     layout: str = "dv", progress: bool = False) -> Path:
+    """Path of the cached synthetic corpus of ``profile``, generated when missing.
+
+    ``layout="dv"`` is the Digital Voicing layout (``data/synthetic-<profile>``),
+    ``layout="ljspeech"`` the LJSpeech-layout TTS corpus (``data/ljspeech-<profile>``).
+    ``semg_study.synth.generate_corpus`` skips the work when the cached corpus
+    matches its fingerprint.
+    """
+    check_profile(profile)
+    from semg_study.synth import generate_corpus
+
+    base = Path(data_dir) if data_dir is not None else default_data_dir()
+    name = f"synthetic-{profile}" if layout == "dv" else f"ljspeech-{profile}"
+    root = base / name
+    kwargs = {"profile": profile, "seed": seed, "progress": progress}
+    if layout != "dv":
+        kwargs["layout"] = layout
+    generate_corpus(root, **kwargs)
+    return root
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        from semg_study.errors import ConfigError
+
+        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    return profile
+
+
+def is_synthetic(root: str | os.PathLike) -> bool:
+    """True when ``root`` is a corpus made by ``semg_study.synth``.
+
+    The synthetic corpus describes itself (``semg_study.synth.describe``); the
+    real dataset has no such description.
+    """
+    try:
+        from semg_study.synth import describe
+    except ImportError:  # pragma: no cover - synth is part of the package
+        return False
+    try:
+        return bool(describe(root))
+    except Exception:
+        return False
+
+
+@dataclass
+class StudyPaths:
+    """Every folder a notebook needs, resolved once."""
+
+    repo: Path
+    profile: str
+    out: Path
+    data_root: Path
+    runs_root: Path
+    synthetic: bool
+    seed: int = 0
+    data_dir: Path | None = None
+    _ljspeech_root: Path | None = field(default=None, repr=False)
+
+    @property
+    def figures(self) -> Path:
+        return self.out / "figures"
+
+    @property
+    def tables(self) -> Path:
+        return self.out / "tables"
+
+    @property
+    def manifests(self) -> Path:
+        return self.out / "manifests"
+
+    @property
+    def executed(self) -> Path:
+        return self.out / "executed"
+
+    @property
+    def corpus(self) -> str:
+        return "synthetic" if self.synthetic else "digital-voicing"
+
+    @property
+    def ljspeech_root(self) -> Path:
+        """The LJSpeech-layout corpus (generated on first use when synthetic)."""
+        if self._ljspeech_root is None:
+            self._ljspeech_root = synthetic_corpus(self.profile, self.data_dir, self.seed, layout="ljspeech")
+        return self._ljspeech_root
+
+    def as_dict(self) -> dict[str, str | bool]:
+        return {"repo": str(self.repo), "profile": self.profile, "out": str(self.out),
+                "data_root": str(self.data_root), "runs_root": str(self.runs_root),
+                "synthetic": self.synthetic}
+
+
+def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = None,
+                data_root: str | os.PathLike | None = None, runs_root: str | os.PathLike | None = None,
+                ljspeech_root: str | os.PathLike | None = None, seed: int = 0,
+                corpus: str | None = None) -> StudyPaths:
+    """Resolve the folders of one notebook run (see the module doc for the defaults).
+
+    With ``data_root=None`` the synthetic corpus of ``profile`` is made (or found
+    in the cache). ``corpus`` is a name only; the synthetic label is read from the corpus itself (``semg_study.synth.describe``).
+    """
+    profile = check_profile(profile or os.environ.get("SEMG_STUDY_PROFILE", "quick"))
+    # ``corpus`` is a name only: whether data is synthetic is read from the corpus itself.
+    del corpus
+    repo = repo_root()
+    data_dir = default_data_dir(repo)
+    if out_dir is None:
+        out_dir = os.environ.get("SEMG_STUDY_OUT") or repo / "reports"
+    if runs_root is None:
+        runs_root = os.environ.get("SEMG_STUDY_RUNS") or repo / "runs"
+    if data_root is None:
+        data = synthetic_corpus(profile, data_dir, seed)
+        synthetic = True
+    else:
+        data = Path(data_root).resolve()
+        if not data.exists():
+            from semg_study.errors import DataError
+
+            raise DataError(data, "data root does not exist")
+        synthetic = is_synthetic(data)
+    out = Path(out_dir).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    return StudyPaths(repo=repo, profile=profile, out=out, data_root=data,
+                      runs_root=Path(runs_root).resolve(), synthetic=synthetic, seed=seed,
+                      data_dir=data_dir,
+                      _ljspeech_root=Path(ljspeech_root).resolve() if ljspeech_root else None)
