@@ -1,0 +1,243 @@
+"""Run configurations: YAML files in ``semg_study/configs/`` turned into dataclasses.
+
+A config has four sections: ``model`` (the registry name plus its keyword
+arguments), ``data`` (which corpus and which utterances), ``train`` (the
+optimisation) and ``decode`` (how evaluation decodes). ``key=value`` overrides
+use dotted keys (``train.epochs=3``, ``model.d_model=64``) or the short aliases
+every config accepts: ``data_root=PATH``, ``out=PATH``, ``seed=N``,
+``device=cpu|cuda``. Values are parsed as YAML (``3`` is an int, ``[a, b]`` a
+list). An unknown key is a :class:`ConfigError` naming the key.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+import inspect
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from semg_study.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+
+ALIASES = {"data_root": "data.root", "out": "train.out", "seed": "train.seed", "device": "train.device"}
+
+
+@dataclass
+class ModelConfig:
+    name: str
+    kwargs: dict = field(default_factory=dict)
+
+
+@dataclass
+class DataConfig:
+    root: str = "data/synthetic-quick"     # relative paths resolve against cwd, then the repo root
+    layout: str = "dv"                     # dv (Digital Voicing) | ljspeech
+    condition: str = "open"                # open | closed vocabulary
+    train_modes: list = field(default_factory=lambda: ["silent", "voiced"])
+    eval_mode: str = "silent"              # silent | voiced: the mode of the dev/test utterances scored
+    testset: str | None = None             # None: the corpus's own testset.json, else the packaged large dev split
+    features: dict = field(default_factory=dict)   # FeatureConfig.from_dict overrides
+    max_train_utterances: int | None = None         # cap (smoke runs, overfitting tests)
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 10
+    lr: float = 1e-3
+    weight_decay: float = 0.01
+    schedule: str = "constant"             # constant | warmup_halving (gaddy2022) | onecycle (DS2)
+    warmup_batches: int = 0
+    halve_at_epochs: list = field(default_factory=list)
+    batch_samples: int = 0                 # > 0: batches filled up to this many input samples
+    batch_size: int = 8                    # used when batch_samples == 0
+    grad_accumulation: int = 1
+    chunk_frames: int = 0                  # > 0: train on fixed chunks of this many output frames
+    grad_clip: float = 0.0
+    seed: int = 0
+    device: str = "cpu"                    # cpu | cuda
+    amp: bool = True                       # mixed precision when on CUDA
+    threads: int = 0                       # torch CPU threads (0: leave as is)
+    out: str = "runs"
+    best_metric: str = "cer"               # dev greedy cer | wer | loss
+    progress: bool = True
+
+
+@dataclass
+class DecodeConfig:
+    method: str = "greedy"                 # greedy | beam
+    beam_size: int = 50
+    alpha: float = 1.0                     # LM weight
+    beta: float = 1.0                      # word insertion bonus
+    lm_order: int = 3
+
+
+@dataclass
+class Config:
+    model: ModelConfig
+    data: DataConfig = field(default_factory=DataConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+    name: str = ""
+
+    def to_dict(self) -> dict:
+        """The resolved config in the YAML shape (model kwargs flattened beside ``name``)."""
+        return {"name": self.name, "model": {"name": self.model.name, **self.model.kwargs},
+                "data": asdict(self.data), "train": asdict(self.train), "decode": asdict(self.decode)}
+
+
+_CHOICES = {
+    ("data", "layout"): ("dv", "ljspeech"),
+    ("data", "condition"): ("open", "closed"),
+    ("data", "eval_mode"): ("silent", "voiced"),
+    ("train", "schedule"): ("constant", "warmup_halving", "onecycle"),
+    ("train", "device"): ("cpu", "cuda"),
+    ("train", "best_metric"): ("cer", "wer", "loss"),
+    ("decode", "method"): ("greedy", "beam"),
+}
+_SECTIONS = {"data": DataConfig, "train": TrainConfig, "decode": DecodeConfig}
+
+
+def available_configs() -> list[str]:
+    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
+
+
+def config_path(name_or_path: str | Path) -> Path:
+    """A config name (``myostream-quick``) or a path to a YAML file."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml"):
+        if not p.is_file():
+            raise ConfigError(f"{p}: no such config file")
+        return p
+    candidate = CONFIG_DIR / f"{name_or_path}.yaml"
+    if not candidate.is_file():
+        raise ConfigError(f"unknown config {str(name_or_path)!r}; available: {', '.join(available_configs())}")
+    return candidate
+
+
+def _model_parameters(name: str) -> set[str]:
+    from semg_study.models.registry import model_class
+
+    return set(inspect.signature(model_class(name).__init__).parameters) - {"self"}
+
+
+def _check_value(section: str, key: str, value: Any, source: str) -> Any:
+    choices = _CHOICES.get((section, key))
+    if choices is not None and value not in choices:
+        raise ConfigError(f"{source}: {section}.{key} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _coerce(section: str, key: str, value: Any, cls, source: str) -> Any:
+    """Check a value against the dataclass field's default type (ints may stand for floats)."""
+    default = next(f for f in dataclasses.fields(cls) if f.name == key)
+    sample = default.default if default.default is not dataclasses.MISSING else default.default_factory()
+    if sample is None or value is None:
+        return value
+    if isinstance(sample, bool):
+        if not isinstance(value, bool):
+            raise ConfigError(f"{source}: {section}.{key} must be true or false, got {value!r}")
+    elif isinstance(sample, float):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{source}: {section}.{key} must be a number, got {value!r}")
+        value = float(value)
+    elif isinstance(sample, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{source}: {section}.{key} must be an integer, got {value!r}")
+    elif isinstance(sample, (list, dict, str)) and not isinstance(value, type(sample)):
+        raise ConfigError(f"{source}: {section}.{key} must be a {type(sample).__name__}, got {value!r}")
+    return _check_value(section, key, value, source)
+
+
+def config_from_dict(raw: dict, source: str = "config", name: str = "") -> Config:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a config must be a mapping with sections model, data, train, decode")
+    unknown = set(raw) - {"model", "data", "train", "decode", "name"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown section {sorted(unknown)[0]!r} (sections: model, data, train, decode)")
+    model_raw = dict(raw.get("model") or {})
+    if "name" not in model_raw:
+        raise ConfigError(f"{source}: model.name is missing")
+    model_name = model_raw.pop("name")
+    allowed = _model_parameters(model_name)
+    for key in model_raw:
+        if key not in allowed:
+            raise ConfigError(f"{source}: unknown key model.{key} for model {model_name!r}")
+    sections = {}
+    for section, cls in _SECTIONS.items():
+        values = dict(raw.get(section) or {})
+        known = {f.name for f in dataclasses.fields(cls)}
+        for key in values:
+            if key not in known:
+                raise ConfigError(f"{source}: unknown key {section}.{key}")
+            values[key] = _coerce(section, key, values[key], cls, source)
+        sections[section] = cls(**values)
+    return Config(model=ModelConfig(model_name, model_raw), name=raw.get("name") or name, **sections)
+
+
+def parse_override(item: str) -> tuple[str, Any]:
+    """``key=value`` -> (dotted key, YAML-parsed value)."""
+    if "=" not in item:
+        raise ConfigError(f"override {item!r} is not of the form key=value")
+    key, text = item.split("=", 1)
+    key = key.strip()
+    if not key:
+        raise ConfigError(f"override {item!r} has an empty key")
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"override {item!r}: cannot parse the value: {exc}") from exc
+    return ALIASES.get(key, key), value
+
+
+def apply_overrides(raw: dict, overrides: Iterable[str] | dict | None) -> dict:
+    raw = copy.deepcopy(raw)
+    if not overrides:
+        return raw
+    items = (overrides.items() if isinstance(overrides, dict)
+             else (parse_override(o) for o in overrides))
+    for key, value in items:
+        key = ALIASES.get(key, key)
+        parts = key.split(".")
+        if len(parts) != 2 or parts[0] not in ("model", "data", "train", "decode"):
+            raise ConfigError(f"unknown override key {key!r} (use section.key, e.g. train.epochs=3, "
+                              f"or one of {', '.join(ALIASES)})")
+        section, name = parts
+        raw.setdefault(section, {})
+        if raw[section] is None:
+            raw[section] = {}
+        raw[section][name] = value
+    return raw
+
+
+def load_config(name_or_path: str | Path | dict | Config, overrides: Iterable[str] | dict | None = None) -> Config:
+    """Load a config by name, path, dict or Config, then apply ``overrides``."""
+    if isinstance(name_or_path, Config):
+        raw, source, name = name_or_path.to_dict(), name_or_path.name or "config", name_or_path.name
+    elif isinstance(name_or_path, dict):
+        raw, source, name = name_or_path, "config", name_or_path.get("name", "")
+    else:
+        path = config_path(name_or_path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+        source, name = str(path), path.stem
+    raw = apply_overrides(raw, overrides)
+    return config_from_dict(raw, source=source, name=name)
+
+
+def resolve_data_root(root: str | Path) -> Path:
+    """An absolute root as is; a relative one against the cwd, then the repository root."""
+    p = Path(root).expanduser()
+    if p.is_absolute():
+        return p
+    for base in (Path.cwd(), REPO_ROOT):
+        if (base / p).exists():
+            return (base / p).resolve()
+    raise ConfigError(f"data.root {str(root)!r} exists neither under {Path.cwd()} nor under {REPO_ROOT}; "
+                      f"make it with `semg-study synth --out {root}` or pass data_root=PATH")
