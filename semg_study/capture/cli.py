@@ -1,0 +1,101 @@
+"""``semg-study capture``: record prompted utterances from an OpenBCI board into a corpus root.
+
+Examples::
+
+    semg-study capture --participant 7 --out DIR --prompts closed --auto 0.5 --n 3     # synthetic, no hardware
+    semg-study capture --participant 7 --board cyton --serial-port /dev/ttyUSB0 --out DIR --prompts open
+    semg-study capture --participant 7 --board playback --file DIR/emg_data/.../3_board.csv --out DIR2 --prompts closed --auto 2 --n 1
+
+Interactive keys: Enter starts and stops an utterance, ``r`` redoes the last one, ``q`` quits.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, open_board
+from semg_study.capture.playback import playback_source
+from semg_study.capture.prompts import prompt_condition, prompt_source
+from semg_study.capture.session import (AutoController, CaptureSession, TerminalController, check_participant,
+                                        condition_folder, run_session)
+
+
+def add_board_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--board", choices=BOARD_NAMES, default="synthetic",
+                        help="OpenBCI board (synthetic needs no hardware; playback replays --file)")
+    parser.add_argument("--serial-port", help="serial port of the Cyton/Ganglion dongle, full path (e.g. /dev/ttyUSB0)")
+    parser.add_argument("--ip-address", help="IP address of the Cyton WiFi shield")
+    parser.add_argument("--ip-port", type=int, help="local port for the WiFi shield's stream (default 6677)")
+    parser.add_argument("--file", help="playback: a recording written by capture (brainflow .csv or session folder) "
+                                       "or an utterance/session of a corpus")
+    parser.add_argument("--master-board", choices=MASTER_BOARDS,
+                        help="playback: the board the file is replayed as (default: the board it was recorded with)")
+
+
+def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | None = None):
+    """BoardConfig from CLI arguments; for playback also the replay source (segments, rate checks)."""
+    config = BoardConfig(name=args.board, serial_port=args.serial_port, ip_address=args.ip_address,
+                         ip_port=args.ip_port)
+    source = None
+    if args.board == "playback":
+        if not args.file:
+            from semg_study.capture.boards import BoardError
+
+            raise BoardError("--board playback needs --file (a recording written by capture, or corpus EMG)")
+        source = playback_source(args.file, master_board=args.master_board, work_dir=work_dir,
+                                 max_utterances=max_utterances)
+        config.file = source.file
+        config.master_board = source.master_board
+        config.extras["synthetic"] = source.synthetic
+    return config, source
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--participant", required=True, help="participant code (e.g. 7 or P7), never a name")
+    add_board_arguments(parser)
+    parser.add_argument("--out", required=True, help="corpus root the session is written into")
+    parser.add_argument("--prompts", default="closed",
+                        help="closed (dates/times), open (sentences), or a text file of one prompt per line")
+    parser.add_argument("--mode", choices=("silent", "voiced"), default="silent")
+    parser.add_argument("--auto", type=float, metavar="SECONDS",
+                        help="non-interactive: record each prompt for SECONDS (scripts, tests, Binder)")
+    parser.add_argument("--n", type=int, metavar="N", help="number of prompts to record (default: all / until q)")
+    parser.add_argument("--resume", action="store_true", help="continue the participant's latest session")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the prompt generators")
+    parser.add_argument("--poll-interval", type=float, default=0.1, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    participant = check_participant(args.participant)  # before touching any hardware
+    condition = prompt_condition(args.prompts)
+    prompts = prompt_source(args.prompts, seed=args.seed)
+    n_prompts = args.n
+    if args.auto is None and not sys.stdin.isatty() and n_prompts is None:
+        print("semg-study capture: stdin is not a terminal; use --auto SECONDS --n N for scripted capture",
+              file=sys.stderr)
+        return 2
+    controller = AutoController(args.auto) if args.auto is not None else TerminalController()
+    config, source = board_config(args)
+    board = open_board(config)
+    try:
+        board.start()
+        if args.resume:
+            session = CaptureSession.resume(args.out, participant, board, condition, args.mode,
+                                            poll_interval=args.poll_interval)
+        else:
+            session = CaptureSession.create(args.out, participant, board, condition, args.mode, args.prompts,
+                                            poll_interval=args.poll_interval)
+        where = condition_folder(args.out, condition, args.mode)
+        print(f"session {session.meta['session']} in {where} "
+              f"(board {board.config.name}, {board.layout.sampling_rate:g} Hz, EMG rows {list(session.emg_rows)})")
+        if board.is_synthetic:
+            print("synthetic board: the signal is generated, not EMG (label results 'synthetic')")
+        saved = run_session(session, prompts, controller, n_prompts, reference_clip=not args.resume)
+    except KeyboardInterrupt:
+        print("semg-study capture: interrupted; utterances so far are saved (the last one marked incomplete); "
+              "continue with --resume", file=sys.stderr)
+        return 130
+    finally:
+        board.release()
+    print(f"{len(saved)} utterance(s) saved in {session.dir}")
+    return 0
