@@ -1,0 +1,11 @@
+"""Data: the Digital Voicing and LJSpeech layouts, splits, validation, fingerprints, datasets.
+
+``open_corpus(root, testset=None)`` is the entry point; see :mod:`semg_study.data.corpus`
+for the layout rules and the split rules, :mod:`semg_study.data.dataset` for the
+PyTorch datasets and batching.
+"""
+from semg_study.data.corpus import (CONDITION_FOLDERS, CONDITIONS, MODES, SKIP_RULES, SPLITS, Corpus, Utterance,
+                                    UtteranceData, closed_split_sizes, open_corpus, packaged_testset)
+
+__all__ = ["CONDITION_FOLDERS", "CONDITIONS", "MODES", "SKIP_RULES", "SPLITS", "Corpus", "Utterance",
+           "UtteranceData", "closed_split_sizes", "open_corpus", "packaged_testset"]

@@ -1,0 +1,513 @@
+"""Reading the Digital Voicing layout (and the LJSpeech layout), with the study's splits.
+
+Layout (``ROOT/emg_data/<condition folder>/<session>/{i}_*``), see
+``/work/shared/reference/digital-voicing-dataset.md``. An utterance exists when
+its ``{i}_info.json`` exists (writers write it last). The dataset's own rules
+drop two kinds of utterance, and every drop is counted (``Corpus.skipped``):
+
+* ``reference_clip``: ``sentence_index == -1`` (reference / boundary clips);
+* ``no_letter_in_text``: a *training* utterance whose transcript holds no letter.
+
+Splits
+------
+Open vocabulary: the testset file ``{"dev": [[book, idx], ...], "test": [...]}``
+(default ``ROOT/testset.json`` when present, else the packaged
+``testset_largedev.json``). Dev/test utterances are the *silent* recordings of
+those sentences; the voiced recordings of the same sentences form the voiced
+dev/test lists (``mode="voiced"``). Neither mode of a dev/test sentence is ever
+in training (the dissertation's code leaked silent dev utterances, defect 6).
+
+Closed vocabulary (the dataset has no official split): the distinct closed
+sentences ``(book, sentence_index)`` are sorted, shuffled with
+``numpy.random.default_rng(CLOSED_SPLIT_SEED)``, and cut into 30 dev / 100 test
+/ the rest train, as in the paper (30/100/370 of 500). A corpus with fewer than
+260 closed sentences is cut proportionally to 30:100:130, i.e.
+``dev = round(n*30/260)``, ``test = round(n*100/260)`` (each at least 1 when
+n >= 3), the rest train. The split is by sentence, so both modes of a sentence
+fall in the same split.
+
+``mode=None`` means: training = both modes; dev/test = the silent recordings
+(the official evaluation sets); ask ``mode="voiced"`` for the voiced lists.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Iterable
+
+import numpy as np
+
+from semg_study.errors import DataError
+from semg_study.text import normalize_text
+
+N_CHANNELS = 8
+EMG_RATE = 1000
+# folder (relative to emg_data) -> (condition, mode, parallel)
+CONDITION_FOLDERS: dict[str, tuple[str, str, bool]] = {
+    "silent_parallel_data": ("open", "silent", True),
+    "voiced_parallel_data": ("open", "voiced", True),
+    "nonparallel_data": ("open", "voiced", False),
+    "closed_vocab/silent": ("closed", "silent", True),
+    "closed_vocab/voiced": ("closed", "voiced", True),
+}
+CONDITIONS = ("open", "closed")
+SPLITS = ("train", "dev", "test")
+MODES = ("silent", "voiced")
+SKIP_RULES = {
+    "reference_clip": "sentence_index == -1 (reference or boundary clip)",
+    "no_letter_in_text": "training utterance whose transcript holds no letter",
+}
+CLOSED_SPLIT_SEED = 0
+CLOSED_SPLIT_FULL = (30, 100)  # dev, test when the corpus has >= CLOSED_SPLIT_FULL_MIN sentences
+CLOSED_SPLIT_FULL_MIN = 260
+LJSPEECH_SPLIT_SEED = 0
+LJSPEECH_HELD_OUT_FRACTION = 0.05  # for dev and for test, each at least 1
+_INFO = re.compile(r"^(\d+)_info\.json$")
+
+
+def packaged_testset(name: str = "testset_largedev.json") -> Path:
+    """Path of a testset shipped with the package (``testset_largedev.json`` or ``testset_origdev.json``)."""
+    return Path(str(resources.files("semg_study.data") / "splits" / name))
+
+
+def has_letter(text: str) -> bool:
+    return any(c.isalpha() for c in normalize_text(text))
+
+
+@dataclass(frozen=True)
+class UtteranceData:
+    emg: np.ndarray | None  # (T, 8) float32, 1000 Hz, microvolts
+    audio: np.ndarray | None  # float32 mono
+    audio_rate: int | None
+    info: dict
+    phoneme_alignment: list[tuple[float, float, str]] | None
+    alignment_borrowed: bool = False  # a silent utterance using its voiced partner's alignment
+
+
+@dataclass(frozen=True, order=True)
+class Utterance:
+    """One recording. ``path`` is the file prefix: ``path + "_emg.npy"`` etc."""
+
+    sort_key: tuple = field(repr=False)
+    path: Path
+    session: str
+    mode: str
+    condition: str
+    parallel: bool
+    book: str
+    sentence_index: int
+    text: str
+    index: int
+    folder: str = ""  # condition folder relative to emg_data ("" for LJSpeech)
+    audio_path: Path | None = field(default=None, compare=False)
+    alignment_path: Path | None = field(default=None, compare=False)
+    alignment_borrowed: bool = field(default=False, compare=False)
+    kind: str = "emg"  # "emg" (Digital Voicing layout) or "audio" (LJSpeech)
+
+    @property
+    def id(self) -> str:
+        return f"{self.folder}/{self.session}/{self.index}" if self.folder else f"{self.session}/{self.path.name}"
+
+    @property
+    def emg_path(self) -> Path:
+        return Path(f"{self.path}_emg.npy")
+
+    @property
+    def info_path(self) -> Path:
+        return Path(f"{self.path}_info.json")
+
+    @property
+    def has_audio(self) -> bool:
+        return self.audio_path is not None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.book, self.sentence_index)
+
+    def neighbour_path(self, offset: int) -> Path:
+        return self.path.parent / f"{self.index + offset}_emg.npy"
+
+    # -- loading -----------------------------------------------------------------
+    def load(self) -> UtteranceData:
+        if self.kind == "audio":
+            audio, rate = read_audio(self.audio_path)
+            return UtteranceData(None, audio, rate, {"text": self.text}, None)
+        info = read_info(self.info_path)
+        emg = read_emg(self.emg_path)
+        check_chunks(self.info_path, info, emg.shape[0])
+        if not normalize_text(str(info.get("text", ""))):
+            raise DataError(self.info_path, "empty transcript (after normalisation) for an utterance that needs text")
+        audio = rate = None
+        if self.audio_path is not None:
+            audio, rate = read_audio(self.audio_path)
+        alignment = None
+        if self.alignment_path is not None:
+            from semg_study.data.textgrid import read_phoneme_alignment
+
+            alignment = read_phoneme_alignment(self.alignment_path)
+        return UtteranceData(emg, audio, rate, info, alignment, self.alignment_borrowed)
+
+    def load_context(self) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """EMG of the neighbouring recordings ``{i-1}`` and ``{i+1}`` (filter context), or None."""
+        if self.kind == "audio":
+            return None, None
+        out = []
+        for offset in (-1, 1):
+            p = self.neighbour_path(offset)
+            out.append(read_emg(p) if p.exists() else None)
+        return out[0], out[1]
+
+
+# -- file readers (each raises DataError naming the file) -----------------------------
+
+def read_info(path: Path) -> dict:
+    try:
+        info = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(path, "missing info JSON") from exc
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise DataError(path, f"unreadable JSON: {exc}") from exc
+    if not isinstance(info, dict):
+        raise DataError(path, "info JSON is not an object")
+    for key, typ in (("book", str), ("sentence_index", int), ("text", str)):
+        if key not in info:
+            raise DataError(path, f"info JSON lacks '{key}'")
+        if not isinstance(info[key], typ) or (typ is int and isinstance(info[key], bool)):
+            raise DataError(path, f"info JSON '{key}' is not a {typ.__name__}")
+    return info
+
+
+def read_emg(path: Path) -> np.ndarray:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, "missing EMG file")
+    try:
+        emg = np.load(path, allow_pickle=False)
+    except Exception as exc:  # numpy raises several types for broken files
+        raise DataError(path, f"unreadable npy: {exc}") from exc
+    if emg.ndim != 2 or emg.shape[1] != N_CHANNELS:
+        raise DataError(path, f"EMG has shape {emg.shape}, expected (T, {N_CHANNELS}) channels")
+    if not np.issubdtype(emg.dtype, np.number):
+        raise DataError(path, f"EMG has non-numeric dtype {emg.dtype}")
+    emg = emg.astype(np.float32, copy=False)
+    if not np.all(np.isfinite(emg)):
+        bad = int(np.count_nonzero(~np.isfinite(emg)))
+        raise DataError(path, f"EMG contains NaN or inf ({bad} values)")
+    return emg
+
+
+def read_audio(path: Path) -> tuple[np.ndarray, int]:
+    import soundfile as sf
+
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, "missing audio file")
+    try:
+        audio, rate = sf.read(str(path), dtype="float32", always_2d=False)
+    except Exception as exc:
+        raise DataError(path, f"unreadable audio: {exc}") from exc
+    if audio.ndim == 2:
+        audio = audio.mean(axis=1)  # the microphone is mono; average a stereo file
+    if not np.all(np.isfinite(audio)):
+        raise DataError(path, "audio contains NaN or inf")
+    return audio.astype(np.float32, copy=False), int(rate)
+
+
+def check_chunks(info_path: Path, info: dict, emg_length: int) -> None:
+    """``info["chunks"]`` rows are ``[emg_len, audio_len, button_len]``; the EMG lengths must add up."""
+    chunks = info.get("chunks")
+    if chunks is None:
+        return  # optional (validate warns); nothing to check against
+    try:
+        total = int(sum(int(row[0]) for row in chunks))
+    except (TypeError, ValueError, IndexError) as exc:
+        raise DataError(info_path, f"malformed 'chunks': {exc}") from exc
+    if total != emg_length:
+        raise DataError(info_path, f"chunk EMG lengths sum to {total} but the EMG has {emg_length} samples")
+
+
+def audio_file(prefix: Path) -> Path | None:
+    """``{i}_audio_clean.flac``, falling back to ``{i}_audio.flac``; None when neither exists."""
+    for suffix in ("_audio_clean.flac", "_audio.flac"):
+        p = Path(f"{prefix}{suffix}")
+        if p.exists():
+            return p
+    return None
+
+
+# -- layout discovery ---------------------------------------------------------------
+
+def locate_emg_data(root: Path) -> tuple[Path, Path]:
+    """Return ``(base, emg_data)`` for a root that is the parent of ``emg_data/`` or ``emg_data/`` itself."""
+    root = Path(root)
+    if (root / "emg_data").is_dir():
+        return root, root / "emg_data"
+    if any((root / f).is_dir() for f in CONDITION_FOLDERS):
+        return root.parent, root
+    raise DataError(root, "no emg_data/ folder and none of the condition folders "
+                          f"({', '.join(CONDITION_FOLDERS)}) here; not a Digital Voicing layout "
+                          "(and no metadata.csv + wavs/ for LJSpeech)")
+
+
+def is_ljspeech_root(root: Path) -> bool:
+    root = Path(root)
+    return (root / "metadata.csv").is_file() and (root / "wavs").is_dir()
+
+
+@dataclass
+class RawRecord:
+    """One ``{i}_info.json`` found while scanning (info is None when unreadable)."""
+
+    folder: str
+    session: str
+    session_dir: Path
+    index: int
+    info: dict | None
+    error: DataError | None
+
+
+def scan_layout(emg_data: Path) -> list[RawRecord]:
+    records = []
+    for folder in CONDITION_FOLDERS:
+        fdir = emg_data / folder
+        if not fdir.is_dir():
+            continue
+        for session_dir in sorted(p for p in fdir.iterdir() if p.is_dir()):
+            for f in sorted(session_dir.iterdir()):
+                m = _INFO.match(f.name)
+                if not m:
+                    continue
+                try:
+                    info, err = read_info(f), None
+                except DataError as exc:
+                    info, err = None, exc
+                records.append(RawRecord(folder, session_dir.name, session_dir, int(m.group(1)), info, err))
+    records.sort(key=lambda r: (r.folder, r.session, r.index))
+    return records
+
+
+def read_testset(path: Path) -> dict[str, list[tuple[str, int]]]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise DataError(path, "testset file not found") from exc
+    except (OSError, ValueError) as exc:
+        raise DataError(path, f"unreadable testset JSON: {exc}") from exc
+    out = {}
+    for split in ("dev", "test"):
+        entries = data.get(split) if isinstance(data, dict) else None
+        if not isinstance(entries, list):
+            raise DataError(path, f"testset lacks a '{split}' list")
+        try:
+            out[split] = [(str(b), int(i)) for b, i in entries]
+        except (TypeError, ValueError) as exc:
+            raise DataError(path, f"testset '{split}' entries must be [book, sentence_index]: {exc}") from exc
+    overlap = set(out["dev"]) & set(out["test"])
+    if overlap:
+        raise DataError(path, f"{len(overlap)} sentences are in both dev and test, e.g. {sorted(overlap)[0]}")
+    return out
+
+
+def closed_split_sizes(n: int) -> tuple[int, int]:
+    """(dev, test) sentence counts of the closed-vocabulary split (see module doc)."""
+    if n >= CLOSED_SPLIT_FULL_MIN:
+        return CLOSED_SPLIT_FULL
+    if n < 3:
+        return 0, 0
+    dev = max(1, round(n * CLOSED_SPLIT_FULL[0] / CLOSED_SPLIT_FULL_MIN))
+    test = max(1, round(n * CLOSED_SPLIT_FULL[1] / CLOSED_SPLIT_FULL_MIN))
+    return dev, test
+
+
+def split_closed_sentences(keys: Iterable[tuple[str, int]], seed: int = CLOSED_SPLIT_SEED
+                           ) -> dict[tuple[str, int], str]:
+    keys = sorted(set(keys))
+    order = np.random.default_rng(seed).permutation(len(keys))
+    n_dev, n_test = closed_split_sizes(len(keys))
+    out = {}
+    for rank, k in enumerate(order):
+        out[keys[k]] = "dev" if rank < n_dev else "test" if rank < n_dev + n_test else "train"
+    return out
+
+
+# -- the corpus ----------------------------------------------------------------------
+
+class Corpus:
+    """Utterances of one dataset root, assigned to condition / split / mode."""
+
+    def __init__(self, root: Path, kind: str, assigned: dict[tuple[str, str, str], list[Utterance]],
+                 skipped: Counter, skipped_ids: dict[str, list[str]], testset_path: Path | None,
+                 data_files: list[tuple[str, Path]], notes: list[str] | None = None):
+        self.root = Path(root)
+        self.kind = kind  # "digital_voicing" or "ljspeech"
+        self._assigned = {k: sorted(v) for k, v in assigned.items()}
+        self.skipped = dict(skipped)
+        self.skipped_ids = skipped_ids
+        self.testset_path = testset_path
+        self._data_files = data_files
+        self.notes = notes or []
+
+    def utterances(self, condition: str = "open", split: str = "train", mode: str | None = None) -> list[Utterance]:
+        if condition not in CONDITIONS:
+            raise ValueError(f"condition must be one of {CONDITIONS}, got {condition!r}")
+        if split not in SPLITS:
+            raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+        if mode not in (None,) + MODES:
+            raise ValueError(f"mode must be None or one of {MODES}, got {mode!r}")
+        if mode is None:
+            if split == "train" or self.kind == "ljspeech":
+                modes = MODES
+            else:
+                modes = ("silent",)  # the official dev/test sets are silent recordings
+        else:
+            modes = (mode,)
+        out: list[Utterance] = []
+        for m in modes:
+            out += self._assigned.get((condition, split, m), [])
+        return sorted(out)
+
+    def all_utterances(self) -> list[Utterance]:
+        return sorted(u for v in self._assigned.values() for u in v)
+
+    @property
+    def sessions(self) -> list[str]:
+        return sorted({u.session for u in self.all_utterances()})
+
+    def counts(self) -> dict[tuple[str, str, str], int]:
+        return {k: len(v) for k, v in sorted(self._assigned.items())}
+
+    def duration_s(self, utt: Utterance) -> float:
+        if utt.kind == "audio":
+            import soundfile as sf
+
+            i = sf.info(str(utt.audio_path))
+            return i.frames / i.samplerate
+        return np.load(utt.emg_path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+
+    def data_files(self) -> list[tuple[str, Path]]:
+        """(name relative to the root, path) of every file that shapes the data."""
+        return list(self._data_files)
+
+    def fingerprint(self, **params) -> str:
+        """sha256 over every data file (relative name, size, content digest) and ``params``."""
+        from semg_study.data.fingerprint import fingerprint_files
+
+        files = self.data_files()
+        if self.testset_path is not None:
+            files.append(("<testset>", self.testset_path))
+        return fingerprint_files(files, {"kind": self.kind, "params": params})
+
+    def __repr__(self) -> str:
+        return f"Corpus({str(self.root)!r}, kind={self.kind!r}, utterances={len(self.all_utterances())})"
+
+
+def open_corpus(root, testset=None) -> Corpus:
+    """Open a Digital Voicing root (parent of ``emg_data/`` or ``emg_data/`` itself) or an LJSpeech root."""
+    root = Path(root).expanduser()
+    if not root.exists():
+        raise DataError(root, "dataset root does not exist")
+    if is_ljspeech_root(root):
+        from semg_study.data.ljspeech import open_ljspeech
+
+        return open_ljspeech(root)
+    base, emg_data = locate_emg_data(root)
+    testset_path = resolve_testset(root, base, testset)
+    testset_keys = read_testset(testset_path)
+    dev_keys, test_keys = set(testset_keys["dev"]), set(testset_keys["test"])
+
+    records = scan_layout(emg_data)
+    for r in records:
+        if r.error is not None:
+            raise r.error
+    align_dirs = [d for d in (base / "text_alignments", emg_data / "text_alignments", root / "text_alignments")
+                  if d.is_dir()]
+
+    def alignment_for(session: str, index: int) -> Path | None:
+        for d in align_dirs:
+            p = d / session / f"{session}_{index}_audio.TextGrid"
+            if p.is_file():
+                return p
+        return None
+
+    skipped: Counter = Counter()
+    skipped_ids: dict[str, list[str]] = {rule: [] for rule in SKIP_RULES}
+    kept: list[RawRecord] = []
+    for r in records:
+        if r.info["sentence_index"] == -1:
+            skipped["reference_clip"] += 1
+            skipped_ids["reference_clip"].append(f"{r.folder}/{r.session}/{r.index}")
+        else:
+            kept.append(r)
+
+    # voiced partners: (condition, book, sentence_index) -> alignment of a parallel voiced recording
+    # (parallel voiced recordings first, non-parallel ones only as a fallback)
+    voiced_alignment: dict[tuple[str, str, int], Path] = {}
+    for want_parallel in (True, False):
+        for r in kept:
+            condition, mode, parallel = CONDITION_FOLDERS[r.folder]
+            if mode == "voiced" and parallel == want_parallel:
+                a = alignment_for(r.session, r.index)
+                if a is not None:
+                    voiced_alignment.setdefault((condition, r.info["book"], r.info["sentence_index"]), a)
+
+    closed_split = split_closed_sentences(
+        (r.info["book"], r.info["sentence_index"]) for r in kept if CONDITION_FOLDERS[r.folder][0] == "closed")
+
+    assigned: dict[tuple[str, str, str], list[Utterance]] = {}
+    for r in kept:
+        condition, mode, parallel = CONDITION_FOLDERS[r.folder]
+        info = r.info
+        key = (info["book"], info["sentence_index"])
+        if condition == "open":
+            split = "dev" if key in dev_keys else "test" if key in test_keys else "train"
+        else:
+            split = closed_split[key]
+        prefix = r.session_dir / str(r.index)
+        if split == "train" and not has_letter(info["text"]):
+            skipped["no_letter_in_text"] += 1
+            skipped_ids["no_letter_in_text"].append(f"{r.folder}/{r.session}/{r.index}")
+            continue
+        if not normalize_text(info["text"]):
+            raise DataError(Path(f"{prefix}_info.json"), f"empty transcript for a {split} utterance")
+        if mode == "voiced":
+            alignment, borrowed = alignment_for(r.session, r.index), False
+        else:
+            alignment = voiced_alignment.get((condition,) + key)
+            borrowed = alignment is not None
+        utt = Utterance(sort_key=(condition, r.folder, r.session, r.index), path=prefix, session=r.session,
+                        mode=mode, condition=condition, parallel=parallel, book=info["book"],
+                        sentence_index=info["sentence_index"], text=info["text"], index=r.index,
+                        folder=r.folder, audio_path=audio_file(prefix), alignment_path=alignment,
+                        alignment_borrowed=borrowed)
+        assigned.setdefault((condition, split, mode), []).append(utt)
+
+    data_files = []
+    for folder in CONDITION_FOLDERS:
+        fdir = emg_data / folder
+        if fdir.is_dir():
+            data_files += [(str(p.relative_to(emg_data)), p) for p in sorted(fdir.rglob("*")) if p.is_file()]
+    for d in align_dirs:
+        data_files += [(f"text_alignments/{p.relative_to(d)}", p) for p in sorted(d.rglob("*")) if p.is_file()]
+    return Corpus(root, "digital_voicing", assigned, skipped, skipped_ids, testset_path, data_files)
+
+
+def resolve_testset(root: Path, base: Path, testset=None) -> Path:
+    """An explicit file; else ``ROOT/testset.json`` when the corpus ships one; else the packaged largedev."""
+    if testset is not None:
+        p = Path(testset).expanduser()
+        if not p.is_file():
+            # a bare name of a packaged file is accepted too ("testset_origdev.json")
+            packaged = packaged_testset(p.name)
+            if str(testset) == p.name and packaged.is_file():
+                return packaged
+            raise DataError(p, "testset file not found")
+        return p
+    for candidate in (root / "testset.json", base / "testset.json"):
+        if candidate.is_file():
+            return candidate
+    return packaged_testset()

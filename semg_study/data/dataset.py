@@ -1,0 +1,449 @@
+"""PyTorch datasets, feature caching, length-bucketed batching and collation.
+
+Items of :class:`EMGDataset` are dicts (the contract in ``docs/design.md``):
+``emg_raw`` (8n, 8) float32 scaled raw stream, ``emg_features`` (n, 112)
+normalised, ``audio_features`` (n, n_mels) when the utterance has audio and the
+config asks for it, ``text`` (normalised), ``text_ids``, ``phoneme_ids``,
+``frame_phonemes`` (n,), ``session_index``, ``mode``, ``id``.
+
+Preprocessing is the CPU bottleneck, so each utterance's streams are cached in
+memory (an LRU bounded by ``$SEMG_STUDY_FEATURE_MEMORY_MB``, default 1024, shared
+by every dataset of the process) and, with ``cache_dir``, on disk as ``.npz``
+keyed by the utterance path, the content digests of every file it is made from
+(EMG, neighbours used as context, audio, alignment) and ``FeatureConfig.digest()``.
+"""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+from collections import OrderedDict
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import numpy as np
+import torch
+
+from semg_study import io
+from semg_study.data.corpus import Utterance
+from semg_study.data.fingerprint import shared_digest_cache
+from semg_study.features.config import FeatureConfig, compute_features
+from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB, CharVocab, normalize_text, text_to_phoneme_ids
+
+UNKNOWN_SESSION = "<unknown>"
+FRAME_PHONEME_PAD = -100  # padding value of frame_phonemes in a batch (CrossEntropy's ignore_index)
+FEATURE_CLIP = 8.0  # normalised features: 8 * tanh(x / 8)
+
+
+# -- normalisation -------------------------------------------------------------------
+
+class FeatureNormalizer:
+    """Per-feature z-score fitted on training data, then ``clip * tanh(x / clip)``."""
+
+    def __init__(self, mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                 clip: float = FEATURE_CLIP):
+        self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
+        self.std = None if std is None else np.asarray(std, dtype=np.float64)
+        self.clip = float(clip)
+
+    @classmethod
+    def fit(cls, arrays: Iterable[np.ndarray], clip: float = FEATURE_CLIP) -> "FeatureNormalizer":
+        """Fit on (n_i, d) arrays (every frame of every training utterance counts once)."""
+        total = None
+        count = 0
+        for a in arrays:
+            a = np.asarray(a, dtype=np.float64)
+            if a.size == 0:
+                continue
+            if total is None:
+                total, total_sq = np.zeros(a.shape[1]), np.zeros(a.shape[1])
+            total += a.sum(axis=0)
+            total_sq += (a ** 2).sum(axis=0)
+            count += a.shape[0]
+        if total is None:
+            raise ValueError("cannot fit a FeatureNormalizer on no frames")
+        mean = total / count
+        var = np.maximum(total_sq / count - mean ** 2, 0.0)
+        std = np.sqrt(var)
+        std[std < 1e-8] = 1.0  # constant features pass through centred
+        return cls(mean, std, clip)
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        if self.mean is None:
+            raise RuntimeError("FeatureNormalizer is not fitted")
+        z = (np.asarray(x, dtype=np.float64) - self.mean) / self.std
+        return (self.clip * np.tanh(z / self.clip)).astype(np.float32)
+
+    def state_dict(self) -> dict:
+        return {"mean": None if self.mean is None else self.mean.tolist(),
+                "std": None if self.std is None else self.std.tolist(), "clip": self.clip}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.mean = None if state.get("mean") is None else np.asarray(state["mean"], dtype=np.float64)
+        self.std = None if state.get("std") is None else np.asarray(state["std"], dtype=np.float64)
+        self.clip = float(state.get("clip", FEATURE_CLIP))
+
+    @classmethod
+    def from_state_dict(cls, state: dict) -> "FeatureNormalizer":
+        n = cls()
+        n.load_state_dict(state)
+        return n
+
+
+# -- frame-level phoneme labels --------------------------------------------------------
+
+def frame_phonemes(alignment: list[tuple[float, float, str]] | None, n_frames: int, frame_rate: float,
+                   duration_s: float | None = None) -> np.ndarray:
+    """Phoneme id of each frame (the interval holding the frame's start time); ``sil`` elsewhere.
+
+    ``duration_s`` stretches the alignment linearly to that duration: a silent
+    recording borrows the alignment of its voiced partner, whose timing differs.
+    """
+    out = np.full(n_frames, SIL_ID, dtype=np.int64)
+    if not alignment or n_frames == 0:
+        return out
+    times = np.arange(n_frames) / frame_rate
+    end = max(b for _, b, _ in alignment)
+    if duration_s and end > 0:
+        times = times * (end / duration_s)
+    for a, b, ph in alignment:
+        out[(times >= a) & (times < b)] = PHONEME_INDEX[ph]
+    return out
+
+
+# -- feature cache -------------------------------------------------------------------
+
+class _MemoryLRU:
+    def __init__(self):
+        self._items: OrderedDict[str, dict] = OrderedDict()
+        self._bytes = 0
+
+    @staticmethod
+    def budget() -> int:
+        return int(float(os.environ.get("SEMG_STUDY_FEATURE_MEMORY_MB", "1024")) * 2 ** 20)
+
+    def get(self, key: str):
+        v = self._items.get(key)
+        if v is not None:
+            self._items.move_to_end(key)
+        return v
+
+    def put(self, key: str, value: dict) -> None:
+        size = sum(np.asarray(a).nbytes for a in value.values())
+        if key in self._items:
+            return
+        self._items[key] = value
+        self._bytes += size
+        while self._bytes > self.budget() and len(self._items) > 1:
+            _, old = self._items.popitem(last=False)
+            self._bytes -= sum(np.asarray(a).nbytes for a in old.values())
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._bytes = 0
+
+
+MEMORY_CACHE = _MemoryLRU()
+
+
+class FeatureCache:
+    """Computes an utterance's streams once per (files, FeatureConfig); memory + optional disk."""
+
+    def __init__(self, feature_config: FeatureConfig, cache_dir: str | os.PathLike | None = None):
+        self.cfg = feature_config
+        self.cache_dir = Path(cache_dir) if cache_dir else None
+        self.computed = 0  # how many utterances this object had to compute (tests check reuse)
+
+    def source_files(self, utt: Utterance) -> list[Path]:
+        files = [utt.emg_path] if utt.kind == "emg" else []
+        if utt.kind == "emg" and self.cfg.preprocess.use_neighbour_context:
+            files += [p for p in (utt.neighbour_path(-1), utt.neighbour_path(1)) if p.exists()]
+        if utt.audio_path is not None:
+            files.append(utt.audio_path)
+        if utt.alignment_path is not None:
+            files.append(utt.alignment_path)
+        return files
+
+    def key(self, utt: Utterance) -> str:
+        digests = shared_digest_cache()
+        h = hashlib.sha256(f"{utt.path}\0{self.cfg.digest()}\0{utt.alignment_borrowed}".encode())
+        for f in self.source_files(utt):
+            h.update(f"\0{f.name}:{digests.digest(f)}".encode())
+        return h.hexdigest()
+
+    def get(self, utt: Utterance) -> dict[str, np.ndarray]:
+        key = self.key(utt)
+        hit = MEMORY_CACHE.get(key)
+        if hit is not None:
+            return hit
+        disk = self.cache_dir / self.cfg.digest() / f"{key}.npz" if self.cache_dir else None
+        value = None
+        if disk is not None and disk.exists():
+            try:
+                with np.load(disk, allow_pickle=False) as z:
+                    value = {k: z[k] for k in z.files}
+            except Exception:
+                value = None  # a damaged cache file is recomputed and replaced
+        if value is None:
+            value = self.compute(utt)
+            self.computed += 1
+            if disk is not None:
+                with io.atomic_path(disk, suffix=".npz") as tmp:
+                    with open(tmp, "wb") as fh:
+                        np.savez(fh, **value)
+        MEMORY_CACHE.put(key, value)
+        return value
+
+    def compute(self, utt: Utterance) -> dict[str, np.ndarray]:
+        data = utt.load()
+        if utt.kind == "audio":
+            return compute_features(None, self.cfg, audio=data.audio, audio_rate=data.audio_rate)
+        before, after = utt.load_context() if self.cfg.preprocess.use_neighbour_context else (None, None)
+        out = compute_features(data.emg, self.cfg, audio=data.audio, audio_rate=data.audio_rate,
+                               before=before, after=after)
+        n = int(out["n_frames"])
+        duration = data.emg.shape[0] / self.cfg.preprocess.source_rate if data.alignment_borrowed else None
+        out["frame_phonemes"] = frame_phonemes(data.phoneme_alignment, n, self.cfg.frame_rate, duration)
+        return out
+
+
+# -- datasets ------------------------------------------------------------------------
+
+def session_mapping(utterances: Iterable[Utterance]) -> dict[str, int]:
+    """``{"<unknown>": 0, session: 1.., ...}`` over the sorted session names."""
+    names = sorted({u.session for u in utterances})
+    return {UNKNOWN_SESSION: 0, **{s: i for i, s in enumerate(names, 1)}}
+
+
+class EMGDataset(torch.utils.data.Dataset):
+    """EMG utterances as model inputs; build evaluation sets with :meth:`derive` (same config,
+    normaliser and session map) so training and evaluation share one feature pipeline.
+
+    ``normalizer=None`` fits a :class:`FeatureNormalizer` on these utterances' features
+    (meant for the training set); ``sessions=None`` maps these utterances' sessions.
+    """
+
+    def __init__(self, utterances: Sequence[Utterance], feature_config: FeatureConfig | None = None,
+                 vocab: CharVocab = VOCAB, normalizer: FeatureNormalizer | None = None,
+                 cache_dir: str | os.PathLike | None = None, sessions: dict[str, int] | None = None):
+        self.utterances = list(utterances)
+        for u in self.utterances:
+            if u.kind != "emg":
+                raise ValueError(f"{u.id} has no EMG (an audio-only corpus): use AudioDataset")
+        self.feature_config = feature_config or FeatureConfig()
+        self.vocab = vocab
+        self.cache_dir = cache_dir
+        self.cache = FeatureCache(self.feature_config, cache_dir)
+        self.sessions = dict(sessions) if sessions is not None else session_mapping(self.utterances)
+        self._phonemes: dict[str, list[int]] = {}
+        if normalizer is None and "emg_features" in self.feature_config.streams:
+            normalizer = FeatureNormalizer.fit(self.features(i)["emg_features"] for i in range(len(self)))
+            shared_digest_cache().save()
+        self.normalizer = normalizer
+
+    def derive(self, utterances: Sequence[Utterance]) -> "EMGDataset":
+        """A dataset of other utterances under this one's config, vocabulary, normaliser and sessions."""
+        return EMGDataset(utterances, self.feature_config, self.vocab, self.normalizer, self.cache_dir,
+                          self.sessions)
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+    def features(self, i: int) -> dict[str, np.ndarray]:
+        """The cached, not yet normalised streams of item ``i``."""
+        return self.cache.get(self.utterances[i])
+
+    def frame_lengths(self) -> list[int]:
+        """Frames per item (computes and caches every item's features)."""
+        lengths = [int(self.features(i)["n_frames"]) for i in range(len(self))]
+        shared_digest_cache().save()
+        return lengths
+
+    def raw_lengths(self) -> list[int]:
+        k = self.feature_config.raw_samples_per_frame
+        return [k * n for n in self.frame_lengths()]
+
+    def _phoneme_ids(self, text: str) -> list[int]:
+        if text not in self._phonemes:
+            self._phonemes[text] = text_to_phoneme_ids(text)
+        return self._phonemes[text]
+
+    def __getitem__(self, i: int) -> dict:
+        utt = self.utterances[i]
+        f = self.features(i)
+        text = normalize_text(utt.text)
+        item = {
+            "text": text,
+            "text_ids": torch.tensor(self.vocab.encode(text), dtype=torch.int64),
+            "phoneme_ids": torch.tensor(self._phoneme_ids(text), dtype=torch.int64),
+            "frame_phonemes": torch.from_numpy(np.asarray(f["frame_phonemes"], dtype=np.int64)),
+            "session_index": int(self.sessions.get(utt.session, 0)),
+            "mode": utt.mode,
+            "id": utt.id,
+        }
+        if "emg_raw" in f:
+            item["emg_raw"] = torch.from_numpy(np.asarray(f["emg_raw"], dtype=np.float32))
+        if "emg_features" in f:
+            item["emg_features"] = torch.from_numpy(self.normalizer(f["emg_features"]))
+        if "audio_features" in f:
+            item["audio_features"] = torch.from_numpy(np.asarray(f["audio_features"], dtype=np.float32))
+        return item
+
+
+class AudioDataset(torch.utils.data.Dataset):
+    """Audio log-mels + transcripts (DeepSpeech2 baselines on LJSpeech or voiced recordings)."""
+
+    def __init__(self, utterances: Sequence[Utterance], feature_config: FeatureConfig | None = None,
+                 vocab: CharVocab = VOCAB, cache_dir: str | os.PathLike | None = None):
+        self.utterances = [u for u in utterances]
+        for u in self.utterances:
+            if u.audio_path is None:
+                raise ValueError(f"{u.id} has no audio file")
+        cfg = feature_config or FeatureConfig()
+        # audio only: the EMG streams are neither needed nor computed
+        self.feature_config = cfg
+        self._audio_cfg = FeatureConfig(cfg.preprocess, cfg.mel, ("audio_features",), cfg.crop_to_audio)
+        self.vocab = vocab
+        self.cache = FeatureCache(self._audio_cfg, cache_dir)
+
+    def __len__(self) -> int:
+        return len(self.utterances)
+
+    def features(self, i: int) -> dict[str, np.ndarray]:
+        utt = self.utterances[i]
+        if utt.kind == "audio":
+            return self.cache.get(utt)
+        # an EMG-layout utterance: only its audio is wanted
+        key = "audio:" + self.cache.key(utt)
+        hit = MEMORY_CACHE.get(key)
+        if hit is None:
+            from semg_study.features.audio import mel_spectrogram
+
+            data = utt.load()
+            hit = {"audio_features": mel_spectrogram(data.audio, data.audio_rate, cfg=self._audio_cfg.mel)}
+            MEMORY_CACHE.put(key, hit)
+        return hit
+
+    def frame_lengths(self) -> list[int]:
+        return [int(self.features(i)["audio_features"].shape[0]) for i in range(len(self))]
+
+    def __getitem__(self, i: int) -> dict:
+        utt = self.utterances[i]
+        text = normalize_text(utt.text)
+        return {"audio_features": torch.from_numpy(np.asarray(self.features(i)["audio_features"])),
+                "text": text, "text_ids": torch.tensor(self.vocab.encode(text), dtype=torch.int64),
+                "mode": utt.mode, "id": utt.id}
+
+
+# -- batching --------------------------------------------------------------------------
+
+class BucketBatchSampler(torch.utils.data.Sampler):
+    """Batches of similar length, each filled up to ``max_total`` summed length.
+
+    Items are sorted by length (ties broken by a seeded shuffle) and packed in
+    order until adding the next would exceed ``max_total`` (an item longer than
+    the budget gets a batch of its own); the batch order is then shuffled.
+    Everything depends only on ``seed`` and the epoch (:meth:`set_epoch`).
+    With ``num_replicas > 1`` (DDP), rank ``r`` takes batches ``r, r + R, ...``,
+    the list padded by repeating batches so every rank gets the same count.
+    """
+
+    def __init__(self, lengths: Sequence[int], max_total: int, shuffle: bool = True, seed: int = 0,
+                 num_replicas: int = 1, rank: int = 0, max_items: int | None = None):
+        if max_total <= 0:
+            raise ValueError("max_total must be positive")
+        if not 0 <= rank < num_replicas:
+            raise ValueError(f"rank {rank} is not in [0, {num_replicas})")
+        self.lengths = [int(x) for x in lengths]
+        self.max_total = int(max_total)
+        self.shuffle = shuffle
+        self.seed = seed
+        self.num_replicas = num_replicas
+        self.rank = rank
+        self.max_items = max_items
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = int(epoch)
+
+    def _all_batches(self) -> list[list[int]]:
+        rng = np.random.default_rng([self.seed, self.epoch])
+        n = len(self.lengths)
+        tie = rng.permutation(n) if self.shuffle else np.arange(n)
+        order = sorted(range(n), key=lambda i: (self.lengths[i], tie[i]))
+        batches, current, total = [], [], 0
+        for i in order:
+            full = self.max_items is not None and len(current) >= self.max_items
+            if current and (total + self.lengths[i] > self.max_total or full):
+                batches.append(current)
+                current, total = [], 0
+            current.append(i)
+            total += self.lengths[i]
+        if current:
+            batches.append(current)
+        if self.shuffle:
+            batches = [batches[k] for k in rng.permutation(len(batches))]
+        if self.num_replicas > 1 and batches:
+            per_rank = math.ceil(len(batches) / self.num_replicas)
+            padded = batches + batches[: per_rank * self.num_replicas - len(batches)]
+            batches = padded[self.rank:: self.num_replicas]
+        return batches
+
+    def __iter__(self):
+        return iter(self._all_batches())
+
+    def __len__(self) -> int:
+        return len(self._all_batches())
+
+
+def _pad(tensors: list[torch.Tensor], value=0) -> torch.Tensor:
+    return torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=value)
+
+
+def collate(items: list[dict]) -> dict:
+    """Pad every stream (zeros; ``frame_phonemes`` with -100) and add lengths.
+
+    Lengths: ``emg_raw_lengths``, ``frame_lengths`` (of ``emg_features`` /
+    ``audio_features``), ``text_lengths``, ``phoneme_lengths``. ``audio_features``
+    is in the batch only when every item has it.
+    """
+    if not items:
+        raise ValueError("cannot collate an empty batch")
+    batch: dict = {"text": [it["text"] for it in items], "id": [it["id"] for it in items],
+                   "mode": [it.get("mode") for it in items]}
+    if all("emg_raw" in it for it in items):
+        batch["emg_raw"] = _pad([it["emg_raw"] for it in items])
+        batch["emg_raw_lengths"] = torch.tensor([len(it["emg_raw"]) for it in items], dtype=torch.int64)
+    frames_key = "emg_features" if "emg_features" in items[0] else "audio_features"
+    for key in ("emg_features", "audio_features"):
+        if all(key in it for it in items):
+            batch[key] = _pad([it[key] for it in items])
+    if all(frames_key in it for it in items):
+        batch["frame_lengths"] = torch.tensor([len(it[frames_key]) for it in items], dtype=torch.int64)
+    elif "emg_raw" in batch:
+        batch["frame_lengths"] = batch["emg_raw_lengths"] // 8
+    batch["text_ids"] = _pad([it["text_ids"] for it in items])
+    batch["text_lengths"] = torch.tensor([len(it["text_ids"]) for it in items], dtype=torch.int64)
+    if all("phoneme_ids" in it for it in items):
+        batch["phoneme_ids"] = _pad([it["phoneme_ids"] for it in items])
+        batch["phoneme_lengths"] = torch.tensor([len(it["phoneme_ids"]) for it in items], dtype=torch.int64)
+    if all("frame_phonemes" in it for it in items):
+        batch["frame_phonemes"] = _pad([it["frame_phonemes"] for it in items], FRAME_PHONEME_PAD)
+    if all("session_index" in it for it in items):
+        batch["session_index"] = torch.tensor([it["session_index"] for it in items], dtype=torch.int64)
+    return batch
+
+
+# -- frame-rate helpers -------------------------------------------------------------------
+
+def frame_rate(cfg: FeatureConfig | None = None) -> float:
+    """Output frames per second (86.13 by default, 100 for the gaddy2020 preset)."""
+    return (cfg or FeatureConfig()).frame_rate
+
+
+def raw_rate(cfg: FeatureConfig | None = None) -> float:
+    return (cfg or FeatureConfig()).raw_rate
+
+
+def raw_samples_per_frame(cfg: FeatureConfig | None = None) -> int:
+    return (cfg or FeatureConfig()).raw_samples_per_frame

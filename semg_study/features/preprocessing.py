@@ -1,0 +1,234 @@
+"""EMG preprocessing: filter context, mains notches, drift high-pass, resampling, scaling.
+
+Offline (:func:`preprocess_emg`) follows the dataset authors' current pipeline:
+the neighbouring utterances ``{i-1}`` and ``{i+1}`` are concatenated as filter
+context, notch filters (``iirnotch``, Q=30) at 60*k Hz for k=1..7 and a 3rd-order
+Butterworth high-pass at 2 Hz are applied forward-backward (zero phase), the
+context is cropped off again, and the signal is resampled by linear
+interpolation to two streams: the *raw* stream (8 samples per output frame,
+fed to convolutional front ends) and the *feature* stream (6 samples per frame,
+framed into the hand-crafted features).
+
+Live decoding cannot look ahead, so :class:`StreamingPreprocessor` applies the
+same filters causally (``sosfilt`` with carried state) and resamples chunk by
+chunk; :func:`preprocess_emg_causal` is its offline equivalent, used to test it.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.signal
+
+# 22050 Hz audio with hop 256: the frame rate of the current pipeline.
+FRAME_RATE_86 = 22050.0 / 256.0
+
+
+@dataclass(frozen=True)
+class PreprocessConfig:
+    """Every choice of the EMG preprocessing, as named data.
+
+    ``raw_rate`` / ``feature_rate`` are 8x and 6x the frame rate; the default
+    frame rate is 22050/256 = 86.13 Hz (the current authors' code);
+    :meth:`gaddy2020` is the older 800/600 Hz variant with 100 Hz frames.
+    """
+
+    notch_harmonics: tuple[int, ...] = (1, 2, 3, 4, 5, 6, 7)  # notches at mains_hz * k
+    mains_hz: float = 60.0
+    notch_q: float = 30.0
+    highpass_hz: float = 2.0
+    highpass_order: int = 3
+    source_rate: float = 1000.0
+    raw_rate: float = 8 * FRAME_RATE_86  # 689.0625 Hz
+    feature_rate: float = 6 * FRAME_RATE_86  # 516.796875 Hz
+    raw_samples_per_frame: int = 8
+    feature_samples_per_frame: int = 6
+    use_neighbour_context: bool = True
+    raw_scale: float = 20.0  # raw stream: x / raw_scale, then raw_clip * tanh(x / raw_clip)
+    raw_clip: float = 50.0
+    n_channels: int = 8
+
+    @classmethod
+    def gaddy2020(cls) -> "PreprocessConfig":
+        """The 2020/2021 variant: raw stream 800 Hz, feature stream 600 Hz, 100 Hz frames."""
+        return cls(raw_rate=800.0, feature_rate=600.0)
+
+    @property
+    def frame_rate(self) -> float:
+        return self.feature_rate / self.feature_samples_per_frame
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["notch_harmonics"] = list(self.notch_harmonics)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "PreprocessConfig":
+        d = dict(d)
+        if "notch_harmonics" in d:
+            d["notch_harmonics"] = tuple(int(k) for k in d["notch_harmonics"])
+        return cls(**d)
+
+
+def filter_sos(cfg: PreprocessConfig) -> np.ndarray:
+    """The notch cascade followed by the high-pass, as second-order sections."""
+    sections = []
+    for k in cfg.notch_harmonics:
+        b, a = scipy.signal.iirnotch(cfg.mains_hz * k, cfg.notch_q, fs=cfg.source_rate)
+        sections.append(scipy.signal.tf2sos(b, a))
+    if cfg.highpass_hz and cfg.highpass_hz > 0:
+        sections.append(scipy.signal.butter(cfg.highpass_order, cfg.highpass_hz, "highpass",
+                                            fs=cfg.source_rate, output="sos"))
+    if not sections:
+        return np.zeros((0, 6))
+    return np.concatenate(sections, axis=0)
+
+
+def resample_linear(x: np.ndarray, new_rate: float, old_rate: float) -> np.ndarray:
+    """Linear-interpolation resampling along axis 0, sample times ``k / new_rate < t_last``.
+
+    (The authors' ``subsample``: output times ``arange(0, t_last, 1/new_rate)``.)
+    """
+    n = x.shape[0]
+    if n == 0:
+        return np.zeros((0,) + x.shape[1:], dtype=x.dtype)
+    times = np.arange(n) / old_rate
+    out_times = np.arange(0.0, times[-1], 1.0 / new_rate)
+    if x.ndim == 1:
+        return np.interp(out_times, times, x)
+    return np.stack([np.interp(out_times, times, x[:, c]) for c in range(x.shape[1])], axis=1)
+
+
+def _check_emg(emg: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    emg = np.asarray(emg, dtype=np.float64)
+    if emg.ndim != 2 or emg.shape[1] != cfg.n_channels:
+        raise ValueError(f"EMG must have shape (T, {cfg.n_channels}), got {emg.shape}")
+    return emg
+
+
+def preprocess_emg(emg: np.ndarray, cfg: PreprocessConfig, before: np.ndarray | None = None,
+                   after: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Zero-phase filtering with neighbour context, then the raw and feature streams.
+
+    Returns ``(raw_stream, feature_stream)`` as float64, unscaled (microvolts);
+    scale the raw stream with :func:`scale_raw`.
+    """
+    emg = _check_emg(emg, cfg)
+    empty = np.zeros((0, emg.shape[1]))
+    if not cfg.use_neighbour_context:
+        before = after = None
+    before = empty if before is None else _check_emg(before, cfg)
+    after = empty if after is None else _check_emg(after, cfg)
+    x = np.concatenate([before, emg, after], axis=0)
+    sos = filter_sos(cfg)
+    if len(sos):
+        # sosfiltfilt needs a signal longer than its padding; shorter ones are padded less.
+        padlen = min(3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum())),
+                     x.shape[0] - 1)
+        x = scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=max(padlen, 0))
+    x = x[before.shape[0]: before.shape[0] + emg.shape[0]]
+    raw = resample_linear(x, cfg.raw_rate, cfg.source_rate)
+    feat = resample_linear(x, cfg.feature_rate, cfg.source_rate)
+    return raw, feat
+
+
+def preprocess_emg_causal(emg: np.ndarray, cfg: PreprocessConfig, stream: str = "raw") -> np.ndarray:
+    """Offline equivalent of :class:`StreamingPreprocessor` (causal filters from zero state)."""
+    emg = _check_emg(emg, cfg)
+    sos = filter_sos(cfg)
+    x = scipy.signal.sosfilt(sos, emg, axis=0) if len(sos) else emg
+    rate = cfg.raw_rate if stream == "raw" else cfg.feature_rate
+    out = resample_linear(x, rate, cfg.source_rate)
+    return scale_raw(out, cfg) if stream == "raw" else out
+
+
+def scale_raw(raw: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """``raw_clip * tanh((x / raw_scale) / raw_clip)``: microvolts to the model's input range."""
+    return cfg.raw_clip * np.tanh((np.asarray(raw) / cfg.raw_scale) / cfg.raw_clip)
+
+
+@dataclass
+class StreamingResampler:
+    """Linear-interpolation resampler fed chunk by chunk.
+
+    Output sample k sits at input position ``k * old_rate / new_rate`` (in input
+    samples); it is emitted once the input sample after that position has
+    arrived, so the concatenated output equals :func:`resample_linear` on the
+    whole signal (except possibly for the very last sample).
+    """
+
+    new_rate: float
+    old_rate: float
+    _n_in: int = 0  # input samples seen so far
+    _n_out: int = 0  # output samples emitted so far
+    _last: np.ndarray | None = field(default=None, repr=False)
+
+    def process(self, chunk: np.ndarray) -> np.ndarray:
+        chunk = np.asarray(chunk, dtype=np.float64)
+        if chunk.shape[0] == 0:
+            return np.zeros((0,) + chunk.shape[1:])
+        if self._last is not None:
+            x = np.concatenate([self._last[None], chunk], axis=0)
+            offset = self._n_in - 1  # absolute index of x[0]
+        else:
+            x = chunk
+            offset = 0
+        self._n_in += chunk.shape[0]
+        last_index = self._n_in - 1
+        step = self.old_rate / self.new_rate
+        # emit every k with position k*step < last_index (strict, as arange(0, t_last) is)
+        k_end = math.ceil(last_index / step) if last_index > 0 else 0
+        ks = np.arange(self._n_out, k_end)
+        pos = ks * step - offset
+        self._n_out = max(self._n_out, k_end)
+        self._last = x[-1].copy()
+        grid = np.arange(x.shape[0])
+        if x.ndim == 1:
+            return np.interp(pos, grid, x)
+        return np.stack([np.interp(pos, grid, x[:, c]) for c in range(x.shape[1])], axis=1)
+
+
+class StreamingPreprocessor:
+    """Causal, chunk-by-chunk preprocessing for live decoding.
+
+    ``process(chunk)`` takes (t, 8) samples at ``cfg.source_rate`` and returns
+    the newly available samples of the raw stream at ``cfg.raw_rate``, scaled
+    like the training input (``stream="raw"``), or of the unscaled feature
+    stream (``stream="feature"``). Filters run with carried ``zi`` state from
+    zero initial conditions, so the output is identical to
+    :func:`preprocess_emg_causal` on the concatenated input.
+    """
+
+    def __init__(self, cfg: PreprocessConfig | None = None, stream: str = "raw"):
+        if stream not in ("raw", "feature"):
+            raise ValueError("stream must be 'raw' or 'feature'")
+        # a FeatureConfig is accepted too: its preprocessing part is what matters here
+        cfg = getattr(cfg, "preprocess", cfg)
+        self.cfg = cfg or PreprocessConfig()
+        self.stream = stream
+        self.sos = filter_sos(self.cfg)
+        self.reset()
+
+    def reset(self) -> None:
+        self._zi = np.zeros((len(self.sos), 2, self.cfg.n_channels))
+        rate = self.cfg.raw_rate if self.stream == "raw" else self.cfg.feature_rate
+        self._resampler = StreamingResampler(rate, self.cfg.source_rate)
+
+    @property
+    def output_rate(self) -> float:
+        return self.cfg.raw_rate if self.stream == "raw" else self.cfg.feature_rate
+
+    def process(self, chunk: np.ndarray) -> np.ndarray:
+        chunk = np.asarray(chunk, dtype=np.float64)
+        if chunk.ndim != 2 or chunk.shape[1] != self.cfg.n_channels:
+            raise ValueError(f"chunk must have shape (t, {self.cfg.n_channels}), got {chunk.shape}")
+        if not np.all(np.isfinite(chunk)):
+            raise ValueError("chunk contains NaN or inf")
+        if len(self.sos) and chunk.shape[0]:
+            y, self._zi = scipy.signal.sosfilt(self.sos, chunk, axis=0, zi=self._zi)
+        else:
+            y = chunk
+        out = self._resampler.process(y)
+        return scale_raw(out, self.cfg).astype(np.float32) if self.stream == "raw" else out.astype(np.float32)
