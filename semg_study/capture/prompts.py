@@ -5,16 +5,15 @@ under, as in the dataset (``datedata.txt`` for dates and times). Captured
 prompts use their own book names (``capture/...``), so they never collide with
 the ``(book, sentence_index)`` pairs of the real dataset's dev/test lists.
 
-The closed and open generators come from the synthetic corpus
-(``semg_study.synth.text_gen``) when it is available; until then a small
-date/time template grammar here stands in for the closed vocabulary.
+The closed and open generators are the synthetic corpus's
+(``semg_study.synth.text_gen``): dates and times in the styles of the real
+closed vocabulary, and grammatical open sentences.
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 from semg_study.errors import DataError, StudyError
 
@@ -29,79 +28,26 @@ class Prompt:
     sentence_index: int
 
 
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
-_DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+def generated_prompts(kind: str, seed: int = 0, block: int = 32) -> Iterator[Prompt]:
+    """An endless stream of prompts from the synthetic corpus's closed or open generator.
 
+    Both generators are prefix-stable (the first k of ``n`` prompts do not depend
+    on ``n``), so drawing growing blocks gives one fixed sequence per seed: a
+    resumed session sees the same prompts under the same sentence indices.
+    """
+    from semg_study.synth.text_gen import closed_vocab_prompts, open_sentences
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def fallback_date_time(rng: random.Random) -> str:
-    """One date or time in the styles of the dataset's closed vocabulary."""
-    month = rng.choice(_MONTHS)
-    day = rng.randint(1, 28)
-    year = rng.randint(1950, 2030)
-    template = rng.randrange(6)
-    if template == 0:
-        return f"{month.capitalize()} {_ordinal(day)} {year}"
-    if template == 1:
-        return f"{rng.choice(_DAYS).capitalize()} {month.capitalize()} {_ordinal(day)}"
-    if template == 2:
-        return f"{rng.randint(1, 12)}:{rng.randrange(0, 60, 5):02d} {rng.choice(['am', 'pm'])}"
-    if template == 3:
-        return f"{month} {day} {year}"
-    if template == 4:
-        return f"{rng.choice(_DAYS)} {month} {day}"
-    return f"{rng.choice(_DAYS)} {rng.randint(1, 12)} {rng.choice(['am', 'pm'])}"
-
-
-_FALLBACK_OPEN = [
-    "the quick brown fox jumps over the lazy dog",
-    "she sells sea shells by the sea shore",
-    "a light rain fell on the quiet village",
-    "the machine hummed softly in the dark room",
-    "we watched the boats drift across the harbour",
-    "he opened the letter and read it twice",
-    "the children laughed as the kite rose higher",
-    "an old clock ticked on the kitchen wall",
-]
-
-
-def _synth_generator(kind: str) -> Callable[[random.Random], str] | None:
-    """The synthetic corpus's text generator for ``kind`` if it has landed, else ``None``."""
-    try:
-        from semg_study.synth import text_gen  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    names = {"closed": ("date_time_prompt", "closed_vocab_sentence", "generate_closed"),
-             "open": ("open_sentence", "generate_open")}[kind]
-    for name in names:
-        fn = getattr(text_gen, name, None)
-        if callable(fn):
-            def call(rng: random.Random, _fn=fn) -> str:
-                return str(_fn(rng))
-            return call
-    return None
-
-
-def generated_prompts(kind: str, seed: int = 0) -> Iterator[Prompt]:
-    """An endless stream of prompts from the closed or open generator."""
-    rng = random.Random(seed)
-    generator = _synth_generator(kind)
+    if kind not in ("closed", "open"):
+        raise StudyError(f"prompt generator must be closed or open, got {kind!r}")
+    make = closed_vocab_prompts if kind == "closed" else open_sentences
     book = CLOSED_BOOK if kind == "closed" else OPEN_BOOK
-    index = 0
+    index, n = 0, block
     while True:
-        if generator is not None:
-            text = generator(rng)
-        elif kind == "closed":
-            text = fallback_date_time(rng)
-        else:
-            text = rng.choice(_FALLBACK_OPEN)
-        yield Prompt(text=text, book=book, sentence_index=index)
-        index += 1
+        texts = make(n, seed=seed)
+        for text in texts[index:]:
+            yield Prompt(text=text, book=book, sentence_index=index)
+            index += 1
+        n *= 2
 
 
 def file_prompts(path: str | Path) -> list[Prompt]:

@@ -348,8 +348,10 @@ def run_session(session: CaptureSession, prompts: Iterator[Prompt], controller: 
         saved = session.record(None, controller.stop_condition())
         log(_describe(saved, "reference clip (relaxed face)"))
     kept = 0
-    for prompt in prompts:
-        if n_prompts is not None and kept >= n_prompts:
+    prompts = iter(prompts)
+    while n_prompts is None or kept < n_prompts:  # check before drawing: the caller may go on with the iterator
+        prompt = next(prompts, None)
+        if prompt is None:
             break
         if (prompt.book, prompt.sentence_index) in done:
             continue
