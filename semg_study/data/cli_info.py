@@ -1,0 +1,47 @@
+"""``semg-study info ROOT``: utterances (and hours) per condition, split and mode, and what was skipped."""
+from __future__ import annotations
+
+import argparse
+import json
+
+from semg_study.data.corpus import CONDITIONS, MODES, SKIP_RULES, SPLITS, open_corpus
+
+
+def corpus_summary(corpus) -> dict:
+    rows = []
+    for condition in CONDITIONS:
+        for split in SPLITS:
+            for mode in MODES:
+                utts = corpus.utterances(condition, split, mode)
+                if not utts and corpus.kind == "ljspeech":
+                    continue
+                seconds = sum(corpus.duration_s(u) for u in utts)
+                rows.append({"condition": condition, "split": split, "mode": mode, "utterances": len(utts),
+                             "hours": round(seconds / 3600, 4), "seconds": round(seconds, 2)})
+    return {"root": str(corpus.root), "kind": corpus.kind,
+            "testset": None if corpus.testset_path is None else str(corpus.testset_path),
+            "sessions": corpus.sessions, "counts": rows,
+            "skipped": {rule: corpus.skipped.get(rule, 0) for rule in SKIP_RULES} if corpus.kind != "ljspeech" else {},
+            "skip_rules": SKIP_RULES}
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("root", metavar="ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
+    parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
+                                                        "testset_largedev.json)")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    corpus = open_corpus(args.root, testset=args.testset)
+    summary = corpus_summary(corpus)
+    if args.json:
+        print(json.dumps(summary, indent=1))
+        return 0
+    print(f"{summary['root']} ({summary['kind']}), testset {summary['testset']}, {len(summary['sessions'])} sessions")
+    print(f"{'condition':<10}{'split':<7}{'mode':<8}{'utterances':>11}{'hours':>9}")
+    for r in summary["counts"]:
+        print(f"{r['condition']:<10}{r['split']:<7}{r['mode']:<8}{r['utterances']:>11}{r['hours']:>9.3f}")
+    for rule, n in summary["skipped"].items():
+        print(f"skipped {n:>6}  {rule}: {SKIP_RULES[rule]}")
+    return 0

@@ -1,0 +1,315 @@
+"""``semg-study validate DATA_ROOT``: check every file of a dataset and report every problem.
+
+Unlike the loaders (which stop at the first :class:`DataError`), validation goes
+on through the whole dataset and lists each problem with the file it is in.
+
+Severities (exit code 1 when there is any error):
+
+* **error**: the data cannot be used as is: missing ``{i}_emg.npy`` or
+  unreadable JSON / npy / FLAC / WAV, EMG not (T, 8), NaN or inf, ``chunks``
+  whose EMG lengths do not add up to the EMG length, an empty transcript
+  (``sentence_index >= 0``), a character that is a control character or that
+  ``unidecode`` cannot map, a missing audio file in a session that has audio
+  for its other utterances, a malformed alignment TextGrid, a testset entry
+  that matches no silent utterance although the corpus has silent recordings
+  of that book.
+* **warning**: usable, but worth a look: a session with no audio at all
+  (EMG-only recordings, as ``semg-study capture`` writes them), no ``chunks``
+  in the info JSON, a missing ``{i}_button.npy``, an ``{i}_emg.npy`` without
+  ``{i}_info.json`` (an unfinished write: writers write the JSON last),
+  symbols that normalisation deletes but that might have been spoken
+  (``# $ % & * + < = > @ \\ ^ | ~``), testset entries for a book the corpus
+  does not hold at all (a testset made for another corpus).
+* **info**: ordinary punctuation (``. , ; ! ? ' " ( ) [ ] { }``) that the
+  normaliser deletes by design, digits-only transcripts that the training set
+  skips by the dataset's rule, ``_audio.flac`` used because ``_audio_clean.flac``
+  is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from semg_study.data.corpus import (CONDITION_FOLDERS, check_chunks, has_letter, is_ljspeech_root,
+                                    locate_emg_data, read_audio, read_emg, read_info, read_testset,
+                                    resolve_testset, scan_layout)
+from semg_study.errors import DataError
+from semg_study.text import characters_outside_vocabulary, normalize_text
+
+ORDINARY_PUNCTUATION = set(".,;!?'\"()[]{}`")
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class Problem:
+    severity: str
+    path: str
+    problem: str
+
+
+@dataclass
+class Report:
+    root: str
+    layout: str = "unknown"
+    checked: dict = field(default_factory=Counter)  # what was checked -> how many
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, severity: str, path, problem: str) -> None:
+        assert severity in SEVERITIES
+        self.problems.append(Problem(severity, str(path), problem))
+
+    def add_error(self, exc: DataError) -> None:
+        self.add("error", exc.path, exc.problem)
+
+    def of(self, severity: str) -> list[Problem]:
+        return [p for p in self.problems if p.severity == severity]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return self.of("error")
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return self.of("warning")
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def for_file(self, path) -> list[Problem]:
+        return [p for p in self.problems if p.path == str(path)]
+
+    def to_dict(self) -> dict:
+        return {"root": self.root, "layout": self.layout, "ok": self.ok, "checked": dict(self.checked),
+                "counts": {s: len(self.of(s)) for s in SEVERITIES},
+                "problems": [asdict(p) for p in self.problems]}
+
+    def format_text(self, verbose: bool = False) -> str:
+        lines = [f"validate {self.root} ({self.layout}): "
+                 + ", ".join(f"{v} {k}" for k, v in sorted(self.checked.items()))]
+        for severity in SEVERITIES:
+            found = self.of(severity)
+            if severity == "info" and not verbose:
+                if found:
+                    kinds = Counter(re.sub(r"[:(].*", "", p.problem).strip() for p in found)
+                    lines.append(f"{len(found)} notes (--verbose lists them): "
+                                 + "; ".join(f"{k} x{v}" for k, v in kinds.most_common()))
+                continue
+            lines += [f"{severity.upper()} {p.path}: {p.problem}" for p in found]
+        lines.append(f"{len(self.errors)} errors, {len(self.warnings)} warnings, {len(self.of('info'))} notes: "
+                     + ("OK" if self.ok else "FAILED"))
+        return "\n".join(lines)
+
+
+def check_text(report: Report, path, text: str) -> None:
+    """Characters of a transcript that the vocabulary does not hold, by severity (see module doc)."""
+    from unidecode import unidecode
+
+    bad = sorted({c for c in text if unicodedata.category(c).startswith("C") and c not in "\t\n\r"})
+    unmappable = sorted({c for c in text if not c.isascii() and not c.isspace()
+                         and unidecode(c).strip() in ("", "[?]")})
+    if bad:
+        report.add("error", path, f"control characters in the transcript: {[hex(ord(c)) for c in bad]}")
+    if unmappable:
+        report.add("error", path, f"characters unidecode cannot map: {unmappable}")
+    outside = characters_outside_vocabulary(text)
+    symbols = sorted(outside - ORDINARY_PUNCTUATION)
+    punct = sorted(outside & ORDINARY_PUNCTUATION)
+    if symbols:
+        report.add("warning", path, f"symbols deleted by normalisation (maybe spoken): {''.join(symbols)}")
+    if punct:
+        report.add("info", path, f"punctuation deleted by normalisation: {''.join(punct)}")
+
+
+def validate(root, testset=None) -> Report:
+    """Check a Digital Voicing or LJSpeech root; never raises for problems in the data."""
+    root = Path(root).expanduser()
+    report = Report(str(root))
+    if not root.exists():
+        report.add("error", root, "dataset root does not exist")
+        return report
+    if is_ljspeech_root(root):
+        _validate_ljspeech(root, report)
+        return report
+    try:
+        base, emg_data = locate_emg_data(root)
+    except DataError as exc:
+        report.add_error(exc)
+        return report
+    report.layout = "digital_voicing"
+    records = scan_layout(emg_data)
+
+    # sessions with no audio at all are EMG-only recordings: one warning for the session
+    sessions_with_audio = set()
+    session_dirs = set()
+    for folder in CONDITION_FOLDERS:
+        fdir = emg_data / folder
+        if not fdir.is_dir():
+            continue
+        for sd in fdir.iterdir():
+            if sd.is_dir():
+                session_dirs.add(sd)
+                if any(sd.glob("*_audio*.flac")):
+                    sessions_with_audio.add(sd)
+                # EMG files without an info JSON: unfinished writes
+                for emg in sd.glob("*_emg.npy"):
+                    idx = emg.name[: -len("_emg.npy")]
+                    if idx.isdigit() and not (sd / f"{idx}_info.json").exists():
+                        report.add("warning", emg, "EMG file without its info JSON (an unfinished write?)")
+    for sd in sorted(session_dirs - sessions_with_audio):
+        report.add("warning", sd, "session has no audio files at all (EMG-only recording)")
+    report.checked["sessions"] = len(session_dirs)
+
+    silent_keys: set[tuple[str, int]] = set()
+    silent_books: set[str] = set()
+    for r in records:
+        report.checked["utterances"] += 1
+        prefix = r.session_dir / str(r.index)
+        info_path = Path(f"{prefix}_info.json")
+        if r.error is not None:
+            report.add_error(r.error)
+        info = r.info
+        emg_len = None
+        try:
+            emg_len = read_emg(Path(f"{prefix}_emg.npy")).shape[0]
+        except DataError as exc:
+            report.add_error(exc)
+        if info is not None:
+            if "chunks" not in info:
+                report.add("warning", info_path, "info JSON has no 'chunks'")
+            elif emg_len is not None:
+                try:
+                    check_chunks(info_path, info, emg_len)
+                except DataError as exc:
+                    report.add_error(exc)
+        button = Path(f"{prefix}_button.npy")
+        if not button.exists():
+            report.add("warning", button, "missing button file")
+        else:
+            try:
+                np.load(button, allow_pickle=False)
+            except Exception as exc:
+                report.add("error", button, f"unreadable npy: {exc}")
+        clean, raw = Path(f"{prefix}_audio_clean.flac"), Path(f"{prefix}_audio.flac")
+        if r.session_dir in sessions_with_audio:
+            if not clean.exists() and not raw.exists():
+                report.add("error", clean, "missing audio (neither _audio_clean.flac nor _audio.flac) "
+                                           "although the session has audio for other utterances")
+            elif not clean.exists():
+                report.add("info", clean, "no _audio_clean.flac; _audio.flac is used")
+            for p in (clean, raw):
+                if p.exists():
+                    try:
+                        read_audio(p)
+                    except DataError as exc:
+                        report.add_error(exc)
+        if info is None:
+            continue
+        if info["sentence_index"] == -1:
+            continue  # reference clip: no text to check
+        condition, mode, _ = CONDITION_FOLDERS[r.folder]
+        if mode == "silent":
+            silent_keys.add((info["book"], info["sentence_index"]))
+            silent_books.add(info["book"])
+        text = info["text"]
+        if not normalize_text(text):
+            report.add("error", info_path, "empty transcript (sentence_index >= 0)")
+        elif not has_letter(text):
+            report.add("info", info_path, "transcript has no letter: skipped for training by the dataset's rule")
+        check_text(report, info_path, text)
+
+    # alignments
+    from semg_study.data.textgrid import read_phoneme_alignment
+
+    for d in {base / "text_alignments", emg_data / "text_alignments", root / "text_alignments"}:
+        if d.is_dir():
+            for tg in sorted(d.rglob("*.TextGrid")):
+                report.checked["alignments"] += 1
+                try:
+                    read_phoneme_alignment(tg)
+                except DataError as exc:
+                    report.add_error(exc)
+
+    # the testset
+    try:
+        ts_path = resolve_testset(root, base, testset)
+        entries = read_testset(ts_path)
+    except DataError as exc:
+        report.add_error(exc)
+        return report
+    overlap = sorted(set(entries["dev"]) & set(entries["test"]))
+    if overlap:
+        report.add("warning", ts_path, f"{len(overlap)} sentences listed in both dev and test (they count as dev): "
+                                       f"{overlap}")
+    for split in ("dev", "test"):
+        dupes = sorted(k for k, n in Counter(entries[split]).items() if n > 1)
+        if dupes:
+            report.add("info", ts_path, f"{split} lists {len(dupes)} sentences twice: {dupes}")
+        for book, idx in entries[split]:
+            report.checked["testset entries"] += 1
+            if (book, idx) in silent_keys:
+                continue
+            if book in silent_books:
+                report.add("error", ts_path, f"{split} entry [{book!r}, {idx}] matches no silent utterance")
+            else:
+                report.add("warning", ts_path, f"{split} entry [{book!r}, {idx}]: the corpus has no silent "
+                                               f"recordings of {book!r} (a testset for another corpus?)")
+    return report
+
+
+def _validate_ljspeech(root: Path, report: Report) -> None:
+    from semg_study.data.ljspeech import read_metadata
+
+    report.layout = "ljspeech"
+    meta = root / "metadata.csv"
+    try:
+        rows = read_metadata(root)
+    except DataError as exc:
+        report.add_error(exc)
+        return
+    seen = Counter(uid for _, uid, _ in rows)
+    for uid, n in seen.items():
+        if n > 1:
+            report.add("error", meta, f"id {uid!r} listed {n} times")
+    for lineno, uid, text in rows:
+        report.checked["utterances"] += 1
+        wav = root / "wavs" / f"{uid}.wav"
+        if not wav.exists():
+            report.add("error", wav, f"missing audio file (metadata.csv line {lineno})")
+        else:
+            try:
+                read_audio(wav)
+            except DataError as exc:
+                report.add_error(exc)
+        where = f"{meta}:{lineno}"
+        if not normalize_text(text):
+            report.add("error", where, f"empty transcript for {uid}")
+        check_text(report, where, text)
+    listed = set(seen)
+    for wav in sorted((root / "wavs").glob("*.wav")):
+        if wav.stem not in listed:
+            report.add("warning", wav, "audio file not listed in metadata.csv")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("root", metavar="DATA_ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
+    parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
+                                                        "testset_largedev.json)")
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--verbose", action="store_true", help="also list the notes (info level)")
+
+
+def run(args: argparse.Namespace) -> int:
+    report = validate(args.root, testset=args.testset)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=1))
+    else:
+        print(report.format_text(verbose=args.verbose))
+    return 0 if report.ok else 1
