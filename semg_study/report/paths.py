@@ -80,7 +80,7 @@ def is_synthetic(root: str | os.PathLike) -> bool:
     except ImportError:  # pragma: no cover - synth is part of the package
         return False
     try:
-        return bool(describe(root))
+        return describe(root).get("label") == "synthetic"
     except Exception:
         return False
 
