@@ -32,7 +32,8 @@ def add_board_arguments(parser: argparse.ArgumentParser) -> None:
                         help="playback: the board the file is replayed as (default: the board it was recorded with)")
 
 
-def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | None = None):
+def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | None = None,
+                 skip_reference_clips: bool = False):
     """BoardConfig from CLI arguments; for playback also the replay source (segments, rate checks)."""
     config = BoardConfig(name=args.board, serial_port=args.serial_port, ip_address=args.ip_address,
                          ip_port=args.ip_port)
@@ -43,7 +44,7 @@ def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | 
 
             raise BoardError("--board playback needs --file (a recording written by capture, or corpus EMG)")
         source = playback_source(args.file, master_board=args.master_board, work_dir=work_dir,
-                                 max_utterances=max_utterances)
+                                 max_utterances=max_utterances, skip_reference_clips=skip_reference_clips)
         config.file = source.file
         config.master_board = source.master_board
         config.extras["synthetic"] = source.synthetic

@@ -168,13 +168,19 @@ def _corpus_utterances(prefixes: list[Path]) -> list[tuple[Path, dict[str, Any]]
 
 
 def playback_source(path: str | Path, master_board: str | None = None, work_dir: str | Path | None = None,
-                    max_utterances: int | None = None) -> PlaybackSource:
+                    max_utterances: int | None = None, skip_reference_clips: bool = False) -> PlaybackSource:
     """Make a replayable brainflow file (see the module doc for what ``path`` may be).
 
     ``master_board`` is the board the file is replayed as; for a capture session
     it defaults to the board it was recorded with, for corpus EMG to
     ``cyton-wifi`` (the dataset's own board, 1000 Hz: no resampling).
+    ``skip_reference_clips`` leaves out ``sentence_index -1`` clips of a session
+    (live decoding has nothing to show for them).
     """
+
+    def keep(info: dict[str, Any]) -> bool:
+        return not (skip_reference_clips and info.get("sentence_index", 0) == -1)
+
     path = Path(path)
     if not path.exists():
         raise DataError(path, "nothing to replay here (give a brainflow .csv, a session folder or an utterance)")
@@ -194,7 +200,7 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
     elif path.is_dir() and session_meta is not None:
         for index, board_path in _index_files(path, "board.csv"):
             info_path = path / f"{index}_info.json"
-            if info_path.exists():
+            if info_path.exists() and keep(_load_info(info_path)):
                 board_files.append((f"{path.name}/{index}", board_path, _load_info(info_path)))
     else:
         prefix = _utterance_prefix(path)
@@ -235,7 +241,7 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
         prefixes = [prefix]
     else:
         raise DataError(path, "not a brainflow .csv, a session folder or an utterance ({i}_emg.npy)")
-    utterances = _corpus_utterances(prefixes)
+    utterances = [(emg_path, info) for emg_path, info in _corpus_utterances(prefixes) if keep(info) or not path.is_dir()]
     if max_utterances is not None:
         utterances = utterances[:max_utterances]
     if not utterances:
@@ -253,5 +259,18 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
                                 n_samples=rows.shape[1], text=info.get("text", ""), info=info))
     file = work_dir / f"{path.name.replace('.', '_')}_playback.csv"
     write_board_file(file, np.concatenate(arrays, axis=1))
-    corpus_synthetic = synthetic or any(bool(info.get("synthetic")) for _, info in utterances)
+    corpus_synthetic = (synthetic or any(bool(info.get("synthetic")) for _, info in utterances)
+                        or _in_synthetic_corpus(path))
     return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=corpus_synthetic)
+
+
+def _in_synthetic_corpus(path: Path) -> bool:
+    """The synthetic corpus labels itself in ``corpus.json`` at its root (a few levels up)."""
+    for parent in list(path.resolve().parents)[:5]:
+        marker = parent / "corpus.json"
+        if marker.is_file():
+            try:
+                return json.loads(marker.read_text(encoding="utf-8")).get("label") == "synthetic"
+            except (OSError, ValueError):
+                return False
+    return False
