@@ -1,0 +1,204 @@
+"""Features: preprocessing (filters, rates, streaming), the 112 EMG features, log-mels, FeatureConfig."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from semg_study.features import (FeatureConfig, MelConfig, PreprocessConfig, StreamingPreprocessor,
+                                 StreamingResampler, align_streams, compute_features, emg_features,
+                                 mel_filter_bank, mel_spectrogram, preprocess_emg, preprocess_emg_causal,
+                                 resample_linear)
+from semg_study.features.emg_features import zero_crossing_rate
+
+RNG = np.random.default_rng(0)
+
+
+def emg_signal(seconds=2.0, hum=0.0):
+    t = np.arange(int(seconds * 1000)) / 1000
+    return RNG.normal(0, 10, (len(t), 8)) + hum * np.sin(2 * np.pi * 60 * t)[:, None] + 5 * t[:, None] * 100
+
+
+def test_default_rates():
+    cfg = PreprocessConfig()
+    assert cfg.raw_rate == 689.0625 and cfg.feature_rate == 516.796875
+    assert cfg.frame_rate == pytest.approx(86.1328125)
+    assert PreprocessConfig.gaddy2020().frame_rate == 100.0
+    assert FeatureConfig().frame_rate == pytest.approx(22050 / 256)
+
+
+@pytest.mark.parametrize("cfg,rate", [(FeatureConfig(), 22050 / 256), (FeatureConfig.gaddy2020(), 100.0)])
+def test_frames_per_second_and_stream_shapes(cfg, rate):
+    seconds = 3.0
+    emg = emg_signal(seconds)
+    audio = (0.1 * RNG.normal(size=int(seconds * 16000))).astype(np.float32)
+    out = compute_features(emg, cfg, audio=audio, audio_rate=16000)
+    n = int(out["n_frames"])
+    assert abs(n - seconds * rate) <= 3
+    assert out["emg_features"].shape == (n, 112)
+    assert out["emg_raw"].shape == (8 * n, 8)
+    assert out["audio_features"].shape == (n, 80)
+    assert out["emg_raw"].dtype == np.float32 and np.abs(out["emg_raw"]).max() <= 50
+
+
+def test_emg_only_utterance_keeps_all_feature_frames():
+    emg = emg_signal(1.0)
+    out = compute_features(emg, FeatureConfig())
+    _, feat = preprocess_emg(emg, PreprocessConfig())
+    assert "audio_features" not in out
+    assert int(out["n_frames"]) == 1 + (len(feat) - 16) // 6
+
+
+def test_notches_and_highpass_remove_hum_and_drift():
+    emg = emg_signal(4.0, hum=200.0)
+    _, feat = preprocess_emg(emg, PreprocessConfig())
+
+    def power_at(x, rate, f):
+        spec = np.abs(np.fft.rfft(x[:, 0] * np.hanning(len(x)))) ** 2
+        freqs = np.fft.rfftfreq(len(x), 1 / rate)
+        return spec[np.argmin(np.abs(freqs - f))]
+
+    resampled = resample_linear(emg, PreprocessConfig().feature_rate, 1000)
+    assert power_at(feat, 516.796875, 60) < 1e-3 * power_at(resampled, 516.796875, 60)
+    assert abs(feat[:, 0].mean()) < 5  # the slow ramp (drift) is gone
+
+
+def test_neighbour_context_changes_only_the_edges():
+    cfg = PreprocessConfig()
+    emg, before, after = emg_signal(2.0), emg_signal(1.0), emg_signal(1.0)
+    with_ctx, _ = preprocess_emg(emg, cfg, before, after)
+    without, _ = preprocess_emg(emg, cfg)
+    assert with_ctx.shape == without.shape
+    assert not np.allclose(with_ctx[:20], without[:20])
+    no_ctx_cfg, _ = preprocess_emg(emg, PreprocessConfig(use_neighbour_context=False), before, after)
+    np.testing.assert_allclose(no_ctx_cfg, without)
+
+
+def test_resample_linear_times():
+    x = np.arange(1000, dtype=float)  # a ramp: interpolation is exact
+    y = resample_linear(x, 689.0625, 1000)
+    k = np.arange(len(y))
+    np.testing.assert_allclose(y, k * 1000 / 689.0625, atol=1e-9)
+    assert y[-1] < 999 and len(y) == int(np.ceil(999 * 689.0625 / 1000))
+
+
+def test_streaming_resampler_equals_offline():
+    x = RNG.normal(size=(2000, 3))
+    r = StreamingResampler(689.0625, 1000)
+    sizes = RNG.integers(1, 50, 200)
+    pieces, pos = [], 0
+    for s in sizes:
+        pieces.append(r.process(x[pos: pos + s]))
+        pos += s
+    pieces.append(r.process(x[pos:]))
+    np.testing.assert_allclose(np.concatenate(pieces), resample_linear(x, 689.0625, 1000), atol=1e-9)
+
+
+@pytest.mark.parametrize("stream", ["raw", "feature"])
+def test_streaming_preprocessor_matches_offline_causal(stream):
+    emg = emg_signal(3.0, hum=50)
+    sp = StreamingPreprocessor(FeatureConfig(), stream=stream)
+    sizes = [1, 7, 40, 3, 250, 16] * 60
+    outs, pos = [], 0
+    for s in sizes:
+        if pos >= len(emg):
+            break
+        outs.append(sp.process(emg[pos: pos + s]))
+        pos += s
+    online = np.concatenate(outs)
+    offline = preprocess_emg_causal(emg, PreprocessConfig(), stream=stream)
+    n = min(len(online), len(offline))
+    assert n >= len(offline) - 1
+    np.testing.assert_allclose(online[:n], offline[:n], rtol=1e-4, atol=1e-4)
+    # causal filtering is not the zero-phase offline result (it lags), but the hum is gone
+    zero_phase = preprocess_emg(emg, PreprocessConfig())[0 if stream == "raw" else 1]
+    assert not np.allclose(offline[:n], zero_phase[:n], atol=1e-2)
+    sp.reset()  # a fresh start gives the same output again
+    again = sp.process(emg[:1000])
+    np.testing.assert_allclose(again, online[: len(again)], rtol=1e-5, atol=1e-5)
+
+
+def test_streaming_preprocessor_rejects_bad_chunks():
+    sp = StreamingPreprocessor()
+    with pytest.raises(ValueError, match="shape"):
+        sp.process(np.zeros((10, 7)))
+    with pytest.raises(ValueError, match="NaN"):
+        sp.process(np.full((10, 8), np.nan))
+
+
+def naive_features(x, frame):
+    """Direct, loop-style statement of the Jou et al. features of one frame of one channel."""
+    x = x - x.mean()
+    k = np.ones(9) / 9
+    w = np.convolve(np.convolve(x, k, "same"), k, "same")
+    p = x - w
+    r = np.abs(p)
+    sl = slice(6 * frame, 6 * frame + 16)
+    signs = [v < 0 for v in p[sl]]
+    zcr = sum(a != b for a, b in zip(signs[1:], signs[:-1])) / 16
+    hann = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(16) / 16)
+    spectrum = np.abs(np.fft.rfft(x[sl] * hann))
+    return np.concatenate([[w[sl].mean(), np.sqrt(np.mean(w[sl] ** 2)), np.sqrt(np.mean(r[sl] ** 2)), zcr,
+                            r[sl].mean()], spectrum])
+
+
+def test_emg_features_definition():
+    x = RNG.normal(size=(400, 8))
+    f = emg_features(x)
+    assert f.shape == (1 + (400 - 16) // 6, 112) and f.dtype == np.float32
+    for frame in (0, 7, f.shape[0] - 1):
+        for ch in (0, 5):
+            np.testing.assert_allclose(f[frame, 14 * ch: 14 * ch + 14], naive_features(x[:, ch], frame),
+                                       rtol=1e-5, atol=1e-5)
+
+
+def test_zero_crossing_rate_counts_zero_as_positive():
+    frames = np.array([[1.0, -1.0] * 8, [0.0, 1.0] * 8, [1e-12, -1e-12] * 8])
+    np.testing.assert_allclose(zero_crossing_rate(frames), [15 / 16, 0.0, 0.0])
+
+
+def test_align_streams_offsets():
+    feats = np.zeros((50, 112))
+    feat_stream = np.arange(400.0)[:, None]
+    raw = np.arange(500.0)[:, None]
+    f, fs, r, n = align_streams(feats, feat_stream, raw, n_audio_frames=40)
+    assert n == 40 and len(f) == 40
+    assert fs[0, 0] == 6 and len(fs) == 240 and r[0, 0] == 8 and len(r) == 320
+
+
+def test_mel_shape_and_rate():
+    audio = (0.1 * RNG.normal(size=16000)).astype(np.float32)
+    mel = mel_spectrogram(audio, 16000)
+    assert mel.shape == (22050 // 256, 80) and mel.dtype == np.float32
+    assert mel_spectrogram(audio, 16000, n_mels=128).shape == (86, 128)
+    assert np.all(mel >= np.log(1e-5) - 1e-6)
+    # clipping to [-1, 1] before the STFT (at 22050 Hz no resampling happens first)
+    audio22 = (0.1 * RNG.normal(size=22050)).astype(np.float32)
+    loud = mel_spectrogram(audio22 * 100, 22050)
+    clipped = mel_spectrogram(np.clip(audio22 * 100, -1, 1), 22050)
+    np.testing.assert_allclose(loud, clipped, atol=1e-4)
+
+
+def test_mel_filter_bank_is_slaney_area_normalised():
+    fb = mel_filter_bank(22050, 1024, 80, 0.0, 8000.0)
+    assert fb.shape == (80, 513) and (fb >= 0).all()
+    centres = fb.argmax(axis=1)
+    assert (np.diff(centres) >= 0).all() and centres[-1] * 22050 / 1024 < 8000
+    df = 22050 / 1024
+    areas = fb.sum(axis=1) * df
+    np.testing.assert_allclose(areas[40:], 1.0, rtol=0.05)  # wide filters: triangle area 1 (Slaney norm)
+    # below 1 kHz the mel scale is linear: equal spacing of centres
+    lows = centres[:10]
+    assert np.ptp(np.diff(lows)) <= 1
+
+
+def test_feature_config_roundtrip_and_digest():
+    cfg = FeatureConfig()
+    assert FeatureConfig.from_dict(cfg.to_dict()) == cfg
+    assert FeatureConfig.from_dict(cfg.to_dict()).digest() == cfg.digest()
+    other = FeatureConfig(mel=MelConfig(n_mels=128))
+    assert other.digest() != cfg.digest()
+    assert FeatureConfig.gaddy2020().digest() != cfg.digest()
+    with pytest.raises(ValueError, match="frame rate"):
+        FeatureConfig(preprocess=PreprocessConfig.gaddy2020())  # 100 Hz EMG with 86 Hz mels
+    with pytest.raises(ValueError, match="unknown streams"):
+        FeatureConfig(streams=("emg_raw", "mfcc"))
