@@ -144,7 +144,9 @@ class BeamDecoder:
             "decoder": "beam", "lexicon": self.lexicon, "alpha": float(alpha), "beta": float(beta),
             "beam": int(beam), "beam_threshold": float(beam_threshold),
             "beam_size_token": int(beam_size_token or len(vocab)),
-            "unk_score": float(unk_score), "sil_score": float(sil_score),
+            # JSON has no -inf: "-inf" says "out-of-lexicon words are never emitted".
+            "unk_score": float(unk_score) if math.isfinite(unk_score) else str(float(unk_score)),
+            "sil_score": float(sil_score),
             "lm": str(self.lm_path) if self.lm_path else None,
             "lm_units": "log10 (KenLM)",
         }

@@ -1,0 +1,273 @@
+"""Evaluate a trained run: decode a split and score corpus-level WER/CER.
+
+``evaluate_run(run_dir, split, decoder, mode)``:
+
+1. ``load_run`` gives the model, its resolved config, its FeatureConfig and its
+   feature normaliser; the dataset is rebuilt from those (never from new
+   defaults, and the normaliser is never refitted on evaluation data).
+2. The corpus is the run's ``data.root`` (or ``data_root``), with the run's
+   testset unless one is given.
+3. Greedy or beam decoding. The beam search's LM is built from the **train
+   split** transcripts of the same corpus object (so the evaluated dev/test
+   sentences cannot be in it), cached in ``RUN/lm/`` and rebuilt whenever the
+   fingerprint of those training texts changes (a different testset moves
+   sentences between splits).
+4. ``RUN/eval/<split>-<mode>-<decoder>[-<testset>]/predictions.jsonl`` (one line
+   per utterance: id, reference, hypothesis, per-utterance errors) and
+   ``metrics.json`` (corpus WER/CER, counts, decoder settings, the LM and the
+   fingerprint of its training texts, a reference to the run's manifest), all
+   written atomically.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from semg_study import io
+from semg_study.decoding.lm import (LMBuild, build_lm, lm_paths, text_fingerprint, utterance_id)
+from semg_study.errors import ConfigError, StudyError
+from semg_study.evaluation.metrics import score
+
+DECODERS = ("greedy", "beam")
+SPLITS = ("train", "dev", "test")
+DEFAULT_BEAM_THRESHOLD = 25.0
+INFERENCE_BATCH = 8
+
+
+# ----------------------------------------------------------------------- data
+
+def corpus_label(root: Path) -> str:
+    """"synthetic" when the corpus says it was generated (``corpus.json``), else "real"."""
+    for candidate in (root / "corpus.json", root.parent / "corpus.json"):
+        if candidate.is_file():
+            try:
+                info = json.loads(candidate.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError):
+                continue
+            if str(info.get("label", "")).lower() == "synthetic" or info.get("generator", "").startswith("semg_study.synth"):
+                return "synthetic"
+    return "real"
+
+
+def open_run_corpus(config, data_root: str | Path | None = None, testset: str | Path | None = None):
+    """The corpus a run was trained on (or ``data_root``), with its testset unless one is given."""
+    from semg_study.data import open_corpus
+    from semg_study.training.config import resolve_data_root
+
+    root = Path(data_root).expanduser() if data_root is not None else resolve_data_root(config.data.root)
+    chosen = testset if testset is not None else config.data.testset
+    return open_corpus(root, testset=chosen)
+
+
+def _train_modes(config) -> list[str | None]:
+    modes = list(getattr(config.data, "train_modes", None) or [])
+    return modes or [None]
+
+
+def training_texts(corpus, config) -> list[tuple[str, str]]:
+    """``(utterance id, transcript)`` of the run's training split, sorted by id."""
+    pairs: dict[str, str] = {}
+    for mode in _train_modes(config):
+        for u in corpus.utterances(condition=config.data.condition, split="train", mode=mode):
+            pairs[utterance_id(u)] = u.text
+    return sorted(pairs.items())
+
+
+def session_map(loaded, corpus) -> dict[str, int]:
+    """Session indices exactly as training assigned them.
+
+    Taken from the run when it records them; otherwise rebuilt the way training
+    built them (sorted session names of the training utterances, after the
+    ``max_train_utterances`` cap), from the same corpus and testset.
+    """
+    recorded = getattr(loaded, "sessions", None)
+    if recorded:
+        return dict(recorded)
+    from semg_study.data.dataset import session_mapping
+    from semg_study.training.data import select_utterances
+
+    config = loaded.config
+    utterances = select_utterances(corpus, config, "train", config.data.train_modes)
+    if config.data.max_train_utterances:
+        utterances = utterances[: config.data.max_train_utterances]
+    return session_mapping(utterances)
+
+
+def eval_dataset(loaded, corpus, utterances: Sequence):
+    """A dataset of ``utterances`` under the run's own FeatureConfig and normaliser."""
+    from semg_study.data.dataset import AudioDataset, EMGDataset
+
+    feature_config = loaded.feature_config
+    cache_dir = Path(corpus.root) / ".feature-cache"  # the cache training filled
+    if getattr(loaded.model, "input_key", "emg_raw") == "audio_features":
+        return AudioDataset(utterances, feature_config, vocab=loaded.vocab, cache_dir=cache_dir)
+    if "emg_features" in feature_config.streams and loaded.normalizer is None:
+        raise StudyError(f"{loaded.checkpoint}: the run reads EMG features but its checkpoint has no "
+                         f"feature normaliser; refusing to fit one on evaluation data")
+    return EMGDataset(utterances, feature_config, vocab=loaded.vocab, normalizer=loaded.normalizer,
+                      cache_dir=cache_dir, sessions=session_map(loaded, corpus))
+
+
+def infer(model, dataset, batch_size: int = INFERENCE_BATCH) -> list[np.ndarray]:
+    """Per-item (T, V) log-probabilities, in dataset order (batches of similar length)."""
+    import torch
+
+    from semg_study.data.dataset import collate
+
+    order = list(range(len(dataset)))
+    lengths = None
+    if hasattr(dataset, "frame_lengths"):
+        lengths = dataset.frame_lengths()
+        order.sort(key=lambda i: lengths[i])
+    outputs: list[np.ndarray | None] = [None] * len(dataset)
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            idx = order[start: start + batch_size]
+            batch = collate([dataset[i] for i in idx])
+            out = model(batch)
+            log_probs = out["log_probs"].float().cpu().numpy()
+            lens = out["lengths"].cpu().numpy()
+            for j, i in enumerate(idx):
+                outputs[i] = log_probs[j, : int(lens[j])]
+    return outputs  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------------ LM
+
+def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
+    """The run's LM from its training transcripts; reused when those texts are unchanged."""
+    pairs = training_texts(corpus, config)
+    if not pairs:
+        raise StudyError(f"{corpus.root}: no training transcripts for condition={config.data.condition!r}: "
+                         f"cannot build the beam search's language model")
+    fingerprint = text_fingerprint(text for _, text in pairs)
+    lm_dir = run_dir / "lm"
+    arpa, lexicon, info_path = lm_paths(lm_dir, order)
+    if arpa.is_file() and lexicon.is_file() and info_path.is_file():
+        try:
+            info = json.loads(info_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            info = {}
+        if info.get("text_fingerprint") == fingerprint and info.get("order") == order:
+            words = [w for w in lexicon.read_text(encoding="utf-8").split("\n") if w]
+            return LMBuild(arpa, lexicon, info_path, order, int(info.get("effective_order", order)),
+                           list(info.get("utterance_ids", [])), fingerprint, words)
+    return build_lm(pairs, lm_dir, order, source={
+        "condition": config.data.condition, "split": "train", "modes": _train_modes(config),
+        "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None))})
+
+
+# -------------------------------------------------------------------- evaluate
+
+def _file_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _manifest_reference(run_dir: Path, manifest: dict) -> dict:
+    return {"path": str(run_dir / "manifest.json"), "sha256": _file_sha256(run_dir / "manifest.json"),
+            "git": manifest.get("git"), "data_fingerprint": manifest.get("data_fingerprint"),
+            "config": manifest.get("config_name")}
+
+
+def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None,
+                 testset: str | Path | None = None, data_root: str | Path | None = None,
+                 which: str = "best", lexicon: bool = True, alpha: float | None = None,
+                 beta: float | None = None, beam_size: int | None = None, lm_order: int | None = None,
+                 beam_threshold: float = DEFAULT_BEAM_THRESHOLD, batch_size: int = INFERENCE_BATCH,
+                 loaded=None) -> dict:
+    """Decode ``split`` with a trained run, score it, write predictions and metrics; return the metrics."""
+    from semg_study.training import load_run
+
+    started = time.time()
+    run_dir = Path(run_dir)
+    if split not in SPLITS:
+        raise ConfigError(f"split must be one of {SPLITS}, not {split!r}")
+    if decoder not in DECODERS:
+        raise ConfigError(f"decoder must be one of {DECODERS}, not {decoder!r}")
+    loaded = loaded if loaded is not None else load_run(run_dir, which=which)
+    config = loaded.config
+    mode = mode or config.data.eval_mode
+    corpus = open_run_corpus(config, data_root, testset)
+    utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
+    if not utterances:
+        raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances "
+                         f"in mode {mode!r} to evaluate")
+    label = corpus_label(Path(corpus.root))
+
+    dataset = eval_dataset(loaded, corpus, utterances)
+    log_probs = infer(loaded.model, dataset, batch_size)
+
+    lm_record = None
+    if decoder == "greedy":
+        from semg_study.decoding.greedy import greedy_decode
+
+        hypotheses = [greedy_decode(lp[None], vocab=loaded.vocab)[0] for lp in log_probs]
+        settings = {"decoder": "greedy"}
+    else:
+        from semg_study.decoding.beam import BeamDecoder
+
+        d = config.decode
+        order = int(lm_order or d.lm_order)
+        lm = ensure_lm(run_dir, corpus, config, order)
+        beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab,
+                           alpha=d.alpha if alpha is None else alpha, beta=d.beta if beta is None else beta,
+                           beam=int(beam_size or d.beam_size), lexicon=lexicon, beam_threshold=beam_threshold)
+        hypotheses = [beam.decode(lp[None])[0] for lp in log_probs]
+        settings = dict(beam.settings, lm_order=order)
+        lm_record = {**lm.as_dict(), "lexicon_words": len(lm.words),
+                     "built_from": "train split transcripts only"}
+
+    ids = [utterance_id(u) for u in utterances]
+    references = [u.text for u in utterances]
+    result = score(references, hypotheses, ids)
+
+    name = f"{split}-{mode}-{decoder}" + ("" if decoder == "greedy" or lexicon else "-lexfree")
+    if testset is not None:
+        name += "-" + Path(str(testset)).stem
+    out_dir = run_dir / "eval" / name
+    lines = [json.dumps({"id": u.id, "reference": u.reference, "hypothesis": u.hypothesis,
+                         "raw_reference": raw, **{k: v for k, v in u.as_dict().items()
+                                                  if k not in ("id", "reference", "hypothesis")}})
+             for u, raw in zip(result.utterances, references)]
+    io.write_text(out_dir / "predictions.jsonl", "".join(line + "\n" for line in lines))
+    metrics = {
+        "data": label,
+        "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "epoch": loaded.epoch,
+        "config": config.name, "model": config.model.name,
+        "split": split, "mode": mode, "condition": config.data.condition,
+        "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None)),
+        "wer": result.wer, "cer": result.cer, "counts": result.counts,
+        "decoder": settings, "lm": lm_record,
+        "features": {"digest": loaded.feature_config.digest(), "normalizer": "the run's own (from its checkpoint)"
+                     if loaded.normalizer is not None else None},
+        "manifest": _manifest_reference(run_dir, loaded.manifest or {}),
+        "predictions": str(out_dir / "predictions.jsonl"),
+        "seconds": round(time.time() - started, 3),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    io.write_json(out_dir / "metrics.json", metrics)
+    metrics["out_dir"] = str(out_dir)
+    return metrics
+
+
+def summary_line(metrics: dict) -> str:
+    def pct(x):
+        return "n/a" if x is None else f"{100 * x:.1f}%"
+
+    tag = " [synthetic data]" if metrics.get("data") == "synthetic" else ""
+    dec = metrics["decoder"]
+    how = dec["decoder"] if dec["decoder"] == "greedy" else (
+        f"beam {dec['beam']} {'lexicon' if dec['lexicon'] else 'lexicon-free'} "
+        f"alpha={dec['alpha']} beta={dec['beta']} {dec.get('lm_order')}-gram LM")
+    return (f"{metrics['config'] or metrics['model']}: {metrics['split']} {metrics['mode']} "
+            f"({metrics['counts']['utterances']} utterances), {how}: WER {pct(metrics['wer'])}  "
+            f"CER {pct(metrics['cer'])}{tag}\n  written to {metrics['out_dir']}")
