@@ -11,7 +11,9 @@ def input_lengths(batch: dict, key: str) -> torch.Tensor:
     without lengths is taken to be unpadded.
     """
     x = batch[key]
-    for name in (f"{key}_lengths", f"{key}_length"):
+    # collate names them emg_raw_lengths and frame_lengths (emg_features / audio_features)
+    names = [f"{key}_lengths"] + (["frame_lengths"] if key in ("emg_features", "audio_features") else [])
+    for name in names:
         if name in batch:
             return torch.as_tensor(batch[name], device=x.device).long()
     return torch.full((x.shape[0],), x.shape[1], dtype=torch.long, device=x.device)
@@ -24,6 +26,6 @@ def padding_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
 
 def session_indices(batch: dict, batch_size: int, device) -> torch.Tensor:
     s = batch.get("session_index")
-    if s is None:
-        return torch.full((batch_size,), -1, dtype=torch.long, device=device)
+    if s is None:  # index 0 is the data layer's "unknown session"
+        return torch.zeros(batch_size, dtype=torch.long, device=device)
     return torch.as_tensor(s, device=device).long().reshape(batch_size)

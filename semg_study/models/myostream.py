@@ -230,7 +230,7 @@ class MyoStream(nn.Module):
                  stem_kernel: int = 5, strides: tuple = (2, 2, 2), chunk: int = 8, left_chunks: int = 8,
                  lookahead: int = 4, max_distance: int = 64, n_class: int = len(VOCAB),
                  n_phonemes: int = len(PHONEME_SYMBOLS), phoneme_loss_weight: float = 0.3,
-                 n_sessions: int = 32, session_dropout: float = 0.1,
+                 n_sessions: int = 33, session_dropout: float = 0.1,
                  max_shift: int = 7, gain_std: float = 0.15, channel_dropout: float = 0.05,
                  time_masks: int = 2, time_mask_samples: int = 80, raw_rate: float = RAW_RATE,
                  electrode_frontend: bool = True, conv_module: bool = True, streaming_mask: bool = True,
@@ -250,9 +250,10 @@ class MyoStream(nn.Module):
         self.n_sessions = n_sessions
         self.session_dropout = session_dropout
         if session_adaptation:
-            # Entry n_sessions is the "unknown session" used for new recordings.
-            self.session_weight = nn.Parameter(torch.eye(n_channels).repeat(n_sessions + 1, 1, 1))
-            self.session_bias = nn.Parameter(torch.zeros(n_sessions + 1, n_channels))
+            # Entry 0 is the "unknown session" (the data layer's session_index 0), used for
+            # new recordings at live inference; sessions seen in training are 1 .. n_sessions-1.
+            self.session_weight = nn.Parameter(torch.eye(n_channels).repeat(n_sessions, 1, 1))
+            self.session_bias = nn.Parameter(torch.zeros(n_sessions, n_channels))
         else:
             self.session_weight = self.session_bias = None
 
@@ -277,9 +278,9 @@ class MyoStream(nn.Module):
         return 1000.0 * (self.chunk + self.lookahead) / self.output_frame_rate
 
     def session_entry(self, session: torch.Tensor) -> torch.Tensor:
-        """Map session indices to table rows; negative or unseen -> the unknown entry."""
-        known = (session >= 0) & (session < self.n_sessions)
-        return torch.where(known, session, torch.full_like(session, self.n_sessions))
+        """Map session indices to table rows; unknown (0), negative or unseen -> row 0."""
+        known = (session > 0) & (session < self.n_sessions)
+        return torch.where(known, session, torch.zeros_like(session))
 
     def adapt(self, x: torch.Tensor, session: torch.Tensor) -> torch.Tensor:
         if self.session_weight is None:
@@ -288,7 +289,7 @@ class MyoStream(nn.Module):
         if self.training and self.session_dropout > 0:
             # Train the unknown entry too, as the average session.
             drop = torch.rand(entry.shape, device=x.device) < self.session_dropout
-            entry = torch.where(drop, torch.full_like(entry, self.n_sessions), entry)
+            entry = torch.where(drop, torch.zeros_like(entry), entry)
         return torch.einsum("btc,bdc->btd", x, self.session_weight[entry]) + self.session_bias[entry][:, None, :]
 
     def augment(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -351,7 +352,7 @@ class MyoStream(nn.Module):
         if not self.use_streaming_mask:
             raise StudyError("this MyoStream was trained with streaming_mask off (full context): it cannot stream")
         device = self.classifier.weight.device
-        session = torch.full((batch_size,), -1 if session_index is None else session_index, dtype=torch.long,
+        session = torch.full((batch_size,), 0 if session_index is None else session_index, dtype=torch.long,
                              device=device)
         return StreamState(session=session, attn_context=[None] * len(self.blocks),
                            conv_caches=[None] * len(self.blocks))

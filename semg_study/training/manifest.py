@@ -1,0 +1,89 @@
+"""``manifest.json``: everything needed to say what a run was and to redo it."""
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.metadata
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+from semg_study import io
+
+PACKAGES = ("torch", "numpy", "scipy", "jiwer", "flashlight-text", "soundfile", "pyyaml", "semg-study")
+REPO_ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def git_state(repo: Path = REPO_ROOT) -> dict:
+    """Commit and dirty flag of the source tree (None when it is not a git checkout)."""
+    try:
+        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
+                                timeout=10).stdout.strip() or None
+        status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
+                                capture_output=True, text=True, timeout=10)
+        dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
+    except (OSError, subprocess.SubprocessError):
+        commit, dirty = None, None
+    return {"commit": commit, "dirty": dirty}
+
+
+def package_versions() -> dict:
+    versions = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def start_manifest(run_dir: Path, cfg, data, device, n_parameters: int, model_kwargs: dict,
+                   resumed_from_epoch=None, extra: dict | None = None) -> dict:
+    manifest = {
+        "config_name": cfg.name,
+        "model": cfg.model.name,
+        "n_parameters": n_parameters,
+        "model_kwargs": model_kwargs,
+        "config": cfg.to_dict(),
+        "data_root": str(data.root),
+        "data_fingerprint": data.fingerprint,
+        "synthetic": data.synthetic,
+        "n_train_utterances": data.n_train,
+        "n_dev_utterances": data.n_dev,
+        "feature_config": data.feature_config.to_dict(),
+        "seed": cfg.train.seed,
+        "git": git_state(),
+        "packages": package_versions(),
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or platform.machine(),
+        "cpu_threads": torch.get_num_threads(),
+        "cpu_count": os.cpu_count(),
+        "world_size": int(os.environ.get("WORLD_SIZE", 1)),
+        "start_time": now(),
+        "end_time": None,
+        "finished": False,
+        "resumed_from_epoch": resumed_from_epoch,
+    }
+    if extra:
+        manifest.update(extra)
+    previous = run_dir / "manifest.json"
+    if resumed_from_epoch is not None and previous.is_file():
+        import json
+
+        manifest["first_start_time"] = json.loads(previous.read_text()).get("start_time")
+    io.write_json(run_dir / "manifest.json", manifest)
+    return manifest
+
+
+def finish_manifest(run_dir: Path, manifest: dict, metrics: list) -> None:
+    manifest = dict(manifest)
+    manifest.update(end_time=now(), finished=True, epochs_completed=len(metrics),
+                    final=metrics[-1] if metrics else None)
+    io.write_json(run_dir / "manifest.json", manifest)
