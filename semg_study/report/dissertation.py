@@ -124,7 +124,7 @@ def summarise_table(table: dict[str, Any], number: int) -> list[str]:
     """Sentences about one table, made from its sidecar's values."""
     rows = [r["values"] for r in table.get("rows", [])]
     manifests = sorted({m for r in table.get("rows", []) for m in r.get("manifests", [])})
-    out = [f"Table {number} ({table['caption']}): {len(rows)} row(s), traced to {len(manifests)} manifest(s)."]
+    out = [f"Table {number}, {table['caption'].rstrip('.')}: {len(rows)} row(s), traced to {len(manifests)} manifest(s)."]
     for col in table.get("columns", []):
         lower, higher = bool(LOWER_IS_BETTER.search(col)), bool(HIGHER_IS_BETTER.search(col))
         if not (lower or higher):
@@ -205,8 +205,9 @@ def build_document(out: str | os.PathLike) -> Document:
         doc.add(Para("No study run is recorded in this folder (study_run.json is written by `semg-study study`)."))
 
     # 2. results summary (numbered in the same order as sections 3 and 4)
-    ordered_tables = sorted(tables, key=lambda t: (slot_of(t["name"]), t["name"]))
-    ordered_figures = sorted(captions.items(), key=lambda kv: (slot_of(kv[0]), kv[0]))
+    # notebook order, then the order the notebook wrote them in
+    ordered_tables = sorted(tables, key=lambda t: (slot_of(t["name"]), t.get("written_at", 0), t["name"]))
+    ordered_figures = sorted(captions.items(), key=lambda kv: (slot_of(kv[0]), kv[1].get("written_at", 0), kv[0]))
     doc.add(Heading(2, "2. Results summary"))
     summary: list[str] = []
     for i, table in enumerate(ordered_tables, start=1):

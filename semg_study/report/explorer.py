@@ -119,7 +119,7 @@ class SignalExplorer:
         axes = axes[:, 0]
         if has_audio:
             ta = np.arange(len(data.audio)) / data.audio_rate
-            axes[0].plot(ta, data.audio, lw=0.5, color="0.3")
+            axes[0].plot(ta, data.audio, lw=0.5, color="0.3", rasterized=True)
             axes[0].set_ylabel("audio")
         for ax, c in zip(axes[1:] if has_audio else axes, channels):
             if names is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -95,7 +96,7 @@ def save_figure(fig, name: str, out_dir: str | os.PathLike = "reports/figures", 
             fig.savefig(tmp, format=ext, metadata=metadata)
         files[ext] = target.name
     entry = {"caption": label_caption(caption, name, synthetic), "synthetic": bool(synthetic),
-             "files": files}
+             "files": files, "written_at": time.time()}
     if notebook:
         entry["notebook"] = notebook
     captions = read_captions(out)

@@ -13,6 +13,7 @@ import io
 import json
 import math
 import os
+import time
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -219,6 +220,7 @@ def save_table(rows: list[dict], name: str, out_dir: str | os.PathLike = "report
         "rows": [{"values": {k: _jsonable(v) for k, v in row.items()}, "manifests": refs}
                  for row, refs in zip(rows, cited)],
         "files": {ext: f"{name}.{ext}" for ext in ("csv", "md", "tex")},
+        "written_at": time.time(),
     }
     write_json(out / f"{name}.json", sidecar)
     return sidecar

@@ -1,0 +1,252 @@
+"""Report helpers: figure and table writers, manifests, paths, the generated report."""
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from semg_study.report import dissertation, figures, manifest, paths, tables  # noqa: E402
+
+
+def _fig():
+    fig, ax = plt.subplots()
+    ax.plot([0, 1, 2], [1, 0, 1])
+    return fig
+
+
+def _run_manifest(tmp_path, name, **fields):
+    run = tmp_path / "runs" / name
+    run.mkdir(parents=True)
+    data = {"git": {"commit": "abc123", "dirty": False}, "config": {"name": name}, "seed": 0,
+            "data_fingerprint": "f" * 64, **fields}
+    (run / "manifest.json").write_text(json.dumps(data))
+    return run / "manifest.json"
+
+
+# ----------------------------------------------------------------------------- figures
+def test_save_figure_writes_png_pdf_and_registers_synthetic_caption(tmp_path):
+    out = tmp_path / "reports" / "figures"
+    entry = figures.save_figure(_fig(), "01_demo", out, caption="A demo plot")
+    assert (out / "01_demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (out / "01_demo.pdf").read_bytes()[:5] == b"%PDF-"
+    captions = json.loads((out / "captions.json").read_text())
+    assert captions["01_demo"]["caption"] == entry["caption"]
+    assert "synthetic" in entry["caption"].lower() and captions["01_demo"]["synthetic"] is True
+    # a second figure is added, the first kept; real data is not labelled synthetic
+    figures.save_figure(_fig(), "01_real", out, caption="Real plot", synthetic=False)
+    captions = json.loads((out / "captions.json").read_text())
+    assert set(captions) == {"01_demo", "01_real"}
+    assert "synthetic" not in captions["01_real"]["caption"].lower()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+def test_save_figure_is_atomic_when_rendering_fails(tmp_path, monkeypatch):
+    out = tmp_path / "figures"
+    fig = _fig()
+    figures.save_figure(fig, "01_x", out, caption="first")
+    before = (out / "01_x.png").read_bytes()
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(fig, "savefig", boom)
+    with pytest.raises(RuntimeError):
+        figures.save_figure(fig, "01_x", out, caption="second")
+    assert (out / "01_x.png").read_bytes() == before
+    assert json.loads((out / "captions.json").read_text())["01_x"]["caption"].startswith("first")
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+# ----------------------------------------------------------------------------- tables
+NASTY = "50% of $x_1$ & {y} #2 ~ ^ \\ | <a>"
+
+
+def test_latex_escape_every_special_character_once():
+    assert tables.latex_escape("a&b%c$d#e_f{g}h") == r"a\&b\%c\$d\#e\_f\{g\}h"
+    assert tables.latex_escape("\\") == r"\textbackslash{}"  # not \textbackslash\{\}
+    assert tables.latex_escape("~^") == r"\textasciitilde{}\textasciicircum{}"
+
+
+def test_save_table_writes_four_files_with_provenance_and_escaping(tmp_path):
+    out = tmp_path / "reports" / "tables"
+    m1 = _run_manifest(tmp_path, "ds2-tiny-abc")
+    m2 = _run_manifest(tmp_path, "gaddy-tiny-def")
+    rows = [{"model": "deepspeech2", "wer": 0.5, "note": NASTY}, {"model": "gaddy2022", "wer": 0.25, "note": "ok"}]
+    side = tables.save_table(rows, "05_results", out, caption="WER per model", profile="smoke",
+                             config={"size": "tiny"}, manifests=[m1, m2])
+    for ext in ("csv", "md", "tex", "json"):
+        assert (out / f"05_results.{ext}").stat().st_size > 0
+    csv_text = (out / "05_results.csv").read_text()
+    assert csv_text.startswith("# profile: smoke; config: {\"size\": \"tiny\"}; synthetic data")
+    parsed = list(csv.DictReader(line for line in csv_text.splitlines() if not line.startswith("#")))
+    assert parsed[0]["note"] == NASTY and float(parsed[1]["wer"]) == 0.25
+    md = (out / "05_results.md").read_text()
+    assert "profile: smoke" in md and "synthetic data" in md and "\\|" in md
+    assert md.count("\n| ") == 3  # header + 2 rows, the pipe in NASTY escaped
+    tex = (out / "05_results.tex").read_text()
+    assert r"50\% of \$x\_1\$ \& \{y\} \#2" in tex and "synthetic data" in tex and "profile: smoke" in tex
+    assert NASTY not in tex
+    # every row traces to a manifest that exists under reports/manifests/runs/
+    assert side["caption"].endswith("(synthetic data).") and side["profile"] == "smoke"
+    sidecar = json.loads((out / "05_results.json").read_text())
+    assert [r["manifests"] for r in sidecar["rows"]] == [["manifests/runs/ds2-tiny-abc.json"],
+                                                        ["manifests/runs/gaddy-tiny-def.json"]]
+    for row in sidecar["rows"]:
+        for ref in row["manifests"]:
+            copied = json.loads((tmp_path / "reports" / ref).read_text())
+            assert copied["git"]["commit"] == "abc123"
+
+
+def test_save_table_requires_a_manifest_per_row(tmp_path):
+    m = _run_manifest(tmp_path, "r1")
+    with pytest.raises(ValueError, match="manifest"):
+        tables.save_table([{"a": 1}], "t", tmp_path / "tables", caption="c", profile="smoke", config=None,
+                          manifests=[])
+    with pytest.raises(ValueError, match="3 rows"):
+        tables.save_table([{"a": 1}, {"a": 2}, {"a": 3}], "t", tmp_path / "tables", caption="c",
+                          profile="smoke", config=None, manifests=[m, m])
+    with pytest.raises(FileNotFoundError):
+        tables.save_table([{"a": 1}], "t", tmp_path / "tables", caption="c", profile="smoke", config=None,
+                          manifests=[tmp_path / "missing.json"])
+    # one manifest for all rows is broadcast; real data is not labelled synthetic
+    side = tables.save_table([{"a": 1}, {"a": 2}], "t", tmp_path / "tables", caption="c", profile="full",
+                             config="x", manifests=[m], synthetic=False)
+    assert all(r["manifests"] == ["manifests/runs/r1.json"] for r in side["rows"])
+    assert "synthetic" not in (tmp_path / "tables" / "t.md").read_text()
+
+
+def test_save_table_keeps_old_files_when_a_write_fails(tmp_path, monkeypatch):
+    m = _run_manifest(tmp_path, "r1")
+    out = tmp_path / "tables"
+    tables.save_table([{"a": 1}], "t", out, caption="c", profile="smoke", config=None, manifests=[m])
+    before = (out / "t.csv").read_text()
+    real_replace = os.replace
+
+    def failing_replace(src, dst):
+        if str(dst).endswith("t.csv"):
+            raise OSError("no space left")
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        tables.save_table([{"a": 2}], "t", out, caption="c", profile="smoke", config=None, manifests=[m])
+    assert (out / "t.csv").read_text() == before
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+
+
+# ----------------------------------------------------------------------------- manifests / paths
+def test_study_manifest_records_git_packages_and_data(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    sp = paths.StudyPaths(repo=paths.repo_root(), profile="smoke", out=tmp_path / "reports",
+                          data_root=tmp_path, runs_root=tmp_path / "runs", synthetic=True, seed=3)
+    path = manifest.write_study_manifest("01_x", sp, config={"k": 1}, data_fingerprint="abc")
+    data = json.loads(path.read_text())
+    assert path == tmp_path / "reports" / "manifests" / "01_x.json"
+    assert data["profile"] == "smoke" and data["seed"] == 3 and data["data_fingerprint"] == "abc"
+    assert data["config"] == {"k": 1} and data["synthetic"] is True
+    assert len(data["git"]["commit"]) == 40 and isinstance(data["git"]["dirty"], bool)
+    assert data["packages"]["numpy"] and data["packages"]["papermill"]
+
+
+def test_repo_root_walks_up_to_pyproject(tmp_path):
+    root = paths.repo_root()
+    assert (root / "pyproject.toml").is_file()
+    assert paths.repo_root(root / "notebooks") == root
+    # outside the repository it still finds the package's own repository
+    assert paths.repo_root(tmp_path) == root
+
+
+def test_study_paths_honour_environment_and_label_real_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMG_STUDY_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("SEMG_STUDY_RUNS", str(tmp_path / "runs"))
+    (tmp_path / "real").mkdir()
+    sp = paths.study_paths("smoke", data_root=tmp_path / "real")
+    assert sp.out == (tmp_path / "out").resolve() and sp.out.is_dir()
+    assert sp.runs_root == (tmp_path / "runs").resolve()
+    assert sp.synthetic is False and sp.corpus == "digital-voicing"
+    assert sp.figures == sp.out / "figures" and sp.tables == sp.out / "tables"
+    explicit = paths.study_paths("smoke", out_dir=tmp_path / "explicit", data_root=tmp_path / "real")
+    assert explicit.out == (tmp_path / "explicit").resolve()
+    from semg_study.errors import ConfigError, DataError
+
+    with pytest.raises(ConfigError):
+        paths.study_paths("huge", data_root=tmp_path / "real")
+    with pytest.raises(DataError):
+        paths.study_paths("smoke", data_root=tmp_path / "nope")
+
+
+def test_study_paths_use_the_cached_synthetic_corpus(smoke_corpus, tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir()
+    os.symlink(smoke_corpus, tmp_path / "data" / "synthetic-smoke")
+    monkeypatch.setenv("SEMG_STUDY_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SEMG_STUDY_OUT", str(tmp_path / "out"))
+    before = sorted(p.name for p in smoke_corpus.iterdir())
+    sp = paths.study_paths("smoke")
+    assert sp.data_root == tmp_path / "data" / "synthetic-smoke" and sp.synthetic is True
+    assert sorted(p.name for p in smoke_corpus.iterdir()) == before  # the cache matched: nothing rewritten
+    assert paths.is_synthetic(smoke_corpus) and not paths.is_synthetic(tmp_path)
+
+
+# ----------------------------------------------------------------------------- the generated report
+def _write_outputs(tmp_path, synthetic=True):
+    out = tmp_path / "reports"
+    m = _run_manifest(tmp_path, "myostream-tiny-1")
+    m2 = _run_manifest(tmp_path, "gaddy2022-tiny-2")
+    figures.save_figure(_fig(), "05_curve", out / "figures", caption="Training curve", synthetic=synthetic)
+    figures.save_figure(_fig(), "01_overview", out / "figures", caption="Overview", synthetic=synthetic)
+    tables.save_table([{"model": "myostream", "wer": 0.4125, "latency_ms": 12.5},
+                       {"model": "gaddy2022", "wer": 0.3875, "latency_ms": 30.25}],
+                      "05_wer", out / "tables", caption="WER & latency", profile="smoke", config="tiny",
+                      manifests=[m, m2], synthetic=synthetic)
+    (out / "study_run.json").write_text(json.dumps({
+        "profile": "smoke", "corpus": "synthetic" if synthetic else "digital-voicing", "device": "cpu", "seed": 0,
+        "git": {"commit": "c0ffee", "dirty": True}, "machine": {"cpu_count": 2, "memory_gb": 8.0, "python": "3.11"},
+        "started": "t0", "finished": "t1", "status": "ok",
+        "total": {"wall_s": 81.75, "peak_rss_mb": 345.5},
+        "notebooks": [{"name": "01_dataset_exploration", "status": "ok", "wall_s": 40.5, "peak_rss_mb": 300.0}]}))
+    return out
+
+
+def test_report_numbers_come_from_the_sidecars_and_study_run(tmp_path):
+    out = _write_outputs(tmp_path)
+    info = dissertation.write_report(out)
+    md = (out / "dissertation.md").read_text()
+    page = (out / "dissertation.html").read_text()
+    assert info["figures"] == 2 and info["tables"] == 1 and info["synthetic"] is True
+    # figures are numbered in notebook order
+    assert md.index("**Figure 1:** Overview") < md.index("**Figure 2:** Training curve")
+    assert "**Table 1:** WER & latency (synthetic data)." in md
+    # the summary picks the lowest WER and latency from the data
+    assert "lowest wer = 0.3875 (gaddy2022)" in md and "lowest latency_ms = 12.5 (myostream)" in md
+    # study run wall time and peak memory, and every cited run manifest
+    assert "81.8 s" in md and "345.5 MB" in md
+    assert "manifests/runs/myostream-tiny-1.json" in md and "manifests/runs/gaddy2022-tiny-2.json" in md
+    assert info["manifests"] == ["manifests/runs/myostream-tiny-1.json", "manifests/runs/gaddy2022-tiny-2.json"]
+    assert dissertation.SYNTHETIC_BANNER in md
+    # HTML: escaped, images linked, same numbering
+    assert "WER &amp; latency" in page and 'src="figures/01_overview.png"' in page
+    assert "<strong>Figure 2:</strong> Training curve" in page and "Synthetic data" in page
+    # change a table value: the report follows (nothing typed)
+    side = json.loads((out / "tables" / "05_wer.json").read_text())
+    side["rows"][0]["values"]["wer"] = 0.125
+    (out / "tables" / "05_wer.json").write_text(json.dumps(side))
+    dissertation.write_report(out)
+    assert "lowest wer = 0.125 (myostream)" in (out / "dissertation.md").read_text()
+
+
+def test_report_on_real_data_has_no_synthetic_banner(tmp_path):
+    out = _write_outputs(tmp_path, synthetic=False)
+    md = dissertation.write_report(out)["markdown"].read_text()
+    assert dissertation.SYNTHETIC_BANNER not in md and "synthetic" not in md.lower()
+
+
+def test_report_of_an_empty_folder_says_so(tmp_path):
+    info = dissertation.write_report(tmp_path)
+    md = info["markdown"].read_text()
+    assert "No study run is recorded" in md and "No tables yet" in md and info["figures"] == 0
