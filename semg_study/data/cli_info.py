@@ -18,7 +18,7 @@ def corpus_summary(corpus) -> dict:
                 seconds = sum(corpus.duration_s(u) for u in utts)
                 rows.append({"condition": condition, "split": split, "mode": mode, "utterances": len(utts),
                              "hours": round(seconds / 3600, 4), "seconds": round(seconds, 2)})
-    return {"root": str(corpus.root), "kind": corpus.kind,
+    return {"root": str(corpus.root), "kind": corpus.kind, "synthetic": corpus.synthetic,
             "testset": None if corpus.testset_path is None else str(corpus.testset_path),
             "sessions": corpus.sessions, "counts": rows,
             "skipped": {rule: corpus.skipped.get(rule, 0) for rule in SKIP_RULES} if corpus.kind != "ljspeech" else {},
@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
-    print(f"{summary['root']} ({summary['kind']}), testset {summary['testset']}, {len(summary['sessions'])} sessions")
+    label = ", SYNTHETIC data" if summary["synthetic"] else ""
+    print(f"{summary['root']} ({summary['kind']}{label}), testset {summary['testset']}, {len(summary['sessions'])} sessions")
     print(f"{'condition':<10}{'split':<7}{'mode':<8}{'utterances':>11}{'hours':>9}")
     for r in summary["counts"]:
         print(f"{r['condition']:<10}{r['split']:<7}{r['mode']:<8}{r['utterances']:>11}{r['hours']:>9.3f}")

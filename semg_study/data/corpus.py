@@ -350,6 +350,7 @@ class Corpus:
         self.testset_path = testset_path
         self._data_files = data_files
         self.notes = notes or []
+        self.synthetic = False  # set by open_corpus: results on this corpus must be labelled "synthetic"
 
     def utterances(self, condition: str = "open", split: str = "train", mode: str | None = None) -> list[Utterance]:
         if condition not in CONDITIONS:
@@ -492,7 +493,22 @@ def open_corpus(root, testset=None) -> Corpus:
             data_files += [(str(p.relative_to(emg_data)), p) for p in sorted(fdir.rglob("*")) if p.is_file()]
     for d in align_dirs:
         data_files += [(f"text_alignments/{p.relative_to(d)}", p) for p in sorted(d.rglob("*")) if p.is_file()]
-    return Corpus(root, "digital_voicing", assigned, skipped, skipped_ids, testset_path, data_files)
+    corpus = Corpus(root, "digital_voicing", assigned, skipped, skipped_ids, testset_path, data_files)
+    corpus.synthetic = is_synthetic(base, records)
+    return corpus
+
+
+def is_synthetic(base: Path, records: list[RawRecord] | None = None) -> bool:
+    """True for corpora made by ``semg_study.synth`` (``corpus.json`` labelled "synthetic",
+    or info JSONs with the ``"synthetic"`` key)."""
+    manifest = Path(base) / "corpus.json"
+    if manifest.is_file():
+        try:
+            if json.loads(manifest.read_text()).get("label") == "synthetic":
+                return True
+        except (OSError, ValueError, AttributeError):
+            pass
+    return any(r.info is not None and "synthetic" in r.info for r in records or [])
 
 
 def resolve_testset(root: Path, base: Path, testset=None) -> Path:

@@ -70,4 +70,8 @@ def open_ljspeech(root: Path) -> Corpus:
         assigned.setdefault(("open", split, "voiced"), []).append(utt)
     files = [("metadata.csv", root / "metadata.csv")] + [
         (f"wavs/{p.name}", p) for p in sorted((root / "wavs").glob("*.wav"))]
-    return Corpus(root, "ljspeech", assigned, Counter(), {}, None, files)
+    corpus = Corpus(root, "ljspeech", assigned, Counter(), {}, None, files)
+    from semg_study.data.corpus import is_synthetic
+
+    corpus.synthetic = is_synthetic(root)
+    return corpus
