@@ -1,0 +1,326 @@
+"""``semg-study bench RUN``: inference cost of a trained run on this machine.
+
+Measured, never assumed:
+
+* **size**: parameter count; bytes of the checkpoint file (weights plus
+  optimiser state, RNG, config) and of the model's state dict alone.
+* **latency per utterance**: one utterance at a time (batch 1), the full
+  forward pass under ``torch.inference_mode``, ``warmup`` untimed passes then
+  ``repeats`` timed passes per dev utterance; p50/p95 over all timed passes.
+* **real-time factor**: compute time / signal duration, per pass (p50/p95), and
+  over the whole set (sum of median compute / sum of duration).
+* **peak RSS**: the largest resident set size psutil saw after any pass, and
+  the process's lifetime peak (``ru_maxrss``).
+* **streaming** (models with ``stream_step``, i.e. MyoStream with its
+  streaming mask): each dev utterance is fed as it would arrive live, one
+  chunk of ``chunk * input_per_output`` raw samples at a time; p50/p95 of the
+  compute time per ``stream_step`` call. The model's algorithmic latency
+  (chunk + look-ahead) plus the p95 chunk compute is the total response
+  latency: the time from a sample's arrival to its frame's output.
+
+The CPU thread count is set (default 1) and reported with the machine. The
+result is compared with :data:`TARGETS` (see ``benchmarks/README.md``).
+"""
+from __future__ import annotations
+
+import argparse
+import io as _io
+import json
+import os
+import platform
+import resource
+import time
+from pathlib import Path
+
+import numpy as np
+
+from semg_study import io
+from semg_study.errors import StudyError
+
+# The targets benchmarks/README.md states.
+TARGETS = {
+    # streaming is real time when a chunk is processed faster than it lasts
+    "streaming_chunk_p95_below_chunk_duration": True,
+    # the dissertation's project document: a response within 300 ms
+    "total_response_latency_ms": 300.0,
+    # offline decoding faster than real time
+    "offline_rtf_p95": 1.0,
+}
+
+
+def _percentiles(values_s: list[float]) -> dict:
+    a = np.asarray(values_s, dtype=float) * 1000.0
+    return {"p50_ms": float(np.percentile(a, 50)), "p95_ms": float(np.percentile(a, 95)),
+            "mean_ms": float(a.mean()), "min_ms": float(a.min()), "max_ms": float(a.max()), "n": int(a.size)}
+
+
+def _rss_bytes() -> int:
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
+
+
+def _lifetime_peak_rss_bytes() -> int:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return int(peak) * (1 if platform.system() == "Darwin" else 1024)  # Linux reports KiB
+
+
+def _state_dict_bytes(model) -> int:
+    import torch
+
+    buf = _io.BytesIO()
+    torch.save(model.state_dict(), buf)
+    return buf.getbuffer().nbytes
+
+
+def _machine(threads: int) -> dict:
+    import torch
+
+    return {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+            "cpu_count": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "threads_requested": threads, "python": platform.python_version()}
+
+
+def _signal_seconds(item: dict, key: str, loaded) -> float:
+    fc = loaded.feature_config
+    n = int(item[key].shape[0])
+    if key == "emg_raw":
+        return n / fc.raw_rate
+    return n / fc.frame_rate
+
+
+def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
+              split: str = "dev", max_utterances: int | None = 20, data_root: str | Path | None = None,
+              which: str = "best", stream: bool = True, out: str | Path | None = None) -> dict:
+    """Measure a run's inference cost; return (and, with ``out``, write) the result."""
+    import torch
+
+    from semg_study.data.dataset import collate
+    from semg_study.evaluation.evaluate import corpus_label, eval_dataset, open_run_corpus
+    from semg_study.models.registry import count_parameters
+    from semg_study.training import load_run
+
+    if threads < 1 or repeats < 1 or warmup < 0:
+        raise StudyError(f"need threads >= 1, repeats >= 1, warmup >= 0 (got {threads}, {repeats}, {warmup})")
+    torch.set_num_threads(threads)
+    run_dir = Path(run_dir)
+    loaded = load_run(run_dir, which=which)
+    model, config = loaded.model.eval(), loaded.config
+    corpus = open_run_corpus(config, data_root)
+    utterances = corpus.utterances(condition=config.data.condition, split=split, mode=config.data.eval_mode)
+    if max_utterances:
+        utterances = utterances[:max_utterances]
+    if not utterances:
+        raise StudyError(f"{corpus.root}: no {split} utterances to benchmark on")
+    dataset = eval_dataset(loaded, corpus, utterances)
+    key = getattr(model, "input_key", "emg_raw")
+    items = [dataset[i] for i in range(len(dataset))]
+
+    peak_rss = _rss_bytes()
+    times: list[float] = []
+    rtfs: list[float] = []
+    medians: list[float] = []
+    durations: list[float] = []
+    with torch.inference_mode():
+        for item in items:
+            batch = collate([item])
+            seconds = _signal_seconds(item, key, loaded)
+            for _ in range(warmup):
+                model(batch)
+            mine = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                model(batch)
+                mine.append(time.perf_counter() - start)
+                peak_rss = max(peak_rss, _rss_bytes())
+            times += mine
+            rtfs += [t / seconds for t in mine]
+            medians.append(float(np.median(mine)))
+            durations.append(seconds)
+
+    rtf = np.asarray(rtfs)
+    result = {
+        "data": corpus_label(Path(corpus.root)),
+        "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "config": config.name,
+        "model": config.model.name, "input": key, "split": split, "mode": config.data.eval_mode,
+        "utterances": len(items), "repeats": repeats, "warmup": warmup,
+        "machine": _machine(threads), "inference_mode": True, "batch_size": 1,
+        "parameters": int(count_parameters(model)),
+        "size": {"checkpoint_bytes": loaded.checkpoint.stat().st_size,
+                 "state_dict_bytes": _state_dict_bytes(model)},
+        "latency": _percentiles(times),
+        "signal_seconds": {"total": float(sum(durations)), "mean": float(np.mean(durations))},
+        "rtf": {"p50": float(np.percentile(rtf, 50)), "p95": float(np.percentile(rtf, 95)),
+                "overall": float(sum(medians) / sum(durations))},
+    }
+
+    streaming = None
+    if stream and hasattr(model, "stream_step") and getattr(model, "use_streaming_mask", True) \
+            and key == "emg_raw":
+        streaming = _bench_streaming(model, items, repeats, warmup)
+        peak_rss = max(peak_rss, _rss_bytes())
+    result["streaming"] = streaming
+    result["memory"] = {"peak_rss_bytes": int(peak_rss), "lifetime_peak_rss_bytes": _lifetime_peak_rss_bytes(),
+                        "note": "peak_rss: largest RSS psutil saw after a timed pass; lifetime: ru_maxrss"}
+    result["targets"] = compare_with_targets(result)
+    result["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    if out is not None:
+        io.write_json(out, result)
+        result["out"] = str(out)
+    return result
+
+
+def _bench_streaming(model, items, repeats: int, warmup: int) -> dict:
+    per_output = int(model.input_per_output)
+    chunk_samples = int(model.chunk) * per_output
+    raw_rate = float(model.output_frame_rate) * per_output
+    chunk_ms = 1000.0 * chunk_samples / raw_rate
+    step_times: list[float] = []
+    frames_out = 0
+    for r in range(warmup + repeats):
+        for item in items:
+            raw = item["emg_raw"][None].float()
+            session = int(item.get("session_index", 0)) or None
+            state = model.init_stream_state(1, session)
+            for start in range(0, raw.shape[1], chunk_samples):
+                piece = raw[:, start: start + chunk_samples]
+                final = start + chunk_samples >= raw.shape[1]
+                t0 = time.perf_counter()
+                out, state = model.stream_step(piece, state, final=final)
+                elapsed = time.perf_counter() - t0
+                if r >= warmup:
+                    step_times.append(elapsed)
+                    frames_out += int(out.shape[1])
+    compute = _percentiles(step_times)
+    algorithmic = float(model.algorithmic_latency_ms)
+    return {
+        "chunk_frames": int(model.chunk), "lookahead_frames": int(model.lookahead),
+        "chunk_samples": chunk_samples, "raw_rate_hz": raw_rate, "chunk_ms": chunk_ms,
+        "chunk_compute": compute, "frames_out": frames_out,
+        "algorithmic_latency_ms": algorithmic,
+        "total_response_latency_ms": algorithmic + compute["p95_ms"],
+        "total_response_latency_definition": "algorithmic latency (chunk + look-ahead) + p95 compute per chunk",
+        "realtime": compute["p95_ms"] < chunk_ms,
+    }
+
+
+def compare_with_targets(result: dict) -> dict:
+    """Each target with the measured value and whether it is met (None: not applicable)."""
+    s = result.get("streaming")
+    out = {
+        "offline_rtf_p95": {"target": f"< {TARGETS['offline_rtf_p95']}", "value": result["rtf"]["p95"],
+                            "met": result["rtf"]["p95"] < TARGETS["offline_rtf_p95"]},
+        "streaming_chunk_p95_below_chunk_duration": {
+            "target": "p95 chunk compute < chunk duration",
+            "value": None if s is None else s["chunk_compute"]["p95_ms"],
+            "limit": None if s is None else s["chunk_ms"],
+            "met": None if s is None else bool(s["realtime"])},
+        "total_response_latency_ms": {
+            "target": f"< {TARGETS['total_response_latency_ms']:.0f} ms",
+            "value": None if s is None else s["total_response_latency_ms"],
+            "met": None if s is None else s["total_response_latency_ms"] < TARGETS["total_response_latency_ms"]},
+    }
+    return out
+
+
+def summary(result: dict) -> str:
+    tag = " [synthetic data]" if result.get("data") == "synthetic" else ""
+    lines = [
+        f"{result['config'] or result['model']}: {result['parameters']:,} parameters, checkpoint "
+        f"{result['size']['checkpoint_bytes'] / 1e6:.2f} MB, weights {result['size']['state_dict_bytes'] / 1e6:.2f} MB{tag}",
+        f"  {result['utterances']} {result['split']} utterances x {result['repeats']} passes, "
+        f"{result['machine']['torch_threads']} thread(s): latency p50 {result['latency']['p50_ms']:.1f} ms, "
+        f"p95 {result['latency']['p95_ms']:.1f} ms; RTF p50 {result['rtf']['p50']:.3f}, p95 {result['rtf']['p95']:.3f}; "
+        f"peak RSS {result['memory']['peak_rss_bytes'] / 2**20:.0f} MiB",
+    ]
+    s = result.get("streaming")
+    if s:
+        lines.append(
+            f"  streaming: chunk {s['chunk_ms']:.1f} ms, compute p50 {s['chunk_compute']['p50_ms']:.2f} ms, "
+            f"p95 {s['chunk_compute']['p95_ms']:.2f} ms ({'real time' if s['realtime'] else 'NOT real time'}); "
+            f"algorithmic {s['algorithmic_latency_ms']:.1f} ms + compute = {s['total_response_latency_ms']:.1f} ms "
+            f"(target < {TARGETS['total_response_latency_ms']:.0f} ms)")
+    if result.get("out"):
+        lines.append(f"  written to {result['out']}")
+    return "\n".join(lines)
+
+
+def _fmt(value, spec: str = ".1f") -> str:
+    return "n/a" if value is None else format(value, spec)
+
+
+def _met(flag) -> str:
+    return "n/a" if flag is None else ("yes" if flag else "**no**")
+
+
+def markdown_table(results: list[dict]) -> str:
+    """A Markdown report of several bench results against :data:`TARGETS`."""
+    synthetic = any(r.get("data") == "synthetic" for r in results)
+    threads = sorted({r["machine"]["torch_threads"] for r in results})
+    machine = results[0]["machine"] if results else {}
+    lines = [
+        "# Inference latency" + (" (synthetic data)" if synthetic else ""),
+        "",
+        f"Machine: {machine.get('processor', '?')}, {machine.get('cpu_count', '?')} CPUs, torch "
+        f"{machine.get('torch', '?')}, {', '.join(map(str, threads))} CPU thread(s); batch 1, "
+        f"torch.inference_mode. Latencies are measurements on this machine, not guarantees.",
+        "",
+        f"Targets: streaming chunk compute p95 < chunk duration (real time); total response latency "
+        f"(algorithmic + p95 chunk compute) < {TARGETS['total_response_latency_ms']:.0f} ms; "
+        f"offline RTF p95 < {TARGETS['offline_rtf_p95']}.",
+        "",
+        "| run | model | params | checkpoint MB | weights MB | utterance p50 ms | utterance p95 ms | RTF p95 "
+        "| peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms | total response ms "
+        "| real time | < 300 ms | RTF < 1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+    ]
+    for r in results:
+        s = r.get("streaming") or {}
+        t = r["targets"]
+        lines.append(
+            f"| {Path(r['run']).name} | {r['model']} | {r['parameters']:,} | "
+            f"{r['size']['checkpoint_bytes'] / 1e6:.2f} | {r['size']['state_dict_bytes'] / 1e6:.2f} | "
+            f"{r['latency']['p50_ms']:.1f} | {r['latency']['p95_ms']:.1f} | {r['rtf']['p95']:.3f} | "
+            f"{r['memory']['peak_rss_bytes'] / 2**20:.0f} | {_fmt(s.get('chunk_ms'))} | "
+            f"{_fmt((s.get('chunk_compute') or {}).get('p95_ms'), '.2f')} | {_fmt(s.get('algorithmic_latency_ms'))} | "
+            f"{_fmt(s.get('total_response_latency_ms'))} | "
+            f"{_met(t['streaming_chunk_p95_below_chunk_duration']['met'])} | "
+            f"{_met(t['total_response_latency_ms']['met'])} | {_met(t['offline_rtf_p95']['met'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def bench_many(run_dirs: list[str | Path], out_dir: str | Path, **kwargs) -> dict:
+    """Bench several runs; write ``OUT/latency.json`` and ``OUT/latency.md`` (atomically)."""
+    if not run_dirs:
+        raise StudyError("no run folders to benchmark (each needs checkpoints/best.pt)")
+    results = [bench_run(d, **kwargs) for d in run_dirs]
+    out_dir = Path(out_dir)
+    report = {"targets": TARGETS, "results": results,
+              "data": "synthetic" if any(r.get("data") == "synthetic" for r in results) else "real",
+              "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    io.write_json(out_dir / "latency.json", report)
+    io.write_text(out_dir / "latency.md", markdown_table(results))
+    return report
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", metavar="RUN", help="run folder")
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed passes per utterance")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed passes per utterance first")
+    parser.add_argument("--max-utterances", type=int, default=20, help="dev utterances used (0: all)")
+    parser.add_argument("--data-root", metavar="PATH", default=None, help="corpus root (default: the run's)")
+    parser.add_argument("--which", choices=("best", "last"), default="best")
+    parser.add_argument("--no-stream", action="store_true", help="skip the streaming measurement")
+    parser.add_argument("--out", metavar="FILE", default=None,
+                        help="JSON output (default: RUN/bench/bench-<threads>thread.json)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out) if args.out else Path(args.run) / "bench" / f"bench-{args.threads}thread.json"
+    result = bench_run(args.run, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                       max_utterances=args.max_utterances or None, data_root=args.data_root,
+                       which=args.which, stream=not args.no_stream, out=out)
+    print(json.dumps(result, indent=2) if args.json else summary(result))
+    return 0
