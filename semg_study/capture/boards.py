@@ -144,6 +144,12 @@ class BoardConfig:
     master_board: str = "synthetic"
     extras: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def for_playback(cls, source) -> "BoardConfig":
+        """Replay a :class:`~semg_study.capture.playback.PlaybackSource` (keeps its 'synthetic' label)."""
+        return cls(name="playback", file=source.file, master_board=source.master_board,
+                   extras={"synthetic": bool(source.synthetic)})
+
 
 class BoardStream:
     """A started-or-not brainflow session with the small interface the recorder uses.
@@ -183,6 +189,7 @@ class BoardStream:
         try:
             self._shim.prepare_session()
         except self._bs.BrainFlowError as exc:
+            self._shim = None  # drop it now: brainflow's __del__ at interpreter exit prints noise
             raise BoardConnectionError(self._connection_hint(exc)) from None
         self._prepared = True
         if self.config.name == "playback":
@@ -222,6 +229,7 @@ class BoardStream:
             self._prepared = False
             with contextlib.suppress(Exception):
                 self._shim.release_session()
+            self._shim = None  # released; see prepare()
 
     def __enter__(self) -> "BoardStream":
         return self

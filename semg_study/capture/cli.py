@@ -45,9 +45,7 @@ def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | 
             raise BoardError("--board playback needs --file (a recording written by capture, or corpus EMG)")
         source = playback_source(args.file, master_board=args.master_board, work_dir=work_dir,
                                  max_utterances=max_utterances, skip_reference_clips=skip_reference_clips)
-        config.file = source.file
-        config.master_board = source.master_board
-        config.extras["synthetic"] = source.synthetic
+        config = BoardConfig.for_playback(source)
     return config, source
 
 
