@@ -188,9 +188,12 @@ class FeatureCache:
             value = self.compute(utt)
             self.computed += 1
             if disk is not None:
-                with io.atomic_path(disk, suffix=".npz") as tmp:
-                    with open(tmp, "wb") as fh:
-                        np.savez(fh, **value)
+                try:
+                    with io.atomic_path(disk, suffix=".npz") as tmp:
+                        with open(tmp, "wb") as fh:
+                            np.savez(fh, **value)
+                except OSError:
+                    pass  # an unwritable cache folder costs time, never correctness
         MEMORY_CACHE.put(key, value)
         return value
 
