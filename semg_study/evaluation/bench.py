@@ -96,7 +96,7 @@ def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: i
     import torch
 
     from semg_study.data.dataset import collate
-    from semg_study.evaluation.evaluate import corpus_label, eval_dataset, open_run_corpus
+    from semg_study.evaluation.evaluate import data_label, eval_dataset, open_run_corpus
     from semg_study.models.registry import count_parameters
     from semg_study.training import load_run
 
@@ -140,7 +140,7 @@ def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: i
 
     rtf = np.asarray(rtfs)
     result = {
-        "data": corpus_label(Path(corpus.root)),
+        "data": data_label(corpus),
         "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "config": config.name,
         "model": config.model.name, "input": key, "split": split, "mode": config.data.eval_mode,
         "utterances": len(items), "repeats": repeats, "warmup": warmup,

@@ -54,6 +54,13 @@ def corpus_label(root: Path) -> str:
     return "real"
 
 
+def data_label(corpus) -> str:
+    """How results on ``corpus`` are labelled: "synthetic" or "real"."""
+    if getattr(corpus, "synthetic", False):
+        return "synthetic"
+    return corpus_label(Path(corpus.root))
+
+
 def open_run_corpus(config, data_root: str | Path | None = None, testset: str | Path | None = None):
     """The corpus a run was trained on (or ``data_root``), with its testset unless one is given."""
     from semg_study.data import open_corpus
@@ -201,7 +208,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     if not utterances:
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances "
                          f"in mode {mode!r} to evaluate")
-    label = corpus_label(Path(corpus.root))
+    label = data_label(corpus)
 
     dataset = eval_dataset(loaded, corpus, utterances)
     log_probs = infer(loaded.model, dataset, batch_size)
