@@ -188,9 +188,13 @@ def test_audio_dataset_on_voiced_recordings_and_ljspeech(corpus, tmp_path):
 
     cfg = FeatureConfig(mel=MelConfig(n_mels=128))
     voiced = [u for u in corpus.utterances("open", "dev", "voiced")]
-    ds = AudioDataset(voiced, cfg)
+    ds = AudioDataset(voiced, cfg, cache_dir=tmp_path / "cache")
     item = ds[0]
     assert item["audio_features"].shape[1] == 128 and VOCAB.decode(item["text_ids"].tolist()) == item["text"]
+    assert ds.cache.computed == 1
+    MEMORY_CACHE.clear()
+    again = AudioDataset(voiced, cfg, cache_dir=tmp_path / "cache")
+    assert torch.equal(again[0]["audio_features"], item["audio_features"]) and again.cache.computed == 0
     lj = open_corpus(make_ljspeech(tmp_path / "lj", n=6))
     lds = AudioDataset(lj.utterances("open", "train"), cfg)
     n = lds[0]["audio_features"].shape[0]

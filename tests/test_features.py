@@ -198,6 +198,10 @@ def test_feature_config_roundtrip_and_digest():
     other = FeatureConfig(mel=MelConfig(n_mels=128))
     assert other.digest() != cfg.digest()
     assert FeatureConfig.gaddy2020().digest() != cfg.digest()
+    assert FeatureConfig.from_dict({"preset": "gaddy2020"}) == FeatureConfig.gaddy2020()
+    assert FeatureConfig.from_dict({"mel": {"n_mels": 32}}).mel == MelConfig(n_mels=32)
+    with pytest.raises(ValueError, match="unknown feature settings"):
+        FeatureConfig.from_dict({"mels": {}})
     with pytest.raises(ValueError, match="frame rate"):
         FeatureConfig(preprocess=PreprocessConfig.gaddy2020())  # 100 Hz EMG with 86 Hz mels
     with pytest.raises(ValueError, match="unknown streams"):

@@ -155,8 +155,9 @@ class FeatureCache:
         self.computed = 0  # how many utterances this object had to compute (tests check reuse)
 
     def source_files(self, utt: Utterance) -> list[Path]:
-        files = [utt.emg_path] if utt.kind == "emg" else []
-        if utt.kind == "emg" and self.cfg.preprocess.use_neighbour_context:
+        audio_only = utt.kind == "audio" or tuple(self.cfg.streams) == ("audio_features",)
+        files = [] if audio_only else [utt.emg_path]
+        if not audio_only and self.cfg.preprocess.use_neighbour_context:
             files += [p for p in (utt.neighbour_path(-1), utt.neighbour_path(1)) if p.exists()]
         if utt.audio_path is not None:
             files.append(utt.audio_path)
@@ -199,8 +200,13 @@ class FeatureCache:
 
     def compute(self, utt: Utterance) -> dict[str, np.ndarray]:
         data = utt.load()
-        if utt.kind == "audio":
-            return compute_features(None, self.cfg, audio=data.audio, audio_rate=data.audio_rate)
+        if utt.kind == "audio" or tuple(self.cfg.streams) == ("audio_features",):
+            # audio only (LJSpeech, or the audio baselines on voiced recordings): no EMG work
+            if data.audio is None:
+                raise ValueError(f"{utt.id} has no audio")
+            out = compute_features(None, self.cfg, audio=data.audio, audio_rate=data.audio_rate)
+            out["n_frames"] = np.asarray(out["audio_features"].shape[0])
+            return out
         before, after = utt.load_context() if self.cfg.preprocess.use_neighbour_context else (None, None)
         out = compute_features(data.emg, self.cfg, audio=data.audio, audio_rate=data.audio_rate,
                                before=before, after=after)
@@ -313,19 +319,7 @@ class AudioDataset(torch.utils.data.Dataset):
         return len(self.utterances)
 
     def features(self, i: int) -> dict[str, np.ndarray]:
-        utt = self.utterances[i]
-        if utt.kind == "audio":
-            return self.cache.get(utt)
-        # an EMG-layout utterance: only its audio is wanted
-        key = "audio:" + self.cache.key(utt)
-        hit = MEMORY_CACHE.get(key)
-        if hit is None:
-            from semg_study.features.audio import mel_spectrogram
-
-            data = utt.load()
-            hit = {"audio_features": mel_spectrogram(data.audio, data.audio_rate, cfg=self._audio_cfg.mel)}
-            MEMORY_CACHE.put(key, hit)
-        return hit
+        return self.cache.get(self.utterances[i])
 
     def frame_lengths(self) -> list[int]:
         return [int(self.features(i)["audio_features"].shape[0]) for i in range(len(self))]

@@ -68,9 +68,20 @@ class FeatureConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "FeatureConfig":
-        return cls(preprocess=PreprocessConfig.from_dict(d.get("preprocess", {})),
-                   mel=MelConfig(**d.get("mel", {})), streams=tuple(d.get("streams", STREAMS)),
-                   crop_to_audio=bool(d.get("crop_to_audio", True)))
+        """Inverse of :meth:`to_dict`; partial dicts override the defaults, and
+        ``{"preset": "gaddy2020", ...}`` starts from that preset instead."""
+        d = dict(d or {})
+        preset = d.pop("preset", None)
+        if preset not in (None, "default", "gaddy2020"):
+            raise ValueError(f"unknown feature preset {preset!r} (known: default, gaddy2020)")
+        base = cls.gaddy2020() if preset == "gaddy2020" else cls()
+        unknown = set(d) - {"preprocess", "mel", "streams", "crop_to_audio"}
+        if unknown:
+            raise ValueError(f"unknown feature settings {sorted(unknown)}")
+        return cls(preprocess=PreprocessConfig.from_dict({**base.preprocess.to_dict(), **d.get("preprocess", {})}),
+                   mel=MelConfig(**{**base.mel.to_dict(), **d.get("mel", {})}),
+                   streams=tuple(d.get("streams", base.streams)),
+                   crop_to_audio=bool(d.get("crop_to_audio", base.crop_to_audio)))
 
     def digest(self) -> str:
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
