@@ -61,6 +61,9 @@ def test_capture_writes_dataset_layout(captured):
     assert meta["emg_rows_used"] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert meta["electrodes"]["4"] == "throat, 3 cm left of Adam's apple"
     assert meta["synthetic"] is True
+    # synthetic-board data is labelled synthetic where the rest of the study looks for it
+    assert json.loads((out / "corpus.json").read_text())["label"] == "synthetic"
+    assert all(json.loads(p.read_text())["synthetic"] is True for p in session_dir.glob("*_info.json"))
     for index in range(3):
         info = json.loads((session_dir / f"{index}_info.json").read_text())
         emg = np.load(session_dir / f"{index}_emg.npy")
@@ -85,6 +88,7 @@ def test_captured_session_opens_with_the_data_loader(captured):
         pytest.skip("semg_study.data.open_corpus has not landed")
     out, session_dir = captured
     corpus = data.open_corpus(out)
+    assert corpus.synthetic
     found = [u for split in ("train", "dev", "test") for u in corpus.utterances(condition="closed", split=split)]
     assert sorted(u.text for u in found) == sorted(
         json.loads((session_dir / f"{i}_info.json").read_text())["text"] for i in (1, 2))
@@ -211,10 +215,11 @@ def test_prompt_sources(tmp_path):
 class FakeBoard:
     """Delivers 25 samples per poll (EMG row r holds r*1000 + sample number); can fail after N polls."""
 
-    def __init__(self, fail_after: int | None = None, fault: str = "brainflow", silent_after: int | None = None):
+    def __init__(self, fail_after: int | None = None, fault: str = "brainflow", silent_after: int | None = None,
+                 synthetic: bool = True):
         self.layout = BoardLayout.of("synthetic")
-        self.config = BoardConfig(name="synthetic")
-        self.is_synthetic = True
+        self.config = BoardConfig(name="synthetic" if synthetic else "cyton-daisy")
+        self.is_synthetic = synthetic
         self.polls = 0
         self.sent = 0
         self.fail_after = fail_after
@@ -289,7 +294,7 @@ def test_fault_mid_utterance_keeps_data_and_session_resumes(tmp_path, fault, rai
 
 
 def test_stream_that_goes_silent_is_saved_incomplete(tmp_path):
-    board = FakeBoard()
+    board = FakeBoard(synthetic=False)
     session = _fake_session(tmp_path, board, stall_timeout=0.05)
     board.arm(silent_after=3)
     with pytest.raises(BoardDisconnectedError, match="--resume"):
@@ -297,6 +302,8 @@ def test_stream_that_goes_silent_is_saved_incomplete(tmp_path):
     info = json.loads((session.dir / "0_info.json").read_text())
     assert info["incomplete"] is True and "no data" in info["incomplete_reason"]
     assert info["board_samples"] == 50
+    # a real board's recordings carry no "synthetic" key (the data layer reads its presence) and no label file
+    assert "synthetic" not in info and not (tmp_path / "corpus.json").exists()
 
 
 def test_info_file_is_written_last_and_a_crash_hides_the_utterance(tmp_path, monkeypatch):

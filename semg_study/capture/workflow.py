@@ -1,0 +1,257 @@
+"""Capture workflows as functions (for notebooks and scripts) and their figures.
+
+The CLI verbs and notebook 08 call these; nothing here is notebook-only logic
+that the tests cannot reach.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from semg_study.capture.boards import BoardConfig, BoardStream, open_board
+from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
+from semg_study.capture.prompts import Prompt, prompt_condition, prompt_source
+from semg_study.capture.resample import resample_linear
+from semg_study.capture.session import AutoController, CaptureSession, SavedUtterance, run_session
+
+
+def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: float = 0.1) -> tuple[np.ndarray, BoardStream]:
+    """Stream ``seconds`` from a board: (T, 8) µV at 1000 Hz (first 8 EMG rows) and the (released) board."""
+    board = open_board(config)
+    chunks = []
+    try:
+        board.start()
+        board.poll()
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            time.sleep(poll_interval)
+            chunks.append(board.poll())
+    finally:
+        board.release()
+    data = np.concatenate(chunks, axis=1)
+    emg = data[list(board.layout.model_rows())].T
+    return resample_linear(emg, board.layout.sampling_rate, DATASET_RATE).astype(np.float32), board
+
+
+def record_session(out_root: str | Path, participant: str, config: BoardConfig, prompts: str = "closed",
+                   mode: str = "silent", seconds: float = 1.0, n_prompts: int = 3, seed: int = 0,
+                   log: Callable[[str], None] = print) -> CaptureSession:
+    """Non-interactive capture (what ``semg-study capture --auto SECONDS --n N`` does)."""
+    condition = prompt_condition(prompts)
+    board = open_board(config)
+    try:
+        board.start()
+        session = CaptureSession.create(out_root, participant, board, condition, mode, prompts)
+        run_session(session, prompt_source(prompts, seed=seed), AutoController(seconds, log=log), n_prompts, log=log)
+    finally:
+        board.release()
+    return session
+
+
+@dataclass
+class Replay:
+    source: PlaybackSource
+    emg: dict[str, np.ndarray]        # segment label -> replayed (T, 8) at 1000 Hz
+    board_rate: float
+
+
+def replay_recording(path: str | Path, master_board: str | None = None, poll_interval: float = 0.1,
+                     timeout_s: float = 120.0) -> Replay:
+    """Replay a capture session/utterance (or corpus EMG) through the playback board, in real time."""
+    source = playback_source(path, master_board=master_board)
+    board = open_board(BoardConfig.for_playback(source))
+    received, deadline = [], time.monotonic() + timeout_s
+    try:
+        board.start()
+        while sum(part.shape[1] for part in received) < source.total_samples and time.monotonic() < deadline:
+            time.sleep(poll_interval)
+            received.append(board.poll())
+    finally:
+        board.release()
+    data = np.concatenate(received, axis=1)
+    rows, rate = list(board.layout.model_rows()), board.layout.sampling_rate
+    out, start = {}, 0
+    for segment in source.segments:
+        part = data[rows, start:start + segment.n_samples].T
+        start += segment.n_samples
+        out[segment.label] = resample_linear(part, rate, DATASET_RATE).astype(np.float32)
+    return Replay(source=source, emg=out, board_rate=rate)
+
+
+def find_streaming_run(runs_root: str | Path, profile: str | None = None) -> Path | None:
+    """The newest finished MyoStream run under ``runs_root`` (of ``profile`` if given), or ``None``."""
+    runs_root = Path(runs_root)
+    if not runs_root.is_dir():
+        return None
+    prefix = f"myostream-{profile}" if profile else "myostream"
+    candidates = [p for p in runs_root.iterdir()
+                  if p.is_dir() and p.name.startswith(prefix) and (p / "checkpoints" / "best.pt").is_file()]
+    return max(candidates, key=lambda p: (p / "checkpoints" / "best.pt").stat().st_mtime) if candidates else None
+
+
+def run_data_root(run_dir: str | Path) -> Path | None:
+    """The corpus a run was trained on, from its manifest (if it still exists)."""
+    try:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    root = (manifest.get("config") or {}).get("data", {}).get("root") or manifest.get("data_root")
+    return Path(root) if root and Path(root).exists() else None
+
+
+# ------------------------------------------------------------------------------- figures
+def plot_channels(emg: np.ndarray, rate: float = DATASET_RATE, title: str = "", ax=None):
+    """The 8 channels stacked, each offset by a robust multiple of its spread."""
+    import matplotlib.pyplot as plt
+
+    from semg_study.capture.boards import ELECTRODE_MAP
+
+    emg = np.asarray(emg, dtype=np.float64)
+    fig = None
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 4.5))
+    t = np.arange(len(emg)) / rate
+    centred = emg - np.median(emg, axis=0)
+    spacing = 6 * max(float(np.median(np.abs(centred))) * 1.4826, 1e-6)
+    for ch in range(emg.shape[1]):
+        ax.plot(t, centred[:, ch] - ch * spacing, lw=0.6)
+    ax.set_yticks([-ch * spacing for ch in range(emg.shape[1])])
+    ax.set_yticklabels([f"{ch + 1}: {ELECTRODE_MAP.get(ch + 1, '')[:22]}" for ch in range(emg.shape[1])], fontsize=7)
+    ax.set_xlabel("time (s)")
+    ax.set_title(title)
+    return fig or ax.figure
+
+
+def plot_session(saved: list[SavedUtterance] | list, rate: float = DATASET_RATE):
+    """One row per utterance: channel 1 of the recorded EMG, titled with its prompt."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(saved), 1, figsize=(9, 1.6 * len(saved) + 0.6), squeeze=False)
+    for ax, item in zip(axes[:, 0], saved):
+        emg, text = (item.emg, item.info["text"]) if isinstance(item, SavedUtterance) else (item[0], item[1])
+        t = np.arange(len(emg)) / rate
+        ax.plot(t, emg[:, :8] - emg[:, :8].mean(axis=0), lw=0.5)
+        ax.set_title(text or "(reference clip)", fontsize=9, loc="left")
+        ax.set_ylabel("µV")
+    axes[-1, 0].set_xlabel("time (s)")
+    fig.tight_layout()
+    return fig
+
+
+def plot_recorded_vs_replayed(recorded: np.ndarray, replayed: np.ndarray, rate: float = DATASET_RATE,
+                              channel: int = 0, title: str = ""):
+    import matplotlib.pyplot as plt
+
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 4), sharex=True)
+    t = np.arange(len(recorded)) / rate
+    top.plot(t, recorded[:, channel], lw=1.4, label="recorded ({i}_emg.npy)")
+    top.plot(t[:len(replayed)], replayed[:len(recorded), channel], lw=0.7, ls="--", label="replayed (playback board)")
+    top.legend(fontsize=8)
+    top.set_ylabel(f"channel {channel + 1} (µV)")
+    top.set_title(title)
+    n = min(len(recorded), len(replayed))
+    bottom.plot(t[:n], replayed[:n, channel] - recorded[:n, channel], lw=0.7)
+    bottom.set_ylabel("difference (µV)")
+    bottom.set_xlabel("time (s)")
+    fig.tight_layout()
+    return fig
+
+
+# ------------------------------------------------------------------------------- widget
+class CaptureWidget:
+    """Buttons for a notebook: Start / Stop / Redo / Quit over a :class:`CaptureSession`.
+
+    Recording runs in a background thread (the kernel must stay free to receive
+    the Stop click); faults are shown in the status line, and the utterance is
+    saved incomplete exactly as in the terminal.
+    """
+
+    def __init__(self, session: CaptureSession, prompts, log: Callable[[str], None] | None = None):
+        import ipywidgets as widgets
+
+        self.session = session
+        self.prompts = iter(prompts)
+        self.prompt: Prompt | None = None  # None while the reference clip is due
+        self.reference_due = session.next_index == 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last: SavedUtterance | None = None
+        self.label = widgets.HTML()
+        self.status = widgets.Label()
+        self.start_button = widgets.Button(description="Start", button_style="success", icon="circle")
+        self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop", disabled=True)
+        self.redo_button = widgets.Button(description="Redo", icon="repeat", disabled=True)
+        self.quit_button = widgets.Button(description="Quit", button_style="danger")
+        self.start_button.on_click(lambda _b: self.start())
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.redo_button.on_click(lambda _b: self.redo())
+        self.quit_button.on_click(lambda _b: self.quit())
+        self.box = widgets.VBox([self.label, widgets.HBox([self.start_button, self.stop_button, self.redo_button,
+                                                            self.quit_button]), self.status])
+        self._show_next()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+
+        display(self.box)
+
+    def _show_next(self) -> None:
+        if not self.reference_due:
+            self.prompt = next(self.prompts, None)
+            if self.prompt is None:
+                self.quit()
+                return
+        text = "reference clip: keep the face relaxed" if self.reference_due else self.prompt.text
+        self.label.value = f"<h3>[{self.session.next_index}] {text}</h3>"
+
+    def start(self) -> None:
+        self._stop.clear()
+        self.start_button.disabled, self.stop_button.disabled, self.redo_button.disabled = True, False, True
+        self.status.value = "recording..."
+        prompt = None if self.reference_due else self.prompt
+
+        def work():
+            try:
+                self.last = self.session.record(prompt, lambda _elapsed: self._stop.is_set())
+                self.status.value = f"saved {self.last.path.name}" if self.last else "nothing received"
+            except BaseException as exc:  # shown, not raised: the thread has no caller
+                self.status.value = f"stopped: {exc} (saved up to the last sample; resume later)"
+                self.start_button.disabled = True
+                return
+            self.reference_due = False
+            self.start_button.disabled, self.stop_button.disabled = False, True
+            self.redo_button.disabled = self.last is None
+            self._show_next()
+        self._thread = threading.Thread(target=work, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def redo(self) -> None:
+        """Mark the last utterance as re-recorded and ask for its prompt again."""
+        if self.last is None or self.last.info.get("sentence_index", -1) < 0:
+            return
+        redo_prompt = Prompt(self.last.info["text"], self.last.info["book"], self.last.info["sentence_index"])
+        self.session.discard(self.last)
+        pending = [redo_prompt] + ([self.prompt] if self.prompt else [])
+        self.prompts = itertools.chain(pending, self.prompts)  # prompt streams may be endless: chain, never list
+        self.last = None
+        self.redo_button.disabled = True
+        self._show_next()
+
+    def quit(self) -> None:
+        self.stop()
+        for button in (self.start_button, self.stop_button, self.redo_button, self.quit_button):
+            button.disabled = True
+        self.status.value = f"session closed: {self.session.dir}"
+        self.session.board.release()
