@@ -225,3 +225,24 @@ def test_fingerprint_changes_with_files_and_params(tmp_path, monkeypatch):
     arr[0, 0] += 1.0
     io.save_npy(emg, arr)
     assert open_corpus(fx.root).fingerprint(n_mels=80) != base
+
+
+def test_alignments_folder_may_live_elsewhere(tmp_path):
+    fx = make_layout_fixture(tmp_path / "d")
+    moved = tmp_path / "repo_alignments"
+    (fx.root / "text_alignments").rename(moved)
+    plain = open_corpus(fx.root)
+    assert all(u.alignment_path is None for u in plain.all_utterances())
+    c = open_corpus(fx.root, alignments=moved)
+    aligned = {u.id for u in c.all_utterances() if u.alignment_path is not None}
+    assert {"voiced_parallel_data/5-4/1", "silent_parallel_data/5-4_silent/1"} <= aligned
+    with pytest.raises(DataError, match="alignments folder not found"):
+        open_corpus(fx.root, alignments=tmp_path / "nowhere")
+
+
+def test_fingerprint_ignores_unfinished_temporary_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEMG_STUDY_CACHE", str(tmp_path / "cache"))
+    fx = make_layout_fixture(tmp_path / "fp")
+    base = open_corpus(fx.root).fingerprint()
+    io.write_bytes(fx.emg_data / "nonparallel_data" / "4-21" / ".9_emg.npy.abc.tmp", b"half written")
+    assert open_corpus(fx.root).fingerprint() == base

@@ -21,6 +21,7 @@ def corpus_summary(corpus) -> dict:
     return {"root": str(corpus.root), "kind": corpus.kind, "synthetic": corpus.synthetic,
             "testset": None if corpus.testset_path is None else str(corpus.testset_path),
             "sessions": corpus.sessions, "counts": rows,
+            "aligned_utterances": sum(u.alignment_path is not None for u in corpus.all_utterances()),
             "skipped": {rule: corpus.skipped.get(rule, 0) for rule in SKIP_RULES} if corpus.kind != "ljspeech" else {},
             "skip_rules": SKIP_RULES}
 
@@ -29,11 +30,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", metavar="ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
     parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
                                                         "testset_largedev.json)")
+    parser.add_argument("--alignments", default=None, help="folder of TextGrid alignments (default: "
+                                                           "ROOT/text_alignments)")
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    corpus = open_corpus(args.root, testset=args.testset)
+    corpus = open_corpus(args.root, testset=args.testset, alignments=args.alignments)
     summary = corpus_summary(corpus)
     if args.json:
         print(json.dumps(summary, indent=1))

@@ -276,7 +276,7 @@ def scan_layout(emg_data: Path) -> list[RawRecord]:
         fdir = emg_data / folder
         if not fdir.is_dir():
             continue
-        for session_dir in sorted(p for p in fdir.iterdir() if p.is_dir()):
+        for session_dir in sorted(p for p in fdir.iterdir() if p.is_dir() and not p.name.startswith(".")):
             for f in sorted(session_dir.iterdir()):
                 m = _INFO.match(f.name)
                 if not m:
@@ -406,8 +406,12 @@ class Corpus:
         return f"Corpus({str(self.root)!r}, kind={self.kind!r}, utterances={len(self.all_utterances())})"
 
 
-def open_corpus(root, testset=None) -> Corpus:
-    """Open a Digital Voicing root (parent of ``emg_data/`` or ``emg_data/`` itself) or an LJSpeech root."""
+def open_corpus(root, testset=None, alignments=None) -> Corpus:
+    """Open a Digital Voicing root (parent of ``emg_data/`` or ``emg_data/`` itself) or an LJSpeech root.
+
+    Alignments (``<session>/<session>_<i>_audio.TextGrid``) are looked up in
+    ``alignments`` when given, then ``ROOT/text_alignments`` and ``emg_data/text_alignments``.
+    """
     root = Path(root).expanduser()
     if not root.exists():
         raise DataError(root, "dataset root does not exist")
@@ -424,8 +428,7 @@ def open_corpus(root, testset=None) -> Corpus:
     for r in records:
         if r.error is not None:
             raise r.error
-    align_dirs = [d for d in (base / "text_alignments", emg_data / "text_alignments", root / "text_alignments")
-                  if d.is_dir()]
+    align_dirs = alignment_dirs(root, base, emg_data, alignments)
 
     def alignment_for(session: str, index: int) -> Path | None:
         for d in align_dirs:
@@ -490,9 +493,11 @@ def open_corpus(root, testset=None) -> Corpus:
     for folder in CONDITION_FOLDERS:
         fdir = emg_data / folder
         if fdir.is_dir():
-            data_files += [(str(p.relative_to(emg_data)), p) for p in sorted(fdir.rglob("*")) if p.is_file()]
+            data_files += [(str(p.relative_to(emg_data)), p) for p in sorted(fdir.rglob("*"))
+                           if p.is_file() and not _hidden(p, fdir)]
     for d in align_dirs:
-        data_files += [(f"text_alignments/{p.relative_to(d)}", p) for p in sorted(d.rglob("*")) if p.is_file()]
+        data_files += [(f"text_alignments/{p.relative_to(d)}", p) for p in sorted(d.rglob("*"))
+                       if p.is_file() and not _hidden(p, d)]
     corpus = Corpus(root, "digital_voicing", assigned, skipped, skipped_ids, testset_path, data_files)
     corpus.synthetic = is_synthetic(base, records)
     return corpus
@@ -509,6 +514,22 @@ def is_synthetic(base: Path, records: list[RawRecord] | None = None) -> bool:
         except (OSError, ValueError, AttributeError):
             pass
     return any(r.info is not None and "synthetic" in r.info for r in records or [])
+
+
+def _hidden(path: Path, top: Path) -> bool:
+    """Dot files (temporary files of atomic writes in progress, editor files) are not data."""
+    return any(part.startswith(".") for part in path.relative_to(top).parts)
+
+
+def alignment_dirs(root: Path, base: Path, emg_data: Path, alignments=None) -> list[Path]:
+    if alignments is not None and not Path(alignments).is_dir():
+        raise DataError(alignments, "alignments folder not found")
+    found = []
+    for d in ([Path(alignments)] if alignments is not None else []) + [
+            base / "text_alignments", emg_data / "text_alignments", root / "text_alignments"]:
+        if d.is_dir() and d.resolve() not in [f.resolve() for f in found]:
+            found.append(d)
+    return found
 
 
 def resolve_testset(root: Path, base: Path, testset=None) -> Path:

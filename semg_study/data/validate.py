@@ -128,7 +128,7 @@ def check_text(report: Report, path, text: str) -> None:
         report.add("info", path, f"punctuation deleted by normalisation: {''.join(punct)}")
 
 
-def validate(root, testset=None) -> Report:
+def validate(root, testset=None, alignments=None) -> Report:
     """Check a Digital Voicing or LJSpeech root; never raises for problems in the data."""
     root = Path(root).expanduser()
     report = Report(str(root))
@@ -154,7 +154,7 @@ def validate(root, testset=None) -> Report:
         if not fdir.is_dir():
             continue
         for sd in fdir.iterdir():
-            if sd.is_dir():
+            if sd.is_dir() and not sd.name.startswith("."):
                 session_dirs.add(sd)
                 if any(sd.glob("*_audio*.flac")):
                     sessions_with_audio.add(sd)
@@ -228,7 +228,14 @@ def validate(root, testset=None) -> Report:
     # alignments
     from semg_study.data.textgrid import read_phoneme_alignment
 
-    for d in {base / "text_alignments", emg_data / "text_alignments", root / "text_alignments"}:
+    from semg_study.data.corpus import alignment_dirs
+
+    try:
+        dirs = alignment_dirs(root, base, emg_data, alignments)
+    except DataError as exc:
+        report.add_error(exc)
+        dirs = []
+    for d in dirs:
         if d.is_dir():
             for tg in sorted(d.rglob("*.TextGrid")):
                 report.checked["alignments"] += 1
@@ -302,12 +309,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("root", metavar="DATA_ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
     parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
                                                         "testset_largedev.json)")
+    parser.add_argument("--alignments", default=None, help="folder of TextGrid alignments (default: "
+                                                           "ROOT/text_alignments)")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--verbose", action="store_true", help="also list the notes (info level)")
 
 
 def run(args: argparse.Namespace) -> int:
-    report = validate(args.root, testset=args.testset)
+    report = validate(args.root, testset=args.testset, alignments=args.alignments)
     if args.json:
         print(json.dumps(report.to_dict(), indent=1))
     else:
