@@ -111,3 +111,28 @@ def test_evaluate_cli_json_lexicon_free_and_lm_reuse(smoke_run, capsys):
     assert arpa.stat().st_mtime_ns == stamp  # same training texts: the cached LM is reused
     with pytest.raises(SystemExit):  # the CLI scores dev or test only
         main(["evaluate", str(smoke_run), "--split", "train"])
+
+
+def test_another_testset_rebuilds_the_lm_without_its_sentences(smoke_run, smoke_corpus, tmp_path):
+    import shutil
+
+    from semg_study.data import open_corpus
+    from semg_study.evaluation.evaluate import evaluate_run
+
+    run = tmp_path / "run"
+    shutil.copytree(smoke_run, run, ignore=shutil.ignore_patterns("eval", "bench"))
+    first = evaluate_run(run, decoder="beam", beam_size=4)
+    # Move two former training sentences into dev: the cached LM must not be reused.
+    default = open_corpus(smoke_corpus)
+    moved = sorted({(u.book, u.sentence_index) for u in default.utterances("open", "train", "silent")})[:2]
+    testset = tmp_path / "moved.json"
+    testset.write_text(json.dumps({"dev": [list(k) for k in moved], "test": []}))
+    second = evaluate_run(run, decoder="beam", beam_size=4, testset=testset)
+    assert (run / "eval" / "dev-silent-beam-moved" / "metrics.json").is_file()
+    assert second["lm"]["text_fingerprint"] != first["lm"]["text_fingerprint"]
+    corpus = open_corpus(smoke_corpus, testset=testset)
+    new_dev = {u.id for m in ("silent", "voiced") for u in corpus.utterances("open", "dev", m)}
+    assert len(new_dev) >= 2
+    lm_ids = set(json.loads((run / "lm" / "3gram.json").read_text())["utterance_ids"])
+    assert not new_dev & lm_ids
+    assert lm_ids == set(_split_texts(corpus, "train"))

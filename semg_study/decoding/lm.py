@@ -347,22 +347,34 @@ def build_lm(texts_by_id: Sequence[tuple[str, str]], out_dir: str | Path, order:
                    fingerprint, model.words)
 
 
-def build_lm_from_corpus(corpus, out_dir: str | Path, order: int = 3, condition: str = "open",
-                         split: str = "train", mode: str | None = None) -> LMBuild:
-    """Build the LM from a corpus's **training** transcripts only.
+def training_transcripts(corpus, condition: str = "open", mode=None,
+                         split: str = "train") -> list[tuple[str, str]]:
+    """``(utterance id, transcript)`` of a corpus's **training** split, sorted by id.
 
     ``split`` exists only to be refused: dev and test text must never reach the
     LM (it would leak the answers into decoding), so anything but ``"train"``
-    raises :class:`ConfigError`.
+    raises :class:`ConfigError`. ``mode`` is one mode, a list of modes, or
+    ``None`` (all).
     """
     if split != "train":
         raise ConfigError(f"the language model is built from the train split only, not {split!r}")
-    utterances = corpus.utterances(condition=condition, split="train", mode=mode)
-    pairs = sorted(((utterance_id(u), u.text) for u in utterances), key=lambda p: p[0])
+    modes = list(mode) if isinstance(mode, (list, tuple)) else [mode]
+    pairs: dict[str, str] = {}
+    for m in modes or [None]:
+        for u in corpus.utterances(condition=condition, split="train", mode=m):
+            pairs[utterance_id(u)] = u.text
+    return sorted(pairs.items())
+
+
+def build_lm_from_corpus(corpus, out_dir: str | Path, order: int = 3, condition: str = "open",
+                         split: str = "train", mode=None) -> LMBuild:
+    """Build the LM from a corpus's training transcripts only (see :func:`training_transcripts`)."""
+    pairs = training_transcripts(corpus, condition, mode, split)
     if not pairs:
         raise StudyError(f"no training utterances for condition={condition!r} mode={mode!r}: cannot build an LM")
-    return build_lm(pairs, out_dir, order,
-                    source={"condition": condition, "split": "train", "mode": mode})
+    return build_lm(pairs, out_dir, order, source={
+        "condition": condition, "split": "train", "mode": mode, "corpus": str(getattr(corpus, "root", "")),
+        "testset": str(getattr(corpus, "testset_path", None))})
 
 
 def load_lexicon(path: str | Path) -> list[str]:

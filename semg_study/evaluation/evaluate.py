@@ -29,7 +29,8 @@ from typing import Sequence
 import numpy as np
 
 from semg_study import io
-from semg_study.decoding.lm import (LMBuild, build_lm, lm_paths, text_fingerprint, utterance_id)
+from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
+                                    training_transcripts, utterance_id)
 from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.metrics import score
 
@@ -74,15 +75,6 @@ def open_run_corpus(config, data_root: str | Path | None = None, testset: str | 
 def _train_modes(config) -> list[str | None]:
     modes = list(getattr(config.data, "train_modes", None) or [])
     return modes or [None]
-
-
-def training_texts(corpus, config) -> list[tuple[str, str]]:
-    """``(utterance id, transcript)`` of the run's training split, sorted by id."""
-    pairs: dict[str, str] = {}
-    for mode in _train_modes(config):
-        for u in corpus.utterances(condition=config.data.condition, split="train", mode=mode):
-            pairs[utterance_id(u)] = u.text
-    return sorted(pairs.items())
 
 
 def session_map(loaded, corpus) -> dict[str, int]:
@@ -149,7 +141,7 @@ def infer(model, dataset, batch_size: int = INFERENCE_BATCH) -> list[np.ndarray]
 
 def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
     """The run's LM from its training transcripts; reused when those texts are unchanged."""
-    pairs = training_texts(corpus, config)
+    pairs = training_transcripts(corpus, config.data.condition, _train_modes(config))
     if not pairs:
         raise StudyError(f"{corpus.root}: no training transcripts for condition={config.data.condition!r}: "
                          f"cannot build the beam search's language model")
@@ -165,9 +157,8 @@ def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
             words = [w for w in lexicon.read_text(encoding="utf-8").split("\n") if w]
             return LMBuild(arpa, lexicon, info_path, order, int(info.get("effective_order", order)),
                            list(info.get("utterance_ids", [])), fingerprint, words)
-    return build_lm(pairs, lm_dir, order, source={
-        "condition": config.data.condition, "split": "train", "modes": _train_modes(config),
-        "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None))})
+    return build_lm_from_corpus(corpus, lm_dir, order, condition=config.data.condition,
+                                mode=_train_modes(config))
 
 
 # -------------------------------------------------------------------- evaluate
