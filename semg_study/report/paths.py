@@ -82,7 +82,14 @@ def is_synthetic(root: str | os.PathLike) -> bool:
     try:
         return describe(root).get("label") == "synthetic"
     except Exception:
-        return False
+        # other writers of generated data (capture from brainflow's synthetic board) label the
+        # root ``corpus.json`` {"label": "synthetic"} without being the synth generator
+        import json
+
+        try:
+            return json.loads((Path(root) / "corpus.json").read_text(encoding="utf-8")).get("label") == "synthetic"
+        except (OSError, ValueError, AttributeError):
+            return False
 
 
 @dataclass
