@@ -15,15 +15,26 @@ from typing import Callable
 
 import numpy as np
 
-from semg_study.capture.boards import BoardConfig, BoardStream, open_board
+from semg_study.capture.boards import BoardConfig, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
 from semg_study.capture.prompts import Prompt, prompt_condition, prompt_source
 from semg_study.capture.resample import resample_linear
 from semg_study.capture.session import AutoController, CaptureSession, SavedUtterance, run_session
 
 
-def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: float = 0.1) -> tuple[np.ndarray, BoardStream]:
-    """Stream ``seconds`` from a board: (T, 8) µV at 1000 Hz (first 8 EMG rows) and the (released) board."""
+def prepare_capture_root(root: str | Path, board: str) -> Path:
+    """Make a corpus root for captures; labelled synthetic up front when the board is the synthetic one."""
+    from semg_study.capture.session import label_synthetic_root
+
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    if board == "synthetic":
+        label_synthetic_root(root)
+    return root
+
+
+def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: float = 0.1):
+    """Stream ``seconds`` from a board: (T, 8) µV at 1000 Hz (first 8 EMG rows) and the board's layout."""
     board = open_board(config)
     chunks = []
     try:
@@ -37,7 +48,7 @@ def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: fl
         board.release()
     data = np.concatenate(chunks, axis=1)
     emg = data[list(board.layout.model_rows())].T
-    return resample_linear(emg, board.layout.sampling_rate, DATASET_RATE).astype(np.float32), board
+    return resample_linear(emg, board.layout.sampling_rate, DATASET_RATE).astype(np.float32), board.layout
 
 
 def record_session(out_root: str | Path, participant: str, config: BoardConfig, prompts: str = "closed",
@@ -104,6 +115,50 @@ def run_data_root(run_dir: str | Path) -> Path | None:
         return None
     root = (manifest.get("config") or {}).get("data", {}).get("root") or manifest.get("data_root")
     return Path(root) if root and Path(root).exists() else None
+
+
+def replay_differences(session_dir: str | Path, replay: Replay) -> list[dict]:
+    """Per utterance: recorded against replayed samples (after the same resampling to 1000 Hz)."""
+    rows = []
+    for segment in replay.source.segments:
+        index = segment.label.split("/")[-1]
+        recorded = np.load(Path(session_dir) / f"{index}_emg.npy")
+        replayed = replay.emg[segment.label]
+        n = min(len(recorded), len(replayed))
+        rows.append({"utterance": segment.label, "text": segment.text or "(reference clip)",
+                     "recorded_samples": len(recorded), "replayed_samples": len(replayed),
+                     "max_abs_difference_uv": float(np.max(np.abs(recorded[:n] - replayed[:n]))) if n else float("nan")})
+    return rows
+
+
+def replay_session_of(root: str | Path) -> Path | None:
+    """A silent session folder of a corpus root (open vocabulary first), to replay for live decoding."""
+    root = Path(root)
+    for folder in ("emg_data/silent_parallel_data", "emg_data/closed_vocab/silent", "emg_data/voiced_parallel_data",
+                   "emg_data/closed_vocab/voiced"):
+        sessions = sorted(p for p in (root / folder).glob("*") if p.is_dir()) if (root / folder).is_dir() else []
+        if sessions:
+            return sessions[0]
+    return None
+
+
+def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: int = 1,
+                       emit: Callable[[str], None] = print):
+    """Decode ``path`` (a session, an utterance or a corpus root) replayed through the playback board."""
+    from semg_study.capture.live import StreamingTranscriber, decode_stream, load_streaming_run
+
+    loaded = load_streaming_run(run_dir)
+    path = Path(path)
+    if (path / "emg_data").is_dir():
+        session = replay_session_of(path)
+        if session is None:
+            raise FileNotFoundError(f"{path}: no session to replay")
+        path = session
+    source = playback_source(path, max_utterances=max_utterances, skip_reference_clips=True)
+    board = open_board(BoardConfig.for_playback(source))
+    sessions = loaded.sessions or {}
+    transcriber = StreamingTranscriber(loaded, board.layout.sampling_rate, sessions.get("<unknown>"))
+    return decode_stream(board, transcriber, source=source, emit=emit)
 
 
 # ------------------------------------------------------------------------------- figures
