@@ -241,3 +241,12 @@ def test_beam_decoder_rejects_a_missing_lm_file(tmp_path):
 
     with pytest.raises(DataError, match="language model file not found"):
         BeamDecoder(tmp_path / "missing.arpa", ["cat"])
+
+
+def test_a_file_kenlm_rejects_is_a_data_error_naming_it(tmp_path):
+    from semg_study.decoding.beam import BeamDecoder
+
+    bad = tmp_path / "broken.arpa"
+    bad.write_text("\\data\\\nngram 1=1\n\n\\1-grams:\n-1.0 <unk>\n\n\\end\\\n")  # spaces, not TABs
+    with pytest.raises(DataError, match=r"broken\.arpa: KenLM cannot load"):
+        BeamDecoder(bad, ["cat"], lexicon=True)

@@ -31,7 +31,11 @@ Speed: flashlight calls a Python LM once per hypothesis and candidate token
 """
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import sys
+import tempfile
 from pathlib import Path
 from typing import Sequence
 
@@ -54,6 +58,35 @@ def _flashlight():
     from flashlight.lib.text.decoder.kenlm import KenLM
 
     return decoder, dictionary, KenLM
+
+
+@contextlib.contextmanager
+def _captured_stderr():
+    """Collect what C++ code writes to fd 2 (KenLM's progress bar) instead of printing it."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        captured = {"text": ""}
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured["text"] = sink.read().decode("utf-8", "replace")
+
+
+def load_kenlm(path: Path, word_dict):
+    """flashlight's KenLM on an ARPA file; a file KenLM rejects is a DataError naming it."""
+    _, _, KenLM = _flashlight()
+    with _captured_stderr() as log:
+        try:
+            return KenLM(str(path), word_dict)
+        except Exception as exc:  # KenLM raises plain RuntimeErrors
+            problem = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise DataError(path, f"KenLM cannot load this ARPA file: {problem}") from exc
+    # (log["text"] holds KenLM's "Reading ..." progress output; nothing in it is needed)
 
 
 def _as_numpy(x) -> np.ndarray:
@@ -177,7 +210,7 @@ class BeamDecoder:
             for special in (UNK, BOS, EOS):
                 entries.setdefault(special, [[special]])
             self.word_dict = dictionary.create_word_dict(entries)
-            self.lm = KenLM(str(self.lm_path), self.word_dict) if self.lm_path else decoder.ZeroLM()
+            self.lm = load_kenlm(self.lm_path, self.word_dict) if self.lm_path else decoder.ZeroLM()
             start = self.lm.start(False)
             self.trie = decoder.Trie(len(vocab), self.separator)
             for word in words:
