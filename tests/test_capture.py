@@ -336,3 +336,30 @@ def test_info_file_is_written_last_and_a_crash_hides_the_utterance(tmp_path, mon
     monkeypatch.setattr(session_mod, "write_json", real_json)
     resumed = CaptureSession.resume(tmp_path, "7", board, "closed", "silent", poll_interval=0.001)
     assert resumed.next_index == 0
+
+
+def test_terminal_keys_start_stop_redo_quit(tmp_path):
+    """Enter starts/stops, r marks the last take as re-recorded and asks again, q quits."""
+    import os
+
+    from semg_study.capture.session import TerminalController
+
+    read_fd, write_fd = os.pipe()
+    # reference: start, stop | prompt 0: start, stop, redo | again: start, stop, next | prompt 1: quit
+    os.write(write_fd, b"\n\n" + b"\n\nr\n" + b"\n\n\n" + b"q\n")
+    os.close(write_fd)
+    board = FakeBoard()
+    session = _fake_session(tmp_path, board)
+    with os.fdopen(read_fd, "r") as keys:
+        saved = run_session(session, generated_prompts("closed", seed=0), TerminalController(stdin=keys, log=lambda _m: None),
+                            n_prompts=None, log=lambda _m: None)
+    assert [s.index for s in saved] == [0, 1, 2] and saved_indices(session.dir) == [0, 1, 2]
+    infos = [json.loads((session.dir / f"{i}_info.json").read_text()) for i in range(3)]
+    first_prompt = next(generated_prompts("closed", seed=0))
+    assert infos[1]["sentence_index"] == -1 and infos[1]["redone"] and infos[1]["discarded_text"] == first_prompt.text
+    assert (infos[2]["sentence_index"], infos[2]["text"]) == (0, first_prompt.text)
+
+
+def test_auto_mode_needs_a_prompt_count(tmp_path, capsys):
+    rc = cli_main(["capture", "--participant", "7", "--out", str(tmp_path), "--auto", "0.2"])
+    assert rc == 1 and "--n" in capsys.readouterr().err and not (tmp_path / "emg_data").exists()

@@ -13,6 +13,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from semg_study.errors import StudyError
+
 from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, open_board
 from semg_study.capture.playback import playback_source
 from semg_study.capture.prompts import prompt_condition, prompt_source
@@ -69,10 +71,10 @@ def run(args: argparse.Namespace) -> int:
     condition = prompt_condition(args.prompts)
     prompts = prompt_source(args.prompts, seed=args.seed)
     n_prompts = args.n
-    if args.auto is None and not sys.stdin.isatty() and n_prompts is None:
-        print("semg-study capture: stdin is not a terminal; use --auto SECONDS --n N for scripted capture",
-              file=sys.stderr)
-        return 2
+    if args.auto is not None and n_prompts is None and args.prompts in ("closed", "open"):
+        raise StudyError("--auto records without a person at the keys: give --n N (the generators never run out)")
+    if n_prompts is not None and n_prompts < 1:
+        raise StudyError(f"--n must be at least 1, got {n_prompts}")
     controller = AutoController(args.auto) if args.auto is not None else TerminalController()
     config, source = board_config(args)
     board = open_board(config)

@@ -433,10 +433,19 @@ class TerminalController(Controller):
         self.log = log
 
     def _line(self) -> str:
-        line = self.stdin.readline()
-        if line == "":
-            return "q"  # end of input
-        return line.strip().lower()
+        # read the file descriptor byte by byte: a buffered readline could swallow lines that
+        # select() then no longer sees, and Enter-to-stop would never fire
+        import os
+
+        fd = self.stdin.fileno()
+        chars = []
+        while True:
+            byte = os.read(fd, 1)
+            if not byte:
+                return "q" if not chars else "".join(chars).strip().lower()  # end of input: quit
+            if byte == b"\n":
+                return "".join(chars).strip().lower()
+            chars.append(byte.decode("utf-8", "replace"))
 
     def wait_start(self, prompt: Prompt | None, index: int) -> str:
         text = "(reference clip: keep the face relaxed)" if prompt is None else prompt.text
@@ -449,9 +458,9 @@ class TerminalController(Controller):
         self.log("      recording... Enter: stop")
 
         def pressed(_elapsed: float) -> bool:
-            ready, _, _ = select.select([self.stdin], [], [], 0)
+            ready, _, _ = select.select([self.stdin.fileno()], [], [], 0)
             if ready:
-                self.stdin.readline()
+                self._line()
                 return True
             return False
         return pressed
