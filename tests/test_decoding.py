@@ -121,6 +121,8 @@ def test_modified_kneser_ney_continuation_counts():
     uni = model.log10_probs[0]
     assert uni[("glasses",)] > uni[("francisco",)]
     assert all(0 < d < k for k, d in zip((1, 2, 3), model.discounts[0]))
+    with pytest.raises(ConfigError, match="at least 2"):  # KenLM loads bigram models and up
+        estimate(texts, order=1)
 
 
 def test_arpa_loads_in_flashlight_kenlm_with_matching_scores(lm):

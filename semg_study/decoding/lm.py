@@ -97,8 +97,9 @@ def _discounts(adjusted: dict[Ngram, int]) -> tuple[float, float, float]:
 
 def estimate(sentences: Iterable[str], order: int = 3) -> NgramModel:
     """Estimate an interpolated modified Kneser-Ney model from transcripts."""
-    if order < 1:
-        raise ConfigError(f"n-gram order must be at least 1, got {order}")
+    if order < 2:
+        # KenLM (and so flashlight's decoder) loads bigram models and up only.
+        raise ConfigError(f"n-gram order must be at least 2 (KenLM needs bigrams), got {order}")
     raw: list[dict[Ngram, int]] = [defaultdict(int) for _ in range(order)]
     n_sentences = 0
     vocab: set[str] = set()
