@@ -289,13 +289,42 @@ def markdown_table(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def bench_many(run_dirs: list[str | Path], out_dir: str | Path, **kwargs) -> dict:
-    """Bench several runs; write ``OUT/latency.json`` and ``OUT/latency.md`` (atomically)."""
+def _bench_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
+                        max_utterances: int | None = 20, data_root=None, which: str = "best",
+                        stream: bool = True) -> dict:
+    """``bench_run`` in a fresh interpreter, so its peak RSS is this run's alone."""
+    import subprocess
+    import sys
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "bench.json"
+        cmd = [sys.executable, "-m", "semg_study", "bench", str(run_dir), "--threads", str(threads),
+               "--repeats", str(repeats), "--warmup", str(warmup), "--max-utterances", str(max_utterances or 0),
+               "--which", which, "--out", str(out)]
+        if data_root is not None:
+            cmd += ["--data-root", str(data_root)]
+        if not stream:
+            cmd.append("--no-stream")
+        done = subprocess.run(cmd, capture_output=True, text=True)
+        if done.returncode != 0 or not out.is_file():
+            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+            raise StudyError(f"{run_dir}: bench failed: {' / '.join(tail)}")
+        return json.loads(out.read_text())
+
+
+def bench_many(run_dirs: list[str | Path], out_dir: str | Path, isolate: bool = True, **kwargs) -> dict:
+    """Bench several runs; write ``OUT/latency.json`` and ``OUT/latency.md`` (atomically).
+
+    With ``isolate`` each run is measured in its own process: memory figures
+    would otherwise carry the previous runs' allocations.
+    """
     if not run_dirs:
         raise StudyError("no run folders to benchmark (each needs checkpoints/best.pt)")
-    results = [bench_run(d, **kwargs) for d in run_dirs]
+    measure = _bench_in_subprocess if isolate else bench_run
+    results = [measure(d, **kwargs) for d in run_dirs]
     out_dir = Path(out_dir)
-    report = {"targets": TARGETS, "results": results,
+    report = {"targets": TARGETS, "results": results, "isolated_processes": bool(isolate),
               "data": "synthetic" if any(r.get("data") == "synthetic" for r in results) else "real",
               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     io.write_json(out_dir / "latency.json", report)
