@@ -363,3 +363,23 @@ def test_terminal_keys_start_stop_redo_quit(tmp_path):
 def test_auto_mode_needs_a_prompt_count(tmp_path, capsys):
     rc = cli_main(["capture", "--participant", "7", "--out", str(tmp_path), "--auto", "0.2"])
     assert rc == 1 and "--n" in capsys.readouterr().err and not (tmp_path / "emg_data").exists()
+
+
+def test_capture_from_the_playback_board(captured, tmp_path, capsys):
+    _, session_dir = captured
+    out = tmp_path / "replayed"
+    rc = cli_main(["capture", "--participant", "8", "--board", "playback", "--file", str(session_dir),
+                   "--out", str(out), "--prompts", "closed", "--auto", "0.3", "--n", "1"])
+    assert rc == 0, capsys.readouterr().err
+    (new_session,) = (out / "emg_data" / "closed_vocab" / "silent").iterdir()
+    meta = json.loads((new_session / "session.json").read_text())
+    assert meta["connection"]["master_board"] == "synthetic" and meta["board"]["sampling_rate"] == 250.0
+    assert meta["synthetic"] is True  # replayed synthetic-board data stays labelled synthetic
+    assert saved_indices(new_session) == [0, 1]
+    assert all(len(np.load(new_session / f"{i}_emg.npy")) > 100 for i in (0, 1))
+    # the same recording as a 1000 Hz board: refused before anything is recorded
+    rc = cli_main(["capture", "--participant", "8", "--board", "playback", "--file", str(session_dir),
+                   "--master-board", "cyton-wifi", "--out", str(tmp_path / "wrong"), "--auto", "0.3", "--n", "1"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "250 Hz but board 'cyton-wifi' runs at 1000 Hz" in err
+    assert not (tmp_path / "wrong").exists()

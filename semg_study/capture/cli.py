@@ -17,7 +17,7 @@ from semg_study.errors import StudyError
 
 from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, open_board
 from semg_study.capture.playback import playback_source
-from semg_study.capture.prompts import prompt_condition, prompt_source
+from semg_study.capture.prompts import primed, prompt_condition, prompt_source
 from semg_study.capture.session import (AutoController, CaptureSession, TerminalController, check_participant,
                                         condition_folder, run_session)
 
@@ -75,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
         raise StudyError("--auto records without a person at the keys: give --n N (the generators never run out)")
     if n_prompts is not None and n_prompts < 1:
         raise StudyError(f"--n must be at least 1, got {n_prompts}")
+    # draw the first prompt before the board streams: the generators import the synthetic-text
+    # module (a second or two), which a playback board would spend replaying into the void
+    prompts = primed(prompts, args.prompts)
     controller = AutoController(args.auto) if args.auto is not None else TerminalController()
     config, source = board_config(args)
     board = open_board(config)
@@ -90,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"session {session.meta['session']} in {where} "
               f"(board {board.config.name}, {board.layout.sampling_rate:g} Hz, EMG rows {list(session.emg_rows)})")
         if board.is_synthetic:
-            print("synthetic board: the signal is generated, not EMG (label results 'synthetic')")
+            print("synthetic data: brainflow generates this signal, it is not EMG (results are labelled 'synthetic')")
         saved = run_session(session, prompts, controller, n_prompts, reference_clip=not args.resume)
     except KeyboardInterrupt:
         print("semg-study capture: interrupted; utterances so far are saved (the last one marked incomplete); "

@@ -80,3 +80,13 @@ def prompt_condition(spec: str) -> str:
     if spec == "open" or Path(spec).exists():
         return "open"
     raise StudyError(f"--prompts {spec!r}: expected closed, open, or an existing text file")
+
+
+def primed(prompts: Iterator[Prompt], spec: str = "") -> Iterator[Prompt]:
+    """Draw the first prompt now (imports, generation) so it costs nothing once the board streams."""
+    import itertools
+
+    first = next(prompts, None)
+    if first is None:
+        raise StudyError(f"--prompts {spec}: no prompts")
+    return itertools.chain([first], prompts)

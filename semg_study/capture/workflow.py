@@ -17,7 +17,7 @@ import numpy as np
 
 from semg_study.capture.boards import BoardConfig, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
-from semg_study.capture.prompts import Prompt, prompt_condition, prompt_source
+from semg_study.capture.prompts import Prompt, primed, prompt_condition, prompt_source
 from semg_study.capture.resample import resample_linear
 from semg_study.capture.session import AutoController, CaptureSession, SavedUtterance, run_session
 
@@ -56,11 +56,12 @@ def record_session(out_root: str | Path, participant: str, config: BoardConfig, 
                    log: Callable[[str], None] = print) -> CaptureSession:
     """Non-interactive capture (what ``semg-study capture --auto SECONDS --n N`` does)."""
     condition = prompt_condition(prompts)
+    prompt_stream = primed(prompt_source(prompts, seed=seed), prompts)
     board = open_board(config)
     try:
         board.start()
         session = CaptureSession.create(out_root, participant, board, condition, mode, prompts)
-        run_session(session, prompt_source(prompts, seed=seed), AutoController(seconds, log=log), n_prompts, log=log)
+        run_session(session, prompt_stream, AutoController(seconds, log=log), n_prompts, log=log)
     finally:
         board.release()
     return session
