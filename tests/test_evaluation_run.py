@@ -93,6 +93,22 @@ def test_evaluate_uses_the_runs_features_and_normaliser(smoke_run, smoke_corpus)
     train_sessions = {u.session for m in ("silent", "voiced") for u in corpus.utterances("open", "train", m)}
     assert set(dataset.sessions) - {"<unknown>"} == train_sessions
 
+    # The stored greedy hypotheses are the model's own single-utterance outputs, decoded.
+    import torch
+
+    from semg_study.data.dataset import collate
+    from semg_study.decoding.greedy import greedy_decode
+    from semg_study.evaluation.evaluate import evaluate_run
+
+    evaluate_run(smoke_run, decoder="greedy")
+    rows = _predictions(smoke_run / "eval" / "dev-silent-greedy")
+    with torch.inference_mode():
+        expected = []
+        for i in range(len(dataset)):
+            out = loaded.model(collate([dataset[i]]))
+            expected += greedy_decode(out["log_probs"], out["lengths"])
+    assert [r["hypothesis"] for r in rows] == [normalize_text(h) for h in expected]
+
 
 def test_evaluate_cli_json_lexicon_free_and_lm_reuse(smoke_run, capsys):
     from semg_study.cli import main

@@ -21,6 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beta", type=float, default=None, help="word insertion score (default: decode.beta)")
     parser.add_argument("--beam-size", type=int, default=None, help="beam size (default: decode.beam_size)")
     parser.add_argument("--lm-order", type=int, default=None, help="n-gram order (default: decode.lm_order)")
+    parser.add_argument("--batch-size", type=int, default=1,
+                        help="utterances per forward pass (default 1: outputs never depend on padding)")
     parser.add_argument("--json", action="store_true", help="print the metrics as JSON")
 
 
@@ -30,6 +32,6 @@ def run(args: argparse.Namespace) -> int:
     metrics = evaluate_run(args.run, split=args.split, decoder=args.decoder, mode=args.mode,
                            testset=args.testset, data_root=args.data_root, which=args.which,
                            lexicon=not args.lexicon_free, alpha=args.alpha, beta=args.beta,
-                           beam_size=args.beam_size, lm_order=args.lm_order)
+                           beam_size=args.beam_size, lm_order=args.lm_order, batch_size=args.batch_size)
     print(json.dumps(metrics, indent=2) if args.json else summary_line(metrics))
     return 0

@@ -37,7 +37,10 @@ from semg_study.evaluation.metrics import score
 DECODERS = ("greedy", "beam")
 SPLITS = ("train", "dev", "test")
 DEFAULT_BEAM_THRESHOLD = 25.0
-INFERENCE_BATCH = 8
+# One utterance at a time by default: some models (BatchNorm/RNN baselines) give
+# slightly different outputs for padded inputs, and a score must not depend on
+# which utterances happened to share a batch.
+INFERENCE_BATCH = 1
 
 
 # ----------------------------------------------------------------------- data
@@ -191,6 +194,8 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         raise ConfigError(f"split must be one of {SPLITS}, not {split!r}")
     if decoder not in DECODERS:
         raise ConfigError(f"decoder must be one of {DECODERS}, not {decoder!r}")
+    if batch_size < 1:
+        raise ConfigError(f"batch size must be at least 1, got {batch_size}")
     loaded = loaded if loaded is not None else load_run(run_dir, which=which)
     config = loaded.config
     mode = mode or config.data.eval_mode
@@ -244,7 +249,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         "split": split, "mode": mode, "condition": config.data.condition,
         "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None)),
         "wer": result.wer, "cer": result.cer, "counts": result.counts,
-        "decoder": settings, "lm": lm_record,
+        "decoder": settings, "lm": lm_record, "inference": {"batch_size": batch_size, "which": which},
         "features": {"digest": loaded.feature_config.digest(), "normalizer": "the run's own (from its checkpoint)"
                      if loaded.normalizer is not None else None},
         "manifest": _manifest_reference(run_dir, loaded.manifest or {}),
