@@ -1,0 +1,90 @@
+"""The committed notebooks: clean, parameterised the same way, and runnable by nbval."""
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONVENTION = ("profile", "data_root", "ljspeech_root", "corpus", "device", "seed", "out_dir", "runs_root", "force")
+KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
+
+
+def committed_notebooks() -> list[Path]:
+    res = subprocess.run(["git", "ls-files", "notebooks/*.ipynb"], cwd=REPO, capture_output=True, text=True)
+    names = res.stdout.split() if res.returncode == 0 else []
+    if not names:  # not a git checkout: every notebook on disk
+        return sorted((REPO / "notebooks").glob("*.ipynb"))
+    return [REPO / n for n in sorted(names) if (REPO / n).is_file()]
+
+
+def parameters_cell(nb) -> nbformat.NotebookNode:
+    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(cells) == 1, "exactly one cell tagged 'parameters'"
+    return cells[0]
+
+
+def assigned_names(source: str) -> dict[str, ast.expr]:
+    tree = ast.parse(source)
+    return {t.id: node.value for node in tree.body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)}
+
+
+def test_my_notebooks_exist():
+    names = {p.name for p in committed_notebooks()}
+    assert {"01_dataset_exploration.ipynb", "09_report.ipynb"} <= names
+
+
+@pytest.mark.parametrize("path", committed_notebooks(), ids=lambda p: p.name)
+def test_committed_notebook_is_clean_and_follows_the_convention(path):
+    nb = nbformat.read(path, as_version=4)
+    nbformat.validate(nb)
+    assert nb.metadata.get("kernelspec") == KERNELSPEC
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.get("outputs") == [], f"cell with outputs: {cell.source[:60]!r}"
+            assert cell.get("execution_count") is None
+    params = parameters_cell(nb)
+    names = assigned_names(params.source)
+    missing = [n for n in CONVENTION if n not in names]
+    assert not missing, f"parameters cell lacks {missing}"
+    # the profile default comes from SEMG_STUDY_PROFILE (nbval runs the smoke profile) and falls back to quick
+    profile = ast.unparse(names["profile"])
+    assert profile == "os.environ.get('SEMG_STUDY_PROFILE', 'quick')"
+    for name in ("data_root", "ljspeech_root", "out_dir", "runs_root"):
+        assert ast.unparse(names[name]) == "None"
+    assert ast.unparse(names["force"]) == "False"
+
+
+def test_notebook_01_has_a_static_fallback_parameter():
+    nb = nbformat.read(REPO / "notebooks" / "01_dataset_exploration.ipynb", as_version=4)
+    assert ast.unparse(assigned_names(parameters_cell(nb).source)["interactive"]) == "None"
+
+
+def _snapshot(folder: Path) -> dict[str, float]:
+    return {str(p): p.stat().st_mtime for p in folder.rglob("*") if p.is_file()} if folder.is_dir() else {}
+
+
+def test_nbval_runs_every_notebook_into_a_temporary_folder(smoke_corpus, smoke_ljspeech, tmp_path):
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    os.symlink(smoke_corpus, data_dir / "synthetic-smoke")
+    os.symlink(smoke_ljspeech, data_dir / "ljspeech-smoke")
+    out = tmp_path / "reports"
+    env = {**os.environ, "SEMG_STUDY_PROFILE": "smoke", "SEMG_STUDY_OUT": str(out),
+           "SEMG_STUDY_DATA_DIR": str(data_dir), "SEMG_STUDY_RUNS": str(tmp_path / "runs"),
+           "SEMG_STUDY_INTERACTIVE": "0", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    committed_reports = _snapshot(REPO / "reports")
+    res = subprocess.run([sys.executable, "-m", "pytest", "--nbval-lax", "notebooks/", "-q", "-p", "no:cacheprovider",
+                          "--nbval-current-env"], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert res.returncode == 0, res.stdout[-4000:] + res.stderr[-2000:]
+    assert " passed" in res.stdout and "failed" not in res.stdout
+    # the notebooks wrote into the temporary folder, never into the committed reports/
+    assert (out / "figures" / "01_spectra.png").is_file() and (out / "tables" / "01_corpus_overview.json").is_file()
+    assert (out / "dissertation.md").is_file()
+    assert _snapshot(REPO / "reports") == committed_reports
