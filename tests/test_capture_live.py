@@ -112,3 +112,11 @@ def test_replayed_utterance_decodes_like_the_offline_stream(smoke_run, smoke_cor
     assert frame_log == [frames] and len(frames) > 0
     assert result.synthetic and len(result.utterances) == 1 and result.utterances[0].reference == reference
     assert sum(result.chunk_samples) == source.total_samples and all(ms >= 0 for ms in result.chunk_ms)
+
+
+@pytest.mark.slow
+def test_live_on_the_synthetic_board_says_the_transcript_is_meaningless(smoke_run, capsys):
+    assert cli_main(["live", "--run", str(smoke_run), "--seconds", "0.6"]) == 0
+    out = capsys.readouterr().out
+    assert "transcript is meaningless" in out and "[synthetic]" in out
+    assert " ms " in out and "p50" in out and "algorithmic latency" in out

@@ -196,24 +196,25 @@ def decode_stream(board: BoardStream, transcriber: StreamingTranscriber, seconds
                 if now - last_data > stall_timeout:
                     emit(f"  the stream stopped (no data for {stall_timeout:g} s)")
                     break
-                continue
-            last_data = now
-            emg = data[rows].T
-            offset, ms = 0, 0.0
-            while offset < n and (segment_index < len(segments) or not segments):
-                # a replayed corpus: split the chunk at utterance borders
-                take = n - offset if not segments else min(n - offset, boundaries[segment_index] - received)
-                ms += transcriber.feed(emg[offset:offset + take])
-                offset += take
-                received += take
-                if transcriber.transcript != shown:
-                    shown = transcriber.transcript
-                    emit(f"  [{received / rate:6.2f} s] {ms:6.1f} ms  {shown}")
-                if segments and received == boundaries[segment_index]:
-                    ms += close_segment()
-                    segment_index += 1
-            result.chunk_ms.append(ms)
-            result.chunk_samples.append(n)
+            else:
+                last_data = now
+                emg = data[rows].T
+                offset, ms = 0, 0.0
+                while offset < n and (segment_index < len(segments) or not segments):
+                    # a replayed corpus: split the chunk at utterance borders
+                    take = n - offset if not segments else min(n - offset, boundaries[segment_index] - received)
+                    ms += transcriber.feed(emg[offset:offset + take])
+                    offset += take
+                    received += take
+                    if segments and received == boundaries[segment_index]:
+                        ms += close_segment()
+                        segment_index += 1
+                result.chunk_ms.append(ms)
+                result.chunk_samples.append(n)
+                # one line per chunk: stream time, compute time, the partial transcript ("+" when it grew)
+                grew = "+" if transcriber.transcript != shown else " "
+                shown = transcriber.transcript
+                emit(f"  [{received / rate:6.2f} s] {n:4d} samples {ms:6.1f} ms {grew} {shown}")
             if seconds is not None and now - started >= seconds:
                 break
     finally:
