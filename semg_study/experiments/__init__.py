@@ -1,0 +1,26 @@
+"""The study's experiment layer: the plan of each notebook per profile, and the runners.
+
+Notebooks 02-07 call only this module and :mod:`semg_study.report`:
+
+* :func:`plan` (``plans.py``): which configs, overrides, seeds, conditions and
+  modes each notebook trains and evaluates, per profile (smoke | quick | full).
+* runners (``runners.py``): :func:`run_table31` (03), :func:`run_emg_baselines`
+  (04), :func:`run_myostream` (05), :func:`run_ablations` (06),
+  :func:`run_latency` (07); each returns an :class:`Experiment` (rows, one run
+  manifest list per row, run folders, config, caption). Training goes only
+  through ``semg_study.training.train_cached``.
+* ``features_view.py`` (02), ``attention.py`` (05, hook-based attention
+  weights), ``plots.py`` (figures of 03-07).
+"""
+from semg_study.experiments.plans import (ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER,
+                                          PROFILE_SIZE, config_name, plan, run_specs)
+from semg_study.experiments.runners import (Experiment, evaluate_cached, latency_specs, manifest_of, myostream_run,
+                                            overrides_for, run_ablations, run_emg_baselines, run_latency,
+                                            run_myostream, run_table31, train_spec, worst_utterances)
+
+__all__ = [
+    "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "PROFILE_SIZE", "Experiment",
+    "config_name", "evaluate_cached", "latency_specs", "manifest_of", "myostream_run", "overrides_for", "plan",
+    "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
+    "train_spec", "worst_utterances",
+]
