@@ -92,7 +92,25 @@ def _signal_seconds(item: dict, key: str, loaded) -> float:
 def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
               split: str = "dev", max_utterances: int | None = 20, data_root: str | Path | None = None,
               which: str = "best", stream: bool = True, out: str | Path | None = None) -> dict:
-    """Measure a run's inference cost; return (and, with ``out``, write) the result."""
+    """Measure a run's inference cost; return (and, with ``out``, write) the result.
+
+    torch's CPU thread count is set to ``threads`` for the measurement and
+    restored afterwards.
+    """
+    import torch
+
+    if threads < 1 or repeats < 1 or warmup < 0:
+        raise StudyError(f"need threads >= 1, repeats >= 1, warmup >= 0 (got {threads}, {repeats}, {warmup})")
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which,
+                          stream, out)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out) -> dict:
     import torch
 
     from semg_study.data.dataset import collate
@@ -100,9 +118,6 @@ def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: i
     from semg_study.models.registry import count_parameters
     from semg_study.training import load_run
 
-    if threads < 1 or repeats < 1 or warmup < 0:
-        raise StudyError(f"need threads >= 1, repeats >= 1, warmup >= 0 (got {threads}, {repeats}, {warmup})")
-    torch.set_num_threads(threads)
     run_dir = Path(run_dir)
     loaded = load_run(run_dir, which=which)
     model, config = loaded.model.eval(), loaded.config

@@ -29,6 +29,7 @@ from typing import Sequence
 import numpy as np
 
 from semg_study import io
+from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
 from semg_study.errors import ConfigError, StudyError
@@ -156,7 +157,8 @@ def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
             info = json.loads(info_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             info = {}
-        if info.get("text_fingerprint") == fingerprint and info.get("order") == order:
+        if (info.get("text_fingerprint") == fingerprint and info.get("order") == order
+                and info.get("method") == LM_METHOD):
             words = [w for w in lexicon.read_text(encoding="utf-8").split("\n") if w]
             return LMBuild(arpa, lexicon, info_path, order, int(info.get("effective_order", order)),
                            list(info.get("utterance_ids", [])), fingerprint, words)
