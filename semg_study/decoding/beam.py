@@ -128,6 +128,8 @@ def _make_char_word_lm_class():
 
         def start(self, start_with_nothing: bool):
             self._states.clear()  # one decode at a time; states die with it
+            if len(self._word_cache) > 1_000_000:  # word scores are reused across utterances, up to a bound
+                self._word_cache.clear()
             state = decoder.LMState()
             self._states[state] = ((BOS,) if self.history else (), "", 0.0)
             return state
