@@ -383,3 +383,52 @@ def test_capture_from_the_playback_board(captured, tmp_path, capsys):
     err = capsys.readouterr().err
     assert rc == 1 and "250 Hz but board 'cyton-wifi' runs at 1000 Hz" in err
     assert not (tmp_path / "wrong").exists()
+
+
+class ScriptedMicrophone:
+    """160 samples (10 ms at 16 kHz) per read: a stand-in for a sound card."""
+
+    rate = 16000
+
+    def __init__(self):
+        self.reads = 0
+
+    def start(self):
+        pass
+
+    def read(self):
+        self.reads += 1
+        return np.full(160, self.reads / 1000.0, dtype=np.float32)
+
+    def stop(self):
+        pass
+
+
+def test_audio_is_written_only_with_a_microphone(tmp_path):
+    import soundfile
+
+    board = FakeBoard()
+    session = _fake_session(tmp_path, board, microphone=ScriptedMicrophone())
+    saved = session.record(Prompt("monday", "datedata.txt", 0), lambda _elapsed: board.polls >= 4)
+    audio, rate = soundfile.read(session.dir / "0_audio.flac", dtype="float32")
+    assert rate == 16000 and len(audio) == 3 * 160  # the drain before the marker is dropped
+    assert [c[1] for c in saved.info["chunks"]] == [160, 160, 160]
+    assert sum(c[0] for c in saved.info["chunks"]) == len(saved.emg)
+    assert "16000 Hz" in json.loads((session.dir / "session.json").read_text())["audio"]
+    # and without one, no audio file at all
+    plain = _fake_session(tmp_path / "plain", FakeBoard())
+    plain.record(Prompt("monday", "datedata.txt", 0), lambda _elapsed: True)
+    assert not list(plain.dir.glob("*audio*"))
+
+
+def test_microphone_without_sounddevice_is_a_clear_error(tmp_path, capsys):
+    # sounddevice is not a dependency; where it is installed this test does not apply
+    try:
+        import sounddevice  # noqa: F401
+        pytest.skip("sounddevice is installed here")
+    except (ImportError, OSError):
+        pass
+    rc = cli_main(["capture", "--participant", "7", "--out", str(tmp_path), "--auto", "0.2", "--n", "1",
+                   "--microphone", "default"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "sounddevice" in err and not (tmp_path / "emg_data").exists()

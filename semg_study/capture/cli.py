@@ -13,13 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from semg_study.errors import StudyError
-
-from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, open_board
+from semg_study.capture.audio import SoundDeviceMicrophone
+from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, BoardError, open_board
 from semg_study.capture.playback import playback_source
 from semg_study.capture.prompts import primed, prompt_condition, prompt_source
 from semg_study.capture.session import (AutoController, CaptureSession, TerminalController, check_participant,
                                         condition_folder, run_session)
+from semg_study.errors import StudyError
 
 
 def add_board_arguments(parser: argparse.ArgumentParser) -> None:
@@ -42,8 +42,6 @@ def board_config(args: argparse.Namespace, work_dir=None, max_utterances: int | 
     source = None
     if args.board == "playback":
         if not args.file:
-            from semg_study.capture.boards import BoardError
-
             raise BoardError("--board playback needs --file (a recording written by capture, or corpus EMG)")
         source = playback_source(args.file, master_board=args.master_board, work_dir=work_dir,
                                  max_utterances=max_utterances, skip_reference_clips=skip_reference_clips)
@@ -62,6 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="non-interactive: record each prompt for SECONDS (scripts, tests, Binder)")
     parser.add_argument("--n", type=int, metavar="N", help="number of prompts to record (default: all / until q)")
     parser.add_argument("--resume", action="store_true", help="continue the participant's latest session")
+    parser.add_argument("--microphone", metavar="DEVICE",
+                        help="also record audio (16 kHz) from this sound device (name or index; needs sounddevice)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the prompt generators")
     parser.add_argument("--poll-interval", type=float, default=0.1, help=argparse.SUPPRESS)
 
@@ -80,15 +80,18 @@ def run(args: argparse.Namespace) -> int:
     prompts = primed(prompts, args.prompts)
     controller = AutoController(args.auto) if args.auto is not None else TerminalController()
     config, source = board_config(args)
+    microphone = SoundDeviceMicrophone(args.microphone) if args.microphone else None
     board = open_board(config)
     try:
         board.start()
+        if microphone is not None:
+            microphone.start()
+        options = {"poll_interval": args.poll_interval, "microphone": microphone}
         if args.resume:
-            session = CaptureSession.resume(args.out, participant, board, condition, args.mode,
-                                            poll_interval=args.poll_interval)
+            session = CaptureSession.resume(args.out, participant, board, condition, args.mode, **options)
         else:
             session = CaptureSession.create(args.out, participant, board, condition, args.mode, args.prompts,
-                                            poll_interval=args.poll_interval)
+                                            **options)
         where = condition_folder(args.out, condition, args.mode)
         print(f"session {session.meta['session']} in {where} "
               f"(board {board.config.name}, {board.layout.sampling_rate:g} Hz, EMG rows {list(session.emg_rows)})")
@@ -101,5 +104,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
     finally:
         board.release()
+        if microphone is not None:
+            microphone.stop()
     print(f"{len(saved)} utterance(s) saved in {session.dir}")
     return 0

@@ -18,8 +18,9 @@ real data) the session writes, each file atomically and in this order:
 4. ``{i}_info.json`` LAST: ``book``, ``sentence_index``, ``text``, ``chunks`` and capture metadata.
 
 The loader lists an utterance only when its info file exists, so a crash
-between these writes never exposes a half-written utterance. No audio is
-written (no microphone capture): utterances have no ``{i}_audio.flac``.
+between these writes never exposes a half-written utterance. Audio
+(``{i}_audio.flac``, 16 kHz mono, written before the info file) only when a
+microphone is given (:mod:`semg_study.capture.audio`); otherwise none.
 
 Robustness: the board is polled every ``poll_interval`` (0.1 s) into a buffer;
 if the stream breaks (brainflow error, no data for ``stall_timeout`` seconds) or
@@ -46,7 +47,7 @@ from semg_study.capture.playback import DATASET_RATE, SESSION_FILE, write_board_
 from semg_study.capture.prompts import Prompt
 from semg_study.capture.resample import resample_linear, resampled_length
 from semg_study.errors import StudyError
-from semg_study.io import save_npy, write_json
+from semg_study.io import save_audio, save_npy, write_json
 
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z]?\d+$")
 ETHICS_RULE = ("participant IDs must be codes (a number, optionally after one letter, e.g. 7 or P7), never "
@@ -111,6 +112,9 @@ class Recording:
     board_data: np.ndarray                 # (rows, samples) at the board rate
     poll_sizes: list[int]                  # board samples per poll (the dataset's "chunks")
     started_at: float                      # Unix time the recording started
+    audio: np.ndarray | None = None        # microphone samples (mono, ``audio_rate``) or None
+    audio_sizes: list[int] = field(default_factory=list)  # audio samples per poll, beside ``poll_sizes``
+    audio_rate: int | None = None
     incomplete: bool = False
     reason: str | None = None
     fault: BaseException | None = None     # re-raised by the session after saving
@@ -123,30 +127,41 @@ class Recording:
 def record_utterance(board: BoardStream, should_stop: Callable[[float], bool], marker: float,
                      poll_interval: float = 0.1, stall_timeout: float = 2.0,
                      clock: Callable[[], float] = time.monotonic,
-                     sleep: Callable[[float], None] = time.sleep) -> Recording:
+                     sleep: Callable[[float], None] = time.sleep, microphone=None) -> Recording:
     """Record from ``board`` until ``should_stop(elapsed_seconds)``, polling every ``poll_interval``.
 
     Never raises for a broken stream or Ctrl-C: it returns what was received,
     marked incomplete, with the fault attached for the caller to re-raise once
-    the data are safe on disk.
+    the data are safe on disk. With a ``microphone`` its audio is drained at
+    every poll too (audio and EMG start within one poll of each other).
     """
     bs, _ = import_brainflow()
     chunks: list[np.ndarray] = []
     sizes: list[int] = []
+    audio_parts: list[np.ndarray] = []
+    audio_sizes: list[int] = []
     started_at = time.time()
     result_fault: BaseException | None = None
     reason = None
     try:
         board.poll()  # drop what arrived while the prompt was on screen
+        if microphone is not None:
+            microphone.read()
         board.insert_marker(marker)
         start = last_data = clock()
         while True:
             sleep(poll_interval)
             now = clock()
             data = board.poll()
-            if data.shape[1]:
-                chunks.append(data)
+            audio = microphone.read() if microphone is not None else None
+            if audio is not None and len(audio):
+                audio_parts.append(np.asarray(audio, dtype=np.float32))
+            if data.shape[1] or (audio is not None and len(audio)):
+                if data.shape[1]:
+                    chunks.append(data)
                 sizes.append(data.shape[1])
+                audio_sizes.append(0 if audio is None else len(audio))
+            if data.shape[1]:
                 last_data = now
             elif now - last_data > stall_timeout:
                 reason = f"stream stopped: no data for {stall_timeout:g} s"
@@ -164,8 +179,13 @@ def record_utterance(board: BoardStream, should_stop: Callable[[float], bool], m
         reason = "interrupted (Ctrl-C)"
         result_fault = exc
     data = np.concatenate(chunks, axis=1) if chunks else np.zeros((0, 0))
+    audio_all = None
+    if microphone is not None:
+        audio_all = np.concatenate(audio_parts) if audio_parts else np.zeros(0, np.float32)
     return Recording(board_data=data, poll_sizes=sizes, started_at=started_at,
-                     incomplete=result_fault is not None, reason=reason, fault=result_fault)
+                     incomplete=result_fault is not None, reason=reason, fault=result_fault,
+                     audio=audio_all, audio_sizes=audio_sizes if microphone is not None else [],
+                     audio_rate=getattr(microphone, "rate", None))
 
 
 def board_emg_at_dataset_rate(board_data: np.ndarray, emg_rows: tuple[int, ...], board_rate: float) -> np.ndarray:
@@ -174,13 +194,15 @@ def board_emg_at_dataset_rate(board_data: np.ndarray, emg_rows: tuple[int, ...],
     return resample_linear(emg, board_rate, DATASET_RATE).astype(np.float32)
 
 
-def chunks_at_dataset_rate(poll_sizes: list[int], board_rate: float, total: int) -> list[list[int]]:
-    """Per-poll chunk lengths in 1000 Hz samples, summing to ``total`` (``[emg, audio, button]``)."""
+def chunks_at_dataset_rate(poll_sizes: list[int], board_rate: float, total: int,
+                           audio_sizes: list[int] | None = None) -> list[list[int]]:
+    """Per-poll ``[emg, audio, button]`` lengths; EMG/button in 1000 Hz samples summing to ``total``."""
     chunks, consumed, emitted = [], 0, 0
-    for size in poll_sizes:
+    audio_sizes = audio_sizes or [0] * len(poll_sizes)
+    for size, audio in zip(poll_sizes, audio_sizes):
         consumed += size
         upto = min(resampled_length(consumed, board_rate, DATASET_RATE), total)
-        chunks.append([upto - emitted, 0, upto - emitted])
+        chunks.append([upto - emitted, int(audio), upto - emitted])
         emitted = upto
     return chunks
 
@@ -197,8 +219,9 @@ class CaptureSession:
     """One recording session in a corpus root; create with :meth:`create` or :meth:`resume`."""
 
     def __init__(self, session_dir: Path, meta: dict[str, Any], board: BoardStream,
-                 poll_interval: float = 0.1, stall_timeout: float = 2.0):
+                 poll_interval: float = 0.1, stall_timeout: float = 2.0, microphone=None):
         self.dir = session_dir
+        self.microphone = microphone
         self.meta = meta
         self.board = board
         self.poll_interval = poll_interval
@@ -235,7 +258,8 @@ class CaptureSession:
             "units": "microvolts",
             "electrodes": {str(k): v for k, v in ELECTRODE_MAP.items()},
             "electrode_reference": ELECTRODE_REFERENCE,
-            "audio": "none (no microphone capture)",
+            "audio": (f"{{i}}_audio.flac, mono, {kwargs['microphone'].rate} Hz, from the microphone"
+                      if kwargs.get("microphone") is not None else "none (no microphone given)"),
             "synthetic": board.is_synthetic,
             "created_utc": _utc_now(),
             "resumed_utc": [],
@@ -288,7 +312,8 @@ class CaptureSession:
         """
         index = self.next_index
         recording = record_utterance(self.board, should_stop, marker=index + 1,
-                                     poll_interval=self.poll_interval, stall_timeout=self.stall_timeout)
+                                     poll_interval=self.poll_interval, stall_timeout=self.stall_timeout,
+                                     microphone=self.microphone)
         saved = None
         if recording.n_samples >= 2:
             saved = self.save(index, prompt, recording)
@@ -302,11 +327,13 @@ class CaptureSession:
         save_npy(self.dir / f"{index}_emg.npy", emg)
         save_npy(self.dir / f"{index}_button.npy", np.zeros(len(emg), dtype=np.int8))
         write_board_file(self.dir / f"{index}_board.csv", recording.board_data)
+        if recording.audio is not None:
+            save_audio(self.dir / f"{index}_audio.flac", recording.audio, int(recording.audio_rate))
         info = {
             "book": prompt.book if prompt else "",
             "sentence_index": prompt.sentence_index if prompt else -1,
             "text": prompt.text if prompt else "",
-            "chunks": chunks_at_dataset_rate(recording.poll_sizes, self.board_rate, len(emg)),
+            "chunks": chunks_at_dataset_rate(recording.poll_sizes, self.board_rate, len(emg), recording.audio_sizes),
             "incomplete": recording.incomplete,
             "session": self.meta["session"],
             "participant": self.meta["participant"],
