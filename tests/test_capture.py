@@ -74,6 +74,8 @@ def test_capture_writes_dataset_layout(captured):
         assert not (session_dir / f"{index}_audio.flac").exists()
         assert info["incomplete"] is False
         board = read_board_file(session_dir / f"{index}_board.csv")
+        # one marker per utterance (index + 1) in the board's marker row
+        assert set(board[31][board[31] != 0]) == {index + 1} == {info["marker"]}
         # the 1000 Hz EMG is the board's first 8 EMG rows, resampled
         np.testing.assert_allclose(emg, resample_linear(board[1:9].T, 250, 1000), atol=1e-3)
         if index == 0:
