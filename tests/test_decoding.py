@@ -15,7 +15,7 @@ from semg_study.text import VOCAB
 TRAIN_TEXTS = [
     "The cat sat on the mat.", "the dog sat on the log", "a cat and a dog",
     "October 23, 2006", "the cat ate", "on the mat the cat sat", "a hat",
-    "the cat sat on the mat", "the dog sat", "the cat sat on the log",
+    "the cat sat on the mat", "the dog sat", "the cat sat on the log", "look at the moon",
 ]
 
 
@@ -202,7 +202,7 @@ def test_lm_is_built_from_the_train_split_only(tmp_path):
 def test_beam_without_lm_equals_greedy_on_peaked_emissions(lm):
     from semg_study.decoding.beam import BeamDecoder
 
-    texts = ["october 23 2006", "the cat sat on the mat", "0 zq 10"]
+    texts = ["october 23 2006", "look at the moon", "0 zq 10"]
     emissions = [peaked(frames_for(t)) for t in texts]
     width = max(len(e) for e in emissions)
     batch = np.stack([np.pad(e, ((0, width - len(e)), (0, 0))) for e in emissions])
