@@ -200,10 +200,15 @@ def worst_utterances(metrics: dict, k: int = 5) -> tuple[list[dict], str]:
 
 # ------------------------------------------------------------- 06: ablations
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
+def _mean_std(values: list[float]) -> tuple[float, float | None]:
+    """Mean and sample standard deviation (None from a single seed)."""
     mean = statistics.fmean(values)
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    std = statistics.stdev(values) if len(values) > 1 else None
     return mean, std
+
+
+def _pm(mean: float, std: float | None) -> str:
+    return f"{mean:.1f} ± {std:.1f}" if std is not None else f"{mean:.1f} (1 seed, no spread)"
 
 
 def run_ablations(study, p: dict | None = None) -> Experiment:
@@ -227,9 +232,9 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
             full_wer = wm
         rows.append({"variant": variant, "switched off": entries[0]["spec"]["switched_off"] or "(none)",
                      "seeds": ", ".join(str(e["spec"]["seed"]) for e in entries),
-                     "WER % mean": round(wm, 2), "WER % std": round(ws, 2),
-                     "WER % (mean ± std)": f"{wm:.1f} ± {ws:.1f}",
-                     "CER % (mean ± std)": f"{cm:.1f} ± {cs:.1f}",
+                     "WER % mean": round(wm, 2), "WER % std": None if ws is None else round(ws, 2),
+                     "WER % (mean ± std)": _pm(wm, ws),
+                     "CER % (mean ± std)": _pm(cm, cs),
                      "WER % per seed": ", ".join(f"{w:.1f}" for w in wers),
                      "CER % per seed": ", ".join(f"{c:.1f}" for c in cers),
                      "ΔWER vs full model (points)": None if full_wer is None else round(wm - full_wer, 2)})
