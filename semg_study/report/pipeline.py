@@ -315,6 +315,9 @@ def run(args: argparse.Namespace) -> int:
         write_record(out, record)
 
     to_run = [s for s in slots if s.path is not None and (only is None or s.number in only)]
+    for slot in slots:  # say up front what will not run
+        if slot.path is None and (only is None or slot.number in only):
+            say(f"[{slot.number}] {slot.name}: not yet present in {notebooks_dir}, skipped")
     for slot in slots:
         entry: dict[str, Any] = {"slot": slot.number, "name": slot.name, "title": slot.title,
                                  "notebook": str(slot.path) if slot.path else None}
@@ -324,7 +327,6 @@ def run(args: argparse.Namespace) -> int:
             continue
         if slot.path is None:
             entry["status"] = "not yet present"
-            say(f"[{slot.number}] {slot.name}: not yet present in {notebooks_dir}, skipped")
             continue
         dest = out / "executed" / slot.path.name
         entry.update(status="running", executed=str(dest), started=now_utc())
