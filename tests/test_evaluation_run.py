@@ -49,9 +49,18 @@ def test_evaluate_writes_predictions_and_corpus_metrics(smoke_run, smoke_corpus,
         assert {"hypothesis", "substitutions", "deletions", "insertions", "hits", "wer"} <= set(r)
         assert r["hits"] + r["substitutions"] + r["deletions"] == r["words"]
     # The stored metrics are the corpus-level figures of the stored predictions.
-    rescored = score([r["reference"] for r in rows], [r["hypothesis"] for r in rows])
+    rescored = score([r["reference"] for r in rows], [r["hypothesis"] for r in rows], [r["id"] for r in rows])
     assert metrics["wer"] == pytest.approx(rescored.wer) and metrics["cer"] == pytest.approx(rescored.cer)
     assert metrics["counts"]["utterances"] == len(dev)
+
+    # Read back for error analysis: the same per-utterance errors, and the worst alignments render.
+    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.metrics import alignment_report
+
+    stored, utterances = read_evaluation(out_dir)
+    assert stored["wer"] == metrics["wer"]
+    assert [u.as_dict() for u in utterances] == [u.as_dict() for u in rescored.utterances]
+    assert alignment_report(utterances, k=1).startswith("[")
 
     if decoder == "greedy":
         assert metrics["lm"] is None and metrics["decoder"] == {"decoder": "greedy"}

@@ -276,3 +276,33 @@ def summary_line(metrics: dict) -> str:
     return (f"{metrics['config'] or metrics['model']}: {metrics['split']} {metrics['mode']} "
             f"({metrics['counts']['utterances']} utterances), {how}: WER {pct(metrics['wer'])}  "
             f"CER {pct(metrics['cer'])}{tag}\n  written to {metrics['out_dir']}")
+
+
+def read_evaluation(out_dir: str | Path) -> tuple[dict, list]:
+    """Read back ``metrics.json`` and the per-utterance errors of one evaluation folder.
+
+    For error analysis (``alignment_report(utterances)`` renders the worst ones).
+    """
+    from semg_study.errors import DataError
+    from semg_study.evaluation.metrics import UtteranceErrors
+
+    out_dir = Path(out_dir)
+    fields = ("id", "reference", "hypothesis", "words", "hits", "substitutions", "deletions", "insertions",
+              "characters", "character_errors")
+    try:
+        metrics = json.loads((out_dir / "metrics.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(out_dir / "metrics.json", f"cannot read evaluation metrics ({exc})") from exc
+    path = out_dir / "predictions.jsonl"
+    utterances = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataError(path, f"cannot read predictions ({exc.strerror})") from exc
+    for n, line in enumerate(lines, 1):
+        try:
+            row = json.loads(line)
+            utterances.append(UtteranceErrors(**{k: row[k] for k in fields}))
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise DataError(path, f"line {n}: not a prediction record ({exc})") from exc
+    return metrics, utterances
