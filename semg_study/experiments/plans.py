@@ -57,8 +57,8 @@ _PROFILE = {
         "table31_decoders": ["greedy", "beam"],
         "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1],
         "ablation_condition": "closed",
-        "epochs": {"ds2audio_ljspeech": 8, "ds2audio_closed": 8, "ds2audio_full": 8,
-                   "ds2emg": 8, "gaddy2022": 8, "myostream": 10, "ablation": 6},
+        "epochs": {"ds2audio_ljspeech": 6, "ds2audio_closed": 6, "ds2audio_full": 6,
+                   "ds2emg": 5, "gaddy2022": 5, "myostream": 8, "ablation": 4},
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
     },
     "full": {

@@ -1,0 +1,173 @@
+"""The experiment layer: plans of every profile, and the runners end to end on the smoke corpus."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from semg_study import experiments as exp
+from semg_study.errors import ConfigError
+from semg_study.training import available_configs, load_config
+
+PROFILES = ("smoke", "quick", "full")
+
+
+# ------------------------------------------------------------------------ plans
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_every_planned_run_resolves_to_a_valid_config(profile):
+    p = exp.plan(profile)
+    specs = exp.run_specs(p) + exp.latency_specs(p)
+    assert specs
+    known = set(available_configs())
+    size = exp.PROFILE_SIZE[profile]
+    for spec in specs:
+        assert spec["config"] in known, spec["config"]
+        assert spec["config"].endswith(f"-{size}")
+        # every override key exists (load_config raises ConfigError on an unknown key)
+        cfg = load_config(spec["config"], [f"{k}={json.dumps(v)}" for k, v in spec["overrides"].items()])
+        for key, value in spec["overrides"].items():
+            section, name = key.split(".")
+            got = cfg.model.kwargs[name] if section == "model" else getattr(getattr(cfg, section), name)
+            assert got == value, (key, got, value)
+
+
+def test_profile_maps_to_config_size():
+    assert exp.config_name("ds2emg", "smoke") == "ds2emg-smoke"
+    assert exp.config_name("ds2emg", "quick") == "ds2emg-quick"
+    assert exp.config_name("ds2emg", "full") == "ds2emg-paper"
+    with pytest.raises(ConfigError):
+        exp.plan("medium")
+
+
+@pytest.mark.parametrize("profile,min_seeds", [("smoke", 1), ("quick", 2), ("full", 3)])
+def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
+    p = exp.plan(profile)["ablations"]
+    seeds = p["seeds"]
+    assert len(seeds) >= min_seeds
+    assert set(p["components"]) == set(exp.ABLATION_COMPONENTS)
+    off = Counter(s["switched_off"] for s in p["runs"])
+    assert off[None] == len(seeds)  # the full model, once per seed
+    for component in exp.ABLATION_COMPONENTS:
+        assert off[component] == len(seeds), component
+    for spec in p["runs"]:
+        switched = {k.split(".")[1] for k, v in spec["overrides"].items() if k.startswith("model.") and v is False}
+        assert switched == ({spec["switched_off"]} if spec["switched_off"] else set())
+    # same budget: every variant has the same non-model overrides
+    budgets = {json.dumps({k: v for k, v in s["overrides"].items() if not k.startswith("model.")}, sort_keys=True)
+               for s in p["runs"]}
+    assert len(budgets) == 1
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_table31_and_baseline_plans(profile):
+    p = exp.plan(profile)
+    rows = p["table31"]["runs"]
+    assert [r["label"] for r in rows] == ["ASR-LJSpeech", "ASR-SilentSpeechVocal-Closed", "ASR-SilentSpeechVocal-Full"]
+    assert [r["base"] for r in rows] == ["ds2audio_ljspeech", "ds2audio_closed", "ds2audio_full"]
+    assert rows[0]["corpus"] == "ljspeech" and {r["corpus"] for r in rows[1:]} == {"dv"}
+    assert rows[0]["original_wer"] is None  # the dissertation reports no LJSpeech WER
+    assert len(p["table31"]["fixes"]) == 6
+    emg = p["emg_baselines"]
+    assert {(s["base"], s["condition"]) for s in emg["runs"]} == {
+        (m, c) for m in ("ds2emg", "gaddy2022") for c in ("closed", "open")}
+    assert set(emg["modes"]) == {"silent", "voiced"}
+
+
+# --------------------------------------------------------- runners, end to end
+
+@pytest.fixture(scope="session")
+def smoke_study(smoke_corpus, tmp_path_factory):
+    from semg_study.report.context import start_notebook
+
+    out = tmp_path_factory.mktemp("experiments_out")
+    return start_notebook("test_experiments", profile="smoke", data_root=smoke_corpus, out_dir=out,
+                          runs_root=out / "runs", device="cpu", seed=0)
+
+
+@pytest.fixture(scope="session")
+def myostream_result(smoke_study):
+    return exp.run_myostream(smoke_study)
+
+
+def test_myostream_runner_rows_cite_their_run(myostream_result, smoke_study):
+    res = myostream_result
+    assert [r["decoder"] for r in res.rows] == ["greedy", "beam + word 3-gram LM"]
+    assert len(res.manifests) == len(res.rows)
+    for row, manifests in zip(res.rows, res.manifests):
+        manifest = json.loads(Path(manifests[0]).read_text())
+        assert manifest["config_name"] == row["config"] == "myostream-smoke"
+        assert manifest["synthetic"] is True
+        assert 0.0 <= row["CER %"]
+    saved = smoke_study.table(res.rows, "test_05", res.caption, manifests=res.manifests, config=res.config)
+    assert saved.rows == res.rows
+
+
+def test_runs_and_evaluations_are_reused(myostream_result, smoke_study):
+    run_dir = myostream_result.runs[0]
+    manifest_mtime = (run_dir / "manifest.json").stat().st_mtime_ns
+    assert exp.myostream_run(smoke_study) == run_dir  # through train_cached: not retrained
+    assert (run_dir / "manifest.json").stat().st_mtime_ns == manifest_mtime
+    metrics_file = run_dir / "eval" / "dev-silent-greedy" / "metrics.json"
+    before = metrics_file.stat().st_mtime_ns
+    again = exp.evaluate_cached(run_dir, "dev", "greedy", "silent")
+    assert metrics_file.stat().st_mtime_ns == before
+    assert again["wer"] == myostream_result.details[0]["metrics"]["wer"]
+
+
+def test_worst_utterances_come_from_the_predictions(myostream_result):
+    beam = myostream_result.details[1]["metrics"]
+    rows, text = exp.worst_utterances(beam, k=2)
+    predictions = [json.loads(line) for line in Path(beam["predictions"]).read_text().splitlines()]
+    assert 1 <= len(rows) <= 2
+    by_id = {p["id"]: p for p in predictions}
+    for row in rows:
+        assert row["hypothesis"] == by_id[row["utterance"]]["hypothesis"]
+        assert f"[{row['utterance']}]" in text
+    errors = [r["substitutions"] + r["deletions"] + r["insertions"] for r in rows]
+    assert errors == sorted(errors, reverse=True)
+
+
+def test_attention_weights_follow_the_streaming_mask(myostream_result, smoke_study):
+    from semg_study.experiments.plots import attention_view
+    from semg_study.models.myostream import streaming_mask
+
+    view = attention_view(myostream_result.runs[0], smoke_study.corpus)
+    assert view["streaming"]
+    for layer, w in enumerate(view["weights"]):
+        heads, T, T2 = w.shape
+        assert T == T2
+        np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-4)
+        allowed = streaming_mask(T, view["chunk"], view["left_chunks"], view["lookahead"] if layer == 0 else 0).numpy()
+        assert np.all(w[:, ~allowed] == 0)
+
+
+def test_first_conv_activations_of_a_trained_run(myostream_result, smoke_study):
+    from semg_study.experiments import features_view as fv
+
+    view = fv.first_conv_activations(myostream_result.runs[0], smoke_study.corpus)
+    assert view["activations"].ndim == 2 and view["activations"].shape[1] > 0
+    assert np.isfinite(view["activations"]).all()
+
+
+def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
+    p = exp.plan("smoke")
+    keep = {"full model", "without streaming_mask"}
+    runs = [s for s in p["ablations"]["runs"] if s["variant"] in keep]
+    runs += [dict(s, seed=1) for s in runs]  # two seeds, as in the quick profile
+    p["ablations"]["runs"], p["ablations"]["seeds"] = runs, [0, 1]
+    res = exp.run_ablations(smoke_study, p)
+    assert [r["variant"] for r in res.rows] == ["full model", "without streaming_mask"]
+    for row, manifests, detail in zip(res.rows, res.manifests, res.details):
+        assert row["seeds"] == "0, 1" and len(manifests) == 2 and len(set(manifests)) == 2
+        assert row["WER % mean"] == pytest.approx(np.mean(detail["wers"]), abs=0.01)
+        assert row["WER % std"] == pytest.approx(np.std(detail["wers"], ddof=1), abs=0.01)
+        assert len(row["WER % per seed"].split(", ")) == 2
+    assert res.rows[0]["ΔWER vs full model (points)"] == 0
+    from semg_study.experiments.plots import plot_ablations
+
+    fig = plot_ablations(res)
+    assert len(fig.axes) == 2
