@@ -1,7 +1,7 @@
 """Benchmark a set of trained runs and compare them with the targets in README.md.
 
     .venv/bin/python benchmarks/run_benchmarks.py [RUN ...] [--threads 1] [--repeats 5]
-        [--warmup 2] [--max-utterances 20] [--out-dir reports/benchmarks]
+        [--warmup 2] [--max-utterances 20] [--beam] [--out-dir reports/benchmarks]
 
 Without RUN arguments every folder under ``runs/`` holding ``checkpoints/best.pt``
 is measured. Writes ``OUT/latency.json`` (every field of ``semg-study bench`` per
@@ -30,12 +30,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--max-utterances", type=int, default=20)
+    parser.add_argument("--beam", action="store_true", help="also time each run's lexicon beam search with its LM")
     parser.add_argument("--out-dir", type=Path, default=Path("reports/benchmarks"))
     args = parser.parse_args(argv)
     runs = args.runs or find_runs(args.runs_root)
     try:
         report = bench_many(runs, args.out_dir, threads=args.threads, repeats=args.repeats,
-                            warmup=args.warmup, max_utterances=args.max_utterances or None)
+                            warmup=args.warmup, max_utterances=args.max_utterances or None, beam=args.beam)
     except StudyError as exc:
         print(f"run_benchmarks: error: {exc}", file=sys.stderr)
         return 1

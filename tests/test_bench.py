@@ -30,7 +30,7 @@ def test_bench_reports_every_field(bench_smoke_run, tmp_path):
     from semg_study.training import load_run
 
     out = tmp_path / "bench.json"
-    result = bench_run(bench_smoke_run, threads=1, repeats=2, warmup=1, max_utterances=2, out=out)
+    result = bench_run(bench_smoke_run, threads=1, repeats=2, warmup=1, max_utterances=2, out=out, beam=True)
     assert json.loads(out.read_text())["parameters"] == result["parameters"]
     loaded = load_run(bench_smoke_run)
     assert result["parameters"] == count_parameters(loaded.model)
@@ -42,6 +42,10 @@ def test_bench_reports_every_field(bench_smoke_run, tmp_path):
     assert latency["min_ms"] <= latency["p50_ms"] <= latency["p95_ms"] <= latency["max_ms"]
     assert all(_positive(result["rtf"][k]) for k in ("p50", "p95", "overall"))
     assert _positive(result["signal_seconds"]["total"])
+    decoding = result["decoding"]
+    assert decoding["greedy"]["n"] == 2 * 2 and _positive(decoding["greedy"]["p95_ms"])
+    assert decoding["beam"]["n"] == 2 and _positive(decoding["beam"]["p50_ms"])
+    assert decoding["beam"]["settings"]["lexicon"] is True and (bench_smoke_run / "lm" / "3gram.arpa").is_file()
     assert result["memory"]["peak_rss_bytes"] > 10 * 2**20 and _positive(result["memory"]["lifetime_peak_rss_bytes"])
 
     s = result["streaming"]
@@ -63,6 +67,7 @@ def test_bench_cli_and_run_benchmarks_script(bench_smoke_run, tmp_path, capsys):
                  "--no-stream", "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["streaming"] is None and printed["targets"]["total_response_latency_ms"]["met"] is None
+    assert printed["decoding"]["beam"] is None
     assert json.loads(out.read_text())["latency"]["n"] == 1
 
     spec = importlib.util.spec_from_file_location("run_benchmarks", REPO / "benchmarks" / "run_benchmarks.py")

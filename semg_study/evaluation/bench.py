@@ -91,7 +91,8 @@ def _signal_seconds(item: dict, key: str, loaded) -> float:
 
 def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
               split: str = "dev", max_utterances: int | None = 20, data_root: str | Path | None = None,
-              which: str = "best", stream: bool = True, out: str | Path | None = None) -> dict:
+              which: str = "best", stream: bool = True, out: str | Path | None = None,
+              beam: bool = False) -> dict:
     """Measure a run's inference cost; return (and, with ``out``, write) the result.
 
     torch's CPU thread count is set to ``threads`` for the measurement and
@@ -105,12 +106,13 @@ def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: i
     torch.set_num_threads(threads)
     try:
         return _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which,
-                          stream, out)
+                          stream, out, beam)
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out) -> dict:
+def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out,
+               beam) -> dict:
     import torch
 
     from semg_study.data.dataset import collate
@@ -136,6 +138,7 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
     rtfs: list[float] = []
     medians: list[float] = []
     durations: list[float] = []
+    emissions: list[np.ndarray] = []
     with torch.inference_mode():
         for item in items:
             batch = collate([item])
@@ -145,9 +148,10 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
             mine = []
             for _ in range(repeats):
                 start = time.perf_counter()
-                model(batch)
+                outputs = model(batch)
                 mine.append(time.perf_counter() - start)
                 peak_rss = max(peak_rss, _rss_bytes())
+            emissions.append(outputs["log_probs"][0, : int(outputs["lengths"][0])].float().numpy())
             times += mine
             rtfs += [t / seconds for t in mine]
             medians.append(float(np.median(mine)))
@@ -169,6 +173,8 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
                 "overall": float(sum(medians) / sum(durations))},
     }
 
+    result["decoding"] = _bench_decoding(emissions, repeats, loaded, corpus, run_dir, beam)
+
     streaming = None
     if stream and hasattr(model, "stream_step") and getattr(model, "use_streaming_mask", True) \
             and key == "emg_raw":
@@ -182,6 +188,35 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
     if out is not None:
         io.write_json(out, result)
         result["out"] = str(out)
+    return result
+
+
+def _bench_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, run_dir: Path,
+                    beam: bool) -> dict:
+    """Time turning each utterance's log-probabilities into text: greedy, and the run's beam search."""
+    from semg_study.decoding.greedy import greedy_decode
+
+    greedy_times = []
+    for e in emissions:
+        for _ in range(repeats):
+            start = time.perf_counter()
+            greedy_decode(e[None], vocab=loaded.vocab)
+            greedy_times.append(time.perf_counter() - start)
+    result = {"greedy": _percentiles(greedy_times), "beam": None}
+    if beam:
+        from semg_study.decoding.beam import BeamDecoder
+        from semg_study.evaluation.evaluate import ensure_lm
+
+        d = loaded.config.decode
+        lm = ensure_lm(run_dir, corpus, loaded.config, int(d.lm_order))
+        decoder = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
+                              beam=int(d.beam_size), lexicon=True)
+        beam_times = []
+        for e in emissions:
+            start = time.perf_counter()
+            decoder.decode(e[None])
+            beam_times.append(time.perf_counter() - start)
+        result["beam"] = {**_percentiles(beam_times), "settings": dict(decoder.settings, lm_order=int(d.lm_order))}
     return result
 
 
@@ -248,6 +283,13 @@ def summary(result: dict) -> str:
         f"p95 {result['latency']['p95_ms']:.1f} ms; RTF p50 {result['rtf']['p50']:.3f}, p95 {result['rtf']['p95']:.3f}; "
         f"peak RSS {result['memory']['peak_rss_bytes'] / 2**20:.0f} MiB",
     ]
+    dec = result.get("decoding") or {}
+    if dec.get("greedy"):
+        text = f"  decoding per utterance: greedy p95 {dec['greedy']['p95_ms']:.2f} ms"
+        if dec.get("beam"):
+            text += (f", beam {dec['beam']['settings']['beam']} with {dec['beam']['settings']['lm_order']}-gram LM "
+                     f"p50 {dec['beam']['p50_ms']:.1f} ms, p95 {dec['beam']['p95_ms']:.1f} ms")
+        lines.append(text)
     s = result.get("streaming")
     if s:
         lines.append(
@@ -285,9 +327,9 @@ def markdown_table(results: list[dict]) -> str:
         f"offline RTF p95 < {TARGETS['offline_rtf_p95']}.",
         "",
         "| run | model | params | checkpoint MB | weights MB | utterance p50 ms | utterance p95 ms | RTF p95 "
-        "| peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms | total response ms "
-        "| real time | < 300 ms | RTF < 1 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
+        "| beam decode p95 ms | peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms "
+        "| total response ms | real time | < 300 ms | RTF < 1 |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
     for r in results:
         s = r.get("streaming") or {}
@@ -296,6 +338,7 @@ def markdown_table(results: list[dict]) -> str:
             f"| {Path(r['run']).name} | {r['model']} | {r['parameters']:,} | "
             f"{r['size']['checkpoint_bytes'] / 1e6:.2f} | {r['size']['state_dict_bytes'] / 1e6:.2f} | "
             f"{r['latency']['p50_ms']:.1f} | {r['latency']['p95_ms']:.1f} | {r['rtf']['p95']:.3f} | "
+            f"{_fmt(((r.get('decoding') or {}).get('beam') or {}).get('p95_ms'))} | "
             f"{r['memory']['peak_rss_bytes'] / 2**20:.0f} | {_fmt(s.get('chunk_ms'))} | "
             f"{_fmt((s.get('chunk_compute') or {}).get('p95_ms'), '.2f')} | {_fmt(s.get('algorithmic_latency_ms'))} | "
             f"{_fmt(s.get('total_response_latency_ms'))} | "
@@ -306,7 +349,7 @@ def markdown_table(results: list[dict]) -> str:
 
 def _bench_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
                         max_utterances: int | None = 20, data_root=None, which: str = "best",
-                        stream: bool = True) -> dict:
+                        stream: bool = True, beam: bool = False) -> dict:
     """``bench_run`` in a fresh interpreter, so its peak RSS is this run's alone."""
     import subprocess
     import sys
@@ -321,6 +364,8 @@ def _bench_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5
             cmd += ["--data-root", str(data_root)]
         if not stream:
             cmd.append("--no-stream")
+        if beam:
+            cmd.append("--beam")
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not out.is_file():
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
@@ -356,6 +401,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", metavar="PATH", default=None, help="corpus root (default: the run's)")
     parser.add_argument("--which", choices=("best", "last"), default="best")
     parser.add_argument("--no-stream", action="store_true", help="skip the streaming measurement")
+    parser.add_argument("--beam", action="store_true",
+                        help="also time the run's lexicon beam search with its LM (built from the train split)")
     parser.add_argument("--out", metavar="FILE", default=None,
                         help="JSON output (default: RUN/bench/bench-<threads>thread.json)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -365,6 +412,6 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path(args.run) / "bench" / f"bench-{args.threads}thread.json"
     result = bench_run(args.run, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
                        max_utterances=args.max_utterances or None, data_root=args.data_root,
-                       which=args.which, stream=not args.no_stream, out=out)
+                       which=args.which, stream=not args.no_stream, out=out, beam=args.beam)
     print(json.dumps(result, indent=2) if args.json else summary(result))
     return 0
