@@ -1,0 +1,120 @@
+"""One source of truth for versions (requirements.txt) and the Binder (repo2docker) rules."""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
+PIN = re.compile(r"^\s*([A-Za-z0-9_.\-\[\]]+)\s*((?:==|<=|>=|<|>|~=|!=).*)?$")
+
+
+def requirement_lines(path: Path) -> list[str]:
+    return [line.split("#", 1)[0].strip() for line in path.read_text().splitlines()
+            if line.split("#", 1)[0].strip()]
+
+
+def pins(lines: list[str]) -> dict[str, str]:
+    out = {}
+    for line in lines:
+        if line.startswith("-"):
+            continue
+        m = PIN.match(line)
+        assert m, f"unparsable requirement {line!r}"
+        out[m.group(1).lower().replace("_", "-")] = (m.group(2) or "").replace(" ", "")
+    return out
+
+
+REQUIREMENTS = pins(requirement_lines(REPO / "requirements.txt"))
+
+
+def test_requirements_pin_what_the_study_needs():
+    assert REQUIREMENTS["torch"] == "==2.13.0"
+    for name in ("papermill", "nbval", "ipywidgets", "ipykernel", "matplotlib", "psutil", "nbformat"):
+        assert REQUIREMENTS[name].startswith("=="), name
+    assert REQUIREMENTS["setuptools"] == "<81"  # brainflow imports pkg_resources
+
+
+def test_pyproject_reads_dependencies_from_requirements():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert "dependencies" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert "dependencies" not in project["project"]
+    assert project["project"]["requires-python"].startswith(">=3.11")
+    assert project["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]  # executed copies never collected
+
+
+def test_makefile_installs_from_requirements_and_the_same_torch():
+    make = (REPO / "Makefile").read_text()
+    assert "-r requirements.txt" in make
+    torch = re.findall(r"torch==([0-9.]+)", make)
+    assert torch and all(f"=={v}" == REQUIREMENTS["torch"] for v in torch)
+    assert re.search(r"^study:.*\n\t.*semg-study study --profile", make, re.M)
+    assert re.search(r"^test:.*\n\t.*python -m pytest", make, re.M)
+
+
+@pytest.mark.parametrize("env_file", ["environment.yml", "binder/environment.yml"])
+def test_environment_files_only_reference_requirements(env_file):
+    path = REPO / env_file
+    env = yaml.safe_load(path.read_text())
+    deps = env["dependencies"]
+    conda = [d for d in deps if isinstance(d, str)]
+    assert "python=3.11" in conda and "pip" in conda
+    assert all(d.split("=")[0] in ("python", "pip") for d in conda), "conda packages would bypass requirements.txt"
+    pip_section = next(d["pip"] for d in deps if isinstance(d, dict))
+    assert f"--extra-index-url {CPU_INDEX}" in pip_section
+    includes = [shlex.split(line)[1] for line in pip_section if line.startswith("-r ")]
+    assert len(includes) == 1
+    # conda resolves pip -r paths relative to the environment file
+    assert (path.parent / includes[0]).resolve() == (REPO / "requirements.txt").resolve()
+    # any package named here agrees with requirements.txt
+    for name, spec in pins([line for line in pip_section if not line.startswith("-")]).items():
+        assert REQUIREMENTS.get(name) == spec, f"{env_file}: {name}{spec} disagrees with requirements.txt"
+
+
+def test_binder_overrides_root_and_installs_the_package():
+    binder = REPO / "binder"
+    # repo2docker reads only binder/ when it exists: the environment there is complete
+    assert (binder / "environment.yml").is_file()
+    # environment.yml wins over requirements.txt; a second list of versions would only mislead
+    assert not (binder / "requirements.txt").exists() and not (binder / "setup.py").exists()
+    post = binder / "postBuild"
+    assert post.is_file() and os.access(post, os.X_OK)
+    text = post.read_text()
+    assert text.startswith("#!/bin/bash") and "set -euo pipefail" in text
+    # a root pyproject is NOT installed automatically when binder/ exists
+    install = [line for line in text.splitlines() if "pip install" in line and not line.lstrip().startswith("#")]
+    assert any("--no-deps" in line and line.rstrip().endswith("-e .") for line in install)
+    # the corpora the notebooks open by default are the ones paths.synthetic_corpus looks for
+    assert "--out data/synthetic-quick" in text and "--layout ljspeech --out data/ljspeech-quick" in text
+    if (binder / "apt.txt").exists():  # only if really needed; Ubuntu package names, one per line
+        assert all(re.fullmatch(r"[a-z0-9.+\-]+", line) for line in requirement_lines(binder / "apt.txt"))
+
+
+def test_readme_states_the_two_commands_and_the_binder_badge():
+    readme = (REPO / "README.md").read_text()
+    assert "make study" in readme and "make test" in readme
+    assert "https://mybinder.org/v2/gh/" in readme and "urlpath=lab/tree/notebooks" in readme
+    for nb in sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        assert nb.stem[:2] in readme
+
+
+def test_licence_and_citation():
+    licence = (REPO / "LICENSE").read_text()
+    assert "GNU GENERAL PUBLIC LICENSE" in licence and "Version 3, 29 June 2007" in licence
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    assert project["project"]["license"] == "GPL-3.0-or-later"
+    cff = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    assert cff["cff-version"] == "1.2.0" and cff["license"] == "GPL-3.0-or-later"
+    from semg_study import __version__
+
+    assert str(cff["version"]) == __version__
+    dois = {ref.get("doi") for ref in cff.get("references", [])}
+    assert "10.5281/zenodo.4064408" in dois
+    assert any("Gaddy" in a.get("family-names", "") for ref in cff["references"] for a in ref["authors"])
