@@ -434,3 +434,36 @@ def test_microphone_without_sounddevice_is_a_clear_error(tmp_path, capsys):
                    "--microphone", "default"])
     err = capsys.readouterr().err
     assert rc == 1 and "sounddevice" in err and not (tmp_path / "emg_data").exists()
+
+
+def test_notebook_buttons_record_redo_and_quit(tmp_path):
+    pytest.importorskip("ipywidgets")
+    from semg_study.capture.workflow import CaptureWidget
+
+    board = FakeBoard()
+    board.release = lambda: None
+    session = _fake_session(tmp_path, board)
+    widget = CaptureWidget(session, generated_prompts("closed", seed=0))
+    assert "reference clip" in widget.label.value
+
+    def take():
+        board.polls = 0
+        widget.start()
+        deadline = time.monotonic() + 10
+        while board.polls < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        widget.stop()
+        assert not widget._thread.is_alive()
+
+    take()                                   # reference clip
+    first = next(generated_prompts("closed", seed=0))
+    assert first.text in widget.label.value
+    take()                                   # prompt 0
+    widget.redo()                            # marks index 1 as re-recorded, asks prompt 0 again
+    assert first.text in widget.label.value
+    take()                                   # prompt 0 again
+    widget.quit()
+    assert widget.start_button.disabled and "session closed" in widget.status.value
+    infos = [json.loads((session.dir / f"{i}_info.json").read_text()) for i in saved_indices(session.dir)]
+    assert [info["sentence_index"] for info in infos] == [-1, -1, 0]
+    assert infos[1]["redone"] and infos[2]["text"] == first.text
