@@ -55,7 +55,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="corpus root the session is written into")
     parser.add_argument("--prompts", default="closed",
                         help="closed (dates/times), open (sentences), or a text file of one prompt per line")
-    parser.add_argument("--mode", choices=("silent", "voiced"), default="silent")
+    parser.add_argument("--mode", choices=("silent", "voiced"), default="silent",
+                        help="silent (mouthed, no sound; session name gets _silent) or voiced")
     parser.add_argument("--auto", type=float, metavar="SECONDS",
                         help="non-interactive: record each prompt for SECONDS (scripts, tests, Binder)")
     parser.add_argument("--n", type=int, metavar="N", help="number of prompts to record (default: all / until q)")
