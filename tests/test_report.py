@@ -250,3 +250,32 @@ def test_report_of_an_empty_folder_says_so(tmp_path):
     info = dissertation.write_report(tmp_path)
     md = info["markdown"].read_text()
     assert "No study run is recorded" in md and "No tables yet" in md and info["figures"] == 0
+
+
+def test_synthetic_corpus_generation_is_serialised(tmp_path, monkeypatch):
+    """Two callers asking for the same corpus at once never generate into the same folder together."""
+    import threading
+    import time
+
+    import semg_study.synth
+
+    active, overlaps, calls = [], [], []
+
+    def fake_generate(root, **kwargs):
+        calls.append(kwargs)
+        if active:
+            overlaps.append(root)
+        active.append(root)
+        time.sleep(0.2)
+        active.pop()
+        return root
+
+    monkeypatch.setattr(semg_study.synth, "generate_corpus", fake_generate)
+    threads = [threading.Thread(target=paths.synthetic_corpus, args=("smoke", tmp_path)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 3 and not overlaps
+    assert paths.synthetic_corpus("quick", tmp_path, layout="ljspeech") == tmp_path / "ljspeech-quick"
+    assert calls[-1] == {"profile": "quick", "seed": 0, "progress": False, "layout": "ljspeech"}

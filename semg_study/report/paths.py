@@ -12,9 +12,11 @@ cell) or nbval runs it (defaults, plus environment variables set by the tests):
 """
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -57,8 +59,24 @@ def synthetic_corpus(profile: str, data_dir: str | os.PathLike | None = None, se
     kwargs = {"profile": profile, "seed": seed, "progress": progress}
     if layout != "dv":
         kwargs["layout"] = layout
-    generate_corpus(root, **kwargs)
+    # one writer at a time: two notebooks (or a test and a study run) asking for the same
+    # corpus wait for each other instead of generating into the same folder together
+    base.mkdir(parents=True, exist_ok=True)
+    with _exclusive_lock(base / f".{name}.lock"):
+        generate_corpus(root, **kwargs)
     return root
+
+
+@contextlib.contextmanager
+def _exclusive_lock(path: Path) -> Iterator[None]:
+    import fcntl
+
+    with open(path, "a+") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def check_profile(profile: str) -> str:
