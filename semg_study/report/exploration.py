@@ -274,8 +274,8 @@ def plot_lengths(corpus):
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
     for (condition, mode), entry in sorted(data.items()):
         label = f"{condition} / {mode} (n={len(entry['duration_s'])})"
-        axes[0].hist(entry["duration_s"], bins=20, alpha=0.6, label=label)
-        axes[1].hist(entry["words"], bins=range(0, max(entry["words"]) + 2), alpha=0.6, label=label)
+        axes[0].hist(entry["duration_s"], bins=20, histtype="step", lw=1.5, label=label)
+        axes[1].hist(entry["words"], bins=range(0, max(entry["words"]) + 2), histtype="step", lw=1.5, label=label)
     axes[0].set(xlabel="duration (s)", ylabel="utterances", title="Utterance duration")
     axes[1].set(xlabel="words", ylabel="utterances", title="Words per utterance")
     axes[0].legend(fontsize=8)
@@ -405,6 +405,6 @@ def plot_aligned(data, channels: Sequence[int] = (0, 2, 4, 6), preprocess=None, 
     if window_s is not None:
         axes[-1].set_xlim(*window_s)
     axes[-1].set_xlabel("time (s)")
-    axes[0].set_title(title or "Audio and EMG of one utterance")
+    axes[0].set_title(title or "Audio and EMG of one utterance", pad=16 if data.phoneme_alignment else 6)
     fig.tight_layout()
     return fig
