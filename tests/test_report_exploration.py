@@ -83,7 +83,11 @@ def test_figures_draw_the_data(corpus):
     assert np.allclose(filt_line.get_ydata(), ex.filtered(data.emg)[:, 3])
     assert np.allclose(raw_line.get_ydata(), data.emg[:, 3] - data.emg[:, 3].astype(float).mean(), atol=1e-4)
     fig3 = ex.plot_lengths(corpus)
-    assert sum(p.get_height() for p in fig3.axes[0].patches) == len(corpus.all_utterances())
+    import re
+
+    labels = [t.get_text() for t in fig3.axes[0].get_legend().get_texts()]
+    assert sum(int(re.search(r"n=(\d+)", t).group(1)) for t in labels) == len(corpus.all_utterances())
+    assert len(fig3.axes[0].patches) == len(labels)  # one histogram per condition/mode
     rows = ex.session_rows(corpus, per_session=1)
     fig4 = ex.plot_sessions(rows)
     assert fig4.axes[0].images[0].get_array().shape == (len(rows), 8)
