@@ -235,7 +235,12 @@ def build_document(out: str | os.PathLike) -> Document:
     # 4. tables
     doc.add(Heading(2, "4. Tables"))
     cited: dict[str, None] = {}
+    current = None
     for table in ordered_tables:
+        slot = slot_of(table["name"])
+        if slot != current:
+            current = slot
+            doc.add(Heading(3, f"Notebook {slot}: {titles.get(slot, 'other')}"))
         doc.tables += 1
         columns = table.get("columns", [])
         rows = [[format_value(r["values"].get(c)) for c in columns] for r in table.get("rows", [])]
