@@ -33,7 +33,18 @@ SYNTHETIC_BANNER = ("Synthetic data: the figures and tables below were produced 
                     "pipeline runs end to end; they are not findings about silent speech.")
 # Columns summarised as "lowest is best" / "highest is best" when a table has them.
 LOWER_IS_BETTER = re.compile(r"(^|[^a-z])(wer|cer|latency|rtf|loss|ms)([^a-z]|$)", re.I)
-HIGHER_IS_BETTER = re.compile(r"(^|[^a-z])(accuracy|acc|f1)([^a-z]|$)", re.I)
+HIGHER_IS_BETTER = re.compile(r"(^|[^a-z])(accuracy|acc|f1|recall)([^a-z]|$)", re.I)
+# Columns that are not this study's measurements (quoted figures) or are differences: never summarised.
+NOT_SUMMARISED = re.compile(r"original|dissertation|quoted|published|paper|\u0394|delta|(^|\s)vs(\s|$)|target", re.I)
+SUMMARY_CAPTION_CHARS = 110
+
+
+def short_caption(caption: str, limit: int = SUMMARY_CAPTION_CHARS) -> str:
+    """The caption's first sentence, cut at a word boundary."""
+    text = re.split(r"(?<=[.;])\s", caption.strip(), maxsplit=1)[0].rstrip(".;")
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "..."
 
 
 # ----------------------------------------------------------------------------- blocks
@@ -124,10 +135,11 @@ def summarise_table(table: dict[str, Any], number: int) -> list[str]:
     """Sentences about one table, made from its sidecar's values."""
     rows = [r["values"] for r in table.get("rows", [])]
     manifests = sorted({m for r in table.get("rows", []) for m in r.get("manifests", [])})
-    out = [f"Table {number}, {table['caption'].rstrip('.')}: {len(rows)} row(s), traced to {len(manifests)} manifest(s)."]
+    out = [f"Table {number} ({short_caption(table['caption'])}): {len(rows)} row(s), "
+           f"traced to {len(manifests)} manifest(s)."]
     for col in table.get("columns", []):
         lower, higher = bool(LOWER_IS_BETTER.search(col)), bool(HIGHER_IS_BETTER.search(col))
-        if not (lower or higher):
+        if not (lower or higher) or NOT_SUMMARISED.search(col):
             continue
         scored = [(v, r) for r in rows if (v := _num(r.get(col))) is not None]
         if len(scored) < 1:
