@@ -50,6 +50,16 @@ def test_pipeline_knows_all_nine_slots(tmp_path):
         pipeline.discover(tmp_path)
 
 
+def test_declared_parameters_are_read_from_the_parameters_cell(tmp_path):
+    path = _notebook(tmp_path / "01_x.ipynb", "not_a_parameter = 1")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\ninteractive = None\nrecord_s = 0.5 if profile == 'smoke' else 1.5\nsize: int = 3"
+    nbformat.write(nb, path)
+    names = pipeline.notebook_parameters(path)
+    assert {"profile", "data_root", "force", "interactive", "record_s", "size"} <= names
+    assert "not_a_parameter" not in names
+
+
 def test_only_parses_slot_numbers():
     assert pipeline.parse_only("01,3") == {"01", "03"}
     assert pipeline.parse_only(None) is None
@@ -117,6 +127,14 @@ def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, 
     assert record["total"]["ru_maxrss_children_mb"] > 0
     assert record["git"]["commit"] and record["machine"]["cpu_count"] >= 1 and record["started"]
     assert "01_dataset_exploration" in (out / "tables" / "study_run.md").read_text()
+    # the run's parameters were injected; interactive=False only where the notebook declares it
+    def injected(name):
+        nb = nbformat.read(out / "executed" / f"{name}.ipynb", as_version=4)
+        return next(c.source for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+
+    assert "interactive = False" in injected("01_dataset_exploration")
+    assert 'profile = "smoke"' in injected("09_report") and "interactive" not in injected("09_report")
+    assert f'out_dir = "{out}"' in injected("09_report")
     # notebook 01: every expected figure and table, non-empty, labelled synthetic
     captions = json.loads((out / "figures" / "captions.json").read_text())
     expected_figures = {"01_utterance_lengths", "01_raw_vs_filtered", "01_spectra", "01_silent_vs_voiced",

@@ -156,11 +156,28 @@ def children_maxrss_mb() -> float:
     return round(kb / 1024, 1) if sys.platform != "darwin" else round(kb / 2**20, 1)
 
 
-def notebook_parameters(path: Path) -> dict[str, Any]:
-    """The parameters a notebook declares in its ``parameters`` cell."""
-    import papermill
+def notebook_parameters(path: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters`` (empty when it has none)."""
+    import ast
+    import re
 
-    return dict(papermill.inspect_notebook(str(path)))
+    import nbformat
+
+    nb = nbformat.read(str(path), as_version=4)
+    names: set[str] = set()
+    for cell in nb.cells:
+        if cell.cell_type != "code" or "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        try:
+            tree = ast.parse(cell.source)
+        except SyntaxError:
+            names |= set(re.findall(r"^([A-Za-z_]\w*)\s*=", cell.source, re.M))
+            continue
+        for node in tree.body:
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AnnAssign) else []
+            names |= {t.id for t in targets if isinstance(t, ast.Name)}
+    return names
 
 
 def execute(slot: Slot, dest: Path, parameters: dict[str, Any], cwd: Path, progress: bool = True,
