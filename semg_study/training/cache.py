@@ -16,13 +16,16 @@ from semg_study.training.config import load_config
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Settings that do not change what a run computes.
 _IGNORED_TRAIN_KEYS = ("out", "progress")
+# Parts of the package that never run during training: editing them must not
+# invalidate finished runs (the notebooks of one study reuse each other's runs).
+_NOT_TRAINING_CODE = ("report", "capture", "experiments", "cli.py", "__main__.py")
 
 
 def code_version() -> str:
-    """sha256 over the package's Python sources and configs (path + content)."""
+    """sha256 over the Python sources and configs that training runs (path + content)."""
     h = hashlib.sha256()
     for path in sorted(list(PACKAGE_ROOT.rglob("*.py")) + list(PACKAGE_ROOT.rglob("*.yaml"))):
-        if "__pycache__" in path.parts:
+        if "__pycache__" in path.parts or path.relative_to(PACKAGE_ROOT).parts[0] in _NOT_TRAINING_CODE:
             continue
         h.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
