@@ -37,7 +37,8 @@ def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
     for key in _IGNORED_TRAIN_KEYS:
         resolved["train"].pop(key, None)
     resolved["data"].pop("root", None)  # the data fingerprint stands for the corpus, wherever it lies
-    payload = json.dumps({"config": resolved, "data": data_fp, "code": code or code_version()}, sort_keys=True)
+    payload = json.dumps({"config": resolved, "data": data_fp, "code": code if code is not None else code_version()},
+                         sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

@@ -142,6 +142,11 @@ def _coerce(section: str, key: str, value: Any, cls, source: str) -> Any:
         if not isinstance(value, bool):
             raise ConfigError(f"{source}: {section}.{key} must be true or false, got {value!r}")
     elif isinstance(sample, float):
+        if isinstance(value, str):  # YAML 1.1 reads "1e-3" (no dot) as a string
+            try:
+                value = float(value)
+            except ValueError:
+                pass
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{source}: {section}.{key} must be a number, got {value!r}")
         value = float(value)

@@ -33,11 +33,11 @@ from semg_study.training.manifest import finish_manifest, start_manifest
 
 
 # ------------------------------------------------------------------ helpers
-def distributed_context() -> tuple[int, int, int]:
-    """(rank, world size, local rank); (0, 1, 0) unless started by torchrun."""
+def distributed_context() -> tuple[bool, int, int, int]:
+    """(distributed?, rank, world size, local rank): distributed when started by torchrun."""
     if "RANK" in os.environ and "WORLD_SIZE" in os.environ:
-        return int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", 0))
-    return 0, 1, 0
+        return True, int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"]), int(os.environ.get("LOCAL_RANK", 0))
+    return False, 0, 1, 0
 
 
 def seed_everything(seed: int) -> None:
@@ -172,12 +172,24 @@ def train(config_or_name, overrides=None, resume: bool = False, run_dir: str | P
           extra_manifest: dict | None = None) -> Path:
     """Train a model from a config; return its run folder (``train.out/<config name>`` unless ``run_dir``)."""
     cfg = load_config(config_or_name, overrides)
-    rank, world, local_rank = distributed_context()
+    distributed, rank, world, local_rank = distributed_context()
     if cfg.train.device == "cuda" and not torch.cuda.is_available():
         raise ConfigError("train.device=cuda but no CUDA device is available (use device=cpu)")
     device = torch.device(f"cuda:{local_rank}" if cfg.train.device == "cuda" else "cpu")
-    if world > 1 and not torch.distributed.is_initialized():
+    own_group = distributed and not torch.distributed.is_initialized()
+    if own_group:
+        if device.type == "cuda":
+            torch.cuda.set_device(device)
         torch.distributed.init_process_group("nccl" if device.type == "cuda" else "gloo")
+    try:
+        return _train(cfg, resume, run_dir, extra_manifest, distributed, rank, world, local_rank, device)
+    finally:
+        if own_group:
+            torch.distributed.destroy_process_group()
+
+
+def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool, rank: int, world: int,
+           local_rank: int, device: torch.device) -> Path:
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     if device.type == "cpu":
@@ -196,7 +208,7 @@ def train(config_or_name, overrides=None, resume: bool = False, run_dir: str | P
     kwargs = model_kwargs(cfg, data)
     model = build_model(cfg.model.name, **kwargs).to(device)
     core = model
-    if world > 1:
+    if distributed:
         model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if device.type == "cuda" else None)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.train.lr, weight_decay=cfg.train.weight_decay)
     accumulation = max(1, cfg.train.grad_accumulation)
@@ -249,7 +261,7 @@ def train(config_or_name, overrides=None, resume: bool = False, run_dir: str | P
             with autocast(device, cfg):
                 loss = compute_loss(model, batch, cfg)
             if not torch.isfinite(loss):
-                raise StudyError(f"{run_dir}: loss became {float(loss)} at epoch {epoch + 1}, batch {step + 1}; "
+                raise StudyError(f"{run_dir}: loss became {float(loss.detach())} at epoch {epoch + 1}, batch {step + 1}; "
                                  f"stopped (the last good checkpoint, {last_path.name} of epoch {epoch}, is kept)")
             scaler.scale(loss / accumulation).backward()
             if (step + 1) % accumulation == 0 or step + 1 == n_total:
@@ -284,7 +296,7 @@ def train(config_or_name, overrides=None, resume: bool = False, run_dir: str | P
             if improved:
                 io.torch_save(best_path, state)
             io.write_json(run_dir / "metrics.json", metrics)
-        if world > 1:
+        if distributed:
             torch.distributed.barrier()
 
     if writer:
