@@ -40,11 +40,11 @@ from semg_study import io as sio
 from semg_study.errors import DataError
 from semg_study.synth import emg_model, text_gen
 from semg_study.synth.textgrid import format_textgrid
-from semg_study.synth.tts import Speech, get_tts
+from semg_study.synth.tts import Speech, TTSSession
 from semg_study.text import normalize_text
 
 GENERATOR = "semg_study.synth"
-VERSION = "1.0"
+VERSION = "1.1"
 AUDIO_RATE = 16000
 EMG_DTYPE = "float32"
 BOOK_PARALLEL = "synthetic/parallel.txt"
@@ -53,6 +53,7 @@ BOOK_CLOSED = "synthetic/datedata.txt"
 DV_VOICE = "en-us"  # the real dataset has one speaker
 LJSPEECH_VOICES = ("en-us", "en-us+f3", "en-us+m3", "en-gb-x-rp", "en-us+f2", "en-us+m7")
 _MARKER = ".synth-incomplete"
+LJSPEECH_RATE = 22050  # eSpeak NG's output rate, and LJSpeech's
 
 
 @dataclass(frozen=True)
@@ -260,10 +261,15 @@ def _write_utterance(out: Path, utt: _Utterance, emg: np.ndarray, raw: np.ndarra
 
 
 def _generate_dv(out: Path, profile: Profile, seed: int, progress: bool) -> tuple[list[str], dict]:
+    sessions, plan = _plan(profile, seed)
+    with TTSSession() as tts:
+        return _generate_dv_with(out, profile, seed, progress, tts, sessions, plan)
+
+
+def _generate_dv_with(out: Path, profile: Profile, seed: int, progress: bool, tts: TTSSession,
+                      sessions: list[list[_Utterance]], plan: dict) -> tuple[list[str], dict]:
     from tqdm.auto import tqdm
 
-    sessions, plan = _plan(profile, seed)
-    tts = get_tts()
     written: list[str] = []
     voiced_speech: dict[tuple[str, int], tuple[list, float]] = {}
     counts: dict[str, dict] = {}
@@ -355,10 +361,15 @@ def _ljspeech_id(k: int) -> str:
 
 
 def _generate_ljspeech(out: Path, profile: Profile, seed: int, progress: bool) -> tuple[list[str], dict]:
+    sentences = text_gen.open_sentences(profile.ljspeech_clips, seed + 104729, 3, 20)
+    with TTSSession() as tts:
+        return _generate_ljspeech_with(out, profile, seed, progress, tts, sentences)
+
+
+def _generate_ljspeech_with(out: Path, profile: Profile, seed: int, progress: bool, tts: TTSSession,
+                            sentences: list[str]) -> tuple[list[str], dict]:
     from tqdm.auto import tqdm
 
-    tts = get_tts()
-    sentences = text_gen.open_sentences(profile.ljspeech_clips, seed + 104729, 3, 20)
     lines, written = [], []
     seconds = 0.0
     voice_counts: dict[str, int] = {}
@@ -368,6 +379,8 @@ def _generate_ljspeech(out: Path, profile: Profile, seed: int, progress: bool) -
         voice = LJSPEECH_VOICES[int(rng.integers(len(LJSPEECH_VOICES)))]
         speech = tts.synthesize(text, voice=voice, rate_wpm=int(rng.integers(140, 200)),
                                 pitch=int(rng.integers(35, 65)))
+        if speech.sample_rate != LJSPEECH_RATE:
+            raise RuntimeError(f"eSpeak produced {speech.sample_rate} Hz, expected {LJSPEECH_RATE}")
         audio = speech.audio / max(float(np.max(np.abs(speech.audio))), 1e-6) * float(rng.uniform(0.6, 0.9))
         clip_id = _ljspeech_id(k)
         sio.save_audio(out / "wavs" / f"{clip_id}.wav", audio.astype(np.float32), speech.sample_rate)
@@ -378,7 +391,7 @@ def _generate_ljspeech(out: Path, profile: Profile, seed: int, progress: bool) -
     sio.write_text(out / "metadata.csv", "\n".join(lines) + "\n")
     written.append("metadata.csv")
     return written, {"clips": len(sentences), "seconds": round(seconds, 3), "voices": voice_counts,
-                     "sample_rate": get_tts().sample_rate}
+                     "sample_rate": LJSPEECH_RATE}
 
 
 # ---------------------------------------------------------------------------
@@ -483,7 +496,7 @@ def generate_corpus(out: str | os.PathLike, profile: str = "smoke", seed: int = 
         "parameters": _parameters(prof, seed, layout),
         "emg": {"dtype": EMG_DTYPE, "rate_hz": emg_model.EMG_RATE, "units": "microvolts",
                 "channels": list(emg_model.ELECTRODE_SITES), "muscles": list(emg_model.MUSCLES)},
-        "audio_rate_hz": AUDIO_RATE if layout == "dv" else get_tts().sample_rate,
+        "audio_rate_hz": AUDIO_RATE if layout == "dv" else LJSPEECH_RATE,
         "books": {"parallel": BOOK_PARALLEL, "nonparallel": BOOK_NONPARALLEL, "closed_vocab": BOOK_CLOSED},
         "tts": {"engine": "eSpeak NG via espeakng-loader",
                 "voices": [DV_VOICE] if layout == "dv" else list(LJSPEECH_VOICES)},

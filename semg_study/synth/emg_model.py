@@ -22,8 +22,8 @@ What is modelled, and why it makes the study's comparisons mean something:
   (electrode placement changes between days) with a per-channel gain.
 * **Interference.** Sensor noise (white), 60 Hz mains with harmonics, baseline
   drift, a DC offset per channel and occasional movement artefacts.
-* **Silent speech.** No laryngeal source, lower amplitude (about 0.45-0.8 of the
-  voiced level), slower and more variable timing (supplied by the corpus
+* **Silent speech.** No laryngeal source, lower amplitude (about 0.5-0.75 of the
+  voiced articulation; the throat channel drops most), slower and more variable timing (supplied by the corpus
   generator, which warps the voiced phoneme timings).
 
 Voiced/voiceless pairs (p/b, t/d, s/z, f/v, k/g ...) differ only through the
@@ -38,9 +38,9 @@ Target ranges (microvolts; the corpus generator writes them into
 quantity                                         range
 ===============================================  ===========
 voiced utterance RMS per channel (20-450 Hz)     8 - 80 uV
-silent / voiced RMS ratio (same day, channel)    0.4 - 0.9
+silent / voiced RMS ratio (same day, channel)    0.15 - 0.95 (throat lowest)
 rest (reference clip) RMS per channel            1 - 12 uV
-60 Hz mains amplitude per channel                1 - 12 uV
+60 Hz mains amplitude per channel                2 - 15 uV
 sensor noise RMS per channel                     0.7 - 2.0 uV
 baseline drift RMS                               1 - 6 uV
 DC offset per channel                            -40 - 40 uV
@@ -91,7 +91,7 @@ BASE_MIXING = np.array([
 # Relative strength of each muscle's signal at the skin, its coarticulation time
 # constant (s) and the upper corner of its spectrum (Hz).
 MUSCLE_STRENGTH = np.array([1.0, 0.8, 0.75, 1.1, 0.85, 0.9, 0.7, 0.9])
-MUSCLE_TAU_S = np.array([0.025, 0.025, 0.035, 0.040, 0.035, 0.020, 0.025, 0.015])
+MUSCLE_TAU_S = np.array([0.015, 0.015, 0.020, 0.022, 0.020, 0.012, 0.015, 0.010])
 MUSCLE_CORNER_HZ = np.array([180.0, 170.0, 150.0, 130.0, 160.0, 200.0, 180.0, 220.0])
 
 _V = 0.75   # larynx activity for voiced sounds
@@ -144,9 +144,9 @@ assert BASE_MIXING.shape == (N_CHANNELS, len(MUSCLES))
 
 TARGET_RANGES_UV: dict[str, tuple[float, float]] = {
     "voiced_utterance_rms_20_450hz": (8.0, 80.0),
-    "silent_to_voiced_rms_ratio": (0.4, 0.9),
+    "silent_to_voiced_rms_ratio": (0.15, 0.95),
     "rest_rms": (1.0, 12.0),
-    "mains_60hz_amplitude": (1.0, 12.0),
+    "mains_60hz_amplitude": (2.0, 15.0),
     "sensor_noise_rms": (0.7, 2.0),
     "baseline_drift_rms": (1.0, 6.0),
     "dc_offset": (-40.0, 40.0),
@@ -195,7 +195,7 @@ def make_session_model(seed: int, placement: str, folder: str) -> SessionModel:
     """
     mixing_seed = placement_seed(seed, placement)
     day = np.random.default_rng(mixing_seed)
-    mixing = BASE_MIXING * day.lognormal(0.0, 0.45, BASE_MIXING.shape)
+    mixing = BASE_MIXING * day.lognormal(0.0, 0.3, BASE_MIXING.shape)
     mixing += np.abs(day.normal(0.0, 0.08, BASE_MIXING.shape))       # crosstalk from displaced electrodes
     mixing[:, LARYNX] = BASE_MIXING[:, LARYNX] * day.lognormal(0.0, 0.3, N_CHANNELS)
     channel_gain = day.lognormal(0.0, 0.3, N_CHANNELS)                 # skin impedance, paste
@@ -209,12 +209,17 @@ def make_session_model(seed: int, placement: str, folder: str) -> SessionModel:
         corner_hz=MUSCLE_CORNER_HZ * day.uniform(0.85, 1.15, len(MUSCLES)),
         amplitude_uv=float(day.uniform(45.0, 70.0)),
         sensor_noise_uv=rng.uniform(0.8, 1.8, N_CHANNELS),
-        mains_uv=rng.uniform(1.5, 10.0, N_CHANNELS),
+        mains_uv=rng.uniform(3.0, 14.0, N_CHANNELS),
         drift_uv=rng.uniform(1.5, 4.0, N_CHANNELS),
         dc_offset_uv=rng.uniform(-30.0, 30.0, N_CHANNELS),
         silent_factor=float(day.uniform(0.5, 0.75)),
         mixing_seed=int(mixing_seed),
     )
+
+
+# Raising the table to this power sharpens the contrast between strongly and
+# weakly involved muscles (the table's mid values are deliberately coarse).
+CONTRAST = 1.4
 
 
 def _target_track(phonemes: list[tuple[float, float, str]], n: int, rng: np.random.Generator) -> np.ndarray:
@@ -225,13 +230,13 @@ def _target_track(phonemes: list[tuple[float, float, str]], n: int, rng: np.rand
         a, b = int(round(start * EMG_RATE)), min(n, int(round(end * EMG_RATE)))
         if b <= a:
             continue
-        jitter = rng.lognormal(0.0, 0.3, len(MUSCLES))
+        jitter = rng.lognormal(0.0, 0.2, len(MUSCLES))
         if ph in DIPHTHONGS:
             first, second = DIPHTHONGS[ph]
             ramp = np.linspace(0.0, 1.0, b - a)[:, None]
-            track[a:b] = ((1 - ramp) * np.array(ARTICULATION[first]) + ramp * np.array(ARTICULATION[second])) * jitter
+            track[a:b] = ((1 - ramp) * np.array(ARTICULATION[first]) + ramp * np.array(ARTICULATION[second])) ** CONTRAST * jitter
         else:
-            track[a:b] = np.array(ARTICULATION[ph]) * jitter
+            track[a:b] = np.array(ARTICULATION[ph]) ** CONTRAST * jitter
     return track
 
 
@@ -268,7 +273,7 @@ def muscle_activation(phonemes: list[tuple[float, float, str]], n: int, session:
         k = int(lookahead[m])
         shifted[:, m] = np.concatenate([track[k:, m], np.repeat(track[-1:, m], k)])[:n]
     act = _smooth(shifted, MUSCLE_TAU_S)
-    act *= np.exp(0.2 * _slow_noise(rng, n, len(MUSCLES), 1.5))        # effort fluctuations
+    act *= np.exp(0.15 * _slow_noise(rng, n, len(MUSCLES), 1.5))        # effort fluctuations
     act += 0.03 + 0.02 * np.abs(_slow_noise(rng, n, len(MUSCLES), 0.5))  # tonic rest level
     act *= session.muscle_gain
     if silent:

@@ -231,9 +231,17 @@ def events_to_intervals(events: list[tuple[int, str]], duration_s: float) -> lis
         _append_merging(out, [cursor, duration_s, "sil"])
     if out:
         out[-1][1] = duration_s
-    for _, _, p in out:
+    # round to the microsecond, then keep the tiling exact (no empty intervals)
+    tiled: list[list] = []
+    for _, end, p in out:
+        start = tiled[-1][1] if tiled else 0.0
+        end = round(end, 6)
+        if end <= start:
+            continue
+        _append_merging(tiled, [start, end, p])
+    for _, _, p in tiled:
         assert p in PHONEMES, p
-    return [(round(s, 6), round(e, 6), p) for s, e, p in out]
+    return [(s, e, p) for s, e, p in tiled]
 
 
 def _append_merging(out: list[list], interval: list) -> None:
@@ -241,6 +249,34 @@ def _append_merging(out: list[list], interval: list) -> None:
         out[-1][1] = interval[1]
     else:
         out.append(interval)
+
+
+def _synthesize_in_worker(text: str, voice: str, rate_wpm: int, pitch: int) -> Speech:
+    return get_tts().synthesize(text, voice=voice, rate_wpm=rate_wpm, pitch=pitch)
+
+
+class TTSSession:
+    """A fresh eSpeak engine in its own (spawned) process, for reproducible corpora.
+
+    eSpeak keeps synthesis state between calls (the output of a sentence shifts
+    by a few milliseconds depending on what was spoken before, even after
+    ``espeak_Terminate``). A corpus therefore synthesises its whole sequence in a
+    new process: the same seed gives the same sequence of calls from the same
+    initial state, hence byte-identical audio and timings.
+    """
+
+    def __enter__(self) -> "TTSSession":
+        import multiprocessing
+
+        self._pool = multiprocessing.get_context("spawn").Pool(1)
+        return self
+
+    def synthesize(self, text: str, voice: str = "en-us", rate_wpm: int = 175, pitch: int = 50) -> Speech:
+        return self._pool.apply(_synthesize_in_worker, (text, voice, int(rate_wpm), int(pitch)))
+
+    def __exit__(self, *exc) -> None:
+        self._pool.terminate()
+        self._pool.join()
 
 
 _TTS: ESpeakTTS | None = None
