@@ -1,0 +1,64 @@
+"""Released models: small, loadable like a run, and described by a card built from the run's own metrics."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+
+@pytest.fixture(scope="module")
+def evaluated_smoke_run(smoke_corpus, tmp_path_factory):
+    from semg_study.evaluation.evaluate import evaluate_run
+    from semg_study.training import train_cached
+
+    # Same arguments as tests/test_evaluation_run.py, so train_cached reuses that run.
+    runs = tmp_path_factory.getbasetemp() / "evaluation-runs"
+    run = train_cached("myostream-smoke", [f"data_root={smoke_corpus}", "train.progress=false"], runs_root=runs)
+    metrics = evaluate_run(run, split="dev", decoder="greedy")
+    return run, metrics
+
+
+def test_release_is_loadable_and_drops_resume_state(evaluated_smoke_run, tmp_path):
+    from semg_study.evaluation.evaluate import evaluate_run
+    from semg_study.release import release_run
+    from semg_study.training import load_run
+
+    run, metrics = evaluated_smoke_run
+    out = release_run(run, models_dir=tmp_path / "models")
+    assert out == tmp_path / "models" / "myostream-smoke"
+
+    ckpt = torch.load(out / "checkpoints" / "best.pt", map_location="cpu", weights_only=False)
+    for key in ("optimizer", "scheduler", "rng", "sampler"):
+        assert key not in ckpt
+    assert (out / "checkpoints" / "best.pt").stat().st_size < (run / "checkpoints" / "best.pt").stat().st_size
+
+    original, released = load_run(run), load_run(out)
+    for (name, a), (_, b) in zip(original.model.state_dict().items(), released.model.state_dict().items()):
+        assert torch.equal(a, b), name
+    assert released.sessions == original.sessions
+
+    # Evaluating the released folder reproduces the run's own score.
+    again = evaluate_run(out, split="dev", decoder="greedy")
+    assert again["wer"] == pytest.approx(metrics["wer"]) and again["cer"] == pytest.approx(metrics["cer"])
+
+
+def test_model_card_reports_the_runs_metrics_and_synthetic_label(evaluated_smoke_run, tmp_path):
+    from semg_study.release import release_run
+
+    run, metrics = evaluated_smoke_run
+    out = release_run(run, models_dir=tmp_path / "models")
+    card = (out / "MODEL_CARD.md").read_text()
+    assert f"{metrics['wer']:.3f}" in card and f"{metrics['cer']:.3f}" in card
+    assert "synthetic" in card.lower() and "Limitations" in card and "Intended use" in card
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["released_from"] == str(run)
+    assert (out / "eval" / "dev-silent-greedy" / "metrics.json").is_file()
+
+
+def test_release_refuses_a_folder_that_is_not_a_run(tmp_path):
+    from semg_study.errors import StudyError
+    from semg_study.release import release_run
+
+    with pytest.raises(StudyError, match="best.pt"):
+        release_run(tmp_path, models_dir=tmp_path / "models")
