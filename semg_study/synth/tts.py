@@ -268,15 +268,26 @@ class TTSSession:
     def __enter__(self) -> "TTSSession":
         import multiprocessing
 
-        self._pool = multiprocessing.get_context("spawn").Pool(1)
+        try:
+            self._pool = multiprocessing.get_context("spawn").Pool(1)
+        except OSError as exc:  # e.g. no /dev/shm for the pool's semaphores
+            import warnings
+
+            warnings.warn(f"cannot start a TTS worker process ({exc}); synthesising in this process, "
+                          "so timings may differ by a few ms between runs", RuntimeWarning, stacklevel=2)
+            self._pool = None
         return self
 
     def synthesize(self, text: str, voice: str = "en-us", rate_wpm: int = 175, pitch: int = 50) -> Speech:
-        return self._pool.apply(_synthesize_in_worker, (text, voice, int(rate_wpm), int(pitch)))
+        args = (text, voice, int(rate_wpm), int(pitch))
+        if self._pool is None:
+            return _synthesize_in_worker(*args)
+        return self._pool.apply(_synthesize_in_worker, args)
 
     def __exit__(self, *exc) -> None:
-        self._pool.terminate()
-        self._pool.join()
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
 
 
 _TTS: ESpeakTTS | None = None
