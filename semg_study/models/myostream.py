@@ -138,14 +138,14 @@ class FeedForward(nn.Sequential):
 class RelPosAttention(nn.Module):
     """Multi-head attention with a learned per-head bias for each clipped relative distance."""
 
-    def __init__(self, d_model, n_heads, dropout, max_distance):
+    def __init__(self, d_model, n_heads, attention_dropout, max_distance):
         super().__init__()
         self.n_heads, self.head_dim, self.max_distance = n_heads, d_model // n_heads, max_distance
+        self.attention_dropout = attention_dropout
         self.q = nn.Linear(d_model, d_model)
         self.kv = nn.Linear(d_model, 2 * d_model)
         self.out = nn.Linear(d_model, d_model)
         self.relative_bias = nn.Parameter(torch.zeros(n_heads, 2 * max_distance + 1))
-        self.dropout = nn.Dropout(dropout)
 
     def forward(self, queries, keys, q_pos, k_pos, allowed):
         """queries (B, Tq, d), keys (B, Tk, d); positions are absolute frame indices; allowed (B|1, Tq, Tk)."""
@@ -153,14 +153,16 @@ class RelPosAttention(nn.Module):
         tk = keys.shape[1]
         q = self.q(queries).view(b, tq, self.n_heads, self.head_dim).transpose(1, 2)
         k, v = self.kv(keys).view(b, tk, 2, self.n_heads, self.head_dim).permute(2, 0, 3, 1, 4)
-        logits = (q @ k.transpose(-1, -2)) / math.sqrt(self.head_dim)
         rel = (k_pos[None, :] - q_pos[:, None]).clamp(-self.max_distance, self.max_distance) + self.max_distance
-        logits = logits + self.relative_bias[:, rel]
-        logits = logits.masked_fill(~allowed[:, None], float("-inf"))
-        # A padded query row may have no visible key; keep it finite (it is never used).
-        attn = torch.nan_to_num(logits.softmax(-1), nan=0.0)
-        y = (self.dropout(attn) @ v).transpose(1, 2).reshape(b, tq, -1)
-        return self.out(y)
+        # Relative-position bias plus the mask as one additive term. Hidden keys get the
+        # dtype's lowest value rather than -inf, so a padded query row with no visible key
+        # stays finite (it is never used); exp() of it is exactly 0 next to any visible key.
+        hidden = torch.zeros(allowed.shape, dtype=q.dtype, device=q.device).masked_fill(
+            ~allowed, torch.finfo(q.dtype).min)
+        bias = self.relative_bias[:, rel].to(q.dtype)[None] + hidden[:, None]
+        y = F.scaled_dot_product_attention(q, k, v, attn_mask=bias,
+                                           dropout_p=self.attention_dropout if self.training else 0.0)
+        return self.out(y.transpose(1, 2).reshape(b, tq, -1))
 
 
 class CausalConvModule(nn.Module):
@@ -183,11 +185,12 @@ class CausalConvModule(nn.Module):
 
 
 class ConformerBlock(nn.Module):
-    def __init__(self, d_model, n_heads, ff_mult, conv_kernel, dropout, max_distance, conv_module):
+    def __init__(self, d_model, n_heads, ff_mult, conv_kernel, dropout, max_distance, conv_module,
+                 attention_dropout=0.0):
         super().__init__()
         self.ff1 = FeedForward(d_model, ff_mult, dropout)
         self.attn_norm = nn.LayerNorm(d_model)
-        self.attention = RelPosAttention(d_model, n_heads, dropout, max_distance)
+        self.attention = RelPosAttention(d_model, n_heads, attention_dropout, max_distance)
         self.conv = CausalConvModule(d_model, conv_kernel, dropout) if conv_module else None
         self.ff2 = FeedForward(d_model, ff_mult, dropout)
         self.out_norm = nn.LayerNorm(d_model)
@@ -226,7 +229,8 @@ class MyoStream(nn.Module):
     input_key = "emg_raw"
 
     def __init__(self, n_channels: int = 8, d_model: int = 144, n_layers: int = 4, n_heads: int = 4,
-                 ff_mult: int = 4, conv_kernel: int = 15, dropout: float = 0.1, per_channel: int = 16,
+                 ff_mult: int = 4, conv_kernel: int = 15, dropout: float = 0.1, attention_dropout: float = 0.0,
+                 per_channel: int = 16,
                  stem_kernel: int = 5, strides: tuple = (2, 2, 2), chunk: int = 8, left_chunks: int = 8,
                  lookahead: int = 4, max_distance: int = 64, n_class: int = len(VOCAB),
                  n_phonemes: int = len(PHONEME_SYMBOLS), phoneme_loss_weight: float = 0.3,
@@ -262,7 +266,8 @@ class MyoStream(nn.Module):
         else:
             self.frontend = PlainFrontEnd(n_channels, n_channels * per_channel, stem_kernel, strides, d_model)
         self.blocks = nn.ModuleList(
-            ConformerBlock(d_model, n_heads, ff_mult, conv_kernel, dropout, max_distance, conv_module)
+            ConformerBlock(d_model, n_heads, ff_mult, conv_kernel, dropout, max_distance, conv_module,
+                           attention_dropout)
             for _ in range(n_layers))
         self.classifier = nn.Linear(d_model, n_class)
         # The auxiliary phoneme head reads the middle of the encoder (intermediate CTC).
