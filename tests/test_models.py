@@ -229,9 +229,9 @@ def _overfit(name, kwargs, steps, lr):
 
 
 @pytest.mark.parametrize("name,kwargs,steps,lr", [
-    ("deepspeech2", {**TINY["deepspeech2"], "rnn_dim": 48}, 150, 3e-3),
-    ("gaddy2022", {**TINY["gaddy2022"], "max_shift": 0}, 150, 2e-3),
-    ("myostream", {**TINY["myostream"], "augmentation": False, "session_dropout": 0.0}, 150, 3e-3),
+    ("deepspeech2", {**TINY["deepspeech2"], "rnn_dim": 48}, 100, 5e-3),
+    ("gaddy2022", {**TINY["gaddy2022"], "max_shift": 0}, 100, 3e-3),
+    ("myostream", {**TINY["myostream"], "augmentation": False, "session_dropout": 0.0}, 100, 5e-3),
 ])
 def test_each_model_overfits_a_tiny_batch(name, kwargs, steps, lr):
     hypotheses, references = _overfit(name, kwargs, steps, lr)
