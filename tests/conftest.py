@@ -10,6 +10,11 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 os.environ.setdefault("SEMG_STUDY_PROFILE", "smoke")
+# Feature and digest caches of the test session go to a private temporary folder,
+# never into the user's ~/.cache/semg_study nor inside a dataset.
+import tempfile
+
+os.environ.setdefault("SEMG_STUDY_CACHE", tempfile.mkdtemp(prefix="semg-study-test-cache-"))
 
 import pytest
 

@@ -16,6 +16,8 @@ def evaluated_smoke_run(smoke_corpus, tmp_path_factory):
     runs = tmp_path_factory.getbasetemp() / "evaluation-runs"
     run = train_cached("myostream-smoke", [f"data_root={smoke_corpus}", "train.progress=false"], runs_root=runs)
     metrics = evaluate_run(run, split="dev", decoder="greedy")
+    # Training and evaluation cache features in the user cache, never inside the dataset.
+    assert not any(p.name.startswith(".feature") for p in smoke_corpus.rglob(".*"))
     return run, metrics
 
 

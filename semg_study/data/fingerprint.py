@@ -22,6 +22,19 @@ def cache_dir() -> Path:
     return Path(env).expanduser() if env else Path.home() / ".cache" / "semg_study"
 
 
+def feature_cache_dir(corpus_root: str | os.PathLike) -> Path:
+    """Where the feature cache of one corpus lives: under :func:`cache_dir`, never inside the dataset.
+
+    The real dataset may be read-only or shared, and files added inside a
+    generated corpus would change its fingerprint; so caches go to the user's
+    cache folder, one sub-folder per corpus location. Cache entries are keyed
+    by the source files' digests and the FeatureConfig, so a stale entry is
+    never used.
+    """
+    key = hashlib.sha256(str(Path(corpus_root).resolve()).encode()).hexdigest()[:16]
+    return cache_dir() / "features" / key
+
+
 def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -32,6 +32,7 @@ from semg_study import io
 from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
+from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.metrics import score
 
@@ -106,7 +107,7 @@ def eval_dataset(loaded, corpus, utterances: Sequence):
     from semg_study.data.dataset import AudioDataset, EMGDataset
 
     feature_config = loaded.feature_config
-    cache_dir = Path(corpus.root) / ".feature-cache"  # the cache training filled
+    cache_dir = feature_cache_dir(corpus.root)  # the cache training filled
     if getattr(loaded.model, "input_key", "emg_raw") == "audio_features":
         return AudioDataset(utterances, feature_config, vocab=loaded.vocab, cache_dir=cache_dir)
     if "emg_features" in feature_config.streams and loaded.normalizer is None:

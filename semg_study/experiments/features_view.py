@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from semg_study.features.emg_features import FEATURES_PER_CHANNEL, FRAME_LENGTH, HOP_LENGTH, N_FFT_BINS
+from semg_study.data.fingerprint import feature_cache_dir
 
 TIME_DOMAIN = ("mean w", "RMS w", "RMS r", "ZCR p", "mean r")
 SAMPLE_SIZE = {"smoke": 6, "quick": 30, "full": 120}  # utterances in the distributions / embedding
@@ -43,7 +44,7 @@ def feature_names(n_channels: int = 8, feature_rate: float | None = None) -> lis
 def _cache(corpus, cfg):
     from semg_study.data.dataset import FeatureCache
 
-    return FeatureCache(cfg, Path(corpus.root) / ".feature-cache")
+    return FeatureCache(cfg, feature_cache_dir(corpus.root))
 
 
 def example_utterance(corpus, mode: str = "voiced"):

@@ -17,6 +17,7 @@ import torch
 
 from semg_study.errors import ConfigError, StudyError
 from semg_study.training.config import Config, resolve_data_root
+from semg_study.data.fingerprint import feature_cache_dir
 
 UNLIMITED = 1 << 62
 
@@ -136,7 +137,7 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     if not dev_utts:
         raise StudyError(f"{root}: no dev utterances for condition={cfg.data.condition}, mode={cfg.data.eval_mode}")
 
-    cache_dir = root / ".feature-cache"
+    cache_dir = feature_cache_dir(root)
     if key == "audio_features":
         train_set = AudioDataset(train_utts, fc, cache_dir=cache_dir)
         dev_set = AudioDataset(dev_utts, fc, cache_dir=cache_dir)
