@@ -227,3 +227,15 @@ def test_chunked_training_forward_splits_back_per_utterance():
     assert out["lengths"].tolist() == [30, 18] and out["log_probs"].shape[:2] == (2, 30)
     alone = model({"emg_raw": x[:1]})["log_probs"]
     assert torch.allclose(out["log_probs"][0], alone[0], atol=1e-5)  # the first utterance comes first: causal model
+
+
+def test_train_cli_trains_resumes_and_reports_errors_in_one_line(smoke_corpus, tmp_path, capsys):
+    from semg_study.cli import main
+
+    args = ["train", "gaddy2022-smoke", *overrides(smoke_corpus, tmp_path, "train.epochs=1")]
+    assert main(args) == 0
+    assert f"run folder: {tmp_path / 'gaddy2022-smoke'}" in capsys.readouterr().out
+    assert main(args[:-1] + ["train.epochs=2", "--resume"]) == 0
+    assert [m["epoch"] for m in json.loads((tmp_path / "gaddy2022-smoke" / "metrics.json").read_text())] == [1, 2]
+    assert main(["train", "gaddy2022-smoke", "train.epoch=1"]) == 1
+    assert "unknown key train.epoch" in capsys.readouterr().err
