@@ -104,8 +104,18 @@ def find_streaming_run(runs_root: str | Path, profile: str | None = None) -> Pat
         return None
     prefix = f"myostream-{profile}" if profile else "myostream"
     candidates = [p for p in runs_root.iterdir()
-                  if p.is_dir() and p.name.startswith(prefix) and (p / "checkpoints" / "best.pt").is_file()]
+                  if p.is_dir() and p.name.startswith(prefix) and (p / "checkpoints" / "best.pt").is_file()
+                  and _can_stream(p)]
     return max(candidates, key=lambda p: (p / "checkpoints" / "best.pt").stat().st_mtime) if candidates else None
+
+
+def _can_stream(run_dir: Path) -> bool:
+    """False for a run trained with ``streaming_mask`` off (an ablation variant): it cannot stream."""
+    try:
+        model = json.loads((run_dir / "manifest.json").read_text()).get("config", {}).get("model", {})
+    except (OSError, ValueError):
+        return True
+    return model.get("streaming_mask", model.get("kwargs", {}).get("streaming_mask", True)) is not False
 
 
 def run_data_root(run_dir: str | Path) -> Path | None:
