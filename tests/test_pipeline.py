@@ -102,6 +102,24 @@ def test_failing_notebook_stops_the_run_with_cell_and_executed_copy(tmp_path):
     assert f"first smoke {data}" in printed
 
 
+def test_a_partial_rerun_keeps_earlier_measurements(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _notebook(nbs / "01_a.ipynb", "x = 1")
+    _notebook(nbs / "02_b.ipynb", "y = 2")
+    out = tmp_path / "out"
+    common = ("--profile", "smoke", "--out", str(out), "--notebooks", str(nbs), "--data-root", str(tmp_path),
+              "--ljspeech-root", str(tmp_path), "--runs-root", str(tmp_path / "runs"))
+    assert _study(*common).returncode == 0
+    first = {e["slot"]: e for e in json.loads((out / "study_run.json").read_text())["notebooks"]}
+    assert _study(*common, "--only", "02").returncode == 0
+    second = {e["slot"]: e for e in json.loads((out / "study_run.json").read_text())["notebooks"]}
+    assert second["01"]["previous_run"] is True and second["01"]["wall_s"] == first["01"]["wall_s"]
+    assert "previous_run" not in second["02"] and second["02"]["started"] >= first["02"]["started"]
+    assert second["03"]["status"] == "skipped (--only)"
+    assert "| 01_a | ok (earlier run) |" in (out / "tables" / "study_run.md").read_text()
+
+
 def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, smoke_ljspeech, tmp_path):
     """The real notebooks (those present), smoke profile, corpora from the synth cache (step 0)."""
     data_dir = tmp_path / "data"

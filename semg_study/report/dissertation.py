@@ -208,7 +208,7 @@ def build_document(out: str | os.PathLike) -> Document:
         doc.add(Bullets(facts))
         rows = []
         for nb in study_run.get("notebooks", []):
-            rows.append([nb.get("name", ""), nb.get("status", ""),
+            rows.append([nb.get("name", ""), nb.get("status", "") + (" (earlier run)" if nb.get("previous_run") else ""),
                          "" if nb.get("wall_s") is None else f"{nb['wall_s']:.1f}",
                          "" if nb.get("peak_rss_mb") is None else f"{nb['peak_rss_mb']:.0f}"])
         doc.add(Table("Wall time and peak memory of each notebook (from study_run.json)",

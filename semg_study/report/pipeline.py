@@ -232,7 +232,8 @@ def study_run_markdown(record: dict[str, Any]) -> str:
     for nb in record["notebooks"]:
         wall = "" if nb.get("wall_s") is None else f"{nb['wall_s']:.1f}"
         peak = "" if nb.get("peak_rss_mb") is None else f"{nb['peak_rss_mb']:.0f}"
-        lines.append(f"| {markdown_escape(nb['name'])} | {nb['status']} | {wall} | {peak} |")
+        status = nb["status"] + (" (earlier run)" if nb.get("previous_run") else "")
+        lines.append(f"| {markdown_escape(nb['name'])} | {status} | {wall} | {peak} |")
     total = record["total"]
     wall = "" if total.get("wall_s") is None else f"{total['wall_s']:.1f}"
     peak = "" if total.get("peak_rss_mb") is None else f"{total['peak_rss_mb']:.0f}"
@@ -331,6 +332,7 @@ def run(args: argparse.Namespace) -> int:
                            "runner_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
         write_record(out, record)
 
+    previous = _previous_entries(out) if only is not None else {}
     to_run = [s for s in slots if s.path is not None and (only is None or s.number in only)]
     for slot in slots:  # say up front what will not run
         if slot.path is None and (only is None or slot.number in only):
@@ -340,7 +342,10 @@ def run(args: argparse.Namespace) -> int:
                                  "notebook": str(slot.path) if slot.path else None}
         record["notebooks"].append(entry)
         if only is not None and slot.number not in only:
-            entry["status"] = "skipped (--only)"
+            if slot.number in previous:  # keep what an earlier run measured for it
+                entry.update(previous[slot.number], previous_run=True)
+            else:
+                entry["status"] = "skipped (--only)"
             continue
         if slot.path is None:
             entry["status"] = "not yet present"
@@ -379,6 +384,18 @@ def run(args: argparse.Namespace) -> int:
         + (f"; not yet present: {', '.join(missing)}" if missing else "")
         + f"; record: {out / 'study_run.json'}")
     return 0
+
+
+def _previous_entries(out: Path) -> dict[str, dict[str, Any]]:
+    """Slot -> entry of the last study_run.json in ``out`` for notebooks that ran there."""
+    import json
+
+    try:
+        record = json.loads((out / "study_run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {e["slot"]: e for e in record.get("notebooks", [])
+            if isinstance(e, dict) and e.get("slot") and e.get("status") in ("ok", "failed")}
 
 
 def _measure(entry: dict[str, Any], t0: float, sampler: MemorySampler, peaks: list[float]) -> None:
