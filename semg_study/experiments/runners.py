@@ -311,3 +311,35 @@ def run_latency(study, p: dict | None = None) -> Experiment:
                f"scored on voiced audio, EMG models on their own evaluation mode")
     return Experiment("07_latency", rows, manifests, runs, _config_summary(p, "latency", latency_specs(p)),
                       caption, details)
+
+
+# ---------------------------------------------------------- released models
+
+def release_name(spec: dict) -> str:
+    """``ds2emg-quick`` + closed -> ``ds2emg-quick-closed``; ablation variants are not released."""
+    name = spec["config"]
+    if spec.get("condition") and not spec["config"].startswith(("ds2audio", "myostream")):
+        name += f"-{spec['condition']}"
+    return name
+
+
+def release_models(study, latency: Experiment) -> list[dict]:
+    """Pack the runs of notebooks 03-05 (one per model and condition) into ``<reports>/models/``.
+
+    Each folder loads like a run (``semg-study evaluate``, ``bench``, ``live --run``)
+    and has a model card built from the run's own evaluation metrics
+    (:mod:`semg_study.release`). Ablation variants are left out.
+    """
+    from semg_study.release import release_run
+
+    rows = []
+    for detail in latency.details:
+        spec = detail["spec"]
+        if spec.get("variant"):
+            continue
+        out = release_run(detail["run"], models_dir=study.paths.out / "models", name=release_name(spec))
+        size = (out / "checkpoints" / "best.pt").stat().st_size
+        rows.append({"model": detail["label"], "folder": str(out.relative_to(study.paths.out)),
+                     "parameters": detail["bench"]["parameters"], "checkpoint MB": round(size / 2**20, 2),
+                     "WER % (greedy)": _pct(detail["metrics"]["wer"]), "CER % (greedy)": _pct(detail["metrics"]["cer"])})
+    return rows
