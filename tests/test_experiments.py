@@ -171,3 +171,26 @@ def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
 
     fig = plot_ablations(res)
     assert len(fig.axes) == 2
+
+
+def test_parallel_training_gives_the_runs_of_sequential_training(smoke_corpus, tmp_path):
+    """Two worker processes train the same seeded runs as one process does, one by one."""
+    import torch
+
+    from semg_study.report.context import start_notebook
+    from semg_study.training import load_run
+
+    p = exp.plan("smoke")
+    specs = [s for s in p["ablations"]["runs"] if s["variant"] in ("full model", "without conv_module")]
+    assert len(specs) == 2
+    parallel = start_notebook("test_parallel", profile="smoke", data_root=smoke_corpus, out_dir=tmp_path / "a",
+                              runs_root=tmp_path / "a" / "runs")
+    sequential = start_notebook("test_sequential", profile="smoke", data_root=smoke_corpus, out_dir=tmp_path / "b",
+                                runs_root=tmp_path / "b" / "runs")
+    runs_parallel = exp.train_specs(parallel, specs, workers=2)
+    runs_sequential = exp.train_specs(sequential, specs, workers=1)
+    assert [r.parent for r in runs_parallel] == [tmp_path / "a" / "runs"] * 2
+    for a, b in zip(runs_parallel, runs_sequential):
+        assert a.name == b.name  # same fingerprint
+        sa, sb = load_run(a).model.state_dict(), load_run(b).model.state_dict()
+        assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)

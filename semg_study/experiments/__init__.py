@@ -16,11 +16,12 @@ from semg_study.experiments.plans import (ABLATION_COMPONENTS, FIXES, ORIGINAL_L
                                           PROFILE_SIZE, config_name, plan, run_specs)
 from semg_study.experiments.runners import (Experiment, evaluate_cached, latency_specs, manifest_of, myostream_run,
                                             overrides_for, release_models, run_ablations, run_emg_baselines, run_latency,
-                                            run_myostream, run_table31, train_spec, worst_utterances)
+                                            run_myostream, run_table31, train_spec, train_specs,
+                                            worst_utterances)
 
 __all__ = [
     "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "PROFILE_SIZE", "Experiment",
     "config_name", "evaluate_cached", "latency_specs", "manifest_of", "myostream_run", "overrides_for", "plan",
     "release_models", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
-    "train_spec", "worst_utterances",
+    "train_spec", "train_specs", "worst_utterances",
 ]

@@ -51,6 +51,7 @@ _PROFILE = {
         "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0],
         "ablation_condition": "closed",
         "epochs": {},
+        "workers": 1,
         "bench": {"repeats": 1, "warmup": 0, "max_utterances": 3},
     },
     "quick": {
@@ -60,6 +61,8 @@ _PROFILE = {
         # measured on 2 shared cores: each run about 10-70 s, the 22 runs about 10 minutes
         "epochs": {"ds2audio_ljspeech": 4, "ds2audio_closed": 6, "ds2audio_full": 4,
                    "ds2emg": 4, "gaddy2022": 4, "myostream": 5, "ablation": 3},
+        # independent runs of a notebook train two at a time (one torch thread each): 2 cores
+        "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
     },
     "full": {
@@ -67,6 +70,7 @@ _PROFILE = {
         "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
         "ablation_condition": "closed",
         "epochs": {},
+        "workers": 1,  # paper-size runs: one at a time (a GPU, or all cores for one run)
         "bench": {"repeats": 5, "warmup": 2, "max_utterances": 20},
     },
 }
@@ -136,6 +140,7 @@ def plan(profile: str) -> dict:
     return copy.deepcopy({
         "profile": profile,
         "size": PROFILE_SIZE[profile],
+        "workers": k["workers"],
         "table31": {"runs": table31, "split": "dev", "decoders": list(k["table31_decoders"]),
                     "fixes": list(FIXES), "original_label": ORIGINAL_LABEL},
         "emg_baselines": {"runs": emg, "split": "dev", "modes": ["silent", "voiced"], "decoder": "greedy"},

@@ -53,6 +53,37 @@ def train_spec(study, spec: dict, force: bool | None = None) -> Path:
                              force=bool(force)))
 
 
+def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool) -> str:
+    """One training in a worker process: one torch thread, so two workers share two cores."""
+    import torch
+
+    from semg_study.training import train_cached
+
+    torch.set_num_threads(1)
+    return str(train_cached(config, overrides, runs_root=runs_root, force=force))
+
+
+def train_specs(study, specs: list[dict], workers: int = 1, force: bool | None = None) -> list[Path]:
+    """Train (or find) several independent runs, ``workers`` at a time.
+
+    Runs are independent, seeded and cached by fingerprint, so training them in
+    parallel processes gives the same run folders as training them one by one;
+    it only uses the second core of a small machine. ``workers=1`` trains in
+    this process.
+    """
+    if workers <= 1 or len(specs) <= 1:
+        return [train_spec(study, spec, force) for spec in specs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    force = study.force if force is None else force
+    # spawn: a fresh interpreter per worker, no forked torch or kernel state
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_train_in_worker, spec["config"], overrides_for(study, spec),
+                               str(study.paths.runs_root), bool(force)) for spec in specs]
+        return [Path(f.result()) for f in futures]
+
+
 def manifest_of(run_dir: Path) -> str:
     return str(Path(run_dir) / "manifest.json")
 
@@ -100,8 +131,8 @@ def run_table31(study, p: dict | None = None) -> Experiment:
     p = p or _plan(study)
     section = p["table31"]
     rows, manifests, runs, details = [], [], [], []
-    for spec in section["runs"]:
-        run_dir = train_spec(study, spec)
+    trained = train_specs(study, section["runs"], p.get("workers", 1))
+    for spec, run_dir in zip(section["runs"], trained):
         row = {"model": spec["label"], "dataset": spec["dataset"], "encoding vocabulary": VOCABULARY,
                "config": spec["config"], "seed": spec["seed"]}
         evals = {}
@@ -135,8 +166,8 @@ def run_emg_baselines(study, p: dict | None = None) -> Experiment:
     p = p or _plan(study)
     section = p["emg_baselines"]
     rows, manifests, runs, details = [], [], [], []
-    for spec in section["runs"]:
-        run_dir = train_spec(study, spec)
+    trained = train_specs(study, section["runs"], p.get("workers", 1))
+    for spec, run_dir in zip(section["runs"], trained):
         runs.append(run_dir)
         for mode in section["modes"]:
             m = evaluate_cached(run_dir, section["split"], section["decoder"], mode)
@@ -217,8 +248,8 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
     section = p["ablations"]
     by_variant: dict[str, list[dict]] = {}
     runs = []
-    for spec in section["runs"]:
-        run_dir = train_spec(study, spec)
+    trained = train_specs(study, section["runs"], p.get("workers", 1))
+    for spec, run_dir in zip(section["runs"], trained):
         runs.append(run_dir)
         m = evaluate_cached(run_dir, section["split"], section["decoder"], section["mode"])
         by_variant.setdefault(spec["variant"], []).append({"spec": spec, "run": run_dir, "metrics": m})
