@@ -58,9 +58,9 @@ _PROFILE = {
         "table31_decoders": ["greedy", "beam"],
         "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1],
         "ablation_condition": "closed",
-        # measured on 2 shared cores: each run about 10-70 s, the 22 runs about 10 minutes
+        # epochs per quick run (plan overrides); ablations get more, since they train two at a time
         "epochs": {"ds2audio_ljspeech": 4, "ds2audio_closed": 6, "ds2audio_full": 4,
-                   "ds2emg": 4, "gaddy2022": 4, "myostream": 5, "ablation": 3},
+                   "ds2emg": 4, "gaddy2022": 4, "myostream": 5, "ablation": 15},
         # independent runs of a notebook train two at a time (one torch thread each): 2 cores
         "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
