@@ -10,6 +10,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
+def _finite_or_none(value):
+    return value if isinstance(value, (int, float)) and value != float("inf") else None
+
+
 def collect() -> dict:
     """Parameter counts without training: models are built on the meta device (no memory, no init)."""
     import torch
@@ -32,14 +36,15 @@ def collect() -> dict:
         configs.append({"config": config, "model": cfg.model.name, "parameters": count_parameters(model),
                         "input": getattr(model, "input_key", None), "epochs": cfg.train.epochs,
                         "data_root": cfg.data.root,
-                        "latency_ms": getattr(model, "algorithmic_latency_ms", None)})
+                        # None: not a streaming model (or full-context attention)
+                        "latency_ms": _finite_or_none(getattr(model, "algorithmic_latency_ms", None))})
     return {"models": models, "configs": configs}
 
 
 def run(args: argparse.Namespace) -> int:
     info = collect()
     if args.json:
-        print(json.dumps(info, indent=2, default=lambda x: None if x == float("inf") else x))
+        print(json.dumps(info, indent=2))
         return 0
     print("models:")
     for m in info["models"]:
@@ -47,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     print("configs:")
     for c in info["configs"]:
         latency = c["latency_ms"]
-        extra = f"  latency {latency:.0f} ms" if latency not in (None, float("inf")) else ""
+        extra = f"  latency {latency:.0f} ms" if latency is not None else ""
         print(f"  {c['config']:<26} {c['model']:<12} {c['parameters']:>12,d}  {c['input']:<15} "
               f"{c['epochs']:>4} epochs{extra}")
     return 0
