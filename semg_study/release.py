@@ -61,7 +61,9 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else ("n/a" if value is None else str(value))
 
 
-def model_card(name: str, manifest: dict, evaluations: list[dict], released_from: str) -> str:
+def model_card(name: str, manifest: dict, evaluations: list[dict], released_from: str,
+               location: str | None = None) -> str:
+    location = location or f"models/{name}"
     config = manifest.get("config", {})
     data = config.get("data", {})
     train = config.get("train", {})
@@ -112,8 +114,8 @@ def model_card(name: str, manifest: dict, evaluations: list[dict], released_from
         "## Load it",
         "",
         "```bash",
-        f"semg-study evaluate models/{name} --split dev --decoder greedy",
-        f"semg-study bench models/{name}",
+        f"semg-study evaluate {location} --split dev --decoder greedy",
+        f"semg-study bench {location}",
         "```",
         "",
         "Licence: GPL-3.0-or-later, as the rest of the project.",
@@ -161,7 +163,11 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     for metrics_path in sorted(run_dir.glob("eval/*/metrics.json")):
         io.write_bytes(out / "eval" / metrics_path.parent.name / "metrics.json", metrics_path.read_bytes())
     evaluations = evaluation_rows(run_dir)
-    io.write_text(out / "MODEL_CARD.md", model_card(name, manifest, evaluations, str(run_dir)))
+    try:  # show the folder as a reader of the repository will type it
+        location = str(out.resolve().relative_to(root.resolve()))
+    except ValueError:
+        location = str(out)
+    io.write_text(out / "MODEL_CARD.md", model_card(name, manifest, evaluations, str(run_dir), location))
     return out
 
 
