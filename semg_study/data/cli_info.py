@@ -26,12 +26,17 @@ def corpus_summary(corpus) -> dict:
             "skip_rules": SKIP_RULES}
 
 
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("root", metavar="ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
+def add_dataset_arguments(parser: argparse.ArgumentParser, metavar: str = "ROOT") -> None:
+    """The dataset root, ``--testset`` and ``--alignments``: shared by ``info`` and ``validate``."""
+    parser.add_argument("root", metavar=metavar, help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
     parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
                                                         "testset_largedev.json)")
     parser.add_argument("--alignments", default=None, help="folder of TextGrid alignments (default: "
                                                            "ROOT/text_alignments)")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    add_dataset_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 

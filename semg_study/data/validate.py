@@ -306,11 +306,9 @@ def _validate_ljspeech(root: Path, report: Report) -> None:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("root", metavar="DATA_ROOT", help="dataset root (parent of emg_data/, emg_data/, or LJSpeech)")
-    parser.add_argument("--testset", default=None, help="testset JSON (default: ROOT/testset.json, else the packaged "
-                                                        "testset_largedev.json)")
-    parser.add_argument("--alignments", default=None, help="folder of TextGrid alignments (default: "
-                                                           "ROOT/text_alignments)")
+    from semg_study.data.cli_info import add_dataset_arguments
+
+    add_dataset_arguments(parser, metavar="DATA_ROOT")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--verbose", action="store_true", help="also list the notes (info level)")
 
