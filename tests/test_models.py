@@ -133,7 +133,10 @@ def test_myostream_outputs_do_not_depend_on_input_beyond_latency():
 
 
 @pytest.mark.parametrize("variant", [{}, {"electrode_frontend": False, "conv_module": False, "lookahead": 0},
-                                     {"left_chunks": -1, "session_adaptation": False}])
+                                     {"left_chunks": -1, "session_adaptation": False},
+                                     # more left context than chunks seen early on (the quick config's 4)
+                                     {"left_chunks": 4},
+                                     {"envelope_frontend": True, "left_chunks": 3}])
 def test_myostream_streaming_equals_full_sequence(variant):
     torch.manual_seed(1)
     model = build_model("myostream", **{**TINY["myostream"], **variant}).eval()

@@ -110,6 +110,41 @@ class ElectrodeFrontEnd(nn.Module):
         return self.norm(self.mix(x.reshape(b, t, self.n_channels * self.per_channel))), new_caches
 
 
+class EnvelopeFrontEnd(nn.Module):
+    """Per-electrode learned filterbank -> power -> causal smoothing and decimation -> log.
+
+    Surface EMG is noise whose *power* follows muscle activation: the hand-crafted
+    EMG features (RMS, band powers) and the envelope every sEMG pipeline computes
+    say so. This stem learns that computation end to end instead of asking a
+    stack of strided convs to discover rectification and smoothing: ``n_filters``
+    causal filters per electrode (depthwise, so sites stay separate), the square,
+    a causal moving average of ``2 * stride`` samples taken every ``stride``
+    samples (learnable, initialised flat), and the log. Electrode embeddings and
+    a linear channel-mixing layer follow, as in :class:`ElectrodeFrontEnd`.
+    """
+
+    def __init__(self, n_channels, n_filters, kernel, stride, d_model):
+        super().__init__()
+        self.n_channels, self.per_channel = n_channels, n_filters
+        width = n_channels * n_filters
+        self.filterbank = CausalConv1d(n_channels, width, kernel, groups=n_channels)
+        self.smooth = CausalConv1d(width, width, 2 * stride, stride=stride, groups=width, bias=False)
+        nn.init.constant_(self.smooth.weight, 1.0 / (2 * stride))
+        self.feature_norm = nn.LayerNorm(width)
+        self.electrode_embedding = nn.Parameter(torch.randn(n_channels, n_filters) * 0.1)
+        self.mix = nn.Linear(width, d_model)
+        self.norm = nn.LayerNorm(d_model)
+
+    def forward(self, x, caches=None):  # x (B, C, T)
+        y, c0 = self.filterbank(x, None if caches is None else caches[0])
+        p, c1 = self.smooth(y * y, None if caches is None else caches[1])
+        # abs: the learnable smoothing weights may leave the positive orthant.
+        f = self.feature_norm(torch.log(p.abs() + 1e-4).transpose(1, 2))  # (B, T, width)
+        b, t, _ = f.shape
+        f = F.gelu(f.view(b, t, self.n_channels, self.per_channel) + self.electrode_embedding)
+        return self.norm(self.mix(f.reshape(b, t, self.n_channels * self.per_channel))), [c0, c1]
+
+
 class PlainFrontEnd(nn.Module):
     """Ablation: ordinary causal convs treating the 8 channels as input features."""
 
@@ -238,7 +273,8 @@ class MyoStream(nn.Module):
                  max_shift: int = 7, gain_std: float = 0.15, channel_dropout: float = 0.05,
                  time_masks: int = 2, time_mask_samples: int = 80, raw_rate: float = RAW_RATE,
                  electrode_frontend: bool = True, conv_module: bool = True, streaming_mask: bool = True,
-                 phoneme_aux_loss: bool = True, session_adaptation: bool = True, augmentation: bool = True):
+                 phoneme_aux_loss: bool = True, session_adaptation: bool = True, augmentation: bool = True,
+                 envelope_frontend: bool = False, envelope_kernel: int = 15):
         super().__init__()
         self.n_channels = n_channels
         self.chunk, self.left_chunks, self.lookahead = chunk, left_chunks, lookahead
@@ -261,7 +297,10 @@ class MyoStream(nn.Module):
         else:
             self.session_weight = self.session_bias = None
 
-        if electrode_frontend:
+        if electrode_frontend and envelope_frontend:
+            self.frontend = EnvelopeFrontEnd(n_channels, per_channel, envelope_kernel, self.input_per_output,
+                                             d_model)
+        elif electrode_frontend:
             self.frontend = ElectrodeFrontEnd(n_channels, per_channel, stem_kernel, strides, d_model)
         else:
             self.frontend = PlainFrontEnd(n_channels, n_channels * per_channel, stem_kernel, strides, d_model)
@@ -419,7 +458,8 @@ class MyoStream(nn.Module):
             ctx = a_chunk if past is None else torch.cat([past, a_chunk], dim=1)
             # Chunks before the final one are whole, so these are exactly chunks i-left .. i.
             if context >= 0:
-                ctx = ctx[:, ctx.shape[1] - context:] if context > 0 else ctx[:, :0]
+                # max(0, ...): early on fewer than `context` frames exist (a negative start would wrap).
+                ctx = ctx[:, max(0, ctx.shape[1] - context):] if context > 0 else ctx[:, :0]
             state.attn_context[i] = ctx
         state.next_frame = chunk_end
         # Drop front-end frames nobody needs any more.
