@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports
+.PHONY: study test install clean-reports bench
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,10 @@ study: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms (benchmarks/README.md)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
 
 clean-reports:
 	rm -rf reports/executed

@@ -103,3 +103,49 @@ def save_figure(fig, name: str, out_dir: str | os.PathLike = "reports/figures", 
     captions[name] = entry
     write_json(out / "captions.json", dict(sorted(captions.items())))
     return entry
+
+
+def plot_benchmark_wer_vs_latency(benchmark: dict[str, Any]):
+    """WER against CPU latency of each model of a ``make bench`` JSON (``semg_study.experiments.benchmark``).
+
+    x: latency per utterance, p50, batch 1, at the benchmark's threads (log
+    scale); y: the headline test WER with the LM. One labelled point per model;
+    the streaming MyoStream is a star at its total response latency (chunk +
+    look-ahead + p95 chunk compute), what a live user waits for, not the
+    compute on a finished utterance. The title says "synthetic data" when the
+    benchmark ran on it. Models without a measured WER or latency are left out.
+    """
+    import matplotlib.pyplot as plt
+
+    threads = (benchmark.get("budget") or {}).get("threads")
+    colors = plt.rcParams["axes.prop_cycle"].by_key().get("color") or ["C0", "C1", "C2", "C3"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    plotted = 0
+    for i, (name, entry) in enumerate((benchmark.get("models") or {}).items()):
+        x, y = entry.get("latency_p50_ms"), entry.get("wer")
+        if not isinstance(x, (int, float)) or not isinstance(y, (int, float)) or x <= 0:
+            continue
+        color = colors[i % len(colors)]
+        ax.scatter([x], [100 * y], color=color, s=50, zorder=3, label=f"{entry.get('label', name)}")
+        ax.annotate(name, (x, 100 * y), xytext=(5, 4), textcoords="offset points", fontsize=8)
+        plotted += 1
+    s = benchmark.get("streaming") or {}
+    x, y = s.get("total_response_ms"), s.get("streaming_wer")
+    if isinstance(x, (int, float)) and isinstance(y, (int, float)) and x > 0:
+        ax.scatter([x], [100 * y], marker="*", s=180, color="#d1495b", zorder=4,
+                   label="MyoStream streaming (total response latency)")
+        ax.annotate("myostream, streamed", (x, 100 * y), xytext=(5, -10), textcoords="offset points", fontsize=8)
+        plotted += 1
+    if plotted:
+        ax.set_xscale("log")
+    thread_text = f"{threads} CPU thread{'s' if threads != 1 else ''}" if threads else "CPU"
+    ax.set_xlabel(f"latency (ms, log scale): per utterance p50, batch 1, {thread_text}; star: streaming response")
+    ax.set_ylabel("test WER (%), beam search + LM")
+    title = f"WER against inference latency ({benchmark.get('profile', '?')} benchmark, {thread_text})"
+    if benchmark.get("synthetic"):
+        title += f" - {SYNTHETIC_LABEL}"
+    ax.set_title(title)
+    if plotted:
+        ax.legend(fontsize=7, loc="best")
+    fig.tight_layout()
+    return fig
