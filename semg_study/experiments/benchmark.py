@@ -339,15 +339,8 @@ def _train_child(config: str, overrides: list[str], runs_root: str, force: bool,
         import torch
 
         torch.set_num_threads(threads)
-        from semg_study.text import text_to_phoneme_ids
         from semg_study.training import train_cached
 
-        # One-off costs every model's process pays alike (the CMU dictionary behind the phoneme
-        # targets, torch's lazily imported compiler stack) are paid before the clock starts, so
-        # they do not land in the first epoch's seconds; process_wall_s still holds them.
-        text_to_phoneme_ids("warm up")
-        with contextlib.suppress(ImportError):
-            import torch._inductor  # noqa: F401 - what use_deterministic_algorithms imports on first call
         started = time.perf_counter()
         run = train_cached(config, overrides, runs_root=runs_root, force=force)
         result = {"run": str(run), "train_cached_s": time.perf_counter() - started,
@@ -392,7 +385,9 @@ def _throughput(run_dir: Path, manifest: dict) -> dict:
             "epoch_seconds_total": round(total, 3),
             "utterances_per_s": (n_train * len(epoch_seconds) / total) if n_train and total > 0 else None,
             "utterances_per_s_definition": "training utterances x epochs / sum of the per-epoch seconds of "
-                                           "metrics.json (the epoch's batches and its dev greedy pass)"}
+                                           "metrics.json (the epoch's batches and its dev greedy pass; the first "
+                                           "epoch also loads what every model loads once, e.g. the CMU "
+                                           "dictionary behind the phoneme targets)"}
 
 
 def _manifest_seconds(manifest: dict) -> float | None:
@@ -402,6 +397,23 @@ def _manifest_seconds(manifest: dict) -> float | None:
     except (KeyError, TypeError, ValueError):
         return None
     return (end - start).total_seconds()
+
+
+# Imported once by the fork server, so each training child starts from them instead of paying
+# for them again (about 6 s per child on a small CPU); nothing else of the parent is inherited.
+FORKSERVER_PRELOAD = ["torch", "torch._inductor", "scipy.signal", "semg_study.features", "semg_study.data.dataset",
+                      "semg_study.models.registry", "semg_study.training", "semg_study.text"]
+
+
+def _training_context():
+    """Where training children come from: a clean fork server (no parent state), else a fresh interpreter."""
+    import multiprocessing
+
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(FORKSERVER_PRELOAD)
+        return context
+    return multiprocessing.get_context("spawn")
 
 
 def train_measured(spec: dict, data_root: Path, runs_root: Path, threads: int, force: bool = False,
@@ -414,16 +426,13 @@ def train_measured(spec: dict, data_root: Path, runs_root: Path, threads: int, f
     "cached"``), or, when no benchmark trained it, what its manifest and
     metrics say (``origin`` says so; peak memory is then unknown).
     """
-    import multiprocessing
-
     import psutil
 
     overrides = _override_list(data_root, spec["overrides"])
     runs_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="semg-bench-") as tmp:
         result_path, log_path = Path(tmp) / "result.json", Path(tmp) / "train.log"
-        context = multiprocessing.get_context("spawn")  # a fresh interpreter: no inherited memory or torch state
-        child = context.Process(target=_train_child, name=f"train {spec['key']}",
+        child = _training_context().Process(target=_train_child, name=f"train {spec['key']}",
                                 args=(spec["config"], overrides, str(runs_root), bool(force), int(threads),
                                       str(result_path), str(log_path)))
         spawned = time.time()
@@ -464,12 +473,13 @@ def train_measured(spec: dict, data_root: Path, runs_root: Path, threads: int, f
             "measured_at": _now(), "invocation": invocation,
             "wall_s": round(result["train_cached_s"], 3),
             "wall_s_definition": "train_cached in the child: data, features, epochs, dev passes, checkpoints "
-                                 "(after the interpreter's one-off imports, which process_wall_s includes)",
+                                 "(process_wall_s adds the child's start and imports)",
             "process_wall_s": round(process_wall, 3),
             **_throughput(run_dir, manifest),
             "peak_rss_mb": round(peak / 2**20, 1) if peak else None,
-            "peak_rss_definition": f"largest RSS of the training process tree (a fresh interpreter with torch), "
-                                   f"sampled every {RSS_SAMPLE_INTERVAL_S} s",
+            "peak_rss_definition": f"largest RSS of the training process tree (a clean process with torch "
+                                   f"loaded, forked from the benchmark's fork server), sampled every "
+                                   f"{RSS_SAMPLE_INTERVAL_S} s",
             "rss_samples": samples, "torch_threads": result.get("torch_threads"),
             "device": manifest.get("device"), "resumed_from_epoch": manifest.get("resumed_from_epoch"),
         }
@@ -753,7 +763,10 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     from semg_study.experiments.runners import evaluate_cached
     from semg_study.report.manifest import git_info, package_versions
 
+    from semg_study.training.cache import code_version
+
     started = time.perf_counter()
+    code_at_start = code_version()  # the training code every run's fingerprint includes
     plan = benchmark_plan(profile, epochs, device)
     check_equal_budget(plan)
     if device == "cuda":
@@ -776,6 +789,12 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     resources: dict[str, dict] = {}
     results: list[dict] = []
     benches: dict[str, dict] = {}
+    import torch
+
+    # Evaluation and streaming in this process use the plan's threads too: more threads than
+    # free cores makes small models' OpenMP waits dominate on a shared machine.
+    previous_threads = torch.get_num_threads()
+    torch.set_num_threads(plan["threads"])
     try:
         for spec in specs:
             with stages.stage(f"train {spec['key']}"):
@@ -803,6 +822,7 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
             streamed = streaming_evaluation(runs[stream_key], plan["streaming"]["split"], plan["streaming"]["mode"])
     finally:
         stages.close()
+        torch.set_num_threads(previous_threads)
 
     model_specs = {s["model"]: s for s in specs if s["variant"] is None and s["condition"] == HEADLINE["condition"]}
     models = {name: _model_entry(model_specs[name], runs, resources, results, benches.get(model_specs[name]["key"]),
@@ -840,6 +860,11 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     }
     report["machine"] = _machine(plan["threads"])
     report["git"] = git_info()
+    code_at_end = code_version()
+    # Runs of one benchmark must come from one version of the training code; an edit while it
+    # ran (another person's working tree) would compare models trained by different code.
+    report["code_version"] = {"start": code_at_start, "end": code_at_end,
+                              "changed_during_benchmark": code_at_start != code_at_end}
     report["package_versions"] = package_versions()
     report["plan"] = {k: plan[k] for k in ("conditions", "splits", "modes", "decoders", "headline", "streaming")}
     report["manifests"] = _manifests(runs)
@@ -913,6 +938,9 @@ def markdown_report(report: dict) -> str:
         f"Created {report['created']}; commit {git.get('commit') or 'unknown'}{' (dirty)' if git.get('dirty') else ''}; "
         f"{m.get('processor')}, {m.get('cpu_count')} CPUs, torch {m.get('torch')}, {threads} CPU thread(s); "
         f"whole benchmark {report['wall_s']:.0f} s.", "",
+        *(["**Warning**: the training code changed while this benchmark ran (`code_version` in the JSON); "
+           "its runs may come from different code. Run it again on a quiet tree.", ""]
+          if (report.get("code_version") or {}).get("changed_during_benchmark") else []),
         f"Data: {report['data']['root']} ({report['data']['label']}, fingerprint {report['data']['fingerprint'][:12]})."
         + (" **Synthetic data**: these numbers show that the pipeline works end to end, not how well silent "
            "speech can be recognised." if report.get("synthetic") else ""), "",
