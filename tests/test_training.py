@@ -239,3 +239,36 @@ def test_train_cli_trains_resumes_and_reports_errors_in_one_line(smoke_corpus, t
     assert [m["epoch"] for m in json.loads((tmp_path / "gaddy2022-smoke" / "metrics.json").read_text())] == [1, 2]
     assert main(["train", "gaddy2022-smoke", "train.epoch=1"]) == 1
     assert "unknown key train.epoch" in capsys.readouterr().err
+
+
+def test_frame_phoneme_loss_subsamples_labels_and_ignores_padding():
+    import torch
+    import torch.nn.functional as F
+
+    from semg_study.training.loop import frame_phoneme_loss
+
+    torch.manual_seed(0)
+    logits = torch.randn(2, 5, 7)
+    labels = torch.tensor([[1, 9, 2, 9, 3, 9, 4, 9, 5, 9], [6, 9, 1, 9, -100, -100, -100, -100, -100, -100]])
+    labels = labels.clamp(max=6)
+    lengths = torch.tensor([4, 5])  # frame 4 of utterance 0 is past its output length
+    loss = frame_phoneme_loss(logits, labels, lengths, step=2)
+    # kept: utterance 0 frames 0-3 (labels 1, 2, 3, 4), utterance 1 frames 0-1 (labels 6, 1)
+    kept_logits = torch.cat([logits[0, :4], logits[1, :2]])
+    expected = F.cross_entropy(kept_logits, torch.tensor([1, 2, 3, 4, 6, 1]))
+    assert torch.allclose(loss, expected)
+    assert frame_phoneme_loss(logits, torch.full((2, 10), -100), lengths, step=2).item() == 0.0
+
+
+def test_myostream_frame_phoneme_head_is_training_only():
+    import torch
+
+    from semg_study.models.registry import build_model
+
+    model = build_model("myostream", d_model=32, n_layers=2, n_heads=4, ff_mult=1, conv_kernel=5, per_channel=4,
+                        chunk=4, left_chunks=2, lookahead=2, strides=(2, 2, 4), envelope_frontend=True,
+                        frame_phoneme_weight=1.0)
+    assert model.frame_label_step == 2  # 16 raw samples per output frame = 2 feature frames
+    batch = {"emg_raw": torch.randn(2, 400, 8), "emg_raw_lengths": torch.tensor([400, 300])}
+    assert "frame_phoneme_logits" in model.train()(batch)
+    assert "frame_phoneme_logits" not in model.eval()(batch)

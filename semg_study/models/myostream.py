@@ -130,7 +130,9 @@ class EnvelopeFrontEnd(nn.Module):
         self.filterbank = CausalConv1d(n_channels, width, kernel, groups=n_channels)
         self.smooth = CausalConv1d(width, width, 2 * stride, stride=stride, groups=width, bias=False)
         nn.init.constant_(self.smooth.weight, 1.0 / (2 * stride))
-        self.feature_norm = nn.LayerNorm(width)
+        # Per-feature normalisation with batch statistics (frame-local at inference, so stream-safe);
+        # a per-frame LayerNorm here would remove the overall activation level, which is the signal.
+        self.feature_norm = nn.BatchNorm1d(width)
         self.electrode_embedding = nn.Parameter(torch.randn(n_channels, n_filters) * 0.1)
         self.mix = nn.Linear(width, d_model)
         self.norm = nn.LayerNorm(d_model)
@@ -139,7 +141,7 @@ class EnvelopeFrontEnd(nn.Module):
         y, c0 = self.filterbank(x, None if caches is None else caches[0])
         p, c1 = self.smooth(y * y, None if caches is None else caches[1])
         # abs: the learnable smoothing weights may leave the positive orthant.
-        f = self.feature_norm(torch.log(p.abs() + 1e-4).transpose(1, 2))  # (B, T, width)
+        f = self.feature_norm(torch.log(p.abs() + 1e-4)).transpose(1, 2)  # (B, T, width)
         b, t, _ = f.shape
         f = F.gelu(f.view(b, t, self.n_channels, self.per_channel) + self.electrode_embedding)
         return self.norm(self.mix(f.reshape(b, t, self.n_channels * self.per_channel))), [c0, c1]
@@ -274,7 +276,7 @@ class MyoStream(nn.Module):
                  time_masks: int = 2, time_mask_samples: int = 80, raw_rate: float = RAW_RATE,
                  electrode_frontend: bool = True, conv_module: bool = True, streaming_mask: bool = True,
                  phoneme_aux_loss: bool = True, session_adaptation: bool = True, augmentation: bool = True,
-                 envelope_frontend: bool = False, envelope_kernel: int = 15):
+                 envelope_frontend: bool = False, envelope_kernel: int = 15, frame_phoneme_weight: float = 0.0):
         super().__init__()
         self.n_channels = n_channels
         self.chunk, self.left_chunks, self.lookahead = chunk, left_chunks, lookahead
@@ -312,6 +314,15 @@ class MyoStream(nn.Module):
         # The auxiliary phoneme head reads the middle of the encoder (intermediate CTC).
         self.phoneme_layer = max(1, n_layers // 2)
         self.phoneme_classifier = nn.Linear(d_model, n_phonemes) if phoneme_aux_loss else None
+        # Frame-level phoneme targets from forced alignments (voiced audio; silent utterances
+        # borrow their voiced partner's, stretched): dense supervision that gets the encoder
+        # past CTC's all-blank plateau quickly. A separate head, since CTC heads learn to be
+        # peaky and mostly blank while this one labels every frame.
+        self.frame_phoneme_weight = frame_phoneme_weight if phoneme_aux_loss else 0.0
+        self.frame_phoneme_classifier = (nn.Linear(d_model, n_phonemes) if self.frame_phoneme_weight > 0
+                                         else None)
+        # feature frames (8 raw samples each) per output frame: how to subsample frame labels
+        self.frame_label_step = max(1, self.input_per_output // 8)
 
     # ----------------------------------------------------------------- pieces
     @property
@@ -388,6 +399,8 @@ class MyoStream(nn.Module):
             h, _ = block.finish(h_ff, block.attention(a, a, pos, pos, allowed))
             if self.phoneme_classifier is not None and i + 1 == self.phoneme_layer:
                 out["phoneme_log_probs"] = self.phoneme_classifier(h).log_softmax(-1)
+                if self.frame_phoneme_classifier is not None and self.training:
+                    out["frame_phoneme_logits"] = self.frame_phoneme_classifier(h)
         out["log_probs"] = self.classifier(h).log_softmax(-1)
         return out
 

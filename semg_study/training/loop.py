@@ -116,7 +116,26 @@ def compute_loss(model, batch: dict, cfg: Config) -> torch.Tensor:
     if weight > 0 and "phoneme_log_probs" in out and "phoneme_ids" in batch:
         loss = loss + weight * ctc(out["phoneme_log_probs"], out["lengths"], batch["phoneme_ids"],
                                    batch["phoneme_lengths"])
+    frame_weight = getattr(core, "frame_phoneme_weight", 0.0)
+    if frame_weight > 0 and "frame_phoneme_logits" in out and "frame_phonemes" in batch:
+        loss = loss + frame_weight * frame_phoneme_loss(out["frame_phoneme_logits"], batch["frame_phonemes"],
+                                                        out["lengths"], core.frame_label_step)
     return loss
+
+
+def frame_phoneme_loss(logits: torch.Tensor, frame_labels: torch.Tensor, out_lengths: torch.Tensor,
+                       step: int) -> torch.Tensor:
+    """Cross-entropy of per-frame phoneme logits (B, T, P) against aligned labels (B, n) at ``step``
+    feature frames per output frame; padding (-100) and frames past each output length are ignored."""
+    b, t, p = logits.shape
+    labels = frame_labels[:, ::step][:, :t]
+    if labels.shape[1] < t:
+        labels = F.pad(labels, (0, t - labels.shape[1]), value=-100)
+    beyond = torch.arange(t, device=labels.device)[None, :] >= out_lengths.to(labels.device)[:, None]
+    labels = labels.masked_fill(beyond, -100)
+    if not bool((labels >= 0).any()):
+        return logits.sum() * 0.0
+    return F.cross_entropy(logits.float().reshape(b * t, p), labels.reshape(b * t), ignore_index=-100)
 
 
 def greedy_texts(log_probs: torch.Tensor, lengths: torch.Tensor) -> list[str]:
