@@ -1002,7 +1002,7 @@ def markdown_report(report: dict) -> str:
 def figure_caption(report: dict) -> str:
     threads = report["budget"]["threads"]
     text = (f"Test WER with the word 3-gram LM (open vocabulary, silent EMG) against CPU latency per utterance "
-            f"(p50, batch 1, {threads} thread(s)) of each model, trained with the same data, seed and "
+            f"(p50, batch 1, {threads} CPU thread{'' if threads == 1 else 's'}) of each model, trained with the same data, seed and "
             f"epochs by `make bench` (profile {report['profile']}); the star is MyoStream fed as a live stream "
             f"at its total response latency (chunk + look-ahead + p95 chunk compute)")
     return text + (" (synthetic data)." if report.get("synthetic") else ".")

@@ -121,20 +121,24 @@ def plot_benchmark_wer_vs_latency(benchmark: dict[str, Any]):
     colors = plt.rcParams["axes.prop_cycle"].by_key().get("color") or ["C0", "C1", "C2", "C3"]
     fig, ax = plt.subplots(figsize=(7.5, 4.5))
     plotted = 0
+    model_colors = {}
     for i, (name, entry) in enumerate((benchmark.get("models") or {}).items()):
+        model_colors[name] = color = colors[i % len(colors)]
         x, y = entry.get("latency_p50_ms"), entry.get("wer")
         if not isinstance(x, (int, float)) or not isinstance(y, (int, float)) or x <= 0:
             continue
-        color = colors[i % len(colors)]
         ax.scatter([x], [100 * y], color=color, s=50, zorder=3, label=f"{entry.get('label', name)}")
-        ax.annotate(name, (x, 100 * y), xytext=(5, 4), textcoords="offset points", fontsize=8)
+        # labels alternate above and below: models often sit close together
+        ax.annotate(name, (x, 100 * y), xytext=(5, 6 if plotted % 2 == 0 else -13), textcoords="offset points",
+                    fontsize=8)
         plotted += 1
     s = benchmark.get("streaming") or {}
     x, y = s.get("total_response_ms"), s.get("streaming_wer")
     if isinstance(x, (int, float)) and isinstance(y, (int, float)) and x > 0:
-        ax.scatter([x], [100 * y], marker="*", s=180, color="#d1495b", zorder=4,
-                   label="MyoStream streaming (total response latency)")
-        ax.annotate("myostream, streamed", (x, 100 * y), xytext=(5, -10), textcoords="offset points", fontsize=8)
+        ax.scatter([x], [100 * y], marker="*", s=180, zorder=4,
+                   color=model_colors.get(s.get("model", "myostream"), colors[0]),
+                   label="MyoStream streamed (at its total response latency)")
+        ax.annotate("myostream, streamed", (x, 100 * y), xytext=(5, -13), textcoords="offset points", fontsize=8)
         plotted += 1
     if plotted:
         ax.set_xscale("log")
