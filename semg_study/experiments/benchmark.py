@@ -331,7 +331,7 @@ def _override_list(data_root: Path, overrides: dict) -> list[str]:
 
 def _train_child(config: str, overrides: list[str], runs_root: str, force: bool, threads: int,
                  result_path: str, log_path: str) -> None:
-    """Runs in the spawned child: train (or find) one run, write where it is and how long it took."""
+    """Runs in the training child: train (or find) one run, write where it is and how long it took."""
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)  # the training loop prints each epoch: into the run's log, not over the progress bar
     os.dup2(fd, 2)
@@ -639,10 +639,6 @@ class _Stages:
 
 # ------------------------------------------------------------------ report
 
-def _round(x: Any, digits: int = 6) -> Any:
-    return round(x, digits) if isinstance(x, float) and math.isfinite(x) else x
-
-
 def _result_row(spec: dict, run_dir: Path, metrics: dict) -> dict:
     return {"run": run_dir.name, "model": spec["model"], "variant": spec["variant"], "condition": spec["condition"],
             "split": metrics["split"], "mode": metrics["mode"],
@@ -875,12 +871,23 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     return report
 
 
+def _strict_json(value: Any) -> Any:
+    """NaN and infinities (a diverged loss in an embedded manifest) as null: the file stays strict JSON."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _strict_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_strict_json(v) for v in value]
+    return value
+
+
 def write_report(report: dict, out_dir: str | os.PathLike) -> dict:
     """Write ``<out>/<YYYY-MM-DD>-<profile>.json`` and ``.md`` atomically; return their paths."""
     out_dir = Path(out_dir)
     stem = f"{report['created'][:10]}-{report['profile']}"
     paths = {"json": str(out_dir / f"{stem}.json"), "markdown": str(out_dir / f"{stem}.md")}
-    body = {k: v for k, v in report.items() if k != "paths"}
+    body = _strict_json({k: v for k, v in report.items() if k != "paths"})
     io.write_json(paths["json"], body)
     io.write_text(paths["markdown"], markdown_report(body))
     return paths
