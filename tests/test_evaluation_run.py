@@ -65,25 +65,37 @@ def test_evaluate_writes_predictions_and_corpus_metrics(smoke_run, smoke_corpus,
     if decoder == "greedy":
         assert metrics["lm"] is None and metrics["decoder"] == {"decoder": "greedy"}
         return
-    # Beam: the LM came from the train split only, and says so with a fingerprint.
+    # Beam: the LM came from the train split plus the corpus's held-out LM text (decode.lm_text
+    # "train+corpus"), never from a dev/test transcript, and says so with a fingerprint.
+    from semg_study.decoding.lm import build_lm_from_corpus, held_out_lm_text
+
     assert metrics["decoder"]["lexicon"] is True and metrics["decoder"]["lm_order"] == 3
     train = _split_texts(corpus, "train")
+    held_path, held = held_out_lm_text(corpus, "open")
+    assert held_path is not None and held, "the smoke corpus ships held-out LM text"
     lm_info = json.loads((smoke_run / "lm" / "3gram.json").read_text())
-    assert set(lm_info["utterance_ids"]) == set(train)
+    assert set(lm_info["utterance_ids"]) == set(train) | {i for i, _ in held}
+    answers = {normalize_text(t) for split in ("dev", "test") for t in _split_texts(corpus, split).values()}
+    assert not answers & {t for _, t in held}
     held_out_ids = set(_split_texts(corpus, "dev")) | set(_split_texts(corpus, "test"))
     assert not held_out_ids & set(lm_info["utterance_ids"])
-    assert metrics["lm"]["text_fingerprint"] == text_fingerprint(train[i] for i in sorted(train))
+    assert metrics["lm"]["text_fingerprint"] == text_fingerprint(
+        [train[i] for i in sorted(train)] + [t for _, t in held])
+
+    # With training text only, no dev/test n-gram that training never saw reaches the LM.
+    train_only = build_lm_from_corpus(corpus, smoke_run / "lm-train-only", 3, condition="open",
+                                      mode=["silent", "voiced"], lm_text="train")
 
     def ngrams(text):
         toks = [BOS, *normalize_text(text).split(), EOS]
         return {tuple(toks[i:i + n]) for n in (1, 2, 3) for i in range(len(toks) - n + 1)}
 
     seen = set().union(*(ngrams(t) for t in train.values()))
-    held_out = set().union(*(ngrams(t) for split in ("dev", "test")
-                             for t in _split_texts(corpus, split).values())) - seen
-    assert held_out, "the smoke corpus should have dev/test n-grams that training never saw"
-    model = ArpaModel(smoke_run / "lm" / "3gram.arpa")
-    assert not held_out & {g for level in model.log10_probs for g in level}
+    unseen = set().union(*(ngrams(t) for split in ("dev", "test")
+                           for t in _split_texts(corpus, split).values())) - seen
+    assert unseen, "the smoke corpus should have dev/test n-grams that training never saw"
+    model = ArpaModel(train_only.arpa_path)
+    assert not unseen & {g for level in model.log10_probs for g in level}
     # Every beam hypothesis is made of lexicon (training) words.
     lexicon = set((smoke_run / "lm" / "lexicon.txt").read_text().split())
     assert all(set(r["hypothesis"].split()) <= lexicon for r in rows)
@@ -160,4 +172,4 @@ def test_another_testset_rebuilds_the_lm_without_its_sentences(smoke_run, smoke_
     assert len(new_dev) >= 2
     lm_ids = set(json.loads((run / "lm" / "3gram.json").read_text())["utterance_ids"])
     assert not new_dev & lm_ids
-    assert lm_ids == set(_split_texts(corpus, "train"))
+    assert {i for i in lm_ids if not i.startswith("lm_text:")} == set(_split_texts(corpus, "train"))

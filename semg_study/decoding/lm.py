@@ -367,15 +367,51 @@ def training_transcripts(corpus, condition: str = "open", mode=None,
     return sorted(pairs.items())
 
 
+LM_TEXT_CHOICES = ("train", "train+corpus")
+
+
+def held_out_lm_text(corpus, condition: str = "open") -> tuple[Path | None, list[tuple[str, str]]]:
+    """The corpus's held-out LM sentences for ``condition`` as ``(id, normalised text)`` pairs.
+
+    ``ROOT/lm_text/<condition>_vocab.txt`` (one sentence per line; the synthetic
+    corpus writes it, from the same text generator, never a recorded sentence).
+    Returns ``(None, [])`` when the corpus has no such file (the real dataset).
+    Lines that are also a dev or test transcript are dropped, so the LM can never
+    hold an answer even if a user's file does.
+    """
+    root = Path(getattr(corpus, "root", ""))
+    path = root / "lm_text" / f"{condition}_vocab.txt"
+    if not path.is_file():
+        return None, []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"cannot read the held-out LM text ({exc})") from exc
+    answers = {normalize_text(u.text) for split in ("dev", "test")
+               for u in corpus.utterances(condition=condition, split=split)}
+    pairs = []
+    for i, line in enumerate(lines):
+        text = normalize_text(line)
+        if text and text not in answers:
+            pairs.append((f"lm_text:{condition}:{i}", text))
+    return path, pairs
+
+
 def build_lm_from_corpus(corpus, out_dir: str | Path, order: int = 3, condition: str = "open",
-                         split: str = "train", mode=None) -> LMBuild:
-    """Build the LM from a corpus's training transcripts only (see :func:`training_transcripts`)."""
+                         split: str = "train", mode=None, lm_text: str = "train") -> LMBuild:
+    """Build the LM from a corpus's training transcripts (see :func:`training_transcripts`),
+    plus, with ``lm_text="train+corpus"``, its held-out LM text (:func:`held_out_lm_text`)."""
+    if lm_text not in LM_TEXT_CHOICES:
+        raise ConfigError(f"decode.lm_text must be one of {', '.join(LM_TEXT_CHOICES)}, not {lm_text!r}")
     pairs = training_transcripts(corpus, condition, mode, split)
     if not pairs:
         raise StudyError(f"no training utterances for condition={condition!r} mode={mode!r}: cannot build an LM")
-    return build_lm(pairs, out_dir, order, source={
+    held_path, held = held_out_lm_text(corpus, condition) if lm_text == "train+corpus" else (None, [])
+    return build_lm(pairs + held, out_dir, order, source={
         "condition": condition, "split": "train", "mode": mode, "corpus": str(getattr(corpus, "root", "")),
-        "testset": str(getattr(corpus, "testset_path", None))})
+        "testset": str(getattr(corpus, "testset_path", None)), "lm_text": lm_text,
+        "held_out_text": str(held_path) if held_path else None, "held_out_sentences": len(held),
+        "training_transcripts": len(pairs)})
 
 
 def load_lexicon(path: str | Path) -> list[str]:

@@ -146,7 +146,12 @@ def infer(model, dataset, batch_size: int = INFERENCE_BATCH) -> list[np.ndarray]
 
 def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
     """The run's LM from its training transcripts; reused when those texts are unchanged."""
+    from semg_study.decoding.lm import held_out_lm_text
+
     pairs = training_transcripts(corpus, config.data.condition, _train_modes(config))
+    lm_text = getattr(config.decode, "lm_text", "train")
+    if lm_text == "train+corpus":
+        pairs = pairs + held_out_lm_text(corpus, config.data.condition)[1]
     if not pairs:
         raise StudyError(f"{corpus.root}: no training transcripts for condition={config.data.condition!r}: "
                          f"cannot build the beam search's language model")
@@ -164,7 +169,7 @@ def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
             return LMBuild(arpa, lexicon, info_path, order, int(info.get("effective_order", order)),
                            list(info.get("utterance_ids", [])), fingerprint, words)
     return build_lm_from_corpus(corpus, lm_dir, order, condition=config.data.condition,
-                                mode=_train_modes(config))
+                                mode=_train_modes(config), lm_text=lm_text)
 
 
 # -------------------------------------------------------------------- evaluate
@@ -230,7 +235,9 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         hypotheses = [beam.decode(lp[None])[0] for lp in log_probs]
         settings = dict(beam.settings, lm_order=order)
         lm_record = {**lm.as_dict(), "lexicon_words": len(lm.words),
-                     "built_from": "train split transcripts only"}
+                     "built_from": ("train split transcripts and the corpus's held-out LM text (never a dev/test sentence)"
+                                   if lm.utterance_ids and any(i.startswith("lm_text:") for i in lm.utterance_ids)
+                                   else "train split transcripts only")}
 
     ids = [utterance_id(u) for u in utterances]
     references = [u.text for u in utterances]

@@ -74,6 +74,10 @@ class DecodeConfig:
     alpha: float = 1.0                     # LM weight
     beta: float = 1.0                      # word insertion bonus
     lm_order: int = 3
+    # Text the n-gram LM is estimated from: "train" (the training transcripts only) or
+    # "train+corpus" (plus the corpus's held-out LM text, ROOT/lm_text/<condition>_vocab.txt,
+    # sentences that are never a recorded utterance; without that folder, training text only).
+    lm_text: str = "train+corpus"
 
 
 @dataclass
