@@ -24,7 +24,9 @@ Stages, each reusing what the study already has:
    measured when it was trained.
 2. **evaluate**: ``evaluate_run`` (through ``runners.evaluate_cached``) for every
    split x mode x decoder on the run's own condition; "beam" is the lexicon
-   beam search with the word n-gram LM built from the training transcripts.
+   beam search with the run's word n-gram LM (``ensure_lm``: the training
+   transcripts, plus the corpus's held-out LM text under ``decode.lm_text``;
+   never a dev or test sentence).
 3. **bench**: :func:`semg_study.evaluation.bench.bench_run` on the open-vocabulary
    runs, test split, silent EMG (the target setting), at the plan's threads.
 4. **streaming**: the test utterances fed to the streaming MyoStream chunk by
@@ -89,8 +91,9 @@ MODES = ["silent", "voiced"]
 DECODERS = ["greedy", "beam"]
 # The setting every headline number and target is measured in.
 HEADLINE = {"condition": "open", "split": "test", "mode": "silent", "decoder": "beam"}
-HEADLINE_TEXT = ("test split, open vocabulary, silent EMG, lexicon beam search with the word 3-gram LM "
-                 "built from the training transcripts")
+HEADLINE_TEXT = ("test split, open vocabulary, silent EMG, lexicon beam search with the run's word 3-gram LM "
+                 "(training transcripts and, per decode.lm_text, the corpus's held-out LM text; no dev/test "
+                 "sentence)")
 
 # ratio name -> field of a model entry (dotted); each ratio is PROPOSED / REFERENCE
 RATIO_FIELDS = {
