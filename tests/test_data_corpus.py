@@ -246,3 +246,17 @@ def test_fingerprint_ignores_unfinished_temporary_files(tmp_path, monkeypatch):
     base = open_corpus(fx.root).fingerprint()
     io.write_bytes(fx.emg_data / "nonparallel_data" / "4-21" / ".9_emg.npy.abc.tmp", b"half written")
     assert open_corpus(fx.root).fingerprint() == base
+
+
+def test_digest_cache_same_file_by_any_path_and_notices_changes(tmp_path, monkeypatch):
+    from semg_study.data.fingerprint import DigestCache, file_sha256
+
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "a.bin"
+    f.write_bytes(b"one")
+    cache = DigestCache(tmp_path / "digests.json")
+    assert cache.digest("a.bin") == cache.digest(f) == cache.digest(str(f)) == file_sha256(f)
+    f.write_bytes(b"three")  # another size (and mtime): the memoised path still re-hashes
+    assert cache.digest("a.bin") == file_sha256(f)
+    cache.save()
+    assert list(DigestCache(tmp_path / "digests.json")._entries) == [str(f.resolve())]

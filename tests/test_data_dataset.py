@@ -203,3 +203,40 @@ def test_audio_dataset_on_voiced_recordings_and_ljspeech(corpus, tmp_path):
     assert batch["audio_features"].shape[0] == 3 and "emg_raw" not in batch
     with pytest.raises(ValueError, match="audio-only"):
         EMGDataset(lj.utterances("open", "train"))
+
+
+def test_stream_subsets_share_one_disk_file_and_give_the_same_streams(corpus, tmp_path):
+    """Configs that differ only in their streams preprocess each EMG utterance once between them;
+    each gets exactly its own streams, equal to computing them under its own config."""
+    from semg_study.data.dataset import FeatureCache
+
+    utts = corpus.utterances("open", "train")[:3]
+    raw_cfg, feat_cfg = FeatureConfig(streams=("emg_raw",)), FeatureConfig(streams=("emg_features",))
+    MEMORY_CACHE.clear()
+    first = FeatureCache(raw_cfg, tmp_path / "cache")
+    got_raw = [first.get(u) for u in utts]
+    assert first.computed == len(utts)
+    MEMORY_CACHE.clear()
+    second = FeatureCache(feat_cfg, tmp_path / "cache")
+    got_feat = [second.get(u) for u in utts]
+    assert second.computed == 0  # read from the files the emg_raw config wrote
+    assert len(list((tmp_path / "cache").rglob("*.npz"))) == len(utts)
+    for u, a, b in zip(utts, got_raw, got_feat):
+        assert "emg_features" not in a and "audio_features" not in a
+        assert "emg_raw" not in b and "audio_features" not in b
+        for cfg, value in ((raw_cfg, a), (feat_cfg, b)):
+            ref = FeatureCache(cfg).compute(u)
+            assert set(value) == set(ref)
+            for k in ref:
+                assert value[k].dtype == ref[k].dtype and np.array_equal(value[k], ref[k]), k
+
+
+def test_audio_only_config_keeps_its_own_files(corpus, tmp_path):
+    from semg_study.data.dataset import FeatureCache
+
+    cfg = FeatureConfig(streams=("audio_features",))
+    cache = FeatureCache(cfg, tmp_path / "cache")
+    assert cache.store_config is cfg
+    full = FeatureCache(FeatureConfig(), tmp_path / "cache")
+    assert full.store_config == FeatureConfig()
+    assert FeatureCache(FeatureConfig(streams=("emg_raw",))).store_config == FeatureConfig()

@@ -206,3 +206,15 @@ def test_feature_config_roundtrip_and_digest():
         FeatureConfig(preprocess=PreprocessConfig.gaddy2020())  # 100 Hz EMG with 86 Hz mels
     with pytest.raises(ValueError, match="unknown streams"):
         FeatureConfig(streams=("emg_raw", "mfcc"))
+
+
+def test_filter_sos_is_designed_once_and_each_call_gets_a_writable_copy():
+    from semg_study.features.preprocessing import _design_sos, filter_sos
+
+    cfg = PreprocessConfig()
+    a, b = filter_sos(cfg), filter_sos(PreprocessConfig())
+    assert np.array_equal(a, _design_sos(cfg)) and a is not b and a.flags.writeable
+    a[:] = 0  # a caller changing its copy does not change the next one
+    assert np.array_equal(filter_sos(cfg), b)
+    other = PreprocessConfig(notch_harmonics=(1,), highpass_hz=0.0)
+    assert np.array_equal(filter_sos(other), _design_sos(other)) and filter_sos(other).shape == (1, 6)

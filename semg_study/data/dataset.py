@@ -14,6 +14,7 @@ keyed by the utterance path, the content digests of every file it is made from
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -27,7 +28,7 @@ import torch
 from semg_study import io
 from semg_study.data.corpus import Utterance
 from semg_study.data.fingerprint import shared_digest_cache
-from semg_study.features.config import FeatureConfig, compute_features
+from semg_study.features.config import STREAMS, FeatureConfig, compute_features
 from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB, CharVocab, normalize_text, text_to_phoneme_ids
 
 UNKNOWN_SESSION = "<unknown>"
@@ -146,12 +147,32 @@ class _MemoryLRU:
 MEMORY_CACHE = _MemoryLRU()
 
 
+def _store_config(cfg: FeatureConfig) -> FeatureConfig:
+    """The config whose streams the disk cache keeps for an EMG utterance under ``cfg``.
+
+    Every stream (``emg_raw``, ``emg_features``, ``audio_features``) of the same
+    preprocessing, mel and cropping settings: the streams are computed the same
+    way whichever subset a config asks for, so one file serves all subsets.
+    Audio-only configs, and configs whose EMG and audio frame rates differ (no
+    ``audio_features`` possible), keep their own files.
+    """
+    if tuple(cfg.streams) == ("audio_features",) or set(cfg.streams) == set(STREAMS):
+        return cfg
+    try:
+        return dataclasses.replace(cfg, streams=STREAMS)
+    except ValueError:
+        return cfg
+
+
 class FeatureCache:
     """Computes an utterance's streams once per (files, FeatureConfig); memory + optional disk."""
 
     def __init__(self, feature_config: FeatureConfig, cache_dir: str | os.PathLike | None = None):
         self.cfg = feature_config
         self.cache_dir = Path(cache_dir) if cache_dir else None
+        self._digest = feature_config.digest()  # the config is frozen: hash its JSON once, not per item
+        self.store_config = _store_config(feature_config)
+        self._store_digest = self.store_config.digest()
         self.computed = 0  # how many utterances this object had to compute (tests check reuse)
 
     def source_files(self, utt: Utterance) -> list[Path]:
@@ -165,54 +186,71 @@ class FeatureCache:
             files.append(utt.alignment_path)
         return files
 
-    def key(self, utt: Utterance) -> str:
+    def key(self, utt: Utterance, config_digest: str | None = None) -> str:
+        """Cache key of ``utt``'s streams under this config (or the config of ``config_digest``)."""
         digests = shared_digest_cache()
-        h = hashlib.sha256(f"{utt.path}\0{self.cfg.digest()}\0{utt.alignment_borrowed}".encode())
+        h = hashlib.sha256(f"{utt.path}\0{config_digest or self._digest}\0{utt.alignment_borrowed}".encode())
         for f in self.source_files(utt):
             h.update(f"\0{f.name}:{digests.digest(f)}".encode())
         return h.hexdigest()
+
+    def _shares_store(self, utt: Utterance) -> bool:
+        return self._store_digest != self._digest and utt.kind != "audio"
 
     def get(self, utt: Utterance) -> dict[str, np.ndarray]:
         key = self.key(utt)
         hit = MEMORY_CACHE.get(key)
         if hit is not None:
             return hit
-        disk = self.cache_dir / self.cfg.digest() / f"{key}.npz" if self.cache_dir else None
+        # on disk, EMG utterances keep every stream under one shared config, so configs that
+        # differ only in their streams (emg_raw for MyoStream/gaddy2022, emg_features for
+        # DeepSpeech2 and notebook 02) preprocess each utterance once between them
+        shared = self._shares_store(utt)
+        store_digest = self._store_digest if shared else self._digest
+        disk_key = self.key(utt, store_digest) if shared else key
+        disk = self.cache_dir / store_digest / f"{disk_key}.npz" if self.cache_dir else None
         value = None
         if disk is not None and disk.exists():
             try:
                 with np.load(disk, allow_pickle=False) as z:
-                    value = {k: z[k] for k in z.files}
+                    value = {k: z[k] for k in z.files if self._wanted(k)}
             except Exception:
                 value = None  # a damaged cache file is recomputed and replaced
         if value is None:
-            value = self.compute(utt)
+            full = self.compute(utt, self.store_config if shared else self.cfg)
             self.computed += 1
             if disk is not None:
                 try:
                     with io.atomic_path(disk, suffix=".npz") as tmp:
                         with open(tmp, "wb") as fh:
-                            np.savez(fh, **value)
+                            np.savez(fh, **full)
                 except OSError:
                     pass  # an unwritable cache folder costs time, never correctness
+            value = {k: v for k, v in full.items() if self._wanted(k)}
         MEMORY_CACHE.put(key, value)
         return value
 
-    def compute(self, utt: Utterance) -> dict[str, np.ndarray]:
+    def _wanted(self, name: str) -> bool:
+        """Whether an entry of a cached value belongs to this config (streams it lacks are dropped)."""
+        return name not in STREAMS or name in self.cfg.streams
+
+    def compute(self, utt: Utterance, cfg: FeatureConfig | None = None) -> dict[str, np.ndarray]:
+        """The streams of ``utt`` under ``cfg`` (default: this cache's config), from the files."""
+        cfg = cfg or self.cfg
         data = utt.load()
-        if utt.kind == "audio" or tuple(self.cfg.streams) == ("audio_features",):
+        if utt.kind == "audio" or tuple(cfg.streams) == ("audio_features",):
             # audio only (LJSpeech, or the audio baselines on voiced recordings): no EMG work
             if data.audio is None:
                 raise ValueError(f"{utt.id} has no audio")
-            out = compute_features(None, self.cfg, audio=data.audio, audio_rate=data.audio_rate)
+            out = compute_features(None, cfg, audio=data.audio, audio_rate=data.audio_rate)
             out["n_frames"] = np.asarray(out["audio_features"].shape[0])
             return out
-        before, after = utt.load_context() if self.cfg.preprocess.use_neighbour_context else (None, None)
-        out = compute_features(data.emg, self.cfg, audio=data.audio, audio_rate=data.audio_rate,
+        before, after = utt.load_context() if cfg.preprocess.use_neighbour_context else (None, None)
+        out = compute_features(data.emg, cfg, audio=data.audio, audio_rate=data.audio_rate,
                                before=before, after=after)
         n = int(out["n_frames"])
-        duration = data.emg.shape[0] / self.cfg.preprocess.source_rate if data.alignment_borrowed else None
-        out["frame_phonemes"] = frame_phonemes(data.phoneme_alignment, n, self.cfg.frame_rate, duration)
+        duration = data.emg.shape[0] / cfg.preprocess.source_rate if data.alignment_borrowed else None
+        out["frame_phonemes"] = frame_phonemes(data.phoneme_alignment, n, cfg.frame_rate, duration)
         return out
 
 

@@ -51,6 +51,9 @@ class DigestCache:
         self._entries: dict[str, list] = {}
         self._dirty = False
         self._lock = threading.Lock()
+        # path as given -> its resolved string: ``Path.resolve`` (realpath) costs more than the
+        # stat below, and the feature cache asks for the same few files on every item of every epoch
+        self._resolved: dict[str, str] = {}
         try:
             loaded = json.loads(self.sidecar.read_text())
             if isinstance(loaded, dict):
@@ -59,13 +62,15 @@ class DigestCache:
             pass  # no cache yet, or a corrupt one: start afresh (it is only a cache)
 
     def digest(self, path: str | os.PathLike) -> str:
-        path = Path(path).resolve()
-        st = path.stat()
-        key = str(path)
+        given = os.fspath(path)
+        key = self._resolved.get(given)
+        if key is None:
+            key = self._resolved[given] = str(Path(given).resolve())
+        st = os.stat(key)
         entry = self._entries.get(key)
         if entry and entry[0] == st.st_size and entry[1] == st.st_mtime_ns:
             return entry[2]
-        value = file_sha256(path)
+        value = file_sha256(key)
         with self._lock:
             self._entries[key] = [st.st_size, st.st_mtime_ns, value]
             self._dirty = True

@@ -16,6 +16,7 @@ chunk; :func:`preprocess_emg_causal` is its offline equivalent, used to test it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -73,7 +74,20 @@ class PreprocessConfig:
 
 
 def filter_sos(cfg: PreprocessConfig) -> np.ndarray:
-    """The notch cascade followed by the high-pass, as second-order sections."""
+    """The notch cascade followed by the high-pass, as second-order sections.
+
+    Designed once per config (the config is frozen and hashable), not once per
+    utterance; each call gets its own copy (scipy's ``sosfilt`` needs a writable array).
+    """
+    return _filter_sos(cfg).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _filter_sos(cfg: PreprocessConfig) -> np.ndarray:
+    return _design_sos(cfg)
+
+
+def _design_sos(cfg: PreprocessConfig) -> np.ndarray:
     sections = []
     for k in cfg.notch_harmonics:
         b, a = scipy.signal.iirnotch(cfg.mains_hz * k, cfg.notch_q, fs=cfg.source_rate)
