@@ -313,7 +313,9 @@ class MyoStream(nn.Module):
         self.classifier = nn.Linear(d_model, n_class)
         # The auxiliary phoneme head reads the middle of the encoder (intermediate CTC).
         self.phoneme_layer = max(1, n_layers // 2)
-        self.phoneme_classifier = nn.Linear(d_model, n_phonemes) if phoneme_aux_loss else None
+        # The phoneme CTC head exists only when its loss is used (a weight of 0 leaves the
+        # frame-level head below as the only phoneme supervision).
+        self.phoneme_classifier = nn.Linear(d_model, n_phonemes) if self.phoneme_loss_weight > 0 else None
         # Frame-level phoneme targets from forced alignments (voiced audio; silent utterances
         # borrow their voiced partner's, stretched): dense supervision that gets the encoder
         # past CTC's all-blank plateau quickly. A separate head, since CTC heads learn to be
@@ -397,8 +399,9 @@ class MyoStream(nn.Module):
             allowed = self.layer_mask(i, T, h.device)[None] & ~pad[:, None, :]
             h_ff, a = block.attention_input(h)
             h, _ = block.finish(h_ff, block.attention(a, a, pos, pos, allowed))
-            if self.phoneme_classifier is not None and i + 1 == self.phoneme_layer:
-                out["phoneme_log_probs"] = self.phoneme_classifier(h).log_softmax(-1)
+            if i + 1 == self.phoneme_layer:
+                if self.phoneme_classifier is not None:
+                    out["phoneme_log_probs"] = self.phoneme_classifier(h).log_softmax(-1)
                 if self.frame_phoneme_classifier is not None and self.training:
                     out["frame_phoneme_logits"] = self.frame_phoneme_classifier(h)
         out["log_probs"] = self.classifier(h).log_softmax(-1)
