@@ -240,3 +240,15 @@ def test_audio_only_config_keeps_its_own_files(corpus, tmp_path):
     full = FeatureCache(FeatureConfig(), tmp_path / "cache")
     assert full.store_config == FeatureConfig()
     assert FeatureCache(FeatureConfig(streams=("emg_raw",))).store_config == FeatureConfig()
+
+
+def test_normalised_features_are_reused_and_follow_the_normaliser(train):
+    first = train[0]["emg_features"]
+    again = train[0]["emg_features"]
+    assert np.array_equal(first.numpy(), train.normalizer(train.features(0)["emg_features"]))
+    assert again.data_ptr() == first.data_ptr()  # normalised once, then taken from the memory cache
+    other = FeatureNormalizer(train.normalizer.mean + 1.0, train.normalizer.std)
+    assert other.digest() != train.normalizer.digest()
+    derived = EMGDataset(train.utterances[:1], train.feature_config, normalizer=other, cache_dir=train.cache_dir)
+    assert np.array_equal(derived[0]["emg_features"].numpy(), other(train.features(0)["emg_features"]))
+    assert not np.array_equal(derived[0]["emg_features"].numpy(), first.numpy())

@@ -75,6 +75,15 @@ class FeatureNormalizer:
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.std
         return (self.clip * np.tanh(z / self.clip)).astype(np.float32)
 
+    def digest(self) -> str:
+        """sha256 of the fitted statistics and clip (keys cached normalised features)."""
+        if self.mean is None:
+            raise RuntimeError("FeatureNormalizer is not fitted")
+        h = hashlib.sha256(np.ascontiguousarray(self.mean, dtype=np.float64).tobytes())
+        h.update(np.ascontiguousarray(self.std, dtype=np.float64).tobytes())
+        h.update(repr(self.clip).encode())
+        return h.hexdigest()
+
     def state_dict(self) -> dict:
         return {"mean": None if self.mean is None else self.mean.tolist(),
                 "std": None if self.std is None else self.std.tolist(), "clip": self.clip}
@@ -198,10 +207,14 @@ class FeatureCache:
         return self._store_digest != self._digest and utt.kind != "audio"
 
     def get(self, utt: Utterance) -> dict[str, np.ndarray]:
+        return self.get_keyed(utt)[1]
+
+    def get_keyed(self, utt: Utterance) -> tuple[str, dict[str, np.ndarray]]:
+        """``(key, streams)``: :meth:`get` plus the memory-cache key the streams are held under."""
         key = self.key(utt)
         hit = MEMORY_CACHE.get(key)
         if hit is not None:
-            return hit
+            return key, hit
         # on disk, EMG utterances keep every stream under one shared config, so configs that
         # differ only in their streams (emg_raw for MyoStream/gaddy2022, emg_features for
         # DeepSpeech2 and notebook 02) preprocess each utterance once between them
@@ -228,7 +241,7 @@ class FeatureCache:
                     pass  # an unwritable cache folder costs time, never correctness
             value = {k: v for k, v in full.items() if self._wanted(k)}
         MEMORY_CACHE.put(key, value)
-        return value
+        return key, value
 
     def _wanted(self, name: str) -> bool:
         """Whether an entry of a cached value belongs to this config (streams it lacks are dropped)."""
@@ -315,9 +328,19 @@ class EMGDataset(torch.utils.data.Dataset):
             self._phonemes[text] = text_to_phoneme_ids(text)
         return self._phonemes[text]
 
+    def normalized_features(self, key: str, features: np.ndarray) -> np.ndarray:
+        """``self.normalizer(features)``, kept in the memory cache (under the streams' key and the
+        normaliser's statistics) so that an item is normalised once, not once per epoch."""
+        nkey = f"{key}\0norm:{self.normalizer.digest()}"
+        hit = MEMORY_CACHE.get(nkey)
+        if hit is None:
+            hit = {"emg_features": self.normalizer(features)}
+            MEMORY_CACHE.put(nkey, hit)
+        return hit["emg_features"]
+
     def __getitem__(self, i: int) -> dict:
         utt = self.utterances[i]
-        f = self.features(i)
+        key, f = self.cache.get_keyed(utt)
         text = normalize_text(utt.text)
         item = {
             "text": text,
@@ -331,7 +354,7 @@ class EMGDataset(torch.utils.data.Dataset):
         if "emg_raw" in f:
             item["emg_raw"] = torch.from_numpy(np.asarray(f["emg_raw"], dtype=np.float32))
         if "emg_features" in f:
-            item["emg_features"] = torch.from_numpy(self.normalizer(f["emg_features"]))
+            item["emg_features"] = torch.from_numpy(self.normalized_features(key, f["emg_features"]))
         if "audio_features" in f:
             item["audio_features"] = torch.from_numpy(np.asarray(f["audio_features"], dtype=np.float32))
         return item
