@@ -46,7 +46,9 @@ def test_plan_is_data_with_equal_budgets():
     variant = [r for r in quick["runs"] if r["variant"]]
     assert len(variant) == 1 and variant[0]["overrides"]["model.streaming_mask"] is False
     assert variant[0]["condition"] == "open" and variant[0]["config"] == "myostream-quick"
-    assert bm.benchmark_plan("full")["epochs"] is None and "train.epochs" not in bm.benchmark_plan("full")["runs"][0]["overrides"]
+    full = bm.benchmark_plan("full")
+    assert full["epochs"] == bm.FULL_EPOCHS
+    assert {r["overrides"]["train.epochs"] for r in full["runs"]} == {bm.FULL_EPOCHS}
     assert bm.benchmark_plan("full")["models"]["myostream"]["config"] == "myostream-paper"
     assert bm.benchmark_plan("smoke", epochs=1)["runs"][0]["overrides"]["train.epochs"] == 1
     with pytest.raises(bm.ConfigError):
