@@ -11,6 +11,10 @@ memory (an LRU bounded by ``$SEMG_STUDY_FEATURE_MEMORY_MB``, default 1024, share
 by every dataset of the process) and, with ``cache_dir``, on disk as ``.npz``
 keyed by the utterance path, the content digests of every file it is made from
 (EMG, neighbours used as context, audio, alignment) and ``FeatureConfig.digest()``.
+On disk an EMG utterance keeps every stream (the config with all ``STREAMS``),
+so configs that differ only in their streams share one file per utterance;
+normalised ``emg_features`` are kept in the memory cache too (keyed by the
+normaliser's statistics), so each item is normalised once, not once per epoch.
 """
 from __future__ import annotations
 
