@@ -6,10 +6,12 @@ Times, on one CPU thread, on a given (synthetic) corpus:
 * ``features_cold``: the streams of the first N utterances computed from the
   files (no disk cache, memory cache cleared), split into preprocessing
   (filters + resampling), the 112 hand-crafted features and the mel spectrogram;
-* ``dataset``: ``make_training_data`` for each config (features from a fresh
-  disk cache, then again with the disk cache warm and the memory cache empty);
-* ``loader``: one epoch of the training loader (``__getitem__`` + ``collate``)
-  with the features cached, separate from the model;
+* ``dataset``: ``make_training_data`` for each config, first with the disk cache
+  as the configs before it left it (the first config starts cold, like a fresh
+  machine), then again with the disk cache warm and the memory cache empty, then
+  with both warm;
+* ``loader``: the first and the second epoch of the training loader
+  (``__getitem__`` + ``collate``) with the features cached, separate from the model;
 * ``train_epoch``: one training epoch of the config's model split into data
   time (waiting for the next batch) and model time (forward, loss, backward,
   optimiser step).
@@ -116,9 +118,11 @@ def stage_config(config: str, root: Path, cache_root: Path, max_batches: int) ->
 
     cfg = load_config(config, [f"data.root={root}"])
     res: dict = {"config": config}
-    os.environ["SEMG_STUDY_CACHE"] = str(cache_root / config)
+    # one feature cache for all configs, as in the study: the first config starts cold, a
+    # later one finds what the earlier ones wrote (the memory cache is emptied in between)
+    os.environ["SEMG_STUDY_CACHE"] = str(cache_root)
     MEMORY_CACHE.clear()
-    with clock(res, "make_training_data_cold"):
+    with clock(res, "make_training_data_first"):
         data = make_training_data(cfg)
     res["n_train"], res["n_dev"] = data.n_train, data.n_dev
     MEMORY_CACHE.clear()
@@ -127,8 +131,11 @@ def stage_config(config: str, root: Path, cache_root: Path, max_batches: int) ->
     with clock(res, "make_training_data_memory_cache"):
         data = make_training_data(cfg)
     data.set_epoch(0)
-    t, nb, _ = _batches_time(data.train_loader)
+    t, nb, _ = _batches_time(data.train_loader)  # the first epoch also builds the phoneme targets
     res["loader_epoch_seconds"], res["train_batches"] = round(t, 4), nb
+    data.set_epoch(1)
+    t, _, _ = _batches_time(data.train_loader)
+    res["loader_epoch2_seconds"] = round(t, 4)
     t, nb, _ = _batches_time(data.dev_loader)
     res["dev_loader_seconds"], res["dev_batches"] = round(t, 4), nb
 
@@ -170,13 +177,22 @@ def write_report(result: dict, out_dir: Path, profile: str) -> Path:
     lines = [f"**Study profile ({profile}): stages outside the models' forward/backward**", "",
              f"*synthetic data; corpus {result['corpus']}; commit {result['git'].get('commit')}"
              f"{' (dirty)' if result['git'].get('dirty') else ''}; torch threads {result['torch_threads']}; "
-             f"{result['machine'].get('cpu_count')} cores*", "", "| stage | measure | value |", "|---|---|---|"]
+             f"{result['machine'].get('cpu_count')} cores*", ""]
+    base = result.get("baseline")
+    if base:
+        lines += [f"*before: commit {base['git'].get('commit')} ({base.get('label') or 'baseline'}); "
+                  "timings on a shared machine vary by about +-20 %*", "",
+                  "| stage | measure | before | after |", "|---|---|---|---|"]
+    else:
+        lines += ["| stage | measure | value |", "|---|---|---|"]
     for stage, values in result["stages"].items():
         if isinstance(values, dict):
             for k, v in values.items():
-                lines.append(f"| {stage} | {k} | {v} |")
-    lines.append(f"| total | seconds | {result['total_seconds']} |")
-    lines.append(f"| total | peak RSS (MB) | {result['peak_rss_mb']} |")
+                before = (base or {}).get("stages", {}).get(stage, {}).get(k, "") if base else None
+                lines.append(f"| {stage} | {k} | {before} | {v} |" if base else f"| {stage} | {k} | {v} |")
+    for k, label in (("total_seconds", "seconds"), ("peak_rss_mb", "peak RSS (MB)")):
+        lines.append(f"| total | {label} | {base.get(k, '')} | {result[k]} |" if base else
+                     f"| total | {label} | {result[k]} |")
     io.write_text(stem.with_suffix(".md"), "\n".join(lines) + "\n")
     return stem
 
@@ -192,8 +208,23 @@ def main(argv=None) -> int:
     ap.add_argument("--skip", nargs="*", default=[], choices=["synth", "features", "configs"])
     ap.add_argument("--out", default=str(REPO / "reports" / "benchmarks"))
     ap.add_argument("--label", default="", help="free text stored with the result (e.g. before/after)")
+    ap.add_argument("--baseline", help="an earlier study_profile JSON to show beside this one (before/after)")
+    ap.add_argument("--from-json", help="rewrite the report of an existing result JSON (no timing)")
     args = ap.parse_args(argv)
 
+    import json
+
+    baseline = None
+    if args.baseline:
+        baseline = json.loads(Path(args.baseline).read_text())
+        baseline = {k: baseline.get(k) for k in ("git", "label", "created", "stages", "total_seconds", "peak_rss_mb")}
+    if args.from_json:
+        result = json.loads(Path(args.from_json).read_text())
+        if baseline:
+            result["baseline"] = baseline
+        stem = write_report(result, Path(args.out), result.get("profile", args.profile))
+        print(f"wrote {stem}.json / .md")
+        return 0
     torch.set_num_threads(1)
     from semg_study.report.manifest import git_info, machine_info, now_utc, package_versions
 
@@ -219,6 +250,8 @@ def main(argv=None) -> int:
               "torch_threads": torch.get_num_threads(), "omp_num_threads": os.environ.get("OMP_NUM_THREADS"),
               "packages": package_versions(), "stages": stages,
               "total_seconds": round(time.perf_counter() - t0, 2), "peak_rss_mb": peak_rss_mb()}
+    if baseline:
+        result["baseline"] = baseline
     stem = write_report(result, Path(args.out), args.profile)
     print(f"wrote {stem}.json / .md")
     return 0
