@@ -216,3 +216,21 @@ def test_cli_writes_and_then_reuses(tmp_path, capsys):
     assert "generated" in capsys.readouterr().out
     assert main(["synth", "--out", str(out), "--profile", "smoke", "--layout", "ljspeech", "--quiet"]) == 0
     assert "nothing written" in capsys.readouterr().out
+
+
+def test_slow_noise_filter_is_designed_once_and_gives_the_same_noise():
+    import numpy as np
+    from scipy import signal
+
+    from semg_study.synth import emg_model
+
+    sos = emg_model._lowpass_sos(0.5)
+    assert emg_model._lowpass_sos(0.5) is sos  # designed once per cutoff
+    assert np.array_equal(sos, signal.butter(2, 0.5, fs=emg_model.EMG_RATE, output="sos"))
+    got = emg_model._slow_noise(np.random.default_rng(3), 500, 2, 0.5)
+    rng = np.random.default_rng(3)
+    pad = int(3 * emg_model.EMG_RATE / 0.5)
+    x = signal.sosfilt(signal.butter(2, 0.5, fs=emg_model.EMG_RATE, output="sos"), rng.standard_normal((500 + pad, 2)),
+                       axis=0)[pad:]
+    assert np.array_equal(got, x / max(float(np.sqrt(np.mean(x ** 2))), 1e-12))
+    assert np.array_equal(emg_model._lowpass_sos(0.5), sos)  # the cached design is not changed by filtering

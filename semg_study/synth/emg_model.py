@@ -48,6 +48,7 @@ DC offset per channel                            -40 - 40 uV
 """
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass
 
@@ -254,9 +255,15 @@ def _smooth(track: np.ndarray, tau_s: np.ndarray) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=16)
+def _lowpass_sos(cutoff_hz: float) -> np.ndarray:
+    """2nd-order Butterworth low-pass at ``cutoff_hz`` (designed once per cutoff, not per call)."""
+    return signal.butter(2, cutoff_hz, fs=EMG_RATE, output="sos")
+
+
 def _slow_noise(rng: np.random.Generator, n: int, k: int, cutoff_hz: float) -> np.ndarray:
     """Unit-RMS low-frequency Gaussian noise, (n, k)."""
-    sos = signal.butter(2, cutoff_hz, fs=EMG_RATE, output="sos")
+    sos = _lowpass_sos(float(cutoff_hz)).copy()  # a copy: scipy's sosfilt wants a writable array
     pad = int(3 * EMG_RATE / cutoff_hz)
     x = signal.sosfilt(sos, rng.standard_normal((n + pad, k)), axis=0)[pad:]
     return x / max(float(np.sqrt(np.mean(x ** 2))), 1e-12)
