@@ -164,6 +164,28 @@ def test_targets_are_consistent(smoke_bench):
             assert t["met"] is (t["value"] <= t["threshold"])
 
 
+def test_lm_weights_are_chosen_on_dev_and_used_for_every_beam_result(smoke_bench):
+    data = smoke_bench["json"]
+    grid = data["lm_weights"]["grid"]
+    per_run = data["lm_weights"]["per_run"]
+    assert set(per_run) == {r["key"] for r in bm.benchmark_plan("smoke")["runs"]}
+    for key, w in per_run.items():
+        assert w["alpha"] in grid["alpha"] and w["beta"] in grid["beta"] and w["split"] == "dev"
+    for name, entry in data["models"].items():
+        w = entry["lm_weights"]
+        for row in entry["results"]:
+            if row["decoder"] == "beam" and row["condition"] == "open":
+                decoder = json.loads(Path(row["metrics"]).read_text())["decoder"]
+                assert (decoder["alpha"], decoder["beta"]) == (w["alpha"], w["beta"]), (name, row)
+    run = Path(data["models"]["myostream"]["run"])
+    tuned = json.loads((run / "eval" / "lm-weights-dev-silent.json").read_text())
+    best = min(tuned["points"], key=lambda q: (q["wer"], q["cer"], q["alpha"], q["beta"]))
+    assert (best["alpha"], best["beta"]) == (tuned["alpha"], tuned["beta"])
+    assert len(tuned["points"]) == len(grid["alpha"]) * len(grid["beta"])
+    with pytest.raises(bm.ConfigError, match="never on the test split"):
+        bm.tune_lm_weights(run, split="test")
+
+
 def test_markdown_report_says_synthetic(smoke_bench):
     text = Path(smoke_bench["report"]["paths"]["markdown"]).read_text()
     assert text.startswith("# Benchmark") and "synthetic data" in text.splitlines()[0]

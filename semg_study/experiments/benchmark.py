@@ -95,7 +95,7 @@ DECODERS = ["greedy", "beam"]
 HEADLINE = {"condition": "open", "split": "test", "mode": "silent", "decoder": "beam"}
 HEADLINE_TEXT = ("test split, open vocabulary, silent EMG, lexicon beam search with the run's word 3-gram LM "
                  "(training transcripts and, per decode.lm_text, the corpus's held-out LM text; no dev/test "
-                 "sentence)")
+                 "sentence), LM weight and word bonus chosen per run on the dev split from one grid")
 
 # ratio name -> field of a model entry (dotted); each ratio is PROPOSED / REFERENCE
 RATIO_FIELDS = {
@@ -121,6 +121,13 @@ TARGETS = [
      "description": "streaming test WER relative to the full-context model's, with the LM "
                     "(within 10 %; an improvement counts as met)"},
 ]
+
+# LM weight (alpha) and word bonus (beta) of the beam search, chosen per run on the dev split
+# (silent EMG, the run's own condition) from this grid, the same grid for every model; test
+# text never takes part. A weak acoustic model wants a lighter LM than a strong one, so one
+# fixed setting would favour whichever model it happens to suit.
+LM_GRID = {"alpha": [0.5, 1.0, 1.5, 2.0], "beta": [0.0, 1.0, 2.0, 3.0]}
+LM_TUNING_SPLIT = "dev"
 
 # Streamed log-probabilities equal to the full pass's up to float rounding.
 STREAM_MATCH_TOLERANCE = 1e-4
@@ -560,10 +567,92 @@ def train_measured(spec: dict, data_root: Path, runs_root: Path, threads: int, f
     return run_dir, resources
 
 
+# ------------------------------------------------------------- LM weights
+
+def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_TUNING_SPLIT,
+                    grid: dict | None = None) -> dict:
+    """Pick the beam search's (alpha, beta) for a run on ``split`` (never test) from ``grid``.
+
+    The run's log-probabilities are computed once; every grid point decodes them
+    with the run's LM and lexicon. The lowest WER wins, then the lowest CER, then
+    the smaller alpha (a lighter LM). Returns the choice and every point's scores;
+    cached in ``RUN/eval/lm-weights-<split>-<mode>.json`` (reused while the best
+    checkpoint, the grid and the LM are unchanged).
+    """
+    from semg_study.decoding.beam import BeamDecoder
+    from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, ensure_lm, eval_dataset, infer,
+                                                open_run_corpus)
+    from semg_study.evaluation.metrics import score
+    from semg_study.training import load_run
+
+    if split == "test":
+        raise ConfigError("LM weights are tuned on dev, never on the test split")
+    grid = LM_GRID if grid is None else grid
+    run_dir = Path(run_dir)
+    cache = run_dir / "eval" / f"lm-weights-{split}-{mode}.json"
+    best_ckpt = run_dir / "checkpoints" / "best.pt"
+    loaded = load_run(run_dir)
+    config = loaded.config
+    corpus = open_run_corpus(config)
+    lm = ensure_lm(run_dir, corpus, config, int(config.decode.lm_order))
+    if cache.is_file() and best_ckpt.is_file() and cache.stat().st_mtime >= best_ckpt.stat().st_mtime:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            stored = {}
+        if stored.get("grid") == grid and stored.get("lm_fingerprint") == lm.text_fingerprint:
+            return stored
+    utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
+    if not utterances:
+        raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances in mode "
+                         f"{mode!r} to tune the LM weights on")
+    log_probs = infer(loaded.model, eval_dataset(loaded, corpus, utterances))
+    references = [u.text for u in utterances]
+    points = []
+    for alpha in grid["alpha"]:
+        for beta in grid["beta"]:
+            beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=alpha, beta=beta,
+                               beam=int(config.decode.beam_size), lexicon=True,
+                               beam_threshold=DEFAULT_BEAM_THRESHOLD)
+            scored = score(references, [beam.decode(lp[None])[0] for lp in log_probs])
+            points.append({"alpha": alpha, "beta": beta, "wer": scored.wer, "cer": scored.cer})
+    best = min(points, key=lambda q: (q["wer"], q["cer"], q["alpha"], q["beta"]))
+    result = {"run": str(run_dir), "split": split, "mode": mode, "condition": config.data.condition,
+              "utterances": len(utterances), "grid": grid, "lm_fingerprint": lm.text_fingerprint,
+              "alpha": best["alpha"], "beta": best["beta"], "dev_wer": best["wer"], "dev_cer": best["cer"],
+              "config_default": {"alpha": config.decode.alpha, "beta": config.decode.beta},
+              "points": points, "created": _now()}
+    io.write_json(cache, result)
+    return result
+
+
+def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None) -> dict:
+    """``evaluate_cached``, except that a beam evaluation uses ``weights`` (alpha, beta) and is
+    redone when the stored one was decoded with other weights."""
+    from semg_study.evaluation.evaluate import evaluate_run
+    from semg_study.experiments.runners import evaluate_cached
+
+    if decoder != "beam" or not weights:
+        return evaluate_cached(run_dir, split, decoder, mode)
+    metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+    best = run_dir / "checkpoints" / "best.pt"
+    if metrics_path.is_file() and best.is_file() and metrics_path.stat().st_mtime >= best.stat().st_mtime:
+        try:
+            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            metrics = {}
+        d = metrics.get("decoder") or {}
+        if d.get("alpha") == weights["alpha"] and d.get("beta") == weights["beta"]:
+            metrics["out_dir"] = str(metrics_path.parent)
+            return metrics
+    return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
+                        beta=weights["beta"])
+
+
 # ---------------------------------------------------------------- streaming
 
 def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "silent",
-                         write: bool = True) -> dict:
+                         write: bool = True, weights: dict | None = None) -> dict:
     """Decode ``split`` by streaming each utterance chunk by chunk through ``stream_step``.
 
     Each utterance's raw EMG is fed in chunks of ``chunk`` output frames (the
@@ -626,7 +715,8 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
     d = config.decode
     order = int(d.lm_order)
     lm = ensure_lm(run_dir, corpus, config, order)
-    beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
+    alpha, beta = (weights["alpha"], weights["beta"]) if weights else (d.alpha, d.beta)
+    beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=alpha, beta=beta,
                        beam=int(d.beam_size), lexicon=True, beam_threshold=DEFAULT_BEAM_THRESHOLD)
     ids = [utterance_id(u) for u in utterances]
     references = [u.text for u in utterances]
@@ -837,6 +927,7 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     resources: dict[str, dict] = {}
     results: list[dict] = []
     benches: dict[str, dict] = {}
+    lm_weights: dict[str, dict] = {}
     import torch
 
     # Evaluation and streaming in this process use the plan's threads too: more threads than
@@ -852,10 +943,12 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
                     spec, data_root, runs_root, plan["threads"], force, invocation)
         for spec in specs:
             with stages.stage(f"evaluate {spec['key']}"):
+                lm_weights[spec["key"]] = tune_lm_weights(runs[spec["key"]], mode=HEADLINE["mode"])
                 for split in plan["splits"]:
                     for mode in plan["modes"]:
                         for decoder in plan["decoders"]:
-                            m = evaluate_cached(runs[spec["key"]], split, decoder, mode)
+                            m = evaluate_with_weights(runs[spec["key"]], split, decoder, mode,
+                                                      lm_weights[spec["key"]])
                             results.append(_result_row(spec, runs[spec["key"]], m))
         b = plan["bench"]
         for spec in specs:
@@ -869,7 +962,8 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
                     out=run_dir / "bench" / f"bench-{b['split']}-{plan['threads']}thread.json")
         with stages.stage("streaming WER"):
             stream_key = f"{PROPOSED}/{plan['streaming']['condition']}"
-            streamed = streaming_evaluation(runs[stream_key], plan["streaming"]["split"], plan["streaming"]["mode"])
+            streamed = streaming_evaluation(runs[stream_key], plan["streaming"]["split"], plan["streaming"]["mode"],
+                                            weights=lm_weights.get(stream_key))
     finally:
         stages.close()
         torch.set_num_threads(previous_threads)
@@ -892,6 +986,14 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
         "models": models,
         "variants": variants,
     }
+    for name, spec in model_specs.items():
+        models[name]["lm_weights"] = _lm_weights_entry(lm_weights.get(spec["key"]))
+    for s in specs:
+        if s["variant"] in variants:
+            variants[s["variant"]]["lm_weights"] = _lm_weights_entry(lm_weights.get(s["key"]))
+    report["lm_weights"] = {"grid": LM_GRID, "split": LM_TUNING_SPLIT, "mode": HEADLINE["mode"],
+                            "rule": "lowest dev WER, then CER, then the smaller alpha; the same grid for every run",
+                            "per_run": {k: _lm_weights_entry(v) for k, v in lm_weights.items()}}
     report["ratios"] = compute_ratios(models)
     report["ratio_definition"] = f"{PROPOSED} / {REFERENCE}, both measured in this benchmark"
     report["streaming"] = _streaming_entry(plan, streamed, benches.get(stream_key), models, variants)
@@ -925,6 +1027,13 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     report["invocation"] = invocation
     report["paths"] = write_report(report, out_dir)
     return report
+
+
+def _lm_weights_entry(tuned: dict | None) -> dict | None:
+    if not tuned:
+        return None
+    return {k: tuned.get(k) for k in ("alpha", "beta", "dev_wer", "dev_cer", "split", "mode", "utterances",
+                                      "config_default")}
 
 
 def _strict_json(value: Any) -> Any:
@@ -1022,13 +1131,18 @@ def markdown_report(report: dict) -> str:
                      _f(e.get("checkpoint_bytes"), ".2f", 1 / 2**20), _f(t.get("wall_s")), _f(t.get("utterances_per_s")),
                      _f(t.get("peak_rss_mb"), ".0f"), _f(e.get("latency_p50_ms"), ".2f"), _f(e.get("latency_p95_ms"), ".2f"),
                      _f(e.get("rtf_p50"), ".4f"), _pct(e.get("wer_greedy")), _pct(e.get("cer_greedy")), _pct(e.get("wer")),
-                     _pct(e.get("cer")), _pct(e.get("dev_wer")), _pct(e.get("dev_cer")), str(t.get("source"))])
+                     _pct(e.get("cer")), _pct(e.get("dev_wer")), _pct(e.get("dev_cer")),
+                     "n/a" if not e.get("lm_weights") else f"{e['lm_weights']['alpha']:g} / {e['lm_weights']['beta']:g}",
+                     str(t.get("source"))])
     lines += _table(["model", "params", "checkpoint MB", "train wall s", "train utts/s", "peak train MB",
                      f"latency p50 ms ({threads} thr)", f"latency p95 ms ({threads} thr)", "RTF p50",
                      "test WER % greedy", "test CER % greedy", "test WER % LM", "test CER % LM",
-                     "dev WER % LM", "dev CER % LM", "training numbers"], rows)
+                     "dev WER % LM", "dev CER % LM", "LM alpha / beta (dev)", "training numbers"], rows)
     lines += ["", "Open vocabulary, silent EMG. \"training numbers\": measured by this invocation, or cached from "
-                  "the invocation that trained the run (\"run files\": reconstructed, memory not sampled).", "",
+                  "the invocation that trained the run (\"run files\": reconstructed, memory not sampled). "
+                  f"LM alpha / beta: chosen per run on the dev split (silent) from alpha {report['lm_weights']['grid']['alpha']} "
+                  f"x beta {report['lm_weights']['grid']['beta']}, so the dev LM numbers are optimistic and the test "
+                  "ones are not.", "",
               f"## Ratios and targets{tag}", "", targets_markdown(report).rstrip("\n"), "",
               f"## Streaming{tag}", ""]
     s = report["streaming"]
