@@ -49,12 +49,17 @@ def main(argv: list[str] | None = None) -> int:
     module = importlib.import_module(VERBS[verb][0])
     parser = argparse.ArgumentParser(prog=f"semg-study {verb}", description=VERBS[verb][1])
     module.configure(parser)
-    args = parser.parse_args(argv[1:])
+    return run_command(f"semg-study {verb}", module.run, parser.parse_args(argv[1:]))
+
+
+def run_command(prog: str, run, args) -> int:
+    """``run(args)`` as a command's exit status: a StudyError is one line naming ``prog`` (1),
+    Ctrl-C is "interrupted" (130)."""
     try:
-        return int(module.run(args) or 0)
+        return int(run(args) or 0)
     except StudyError as exc:
-        print(f"semg-study {verb}: error: {exc}", file=sys.stderr)
+        print(f"{prog}: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"semg-study {verb}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return 130

@@ -1242,12 +1242,6 @@ def main(argv: list[str] | None = None, prog: str = "benchmarks/run.py") -> int:
     parser = argparse.ArgumentParser(prog=prog, description="Train and compare deepspeech2, gaddy2022 and "
                                                              "MyoStream with the same data, seeds and budget.")
     configure(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except StudyError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130
+    from semg_study.cli import run_command
+
+    return run_command(prog, run, parser.parse_args(argv))
