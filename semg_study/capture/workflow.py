@@ -172,6 +172,33 @@ def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: in
     return decode_stream(board, transcriber, source=source, emit=emit)
 
 
+def live_decode_utterances(run_dir: str | Path, utterances, emit: Callable[[str], None] = print) -> list[dict]:
+    """Replay each corpus utterance through brainflow's playback board and decode it as it streams.
+
+    One playback per utterance (so each starts from a fresh stream state, as a new
+    utterance does live). Returns one row per utterance: reference, streamed
+    hypothesis (greedy CTC carried across chunks), its corpus-level WER/CER, and the
+    compute time per chunk (p50/p95 ms) against the model's algorithmic latency.
+    """
+    from semg_study.evaluation.metrics import score
+
+    rows = []
+    for u in utterances:
+        live = live_decode_replay(run_dir, u.emg_path, max_utterances=1, emit=lambda _line: None)
+        hypothesis = " ".join(r.hypothesis for r in live.utterances).strip()
+        scored = score([u.text], [hypothesis])
+        rows.append({"utterance": u.id, "reference": scored.utterances[0].reference, "streamed hypothesis": hypothesis,
+                     "WER %": None if scored.wer is None else round(100 * scored.wer, 1),
+                     "CER %": None if scored.cer is None else round(100 * scored.cer, 1),
+                     "word errors": scored.utterances[0].word_errors, "reference words": scored.utterances[0].words,
+                     "chunks": len(live.chunk_ms), "chunk compute p50 ms": round(live.percentile_ms(50), 2),
+                     "chunk compute p95 ms": round(live.percentile_ms(95), 2),
+                     "algorithmic latency ms": round(live.algorithmic_latency_ms, 1),
+                     "synthetic": live.synthetic})
+        emit(f"{u.id}: {hypothesis!r} (reference {u.text!r})")
+    return rows
+
+
 # ------------------------------------------------------------------------------- figures
 def plot_channels(emg: np.ndarray, rate: float = DATASET_RATE, title: str = "", ax=None):
     """The 8 channels stacked, each offset by a robust multiple of its spread."""

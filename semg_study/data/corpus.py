@@ -17,7 +17,8 @@ those sentences; the voiced recordings of the same sentences form the voiced
 dev/test lists (``mode="voiced"``). Neither mode of a dev/test sentence is ever
 in training (the dissertation's code leaked silent dev utterances, defect 6).
 
-Closed vocabulary (the dataset has no official split): the distinct closed
+Closed vocabulary (the dataset has no official split; a split file that lists
+closed-vocabulary sentences, as the synthetic corpus's does, decides instead): the distinct closed
 sentences ``(book, sentence_index)`` are sorted, shuffled with
 ``numpy.random.default_rng(CLOSED_SPLIT_SEED)``, and cut into 30 dev / 100 test
 / the rest train, as in the paper (30/100/370 of 500). A corpus with fewer than
@@ -458,8 +459,12 @@ def open_corpus(root, testset=None, alignments=None) -> Corpus:
                 if a is not None:
                     voiced_alignment.setdefault((condition, r.info["book"], r.info["sentence_index"]), a)
 
-    closed_split = split_closed_sentences(
-        (r.info["book"], r.info["sentence_index"]) for r in kept if CONDITION_FOLDERS[r.folder][0] == "closed")
+    closed_keys = {(r.info["book"], r.info["sentence_index"]) for r in kept if CONDITION_FOLDERS[r.folder][0] == "closed"}
+    if closed_keys & (dev_keys | test_keys):
+        # the split file names closed-vocabulary sentences (the synthetic corpus does): it decides
+        closed_split = {k: "dev" if k in dev_keys else "test" if k in test_keys else "train" for k in closed_keys}
+    else:
+        closed_split = split_closed_sentences(closed_keys)
 
     assigned: dict[tuple[str, str, str], list[Utterance]] = {}
     for r in kept:

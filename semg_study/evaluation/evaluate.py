@@ -187,6 +187,13 @@ def _manifest_reference(run_dir: Path, manifest: dict) -> dict:
             "config": manifest.get("config_name")}
 
 
+def _ci(utterances, metric: str) -> list | None:
+    from semg_study.evaluation.confidence import utterance_interval
+
+    interval = utterance_interval(utterances, metric)
+    return None if interval.low is None else [interval.low, interval.high]
+
+
 def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None,
                  testset: str | Path | None = None, data_root: str | Path | None = None,
                  which: str = "best", lexicon: bool = True, alpha: float | None = None,
@@ -259,6 +266,8 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         "split": split, "mode": mode, "condition": config.data.condition,
         "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None)),
         "wer": result.wer, "cer": result.cer, "counts": result.counts,
+        # 95 % bootstrap CIs over utterances of the corpus-level rates (evaluation.confidence)
+        "wer_ci": _ci(result.utterances, "wer"), "cer_ci": _ci(result.utterances, "cer"),
         "decoder": settings, "lm": lm_record, "inference": {"batch_size": batch_size, "which": which},
         "features": {"digest": loaded.feature_config.digest(), "normalizer": "the run's own (from its checkpoint)"
                      if loaded.normalizer is not None else None},
@@ -276,14 +285,18 @@ def summary_line(metrics: dict) -> str:
     def pct(x):
         return "n/a" if x is None else f"{100 * x:.1f}%"
 
+    def ci(key):
+        interval = metrics.get(f"{key}_ci")
+        return f" [95% CI {100 * interval[0]:.1f}-{100 * interval[1]:.1f}]" if interval else ""
+
     tag = " [synthetic data]" if metrics.get("data") == "synthetic" else ""
     dec = metrics["decoder"]
     how = dec["decoder"] if dec["decoder"] == "greedy" else (
         f"beam {dec['beam']} {'lexicon' if dec['lexicon'] else 'lexicon-free'} "
         f"alpha={dec['alpha']} beta={dec['beta']} {dec.get('lm_order')}-gram LM")
     return (f"{metrics['config'] or metrics['model']}: {metrics['split']} {metrics['mode']} "
-            f"({metrics['counts']['utterances']} utterances), {how}: WER {pct(metrics['wer'])}  "
-            f"CER {pct(metrics['cer'])}{tag}\n  written to {metrics['out_dir']}")
+            f"({metrics['counts']['utterances']} utterances), {how}: WER {pct(metrics['wer'])}{ci('wer')}  "
+            f"CER {pct(metrics['cer'])}{ci('cer')}{tag}\n  written to {metrics['out_dir']}")
 
 
 def read_evaluation(out_dir: str | Path) -> tuple[dict, list]:

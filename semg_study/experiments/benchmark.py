@@ -60,8 +60,10 @@ from semg_study.experiments.plans import PROFILE_SIZE, config_name
 
 # ----------------------------------------------------------------------- plan
 
-# The one number to tune: epochs every model trains on the quick profile (equal budget).
-QUICK_EPOCHS = 20
+# Quick: no shared override; every quick config has the same ceiling (train.epochs) and
+# early-stopping patience, so the budget is equal and each model trains until dev stops improving
+# (check_equal_budget refuses configs that differ). The runs are then the study's own runs.
+QUICK_EPOCHS = None
 # The full profile: the reference model's published budget (200 epochs, Gaddy 2022) for every model,
 # so the epochs are equal there too (the paper-size configs' own epochs differ: 10 / 200 / 100).
 FULL_EPOCHS = 200
@@ -83,9 +85,13 @@ MODELS = {
 }
 PROPOSED = "myostream"
 REFERENCE = "gaddy2022"
-# The full-context MyoStream: the same model with full attention, for the streaming comparison.
+# The full-context MyoStream: the same model with full attention, for the streaming comparison
+# (closed vocabulary: the same run as notebook 06's "without streaming_mask" ablation, seed 0).
 FULL_CONTEXT = "myostream_full_context"
 FULL_CONTEXT_OVERRIDES = {"model.streaming_mask": False}
+FULL_CONTEXT_CONDITION = "closed"
+# DeepSpeech2 on voiced TTS audio (Table 3.1's closed and open rows): the audio targets.
+AUDIO_RUNS = {"closed": "ds2audio_closed", "open": "ds2audio_full"}
 
 CONDITIONS = ["open", "closed"]
 SPLITS = ["dev", "test"]
@@ -105,10 +111,10 @@ RATIO_FIELDS = {
     "train_utterances_per_s": "train.utterances_per_s", "train_wall_s": "train.wall_s",
 }
 
-# Every target is "value <= threshold"; ``quantity`` is a dotted path into the report.
+# Every target is "value <= threshold" unless it says ``comparison: ">="``; ``quantity`` is a dotted
+# path into the report; ``requires`` a boolean that must hold too. The findings' targets (error rates
+# with CIs, paired ratios, the study's wall time and memory) are in semg_study.experiments.findings.
 TARGETS = [
-    {"name": "wer_ratio", "quantity": "ratios.wer", "threshold": 0.8,
-     "description": "MyoStream / gaddy2022 test WER with the LM (at least 20 % fewer word errors)"},
     {"name": "parameters_ratio", "quantity": "ratios.parameters", "threshold": 1 / 3,
      "description": "MyoStream / gaddy2022 parameters (at most a third)"},
     {"name": "latency_p50_ratio", "quantity": "ratios.latency_p50", "threshold": 0.5,
@@ -121,6 +127,9 @@ TARGETS = [
      "description": "streaming test WER relative to the full-context model's, with the LM "
                     "(within 10 %; an improvement counts as met)"},
 ]
+from semg_study.experiments.findings import TARGETS as _FINDINGS_TARGETS  # noqa: E402
+
+TARGETS = _FINDINGS_TARGETS + TARGETS
 
 # LM weight (alpha) and word bonus (beta) of the beam search, chosen per run on the dev split
 # (silent EMG, the run's own condition) from this grid, the same grid for every model; test
@@ -161,10 +170,15 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, "data.condition": condition},
                          "bench": condition == HEADLINE["condition"]})
-    runs.append({"key": f"{FULL_CONTEXT}/open", "model": PROPOSED, "variant": FULL_CONTEXT,
+    runs.append({"key": f"{FULL_CONTEXT}/{FULL_CONTEXT_CONDITION}", "model": PROPOSED, "variant": FULL_CONTEXT,
                  "config": models[PROPOSED]["config"], "label": "MyoStream, full context (streaming mask off)",
-                 "condition": "open", "overrides": {**shared, "data.condition": "open", **FULL_CONTEXT_OVERRIDES},
-                 "bench": True})
+                 "condition": FULL_CONTEXT_CONDITION,
+                 "overrides": {**shared, "data.condition": FULL_CONTEXT_CONDITION, **FULL_CONTEXT_OVERRIDES},
+                 "bench": False})
+    for condition, base in AUDIO_RUNS.items():
+        runs.append({"key": f"ds2audio/{condition}", "model": "ds2audio", "variant": f"ds2audio_{condition}",
+                     "config": config_name(base, profile), "label": f"DeepSpeech2 on voiced audio ({condition})",
+                     "condition": condition, "overrides": dict(shared), "bench": False, "modes": ["voiced"]})
     return copy.deepcopy({
         "profile": profile,
         "size": PROFILE_SIZE[profile],
@@ -184,7 +198,7 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
         "bench": {"split": HEADLINE["split"], "mode": HEADLINE["mode"], "condition": HEADLINE["condition"],
                   **BENCH[profile]},
         "streaming": {"model": PROPOSED, "full_context": FULL_CONTEXT, "split": HEADLINE["split"],
-                      "mode": HEADLINE["mode"], "condition": HEADLINE["condition"]},
+                      "mode": HEADLINE["mode"], "condition": FULL_CONTEXT_CONDITION},
         "shared_overrides": shared,
         "runs": runs,
         "ratio_fields": dict(RATIO_FIELDS),
@@ -194,11 +208,20 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
 
 def check_equal_budget(plan: dict) -> None:
     """Refuse a plan whose models would not train on equal terms (same overrides per condition)."""
+    from semg_study.training.config import load_config
+
     for condition in plan["conditions"]:
-        overrides = {json.dumps(r["overrides"], sort_keys=True) for r in plan["runs"]
-                     if r["condition"] == condition and r["variant"] is None}
+        compared = [r for r in plan["runs"] if r["condition"] == condition and r["variant"] is None]
+        overrides = {json.dumps(r["overrides"], sort_keys=True) for r in compared}
         if len(overrides) != 1:
             raise ConfigError(f"benchmark plan: the models of the {condition} condition have different overrides")
+        budgets = {}
+        for r in compared:
+            t = load_config(r["config"], [f"{k}={json.dumps(v)}" for k, v in r["overrides"].items()]).train
+            budgets[r["config"]] = (t.epochs, t.patience, t.best_metric)
+        if len(set(budgets.values())) != 1:
+            raise ConfigError(f"benchmark plan: unequal training budgets (epochs, patience, best metric) in the "
+                              f"{condition} condition: {budgets}")
 
 
 # ------------------------------------------------------------------- helpers
@@ -249,9 +272,15 @@ def evaluate_targets(report: dict, targets: list[dict] | None = None) -> list[di
     out = []
     for t in TARGETS if targets is None else targets:
         value = _number(_get(report, t["quantity"]))
+        comparison = t.get("comparison", "<=")
+        met = None if value is None else bool(value <= t["threshold"] if comparison == "<=" else
+                                              value >= t["threshold"])
+        if met and t.get("requires"):
+            also = _get(report, t["requires"])
+            met = None if also is None else bool(also)
         out.append({"name": t["name"], "quantity": t["quantity"], "description": t["description"],
-                    "comparison": "<=", "value": value, "threshold": t["threshold"],
-                    "met": None if value is None else bool(value <= t["threshold"])})
+                    "comparison": comparison, "value": value, "threshold": t["threshold"],
+                    "requires": t.get("requires"), "met": met})
     return out
 
 
@@ -785,7 +814,8 @@ def _result_row(spec: dict, run_dir: Path, metrics: dict) -> dict:
     return {"run": run_dir.name, "model": spec["model"], "variant": spec["variant"], "condition": spec["condition"],
             "split": metrics["split"], "mode": metrics["mode"],
             "decoder": "greedy" if metrics["decoder"]["decoder"] == "greedy" else "beam",
-            "wer": metrics["wer"], "cer": metrics["cer"], "utterances": metrics["counts"]["utterances"],
+            "wer": metrics["wer"], "cer": metrics["cer"], "wer_ci": metrics.get("wer_ci"),
+            "cer_ci": metrics.get("cer_ci"), "utterances": metrics["counts"]["utterances"],
             "metrics": str(Path(metrics["out_dir"]) / "metrics.json")}
 
 
@@ -836,10 +866,16 @@ def _train_summary(r: dict) -> dict:
             "file": r.get("file")}
 
 
-def _streaming_entry(plan: dict, streamed: dict, stream_bench: dict | None, models: dict, variants: dict) -> dict:
+def _streaming_entry(plan: dict, streamed: dict, stream_bench: dict | None, models: dict, variants: dict,
+                     results: list[dict] | None = None) -> dict:
     s = (stream_bench or {}).get("streaming") or {}
     beam, greedy = streamed["decoders"]["beam"], streamed["decoders"]["greedy"]
-    full = variants.get(FULL_CONTEXT, {})
+    where = {"model": PROPOSED, "variant": FULL_CONTEXT, "condition": plan["streaming"]["condition"],
+             "split": plan["streaming"]["split"], "mode": plan["streaming"]["mode"]}
+    fb = _find(results or [], decoder="beam", **where) or {}
+    fg = _find(results or [], decoder="greedy", **where) or {}
+    full = {"run": fb.get("run"), "wer": fb.get("wer"), "cer": fb.get("cer"), "wer_greedy": fg.get("wer"),
+            "cer_greedy": fg.get("cer")}
     entry = {
         "model": plan["streaming"]["model"], "run": streamed["run"], "full_context_run": full.get("run"),
         "split": streamed["split"], "mode": streamed["mode"], "condition": streamed["condition"],
@@ -855,7 +891,8 @@ def _streaming_entry(plan: dict, streamed: dict, stream_bench: dict | None, mode
         "streaming_wer_greedy": greedy["wer"], "streaming_cer_greedy": greedy["cer"],
         "full_context_wer_greedy": full.get("wer_greedy"), "full_context_cer_greedy": full.get("cer_greedy"),
         "wer_relative_change_greedy": relative_change(greedy["wer"], full.get("wer_greedy")),
-        "offline_wer": models.get(PROPOSED, {}).get("wer"),
+        "offline_wer": (_find(results or [], model=PROPOSED, variant=None, decoder="beam",
+                              **{k: v for k, v in where.items() if k not in ("model", "variant")}) or {}).get("wer"),
         "offline_wer_note": "the streaming model's own full-sequence pass, same split and decoder",
         "max_abs_logprob_diff": streamed["max_abs_logprob_diff"], "length_mismatches": streamed["length_mismatches"],
         "matches_full_pass": streamed["matches_full_pass"], "tolerance": streamed["tolerance"],
@@ -943,9 +980,11 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
                     spec, data_root, runs_root, plan["threads"], force, invocation)
         for spec in specs:
             with stages.stage(f"evaluate {spec['key']}"):
-                lm_weights[spec["key"]] = tune_lm_weights(runs[spec["key"]], mode=HEADLINE["mode"])
+                modes = spec.get("modes") or plan["modes"]
+                lm_weights[spec["key"]] = tune_lm_weights(runs[spec["key"]], mode=modes[0] if spec.get("modes")
+                                                          else HEADLINE["mode"])
                 for split in plan["splits"]:
-                    for mode in plan["modes"]:
+                    for mode in modes:
                         for decoder in plan["decoders"]:
                             m = evaluate_with_weights(runs[spec["key"]], split, decoder, mode,
                                                       lm_weights[spec["key"]])
@@ -961,7 +1000,7 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
                     max_utterances=b["max_utterances"],
                     out=run_dir / "bench" / f"bench-{b['split']}-{plan['threads']}thread.json")
         with stages.stage("streaming WER"):
-            stream_key = f"{PROPOSED}/{plan['streaming']['condition']}"
+            stream_key = f"{PROPOSED}/{plan['streaming']['condition']}"  # the streaming model, same condition
             streamed = streaming_evaluation(runs[stream_key], plan["streaming"]["split"], plan["streaming"]["mode"],
                                             weights=lm_weights.get(stream_key))
     finally:
@@ -996,7 +1035,11 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
                             "per_run": {k: _lm_weights_entry(v) for k, v in lm_weights.items()}}
     report["ratios"] = compute_ratios(models)
     report["ratio_definition"] = f"{PROPOSED} / {REFERENCE}, both measured in this benchmark"
-    report["streaming"] = _streaming_entry(plan, streamed, benches.get(stream_key), models, variants)
+    report["streaming"] = _streaming_entry(plan, streamed, benches.get(stream_key), models, variants, results)
+    from semg_study.experiments import findings as _findings
+
+    report["findings"] = _findings.compute(results, streamed, plan, PROPOSED, REFERENCE)
+    report["study_run"] = _findings.study_run_summary(out_dir.parent / "study_run.json")
     report["targets"] = evaluate_targets(report)
     report["features"] = {**features, "note": "extracted before training (stage 'prepare features'), so no "
                                               "model's training time includes feature extraction"}

@@ -32,6 +32,7 @@ class Experiment:
     config: dict
     caption: str
     details: list[dict] = field(default_factory=list)  # per run: spec, metrics, ... (for figures)
+    comparisons: list[dict] = field(default_factory=list)  # paired bootstrap rows (comparison_rows_from)
 
 
 # ----------------------------------------------------------------- training
@@ -51,6 +52,30 @@ def train_spec(study, spec: dict, force: bool | None = None) -> Path:
     force = study.force if force is None else force
     return Path(train_cached(spec["config"], overrides_for(study, spec), runs_root=study.paths.runs_root,
                              force=bool(force)))
+
+
+class _PlanContext:
+    """What ``train_spec`` needs of a notebook's study, for code outside the experiment notebooks."""
+
+    def __init__(self, paths, device: str = "cpu"):
+        self.paths, self.device, self.force = paths, device, False
+
+
+def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data_root=None) -> Path:
+    """The run of one plan spec, found (or, when missing, trained) exactly as the notebooks find it."""
+    from semg_study.report.paths import study_paths
+
+    paths = study_paths(profile, None, data_root, runs_root)
+    return train_spec(_PlanContext(paths, device), spec, force=False)
+
+
+def evaluation_corpus(run_dir: Path, data_root=None):
+    """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
+    from semg_study.evaluation.evaluate import open_run_corpus
+    from semg_study.training import load_config
+
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    return open_run_corpus(load_config(manifest["config"]), data_root)
 
 
 def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool) -> str:
@@ -89,7 +114,11 @@ def manifest_of(run_dir: Path) -> str:
 
 
 def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None) -> dict:
-    """``evaluate_run``, reusing its ``metrics.json`` when it is newer than the run's best checkpoint."""
+    """``evaluate_run``, reusing its decoded output when it is newer than the run's best checkpoint.
+
+    Only the decoding is reused: the scores and their confidence intervals are
+    recomputed from ``predictions.jsonl`` every time (:func:`rescore`).
+    """
     from semg_study.evaluation.evaluate import evaluate_run
     from semg_study.training import load_config
 
@@ -100,10 +129,96 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
     metrics_path = run_dir / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
     best = run_dir / "checkpoints" / "best.pt"
     if metrics_path.is_file() and best.is_file() and metrics_path.stat().st_mtime >= best.stat().st_mtime:
-        metrics = json.loads(metrics_path.read_text())
-        metrics["out_dir"] = str(metrics_path.parent)
-        return metrics
+        return rescore(metrics_path.parent)
     return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode)
+
+
+def rescore(out_dir: Path) -> dict:
+    """An evaluation folder's metrics with WER/CER and their CIs recomputed from its predictions."""
+    from semg_study.evaluation.confidence import utterance_interval
+    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.metrics import score
+
+    metrics, utterances = read_evaluation(out_dir)
+    scored = score([u.reference for u in utterances], [u.hypothesis for u in utterances],
+                   [u.id for u in utterances])
+    metrics.update(wer=scored.wer, cer=scored.cer, counts=scored.counts)
+    for key in ("wer", "cer"):
+        interval = utterance_interval(scored.utterances, key)
+        metrics[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
+    metrics["out_dir"] = str(out_dir)
+    return metrics
+
+
+def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None = None) -> dict:
+    """Greedy as is; the beam search with its LM weight and word bonus chosen on dev for this run.
+
+    The test split never takes part in choosing (alpha, beta): they come from
+    ``tune_lm_weights`` on the dev split of the same mode, from one grid for every model.
+    """
+    if decoder != "beam":
+        return evaluate_cached(run_dir, split, decoder, mode)
+    from semg_study.experiments.benchmark import evaluate_with_weights, tune_lm_weights
+    from semg_study.training import load_config
+
+    if mode is None:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+        mode = load_config(manifest["config"]).data.eval_mode
+    tuned = tune_lm_weights(run_dir, mode=mode, split="dev")
+    metrics = evaluate_with_weights(Path(run_dir), split, "beam", mode, {"alpha": tuned["alpha"], "beta": tuned["beta"]})
+    metrics = rescore(Path(metrics["out_dir"]))
+    metrics["lm_weights"] = {"alpha": tuned["alpha"], "beta": tuned["beta"], "chosen_on": f"dev ({mode})"}
+    return metrics
+
+
+def ci_columns(metrics: dict) -> dict:
+    """``WER %``/``CER %`` with their 95 % bootstrap CI bounds (the report's table contract)."""
+    out = {}
+    for key, label in (("wer", "WER %"), ("cer", "CER %")):
+        interval = metrics.get(f"{key}_ci") or [None, None]
+        out[label] = _pct(metrics.get(key))
+        out[f"{label} CI low"] = _pct(interval[0])
+        out[f"{label} CI high"] = _pct(interval[1])
+    return out
+
+
+def run_source(run_dir: Path) -> dict:
+    """Which run a row came from, and whether it was released or trained in this invocation."""
+    try:
+        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    except (OSError, ValueError):
+        manifest = {}
+    source = manifest.get("source")
+    return {"run": Path(run_dir).name,
+            "source": "released" if source == "released" else "trained now" if source == "trained" else "local cache",
+            "epochs trained": manifest.get("epochs_completed")}
+
+
+def comparison_rows(label: str, a_metrics: dict, b_metrics: dict, what: str = "") -> list[dict]:
+    """Paired bootstrap rows (WER and CER) of system A against system B on the same utterances."""
+    from semg_study.evaluation.confidence import compare_utterances
+    from semg_study.evaluation.evaluate import read_evaluation
+
+    _, a = read_evaluation(a_metrics["out_dir"])
+    _, b = read_evaluation(b_metrics["out_dir"])
+    return comparison_rows_from(label, a, b, what)
+
+
+def comparison_rows_from(label: str, a: list, b: list, what: str = "") -> list[dict]:
+    from semg_study.evaluation.confidence import compare_utterances
+
+    rows = []
+    for key, name in (("wer", "WER %"), ("cer", "CER %")):
+        c = compare_utterances(a, b, key)
+        rows.append({"comparison": label, "evaluated on": what, "metric": name,
+                     "A %": _pct(c.a), "B %": _pct(c.b),
+                     "difference (points)": _pct(c.difference.value),
+                     "difference CI low": _pct(c.difference.low), "difference CI high": _pct(c.difference.high),
+                     "ratio A/B": None if c.ratio.value is None else round(c.ratio.value, 3),
+                     "ratio CI low": None if c.ratio.low is None else round(c.ratio.low, 3),
+                     "ratio CI high": None if c.ratio.high is None else round(c.ratio.high, 3),
+                     "verdict": c.verdict or "not enough utterances", "utterances": c.difference.n})
+    return rows
 
 
 def _plan(study) -> dict:
@@ -124,6 +239,10 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else round(100.0 * x, 2)
 
 
+def _decoder_label(decoder: str) -> str:
+    return "greedy" if decoder == "greedy" else "beam + word 3-gram LM"
+
+
 # ------------------------------------------------------------ 03: Table 3.1
 
 def run_table31(study, p: dict | None = None) -> Experiment:
@@ -137,22 +256,24 @@ def run_table31(study, p: dict | None = None) -> Experiment:
                "config": spec["config"], "seed": spec["seed"]}
         evals = {}
         for decoder in section["decoders"]:
-            m = evaluate_cached(run_dir, section["split"], decoder)
+            m = evaluate_decoder(run_dir, section["split"], decoder)
             evals[decoder] = m
             tag = "greedy" if decoder == "greedy" else "beam + LM"
-            # fractions, as the dissertation's Table 3.1 gives WER
-            row[f"WER ({tag})"] = None if m["wer"] is None else round(m["wer"], 4)
-            row[f"CER ({tag})"] = None if m["cer"] is None else round(m["cer"], 4)
-        row["dev utterances"] = next(iter(evals.values()))["counts"]["utterances"]
+            # percentages, as every table of the study (the original's fractions are shown as % too)
+            for label, value in ci_columns(m).items():
+                row[label.replace("%", f"% ({tag})", 1)] = value
+        row[f"{section['split']} utterances"] = next(iter(evals.values()))["counts"]["utterances"]
         original = spec["original_wer"]
-        row[f"WER {section['original_label']}"] = "none reported" if original is None else original
+        row[f"WER % {section['original_label']}"] = "none reported" if original is None else round(100 * original, 1)
+        row.update(run_source(run_dir))
         rows.append(row)
         manifests.append([manifest_of(run_dir)])
         runs.append(run_dir)
         details.append({"spec": spec, "run": run_dir, "evals": evals})
     fixes = "; ".join(f"({i}) {f}" for i, f in enumerate(section["fixes"], 1))
-    caption = (f"Table 3.1 regenerated: DeepSpeech2 on audio, corpus-level WER/CER (fractions) on the {section['split']} split "
-               f"(voiced audio), greedy and beam search with a word 3-gram LM from the training transcripts. "
+    caption = (f"Table 3.1 regenerated: DeepSpeech2 on audio, corpus-level WER/CER (%, with 95 % bootstrap CIs over "
+               f"utterances) on the {section['split']} split (voiced audio), greedy and beam search with a word 3-gram "
+               f"LM (training transcripts and held-out LM text; LM weight and word bonus chosen on dev). "
                f"The last column quotes the dissertation's own figures, {section['original_label']}: they are "
                f"not results of this study. Fixed here: {fixes}.")
     return Experiment("03_table31", rows, manifests, runs, _config_summary(p, "table31", section["runs"]),
@@ -170,13 +291,15 @@ def run_emg_baselines(study, p: dict | None = None) -> Experiment:
     for spec, run_dir in zip(section["runs"], trained):
         runs.append(run_dir)
         for mode in section["modes"]:
-            m = evaluate_cached(run_dir, section["split"], section["decoder"], mode)
-            rows.append({"model": spec["label"], "config": spec["config"], "condition": spec["condition"],
-                         "evaluated on": mode, "seed": spec["seed"], "WER %": _pct(m["wer"]),
-                         "CER %": _pct(m["cer"]), "utterances": m["counts"]["utterances"]})
-            manifests.append([manifest_of(run_dir)])
-            details.append({"spec": spec, "run": run_dir, "mode": mode, "metrics": m})
-    caption = (f"EMG baselines: corpus-level WER/CER on the {section['split']} split, {section['decoder']} decoding, "
+            for decoder in section["decoders"]:
+                m = evaluate_decoder(run_dir, section["split"], decoder, mode)
+                rows.append({"model": spec["label"], "config": spec["config"], "condition": spec["condition"],
+                             "evaluated on": mode, "decoder": _decoder_label(decoder), "seed": spec["seed"],
+                             **ci_columns(m), "utterances": m["counts"]["utterances"], **run_source(run_dir)})
+                manifests.append([manifest_of(run_dir)])
+                details.append({"spec": spec, "run": run_dir, "mode": mode, "decoder": decoder, "metrics": m})
+    caption = (f"EMG baselines: corpus-level WER/CER (%, 95 % bootstrap CIs over utterances) on the {section['split']} "
+               f"split, greedy and beam + LM decoding (LM weights chosen on dev), "
                f"trained per condition (closed or open vocabulary) on silent and voiced EMG, evaluated on silent "
                f"and on voiced utterances")
     return Experiment("04_emg_baselines", rows, manifests, runs,
@@ -196,23 +319,56 @@ def run_myostream(study, p: dict | None = None) -> Experiment:
     p = p or _plan(study)
     section = p["myostream"]
     rows, manifests, runs, details = [], [], [], []
-    for spec in section["runs"]:
-        run_dir = train_spec(study, spec)
+    trained = train_specs(study, section["runs"], p.get("workers", 1))
+    for spec, run_dir in zip(section["runs"], trained):
         runs.append(run_dir)
         manifest = json.loads((run_dir / "manifest.json").read_text())
         for decoder in section["decoders"]:
-            m = evaluate_cached(run_dir, section["split"], decoder, section["mode"])
+            m = evaluate_decoder(run_dir, section["split"], decoder, section["mode"])
             rows.append({"model": spec["label"], "config": spec["config"], "seed": spec["seed"],
                          "condition": manifest["config"]["data"]["condition"], "evaluated on": section["mode"],
-                         "decoder": "greedy" if decoder == "greedy" else "beam + word 3-gram LM",
-                         "WER %": _pct(m["wer"]), "CER %": _pct(m["cer"]),
-                         "utterances": m["counts"]["utterances"], "parameters": manifest.get("n_parameters")})
+                         "decoder": _decoder_label(decoder), **ci_columns(m),
+                         "utterances": m["counts"]["utterances"], "parameters": manifest.get("n_parameters"),
+                         **run_source(run_dir)})
             manifests.append([manifest_of(run_dir)])
             details.append({"spec": spec, "run": run_dir, "decoder": decoder, "metrics": m})
-    caption = (f"MyoStream: corpus-level WER/CER on the {section['split']} split ({section['mode']} EMG), greedy CTC "
-               f"decoding and beam search with a word 3-gram LM built from the training transcripts only")
+    caption = (f"MyoStream: corpus-level WER/CER (%, 95 % bootstrap CIs over utterances) on the {section['split']} split "
+               f"({section['mode']} EMG), open and closed vocabulary, greedy CTC decoding and beam search with a word "
+               f"3-gram LM (training transcripts and held-out LM text, never a dev/test sentence; weights chosen on dev)")
     return Experiment("05_myostream", rows, manifests, runs, _config_summary(p, "myostream", section["runs"]),
                       caption, details)
+
+
+def run_model_comparisons(study, p: dict | None = None) -> Experiment:
+    """Notebook 05: MyoStream against each EMG baseline, per condition, paired on the same test utterances.
+
+    Beam search + LM (weights chosen on dev for each run), silent EMG: the setting of the
+    study's headline. Runs come through ``train_cached`` (reused, never retrained here).
+    """
+    p = p or _plan(study)
+    split, mode = p["myostream"]["split"], p["myostream"]["mode"]
+    first_seed = min(s["seed"] for s in p["myostream"]["runs"])
+    ours = {s["condition"]: s for s in p["myostream"]["runs"] if s["seed"] == first_seed}
+    rows, manifests, runs = [], [], []
+    for condition, spec in sorted(ours.items()):
+        mine = train_spec(study, spec, force=False)
+        m_a = evaluate_decoder(mine, split, "beam", mode)
+        for base in p["emg_baselines"]["runs"]:
+            if base["condition"] != condition:
+                continue
+            other = train_spec(study, base, force=False)
+            m_b = evaluate_decoder(other, split, "beam", mode)
+            for row in comparison_rows(f"MyoStream vs {base['label']} ({condition})", m_a, m_b,
+                                       f"{split} {mode}, beam + LM"):
+                rows.append({**row, "run A": mine.name, "run B": other.name})
+                manifests.append([manifest_of(mine), manifest_of(other)])
+            runs += [mine, other]
+    caption = (f"MyoStream (A) against each EMG baseline (B): paired bootstrap over the same {split} utterances "
+               f"({mode} EMG, beam search + LM with weights chosen on dev). Difference A - B in points with its 95 % "
+               f"CI; ratio A/B of corpus error rates with its CI; verdict 'better' when the whole CI of A - B is "
+               f"below 0, 'worse' when above, else 'no significant difference'")
+    return Experiment("05_comparisons", rows, manifests, runs, _config_summary(p, "myostream", p["myostream"]["runs"]),
+                      caption)
 
 
 def worst_utterances(metrics: dict, k: int = 5) -> tuple[list[dict], str]:
@@ -255,28 +411,76 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
         by_variant.setdefault(spec["variant"], []).append({"spec": spec, "run": run_dir, "metrics": m})
     rows, manifests, details = [], [], []
     full_wer = None
+    from semg_study.evaluation.evaluate import read_evaluation
+
+    pooled: dict[str, list] = {}
     for variant, entries in by_variant.items():
         wers = [100.0 * e["metrics"]["wer"] for e in entries]
         cers = [100.0 * e["metrics"]["cer"] for e in entries]
         (wm, ws), (cm, cs) = _mean_std(wers), _mean_std(cers)
         if entries[0]["spec"]["switched_off"] is None:
             full_wer = wm
+        # the seeds' errors summed per utterance: one record per utterance, so the bootstrap
+        # resamples utterances (the unit the test set samples) with every seed's errors on it
+        pooled[variant] = pool_seeds([read_evaluation(e["metrics"]["out_dir"])[1] for e in entries])
+        pooled_ci = ci_columns(pooled_metrics(pooled[variant]))
         rows.append({"variant": variant, "switched off": entries[0]["spec"]["switched_off"] or "(none)",
                      "seeds": ", ".join(str(e["spec"]["seed"]) for e in entries),
                      "WER % mean": round(wm, 2), "WER % std": None if ws is None else round(ws, 2),
                      "WER % (mean ± std)": _pm(wm, ws),
                      "CER % (mean ± std)": _pm(cm, cs),
+                     **pooled_ci,
                      "WER % per seed": ", ".join(f"{w:.1f}" for w in wers),
                      "CER % per seed": ", ".join(f"{c:.1f}" for c in cers),
-                     "ΔWER vs full model (points)": None if full_wer is None else round(wm - full_wer, 2)})
+                     "ΔWER vs full model (points)": None if full_wer is None else round(wm - full_wer, 2),
+                     "epochs trained": ", ".join(str(run_source(e["run"])["epochs trained"]) for e in entries),
+                     "runs": ", ".join(e["run"].name for e in entries),
+                     "source": ", ".join(sorted({run_source(e["run"])["source"] for e in entries}))})
         manifests.append([manifest_of(e["run"]) for e in entries])
         details.append({"variant": variant, "wers": wers, "cers": cers, "entries": entries})
+    full = next((v for v, es in by_variant.items() if es[0]["spec"]["switched_off"] is None), None)
+    comparisons = []
+    if full is not None:
+        for variant in by_variant:
+            if variant != full:
+                comparisons += comparison_rows_from(f"{variant} vs full model", pooled[variant], pooled[full],
+                                                    f"{section['split']} {section['mode']}, seeds pooled")
     caption = (f"MyoStream ablations: one component switched off at a time, {section['condition']} vocabulary, "
                f"same epochs and seeds ({', '.join(map(str, section['seeds']))}) for every variant; corpus-level "
                f"WER/CER on the {section['split']} split ({section['mode']} EMG, {section['decoder']} decoding), "
-               f"mean ± sample std over seeds")
-    return Experiment("06_ablations", rows, manifests, runs, _config_summary(p, "ablations", section["runs"]),
-                      caption, details)
+               f"mean ± sample std over seeds; the CI columns are 95 % bootstrap CIs over utterances of the "
+               f"seeds' mean (errors pooled per utterance)")
+    experiment = Experiment("06_ablations", rows, manifests, runs, _config_summary(p, "ablations", section["runs"]),
+                            caption, details)
+    experiment.comparisons = comparisons
+    return experiment
+
+
+def pool_seeds(per_seed: list[list]) -> list[dict]:
+    """Per-utterance records of several seeds on the same utterances, errors summed per utterance.
+
+    The corpus rate of the pooled records is the seeds' mean corpus rate (equal reference lengths)."""
+    from semg_study.evaluation.confidence import _errors
+
+    pooled: dict[str, dict] = {}
+    for records in per_seed:
+        for r in map(_errors, records):
+            entry = pooled.setdefault(r["id"], {"id": r["id"], "word_errors": 0, "words": 0,
+                                                "character_errors": 0, "characters": 0})
+            for k in ("word_errors", "words", "character_errors", "characters"):
+                entry[k] += r[k]
+    return [pooled[k] for k in sorted(pooled)]
+
+
+def pooled_metrics(records: list[dict]) -> dict:
+    from semg_study.evaluation.confidence import utterance_interval
+
+    out = {}
+    for key in ("wer", "cer"):
+        interval = utterance_interval(records, key)
+        out[key] = interval.value
+        out[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
+    return out
 
 
 # ---------------------------------------------------------- 07: latency

@@ -11,32 +11,47 @@ import json
 import shutil
 from pathlib import Path
 
+from semg_study.training import released
 from semg_study.training.config import load_config
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Settings that do not change what a run computes.
-_IGNORED_TRAIN_KEYS = ("out", "progress")
-# Parts of the package that never run during training: editing them must not
-# invalidate finished runs (the notebooks of one study reuse each other's runs).
-_NOT_TRAINING_CODE = ("report", "capture", "experiments", "cli.py", "__main__.py")
+_IGNORED_TRAIN_KEYS = ("out", "progress", "threads")
+# The code that decides what a trained model is: the models, what turns a corpus into their
+# inputs and targets, and the training loop. A change here makes every finished (and released)
+# run stale. Reading, validation, decoding, evaluation, reporting and capture are left out: they
+# do not change the weights (which utterances are trained on is part of the data fingerprint).
+TRAINING_CODE = ("models", "features", "text.py", "data/dataset.py", "data/textgrid.py",
+                 "training/loop.py", "training/data.py", "training/checkpoint.py")
+
+
+def training_code_files() -> list[Path]:
+    files = []
+    for entry in TRAINING_CODE:
+        path = PACKAGE_ROOT / entry
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return [p for p in files if "__pycache__" not in p.parts]
 
 
 def code_version() -> str:
-    """sha256 over the Python sources and configs that training runs (path + content)."""
+    """sha256 over the training code (path + content of every file of ``TRAINING_CODE``)."""
     h = hashlib.sha256()
-    for path in sorted(list(PACKAGE_ROOT.rglob("*.py")) + list(PACKAGE_ROOT.rglob("*.yaml"))):
-        if "__pycache__" in path.parts or path.relative_to(PACKAGE_ROOT).parts[0] in _NOT_TRAINING_CODE:
-            continue
+    for path in training_code_files():
         h.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()
 
 
-def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
+def _resolved_for_fingerprint(cfg) -> dict:
     resolved = cfg.to_dict()
     for key in _IGNORED_TRAIN_KEYS:
         resolved["train"].pop(key, None)
     resolved["data"].pop("root", None)  # the data fingerprint stands for the corpus, wherever it lies
+    return resolved
+
+
+def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
+    resolved = _resolved_for_fingerprint(cfg)
     payload = json.dumps({"config": resolved, "data": data_fp, "code": code if code is not None else code_version()},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
@@ -50,9 +65,12 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     overrides = list(overrides.items()) if isinstance(overrides, dict) else list(overrides or [])
     overrides = [o if isinstance(o, str) else f"{o[0]}={json.dumps(o[1])}" for o in overrides]
     cfg = load_config(config_name, overrides + [f"out={Path(runs_root)}"])
-    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
+    data_fp, code = data_fingerprint(cfg), code_version()
+    fingerprint = run_fingerprint(cfg, data_fp, code)
     run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
     manifest_path = run_dir / "manifest.json"
+    key = released.spec_key(_resolved_for_fingerprint(cfg), data_fp)
+    extra = {"run_fingerprint": fingerprint, "spec_key": key, "code_version": code, "source": "trained"}
     if run_dir.exists() and not force:
         try:
             manifest = json.loads(manifest_path.read_text())
@@ -62,7 +80,13 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
             if manifest.get("finished") and (run_dir / "checkpoints" / "best.pt").is_file():
                 return run_dir
             if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue it
-                return train(cfg, resume=True, run_dir=run_dir, extra_manifest={"run_fingerprint": fingerprint})
+                return train(cfg, resume=True, run_dir=run_dir, extra_manifest=extra)
+    if not force and released.released_enabled():
+        found = released.find_released(cfg.name or cfg.model.name, fingerprint, key)
+        if found is not None and found[0] == "fresh":
+            return released.reuse(found[1], run_dir, data_root=cfg.data.root)
+        if found is not None:
+            released.record_stale(Path(runs_root), found[1], fingerprint)
     if run_dir.exists():
         shutil.rmtree(run_dir)
-    return train(cfg, run_dir=run_dir, extra_manifest={"run_fingerprint": fingerprint})
+    return train(cfg, run_dir=run_dir, extra_manifest=extra)

@@ -64,6 +64,9 @@ class TrainConfig:
     threads: int = 0                       # torch CPU threads (0: leave as is)
     out: str = "runs"
     best_metric: str = "cer"               # dev greedy cer | wer | loss
+    # Early stopping: stop when best_metric has not improved for this many epochs (0: run
+    # every epoch). ``epochs`` is then a ceiling, not the budget: runs train until dev stops improving.
+    patience: int = 0
     progress: bool = True
 
 

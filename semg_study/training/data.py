@@ -8,6 +8,7 @@ hold ``train.batch_size`` utterances when that budget is 0.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -114,9 +115,18 @@ def data_fingerprint(cfg: Config, corpus=None) -> str:
     if corpus is None:
         _, corpus = open_configured_corpus(cfg)
     fc = feature_config_from(cfg)
+    # which utterances train and select the model (so a change in how splits are assigned shows)
+    train_ids = [str(u.path) for u in select_utterances(corpus, cfg, "train", cfg.data.train_modes)]
+    if cfg.data.max_train_utterances:
+        train_ids = train_ids[: cfg.data.max_train_utterances]
+    dev_ids = [str(u.path) for u in select_utterances(corpus, cfg, "dev", [cfg.data.eval_mode])]
+    root = str(Path(corpus.root).resolve())
+    rel = lambda ids: sorted(i[len(root):].lstrip("/") if i.startswith(root) else i for i in ids)  # noqa: E731
+    assignment = hashlib.sha256(json.dumps({"train": rel(train_ids), "dev": rel(dev_ids)}).encode()).hexdigest()
     return corpus.fingerprint(features=fc.digest(), condition=cfg.data.condition,
                               train_modes=list(cfg.data.train_modes), eval_mode=cfg.data.eval_mode,
-                              testset=cfg.data.testset, max_train=cfg.data.max_train_utterances)
+                              testset=cfg.data.testset, max_train=cfg.data.max_train_utterances,
+                              assignment=assignment)
 
 
 def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> TrainingData:

@@ -263,7 +263,17 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
                 "feature_config": data.feature_config.to_dict(), "sessions": data.sessions,
                 "input_key": data.input_key, "vocab": list(VOCAB.symbols)}
 
+    def epochs_without_improvement() -> int:
+        """Epochs since the best one (read from the metrics, so a resumed run counts the same)."""
+        values = [r["dev_loss"] if cfg.train.best_metric == "loss" else _metric_value(r, cfg.train.best_metric)
+                  for r in metrics]
+        return len(values) - 1 - min(range(len(values)), key=values.__getitem__) if values else 0
+
+    stopped_early = None
     for epoch in range(start_epoch, cfg.train.epochs):
+        if cfg.train.patience > 0 and metrics and epochs_without_improvement() >= cfg.train.patience:
+            stopped_early = epoch
+            break
         started = time.time()
         data.set_epoch(epoch)
         model.train()
@@ -316,8 +326,19 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
                 io.torch_save(best_path, state)
             io.write_json(run_dir / "metrics.json", metrics)
         if distributed:
-            torch.distributed.barrier()
+            # only rank 0 evaluates: share its metrics so every rank takes the same early-stopping decision
+            shared = [metrics]
+            torch.distributed.broadcast_object_list(shared, src=0)
+            metrics = shared[0]
+    if stopped_early is None and cfg.train.patience > 0 and metrics and \
+            epochs_without_improvement() >= cfg.train.patience and len(metrics) < cfg.train.epochs:
+        stopped_early = len(metrics)
 
     if writer:
+        if manifest is not None:
+            manifest["early_stopping"] = {
+                "patience": cfg.train.patience, "epochs_trained": len(metrics), "max_epochs": cfg.train.epochs,
+                "stopped_early": stopped_early is not None,
+                "best_epoch": (len(metrics) - epochs_without_improvement()) if metrics else None}
         finish_manifest(run_dir, manifest, metrics)
     return run_dir

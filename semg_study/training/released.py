@@ -1,0 +1,165 @@
+"""Released trained runs: the runs behind the study's tables, trained once and committed.
+
+Training everything the study reports takes longer than an examiner waits, so
+the finished runs are packed small (best checkpoint without the resume-only
+optimiser/RNG state, manifest, per-epoch metrics) into one folder of the
+repository, ``released/runs/<config>-<fingerprint>/`` (``$SEMG_STUDY_RELEASED``
+overrides it). :func:`semg_study.training.cache.train_cached` looks there after
+the local ``runs/`` folder:
+
+* a released run whose **run fingerprint** (resolved config + data fingerprint +
+  training code version) equals the requested one is copied into ``runs/`` and
+  reused; its manifest then says ``"source": "released"``;
+* a released run with the same config and data but another training code
+  version is **stale**: it is never reused, the study trains afresh and lists the
+  stale run (``stale_released.json`` in the runs folder, and a warning);
+* ``--retrain`` (``force``) ignores the released runs altogether.
+
+Scores, figures and tables are always recomputed from the checkpoint; only the
+training is reused.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from semg_study import io
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = PACKAGE_ROOT.parent
+# Training-only checkpoint state a reused run does not need (it is never resumed).
+RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")
+STALE_LOG = "stale_released.json"
+
+
+def released_root() -> Path:
+    env = os.environ.get("SEMG_STUDY_RELEASED")
+    if env is not None:
+        return Path(env).expanduser()
+    return REPO_ROOT / "released" / "runs"
+
+
+def released_enabled() -> bool:
+    """``SEMG_STUDY_RELEASED=off`` (or an empty value) turns reuse of released runs off."""
+    return os.environ.get("SEMG_STUDY_RELEASED", "on").strip().lower() not in ("", "off", "0", "no")
+
+
+def spec_key(resolved_config: dict, data_fp: str) -> str:
+    """What a run is apart from the code: its resolved config and its data."""
+    return hashlib.sha256(json.dumps({"config": resolved_config, "data": data_fp}, sort_keys=True).encode()
+                          ).hexdigest()
+
+
+def _read(path: Path) -> dict:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+        return value if isinstance(value, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def find_released(name: str, fingerprint: str, key: str, root: Path | None = None) -> tuple[str, Path] | None:
+    """``("fresh", folder)``, ``("stale", folder)`` or None for a requested run.
+
+    ``name`` is the config name; ``key`` its :func:`spec_key`.
+    """
+    root = released_root() if root is None else Path(root)
+    if not root.is_dir():
+        return None
+    exact = root / f"{name}-{fingerprint[:12]}"
+    manifest = _read(exact / "manifest.json")
+    if manifest.get("run_fingerprint") == fingerprint and (exact / "checkpoints" / "best.pt").is_file():
+        return "fresh", exact
+    for folder in sorted(root.glob(f"{name}-*")):
+        m = _read(folder / "manifest.json")
+        if m.get("spec_key") == key and m.get("run_fingerprint") != fingerprint:
+            return "stale", folder
+    return None
+
+
+def reuse(folder: Path, run_dir: Path, data_root: str | None = None) -> Path:
+    """Copy a released run into ``run_dir`` (evaluations then write there, not into the repository).
+
+    ``data_root``: the corpus the study reads now (the fingerprint says it is the same data,
+    wherever it lies), written into the copy's config so evaluation reads it.
+    """
+    import torch
+
+    tmp = run_dir.with_name(f".{run_dir.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(folder, tmp)
+    manifest = _read(tmp / "manifest.json")
+    manifest["source"] = "released"
+    manifest["released_folder"] = _repo_relative(folder)
+    if data_root is not None:
+        best = tmp / "checkpoints" / "best.pt"
+        ckpt = torch.load(best, map_location="cpu", weights_only=False)
+        ckpt["config"]["data"]["root"] = str(data_root)
+        io.torch_save(best, ckpt)
+        manifest["config"]["data"]["root"] = str(data_root)
+        manifest["data_root"] = str(data_root)
+    io.write_json(tmp / "manifest.json", manifest)
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    tmp.rename(run_dir)
+    return run_dir
+
+
+def record_stale(runs_root: Path, folder: Path, fingerprint: str) -> None:
+    log = Path(runs_root) / STALE_LOG
+    entries = _read(log).get("stale", []) if log.is_file() else []
+    entry = {"released": _repo_relative(folder), "requested_fingerprint": fingerprint,
+             "reason": "training code changed since it was trained"}
+    if entry not in entries:
+        entries.append(entry)
+    io.write_json(log, {"stale": entries})
+    print(f"warning: released run {_repo_relative(folder)} is stale (the training code changed since it was "
+          f"trained); training afresh instead", file=sys.stderr, flush=True)
+
+
+def stale_runs(runs_root: str | os.PathLike) -> list[dict]:
+    """The stale released runs met by trainings into ``runs_root``."""
+    return _read(Path(runs_root) / STALE_LOG).get("stale", [])
+
+
+def _repo_relative(path: Path | str) -> str:
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(REPO_ROOT.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
+    """Pack a finished run into the released folder under its own name; return the folder."""
+    import torch
+
+    run_dir = Path(run_dir)
+    root = released_root() if root is None else Path(root)
+    manifest = _read(run_dir / "manifest.json")
+    best = run_dir / "checkpoints" / "best.pt"
+    if not manifest.get("finished") or not best.is_file() or not manifest.get("run_fingerprint"):
+        raise ValueError(f"{run_dir}: not a finished cached run (no run_fingerprint, or no best checkpoint)")
+    out = root / run_dir.name
+    ckpt = torch.load(best, map_location="cpu", weights_only=False)
+    for k in RESUME_ONLY_KEYS:
+        ckpt.pop(k, None)
+    if isinstance(ckpt.get("config"), dict):
+        ckpt["config"].setdefault("data", {})["root"] = _repo_relative(ckpt["config"]["data"].get("root", ""))
+    manifest = dict(manifest)
+    manifest.pop("source", None)
+    manifest.pop("released_folder", None)
+    manifest["data_root"] = _repo_relative(manifest.get("data_root") or "")
+    if isinstance(manifest.get("config"), dict):
+        manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root") or "")
+    io.torch_save(out / "checkpoints" / "best.pt", ckpt)
+    io.write_json(out / "manifest.json", manifest)
+    if (run_dir / "metrics.json").is_file():
+        io.write_bytes(out / "metrics.json", (run_dir / "metrics.json").read_bytes())
+    return out
