@@ -15,6 +15,9 @@ os.environ.setdefault("SEMG_STUDY_PROFILE", "smoke")
 import tempfile
 
 os.environ.setdefault("SEMG_STUDY_CACHE", tempfile.mkdtemp(prefix="semg-study-test-cache-"))
+# The repository's released runs never stand in for a test's own training (tests that check
+# the released-run store point this at a folder of their own).
+os.environ["SEMG_STUDY_RELEASED"] = tempfile.mkdtemp(prefix="semg-study-test-released-")
 
 import pytest
 

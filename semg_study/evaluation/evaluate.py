@@ -187,6 +187,28 @@ def _manifest_reference(run_dir: Path, manifest: dict) -> dict:
             "config": manifest.get("config_name")}
 
 
+def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
+    """sha256 of a run's model weights (tensor names, shapes, dtypes and bytes), or None without a checkpoint.
+
+    Decoded outputs are cached under this key, not under file modification times:
+    a copied or freshly cloned run keeps its cache exactly when its weights are the same.
+    """
+    import torch
+
+    path = Path(run_dir) / "checkpoints" / f"{which}.pt"
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError):
+        return None
+    h = hashlib.sha256()
+    state = ckpt.get("model_state") or {}
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
+        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    return h.hexdigest()
+
+
 def _ci(utterances, metric: str) -> list | None:
     from semg_study.evaluation.confidence import utterance_interval
 
@@ -272,6 +294,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         "features": {"digest": loaded.feature_config.digest(), "normalizer": "the run's own (from its checkpoint)"
                      if loaded.normalizer is not None else None},
         "manifest": _manifest_reference(run_dir, loaded.manifest or {}),
+        "weights_digest": weights_digest(run_dir, which),
         "predictions": str(out_dir / "predictions.jsonl"),
         "seconds": round(time.time() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),

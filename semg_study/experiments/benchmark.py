@@ -624,12 +624,16 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
     config = loaded.config
     corpus = open_run_corpus(config)
     lm = ensure_lm(run_dir, corpus, config, int(config.decode.lm_order))
-    if cache.is_file() and best_ckpt.is_file() and cache.stat().st_mtime >= best_ckpt.stat().st_mtime:
+    from semg_study.evaluation.evaluate import weights_digest
+
+    digest = weights_digest(run_dir)
+    if cache.is_file() and best_ckpt.is_file():
         try:
             stored = json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             stored = {}
-        if stored.get("grid") == grid and stored.get("lm_fingerprint") == lm.text_fingerprint:
+        if (stored.get("grid") == grid and stored.get("lm_fingerprint") == lm.text_fingerprint
+                and stored.get("weights_digest") == digest):
             return stored
     utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
     if not utterances:
@@ -650,7 +654,7 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
               "utterances": len(utterances), "grid": grid, "lm_fingerprint": lm.text_fingerprint,
               "alpha": best["alpha"], "beta": best["beta"], "dev_wer": best["wer"], "dev_cer": best["cer"],
               "config_default": {"alpha": config.decode.alpha, "beta": config.decode.beta},
-              "points": points, "created": _now()}
+              "points": points, "weights_digest": digest, "created": _now()}
     io.write_json(cache, result)
     return result
 
@@ -663,9 +667,10 @@ def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, we
 
     if decoder != "beam" or not weights:
         return evaluate_cached(run_dir, split, decoder, mode)
+    from semg_study.experiments.runners import cached_decoding_valid
+
     metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
-    best = run_dir / "checkpoints" / "best.pt"
-    if metrics_path.is_file() and best.is_file() and metrics_path.stat().st_mtime >= best.stat().st_mtime:
+    if cached_decoding_valid(run_dir, metrics_path):
         try:
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):

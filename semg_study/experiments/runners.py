@@ -127,10 +127,21 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
         manifest = json.loads((run_dir / "manifest.json").read_text())
         mode = load_config(manifest["config"]).data.eval_mode
     metrics_path = run_dir / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
-    best = run_dir / "checkpoints" / "best.pt"
-    if metrics_path.is_file() and best.is_file() and metrics_path.stat().st_mtime >= best.stat().st_mtime:
+    if cached_decoding_valid(run_dir, metrics_path):
         return rescore(metrics_path.parent)
     return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode)
+
+
+def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
+    """A stored decoding is reused only if it was made from the same weights (content, not mtime)."""
+    from semg_study.evaluation.evaluate import weights_digest
+
+    try:
+        stored = json.loads(Path(metrics_path).read_text(encoding="utf-8")).get("weights_digest")
+    except (OSError, ValueError):
+        return False
+    return stored is not None and stored == weights_digest(run_dir) and \
+        (Path(metrics_path).parent / "predictions.jsonl").is_file()
 
 
 def rescore(out_dir: Path) -> dict:
@@ -142,7 +153,8 @@ def rescore(out_dir: Path) -> dict:
     metrics, utterances = read_evaluation(out_dir)
     scored = score([u.reference for u in utterances], [u.hypothesis for u in utterances],
                    [u.id for u in utterances])
-    metrics.update(wer=scored.wer, cer=scored.cer, counts=scored.counts)
+    metrics.update(wer=scored.wer, cer=scored.cer, counts=scored.counts,
+                   predictions=str(Path(out_dir) / "predictions.jsonl"))
     for key in ("wer", "cer"):
         interval = utterance_interval(scored.utterances, key)
         metrics[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]

@@ -279,6 +279,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-root", help="the real Digital Voicing dataset (default: the synthetic corpus)")
     parser.add_argument("--ljspeech-root", help="an LJSpeech-layout corpus (default: the synthetic TTS one)")
     parser.add_argument("--force", action="store_true", help="retrain even when a cached run matches")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train every run from scratch, once: ignore the released runs and the local cache "
+                             "(a fresh runs folder, runs/retrain-<UTC time>, unless --runs-root is given)")
     parser.add_argument("--only", help="comma-separated notebook numbers, e.g. 01,03")
     parser.add_argument("--out", help="results folder (default: <repo>/reports)")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
@@ -298,6 +301,11 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve() if args.out else repo / "reports"
     notebooks_dir = Path(args.notebooks).resolve() if args.notebooks else repo / "notebooks"
     runs_root = Path(args.runs_root).resolve() if args.runs_root else repo / "runs"
+    if getattr(args, "retrain", False):
+        # every run trained exactly once in this invocation: no released run, no earlier local run
+        os.environ["SEMG_STUDY_RELEASED"] = "off"
+        if not args.runs_root:
+            runs_root = repo / "runs" / f"retrain-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
     only = parse_only(args.only)
     if args.device == "cuda":
         import torch
@@ -310,7 +318,8 @@ def run(args: argparse.Namespace) -> int:
     started_wall = time.perf_counter()
     record: dict[str, Any] = {
         "kind": "study-run", "status": "running", "profile": args.profile, "device": args.device,
-        "seed": args.seed, "force": bool(args.force), "out": str(out), "notebooks_dir": str(notebooks_dir),
+        "seed": args.seed, "force": bool(args.force), "retrain": bool(getattr(args, "retrain", False)),
+        "out": str(out), "notebooks_dir": str(notebooks_dir),
         "runs_root": str(runs_root), "git": git_info(repo), "machine": machine_info(), "started": now_utc(),
         "finished": None, "notebooks": [], "total": {},
     }
@@ -330,6 +339,10 @@ def run(args: argparse.Namespace) -> int:
                            "peak_rss_mb": max(peaks) if peaks else None,
                            "ru_maxrss_children_mb": children_maxrss_mb(),
                            "runner_maxrss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+        from semg_study.training.released import stale_runs
+
+        # released runs met whose training code changed since (never reused; trained afresh instead)
+        record["stale_released_runs"] = stale_runs(runs_root)
         write_record(out, record)
 
     previous = _previous_entries(out) if only is not None else {}

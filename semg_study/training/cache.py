@@ -90,3 +90,25 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     if run_dir.exists():
         shutil.rmtree(run_dir)
     return train(cfg, run_dir=run_dir, extra_manifest=extra)
+
+
+def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
+    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
+    from semg_study.experiments.runners import overrides_for
+    from semg_study.report.paths import study_paths
+    from semg_study.training.data import data_fingerprint
+
+    class _Ctx:
+        paths = study_paths(profile, None, None, runs_root)
+        device = "cpu"
+
+    overrides = overrides_for(_Ctx, spec)
+    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
+    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
+    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
+    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None

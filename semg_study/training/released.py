@@ -160,6 +160,29 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
         manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root") or "")
     io.torch_save(out / "checkpoints" / "best.pt", ckpt)
     io.write_json(out / "manifest.json", manifest)
-    if (run_dir / "metrics.json").is_file():
-        io.write_bytes(out / "metrics.json", (run_dir / "metrics.json").read_bytes())
+    for name in ("metrics.json", "bench/train_resources.json"):
+        if (run_dir / name).is_file():
+            io.write_bytes(out / name, (run_dir / name).read_bytes())
+    # decoded outputs, keyed by the weights' digest (evaluation.evaluate.weights_digest): a study
+    # reusing this run re-scores them instead of decoding again; streamed decodings are redone
+    for path in sorted((run_dir / "eval").glob("*")) if (run_dir / "eval").is_dir() else []:
+        if path.is_file() and path.name.startswith("lm-weights-"):
+            io.write_bytes(out / "eval" / path.name, path.read_bytes())
+        elif path.is_dir() and not path.name.endswith("-streamed"):
+            for name in ("metrics.json", "predictions.jsonl"):
+                if (path / name).is_file():
+                    io.write_bytes(out / "eval" / path.name / name, (path / name).read_bytes())
     return out
+
+
+def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = None) -> list[Path]:
+    """Pack several runs; released runs of the same config and data but other code are removed (stale)."""
+    root = released_root() if root is None else Path(root)
+    packed = [pack(r, root) for r in runs]
+    keep = {p.name for p in packed}
+    for p in packed:
+        key = _read(p / "manifest.json").get("spec_key")
+        for other in root.glob("*"):
+            if other.name not in keep and other.is_dir() and _read(other / "manifest.json").get("spec_key") == key:
+                shutil.rmtree(other)
+    return packed
