@@ -55,6 +55,10 @@ def test_model_card_reports_the_runs_metrics_and_synthetic_label(evaluated_smoke
     assert "synthetic" in card.lower() and "Limitations" in card and "Intended use" in card
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["released_from"] == str(run)
+    # the synthetic corpus has no participants: its provenance is "synthetic", which may always be released
+    assert manifest["participants"] == [{"participant": "synthetic", "source": "synthetic",
+                                         "utterances": manifest["n_train_utterances"]}]
+    assert "## Training data provenance" in card and "| synthetic | synthetic |" in card
     assert (out / "eval" / "dev-silent-greedy" / "metrics.json").is_file()
 
 
