@@ -75,9 +75,10 @@ class DataRelease:
 
     def summary_lines(self) -> list[str]:
         codes = sorted({s.participant for s in self.released})
-        hours = sum(s.emg_seconds for s in self.released) / 3600
+        seconds = sum(s.emg_seconds for s in self.released)
         lines = [f"released {len(self.released)} session(s) of participant(s) {', '.join(codes) or 'none'} "
-                 f"({sum(s.n_utterances for s in self.released)} utterances, {hours:.4f} h of EMG) into {self.out}"]
+                 f"({sum(s.n_utterances for s in self.released)} utterances, {seconds / 3600:.4f} h = {seconds:.1f} s "
+                 f"of EMG) into {self.out}"]
         withheld: dict[str, list[str]] = {}
         for s in self.withheld:
             withheld.setdefault(s.participant, []).append(s.name)
