@@ -21,6 +21,7 @@ folder ends with a ``SHA256SUMS`` manifest (``semg-study verify-release``).
 from __future__ import annotations
 
 import argparse
+import io as _io
 import json
 import os
 from pathlib import Path
@@ -211,7 +212,11 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     manifest["released_from"] = str(run_dir)
     manifest["participants"] = participants
 
-    io.torch_save(out / "checkpoints" / "best.pt", ckpt)
+    # serialised in memory: torch names the archive's records after the file, and io.torch_save's
+    # temporary file has a random name, so the same checkpoint would not give the same bytes twice
+    buffer = _io.BytesIO()
+    torch.save(ckpt, buffer)
+    io.write_bytes(out / "checkpoints" / "best.pt", buffer.getvalue())
     io.write_json(out / "manifest.json", manifest)
     if (run_dir / "metrics.json").is_file():
         io.write_bytes(out / "metrics.json", (run_dir / "metrics.json").read_bytes())

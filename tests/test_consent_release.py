@@ -235,6 +235,11 @@ def test_consented_synthetic_and_public_training_data_may_be_released(capture_ro
     assert json.loads((out / "manifest.json").read_text())["participants"][0]["consent_date"] == "2026-01-01"
     capsys.readouterr()
     assert cli_main(["verify-release", str(out)]) == 0
+    # the same run released again gives the same checkpoint and manifest bytes
+    again = tmp_path / "again" / "m"
+    assert cli_main(["release-model", str(run), str(again), "--register", str(register)]) == 0
+    for name in ("checkpoints/best.pt", "manifest.json"):
+        assert (out / name).read_bytes() == (again / name).read_bytes()
 
 
 def test_training_participants_come_from_session_metadata(capture_root):
