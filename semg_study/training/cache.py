@@ -18,7 +18,8 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 _IGNORED_TRAIN_KEYS = ("out", "progress")
 # Parts of the package that never run during training: editing them must not
 # invalidate finished runs (the notebooks of one study reuse each other's runs).
-_NOT_TRAINING_CODE = ("report", "capture", "experiments", "cli.py", "__main__.py")
+_NOT_TRAINING_CODE = ("report", "capture", "experiments", "cli.py", "__main__.py",
+                      "release.py", "data_release.py", "checksums.py")  # release runs after training
 
 
 def code_version() -> str:
