@@ -26,6 +26,9 @@ VERBS: dict[str, tuple[str, str]] = {
     "study": ("semg_study.report.pipeline", "execute the numbered notebooks into reports/"),
     "capture": ("semg_study.capture.cli", "record EMG from an OpenBCI board into the dataset layout"),
     "live": ("semg_study.capture.live", "decode a live or replayed EMG stream with a trained model"),
+    "release-data": ("semg_study.data_release", "pack the sessions of consenting participants for open release"),
+    "release-model": ("semg_study.release", "pack a trained run with a model card, if its participants consented"),
+    "verify-release": ("semg_study.checksums", "check a released dataset or model folder against its SHA256SUMS"),
 }
 
 

@@ -9,15 +9,27 @@ and evaluation results into ``models/<config name>/``, and writes
 
 The card's numbers are read from the run's own ``eval/*/metrics.json`` files;
 nothing is typed by hand.
+
+Consent: a model's weights carry the data of everyone it was trained on, so a
+run is released only when every captured participant in its manifest's
+``participants`` consented to model release in the consent register
+(:func:`semg_study.consent.check_model_release`); synthetic and public data
+always may be. The card lists the training data by participant code, and the
+folder ends with a ``SHA256SUMS`` manifest (``semg-study verify-release``).
+``semg-study release-model RUN OUT --register FILE`` is the CLI.
 """
 from __future__ import annotations
 
+import argparse
+import io as _io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 from semg_study import io
+from semg_study.checksums import write_checksums
+from semg_study.consent import Register, check_model_release, read_register, training_participants
 from semg_study.errors import StudyError
 
 # Training-only state that a released model does not need.
@@ -61,6 +73,21 @@ def _fmt(value: Any) -> str:
     return f"{value:.3f}" if isinstance(value, float) else ("n/a" if value is None else str(value))
 
 
+def provenance_lines(participants: list[dict] | None) -> list[str]:
+    """The card's "Training data provenance" section: one row per participant code or data source."""
+    lines = ["## Training data provenance", ""]
+    if not participants:
+        return lines + ["Not recorded in the run's manifest.", ""]
+    lines += ["| participant | source | training utterances | model release |", "|---|---|---|---|"]
+    for r in participants:
+        if r["source"] == "captured":
+            consent = f"consented ({r['consent_date']})" if r.get("consent_date") else "consented"
+        else:
+            consent = f"not needed ({r['source']} data)"
+        lines.append(f"| {r['participant']} | {r['source']} | {r['utterances']} | {consent} |")
+    return lines + ["", "Participants are pseudonymous codes from the consent register; no names are held.", ""]
+
+
 def model_card(name: str, manifest: dict, evaluations: list[dict], released_from: str,
                location: str | None = None) -> str:
     location = location or f"models/{name}"
@@ -94,8 +121,8 @@ def model_card(name: str, manifest: dict, evaluations: list[dict], released_from
                          f"{_fmt(r['wer'])} | {_fmt(r['cer'])} | {r['data']} |")
     else:
         lines.append("No evaluation was run before release; run `semg-study evaluate` on this folder.")
+    lines += [""] + provenance_lines(manifest.get("participants"))
     lines += [
-        "",
         "## Intended use",
         "",
         "Reproducing and inspecting the study's pipeline (evaluation, latency benchmarks, the live-decoding "
@@ -124,9 +151,34 @@ def model_card(name: str, manifest: dict, evaluations: list[dict], released_from
     return "\n".join(lines)
 
 
+def run_participants(run_dir: Path, manifest: dict) -> list[dict]:
+    """The manifest's training participants; for a run trained before manifests listed them, derived
+    again from its data root, provided the data still has the run's fingerprint."""
+    if isinstance(manifest.get("participants"), list):
+        return manifest["participants"]
+    from semg_study.training.config import load_config
+    from semg_study.training.data import data_fingerprint, open_configured_corpus, train_utterances
+
+    try:
+        cfg = load_config(manifest["config"])
+        _, corpus = open_configured_corpus(cfg)
+        fingerprint = data_fingerprint(cfg, corpus)
+    except (KeyError, TypeError, StudyError) as exc:
+        raise StudyError(f"{run_dir / 'manifest.json'}: lists no training participants and its training data "
+                         f"cannot be read to find them ({exc}); retrain the run") from None
+    if fingerprint != manifest.get("data_fingerprint"):
+        raise StudyError(f"{run_dir / 'manifest.json'}: lists no training participants and its data root has "
+                         "changed since training (fingerprint differs); retrain the run")
+    return training_participants(train_utterances(cfg, corpus), corpus)
+
+
 def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "models", name: str | None = None,
-                repo_root: str | os.PathLike | None = None) -> Path:
-    """Pack ``run_dir`` into ``models_dir/<name>`` (see module doc). Returns the folder."""
+                repo_root: str | os.PathLike | None = None, register: Register | str | os.PathLike | None = None,
+                ) -> Path:
+    """Pack ``run_dir`` into ``models_dir/<name>`` (see module doc). Returns the folder.
+
+    Refuses (StudyError naming them) when a captured participant of the training data did not
+    consent to model release in ``register``, or there is no register to ask."""
     import torch
 
     from semg_study.report.paths import repo_root as find_repo_root
@@ -140,6 +192,9 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     manifest = _read_json(manifest_path)
     if not manifest.get("finished", True):
         raise StudyError(f"{run_dir}: the run did not finish; release a finished run")
+    if register is not None and not isinstance(register, Register):
+        register = read_register(register)
+    participants = check_model_release(run_participants(run_dir, manifest), register, str(run_dir))
     root = Path(repo_root) if repo_root is not None else find_repo_root()
     name = name or manifest.get("config_name") or run_dir.name
     out = Path(models_dir) / name
@@ -155,8 +210,13 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
         manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root"), root)
     manifest["data_root"] = _repo_relative(manifest.get("data_root"), root)
     manifest["released_from"] = str(run_dir)
+    manifest["participants"] = participants
 
-    io.torch_save(out / "checkpoints" / "best.pt", ckpt)
+    # serialised in memory: torch names the archive's records after the file, and io.torch_save's
+    # temporary file has a random name, so the same checkpoint would not give the same bytes twice
+    buffer = _io.BytesIO()
+    torch.save(ckpt, buffer)
+    io.write_bytes(out / "checkpoints" / "best.pt", buffer.getvalue())
     io.write_json(out / "manifest.json", manifest)
     if (run_dir / "metrics.json").is_file():
         io.write_bytes(out / "metrics.json", (run_dir / "metrics.json").read_bytes())
@@ -168,6 +228,7 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     except ValueError:
         location = str(out)
     io.write_text(out / "MODEL_CARD.md", model_card(name, manifest, evaluations, str(run_dir), location))
+    write_checksums(out)
     return out
 
 
@@ -179,4 +240,22 @@ def release_runs(run_dirs, models_dir: str | os.PathLike = "models") -> list[Pat
     return released
 
 
-__all__ = ["release_run", "release_runs", "model_card", "evaluation_rows"]
+# ------------------------------------------------------------------ CLI: release-model
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("run", metavar="RUN", help="a finished training run folder")
+    parser.add_argument("out", metavar="OUT", help="folder for the released model (replaced files, same layout as a run)")
+    parser.add_argument("--register", metavar="FILE",
+                        help="consent register (participants.csv); needed when the run was trained on captured "
+                             "participants")
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    released = release_run(args.run, models_dir=out.parent, name=out.name, register=args.register)
+    manifest = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    provenance = ", ".join(f"{r['participant']} ({r['utterances']})" for r in manifest["participants"])
+    print(f"released {args.run} into {released}; trained on: {provenance}; card {released / 'MODEL_CARD.md'}")
+    return 0
+
+
+__all__ = ["release_run", "release_runs", "model_card", "evaluation_rows", "run_participants", "provenance_lines"]

@@ -61,6 +61,8 @@ def test_capture_writes_dataset_layout(captured):
     assert meta["emg_rows_used"] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert meta["electrodes"]["4"] == "throat, 3 cm left of Adam's apple"
     assert meta["synthetic"] is True
+    # the participant's code is explicit metadata (release-data and run manifests read it, not the folder name)
+    assert meta["participant"] == "7"
     # synthetic-board data is labelled synthetic where the rest of the study looks for it
     assert json.loads((out / "corpus.json").read_text())["label"] == "synthetic"
     assert all(json.loads(p.read_text())["synthetic"] is True for p in session_dir.glob("*_info.json"))

@@ -55,6 +55,10 @@ def test_model_card_reports_the_runs_metrics_and_synthetic_label(evaluated_smoke
     assert "synthetic" in card.lower() and "Limitations" in card and "Intended use" in card
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["released_from"] == str(run)
+    # the synthetic corpus has no participants: its provenance is "synthetic", which may always be released
+    assert manifest["participants"] == [{"participant": "synthetic", "source": "synthetic",
+                                         "utterances": manifest["n_train_utterances"]}]
+    assert "## Training data provenance" in card and "| synthetic | synthetic |" in card
     assert (out / "eval" / "dev-silent-greedy" / "metrics.json").is_file()
 
 
@@ -64,3 +68,24 @@ def test_release_refuses_a_folder_that_is_not_a_run(tmp_path):
 
     with pytest.raises(StudyError, match="best.pt"):
         release_run(tmp_path, models_dir=tmp_path / "models")
+
+
+def test_a_run_from_before_participant_lists_is_derived_again_from_its_data(evaluated_smoke_run, tmp_path):
+    import shutil
+
+    from semg_study.errors import StudyError
+    from semg_study.release import release_run
+
+    run, _ = evaluated_smoke_run
+    old = tmp_path / "old-run"
+    shutil.copytree(run, old)
+    manifest = json.loads((old / "manifest.json").read_text())
+    expected = manifest.pop("participants")
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    out = release_run(old, models_dir=tmp_path / "models")
+    assert json.loads((out / "manifest.json").read_text())["participants"] == expected
+
+    manifest["data_fingerprint"] = "changed since training"
+    (old / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(StudyError, match="fingerprint differs"):
+        release_run(old, models_dir=tmp_path / "models2")

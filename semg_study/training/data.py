@@ -99,6 +99,14 @@ def select_utterances(corpus, cfg: Config, split: str, modes) -> list:
     return out
 
 
+def train_utterances(cfg: Config, corpus) -> list:
+    """The utterances a config trains on (its modes' training lists, capped by ``max_train_utterances``)."""
+    utts = select_utterances(corpus, cfg, "train", cfg.data.train_modes)
+    if cfg.data.max_train_utterances:
+        utts = utts[: cfg.data.max_train_utterances]
+    return utts
+
+
 def open_configured_corpus(cfg: Config):
     from semg_study.data import open_corpus
 
@@ -116,9 +124,7 @@ def data_fingerprint(cfg: Config, corpus=None) -> str:
         _, corpus = open_configured_corpus(cfg)
     fc = feature_config_from(cfg)
     # which utterances train and select the model (so a change in how splits are assigned shows)
-    train_ids = [str(u.path) for u in select_utterances(corpus, cfg, "train", cfg.data.train_modes)]
-    if cfg.data.max_train_utterances:
-        train_ids = train_ids[: cfg.data.max_train_utterances]
+    train_ids = [str(u.path) for u in train_utterances(cfg, corpus)]
     dev_ids = [str(u.path) for u in select_utterances(corpus, cfg, "dev", [cfg.data.eval_mode])]
     root = str(Path(corpus.root).resolve())
     rel = lambda ids: sorted(i[len(root):].lstrip("/") if i.startswith(root) else i for i in ids)  # noqa: E731
@@ -137,9 +143,7 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     key = model_input_key(cfg)
     if key not in fc.streams:
         raise ConfigError(f"the model reads {key!r} but data.features.streams is {list(fc.streams)}")
-    train_utts = select_utterances(corpus, cfg, "train", cfg.data.train_modes)
-    if cfg.data.max_train_utterances:
-        train_utts = train_utts[: cfg.data.max_train_utterances]
+    train_utts = train_utterances(cfg, corpus)
     dev_utts = select_utterances(corpus, cfg, "dev", [cfg.data.eval_mode])
     if not train_utts:
         raise StudyError(f"{root}: no training utterances for condition={cfg.data.condition}, "

@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from semg_study import io
+from semg_study.consent import training_participants
 
 PACKAGES = ("torch", "numpy", "scipy", "jiwer", "flashlight-text", "soundfile", "pyyaml", "semg-study")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -56,6 +57,8 @@ def start_manifest(run_dir: Path, cfg, data, device, n_parameters: int, model_kw
         "data_fingerprint": data.fingerprint,
         "synthetic": data.synthetic,
         "n_train_utterances": data.n_train,
+        # whose recordings the weights carry: release-model checks these against the consent register
+        "participants": training_participants(data.train_set.utterances, data.corpus),
         "n_dev_utterances": data.n_dev,
         "feature_config": data.feature_config.to_dict(),
         "seed": cfg.train.seed,
