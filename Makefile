@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports bench
+.PHONY: study test install clean-reports bench retrain verify release-runs
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,19 @@ test: $(STAMP)
 # deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms (benchmarks/README.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
+
+# every run of the study trained from scratch, once (ignores the released runs and the local cache)
+retrain: $(STAMP)
+	$(BIN)/semg-study study --profile $(PROFILE) --retrain
+
+# slow, not part of CI: retrain the released closed-vocabulary MyoStream and check its test WER
+# falls inside the released run's 95 % CI (benchmarks/verify_release.py)
+verify: $(STAMP)
+	$(BIN)/python benchmarks/verify_release.py --profile $(PROFILE)
+
+# maintainers: train every run the tables and the benchmark cite and pack them into released/runs
+release-runs: $(STAMP)
+	$(BIN)/python benchmarks/train_released.py --profile $(PROFILE)
 
 clean-reports:
 	rm -rf reports/executed
