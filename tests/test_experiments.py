@@ -95,7 +95,11 @@ def myostream_result(smoke_study):
 
 def test_myostream_runner_rows_cite_their_run(myostream_result, smoke_study):
     res = myostream_result
-    assert [r["decoder"] for r in res.rows] == ["greedy", "beam + word 3-gram LM"]
+    assert [r["decoder"] for r in res.rows] == ["greedy", "beam + word 3-gram LM"] * 2  # open, then closed
+    assert [r["condition"] for r in res.rows] == ["open", "open", "closed", "closed"]
+    for row in res.rows:  # every rate with its CI, every row naming its run and where it came from
+        assert row["WER % CI low"] is None or row["WER % CI low"] <= row["WER %"] <= row["WER % CI high"]
+        assert row["run"] and row["source"] in ("released", "trained now", "local cache")
     assert len(res.manifests) == len(res.rows)
     for row, manifests in zip(res.rows, res.manifests):
         manifest = json.loads(Path(manifests[0]).read_text())
@@ -111,9 +115,9 @@ def test_runs_and_evaluations_are_reused(myostream_result, smoke_study):
     manifest_mtime = (run_dir / "manifest.json").stat().st_mtime_ns
     assert exp.myostream_run(smoke_study) == run_dir  # through train_cached: not retrained
     assert (run_dir / "manifest.json").stat().st_mtime_ns == manifest_mtime
-    metrics_file = run_dir / "eval" / "dev-silent-greedy" / "metrics.json"
+    metrics_file = run_dir / "eval" / "test-silent-greedy" / "metrics.json"
     before = metrics_file.stat().st_mtime_ns
-    again = exp.evaluate_cached(run_dir, "dev", "greedy", "silent")
+    again = exp.evaluate_cached(run_dir, "test", "greedy", "silent")
     assert metrics_file.stat().st_mtime_ns == before
     assert again["wer"] == myostream_result.details[0]["metrics"]["wer"]
 
@@ -167,6 +171,12 @@ def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
         assert row["WER % std"] == pytest.approx(np.std(detail["wers"], ddof=1), abs=0.01)
         assert len(row["WER % per seed"].split(", ")) == 2
     assert res.rows[0]["ΔWER vs full model (points)"] == 0
+    for row in res.rows:  # the seeds' mean with a CI over utterances
+        assert row["WER % CI low"] is None or row["WER % CI low"] <= row["WER %"] <= row["WER % CI high"]
+    assert {c["comparison"] for c in res.comparisons} == {"without streaming_mask vs full model"}
+    assert {c["metric"] for c in res.comparisons} == {"WER %", "CER %"}
+    for c in res.comparisons:
+        assert c["verdict"] in ("better", "worse", "no significant difference", "not enough utterances")
     from semg_study.experiments.plots import plot_ablations
 
     fig = plot_ablations(res)
@@ -194,3 +204,14 @@ def test_parallel_training_gives_the_runs_of_sequential_training(smoke_corpus, t
         assert a.name == b.name  # same fingerprint
         sa, sb = load_run(a).model.state_dict(), load_run(b).model.state_dict()
         assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_myostream_is_compared_with_each_baseline_on_the_same_utterances(myostream_result, smoke_study):
+    res = exp.run_model_comparisons(smoke_study)
+    labels = {r["comparison"] for r in res.rows}
+    assert labels == {f"MyoStream vs {m} ({c})" for m in ("DeepSpeech2 (EMG features)", "Gaddy & Klein 2022 reproduction")
+                      for c in ("open", "closed")}
+    for row, manifests in zip(res.rows, res.manifests):
+        assert len(manifests) == 2 and row["run A"] != row["run B"]
+        assert row["difference (points)"] == pytest.approx(row["A %"] - row["B %"], abs=0.02)
+        assert row["verdict"] in ("better", "worse", "no significant difference", "not enough utterances")

@@ -169,7 +169,9 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, "data.condition": condition},
-                         "bench": condition == HEADLINE["condition"]})
+                         # the headline condition's runs, and the streaming model of the streaming comparison
+                         "bench": condition == HEADLINE["condition"] or (name == PROPOSED and
+                                                                         condition == FULL_CONTEXT_CONDITION)})
     runs.append({"key": f"{FULL_CONTEXT}/{FULL_CONTEXT_CONDITION}", "model": PROPOSED, "variant": FULL_CONTEXT,
                  "config": models[PROPOSED]["config"], "label": "MyoStream, full context (streaming mask off)",
                  "condition": FULL_CONTEXT_CONDITION,
@@ -1192,6 +1194,7 @@ def markdown_report(report: dict) -> str:
                   f"x beta {report['lm_weights']['grid']['beta']}, so the dev LM numbers are optimistic and the test "
                   "ones are not.", "",
               f"## Ratios and targets{tag}", "", targets_markdown(report).rstrip("\n"), "",
+              *findings_markdown(report),
               f"## Streaming{tag}", ""]
     s = report["streaming"]
     lines += _table(["quantity", "value"], [
@@ -1220,6 +1223,44 @@ def markdown_report(report: dict) -> str:
                       str(r["utterances"]), r["run"]] for r in every])
     lines += ["", "Every run's manifest is embedded in the JSON beside this file (`manifests`)."]
     return "\n".join(lines) + "\n"
+
+
+def _ci(entry: dict | None, key: str) -> str:
+    if not entry or entry.get(key) is None:
+        return "n/a"
+    low, high = entry.get(f"{key}_ci") or (None, None)
+    return f"{_pct(entry[key])} [{_pct(low)}, {_pct(high)}]" if low is not None else _pct(entry[key])
+
+
+def findings_markdown(report: dict) -> list[str]:
+    """The findings: each headline rate with its 95 % CI, and the paired comparisons with verdicts."""
+    f = report.get("findings")
+    if not f:
+        return []
+    tag = _tag(report)
+    rates = [(k, v) for k, v in f.items() if isinstance(v, dict) and "wer" in v and "a_run" not in v
+             and not isinstance(v.get("wer"), dict)]
+    lines = [f"## Findings{tag}", "",
+             f"Test split, beam search + LM (weights chosen on dev), {f['method']}. EMG models on silent EMG, "
+             f"DeepSpeech2 on audio on voiced TTS audio.", ""]
+    lines += _table(["model / condition", "WER % [95 % CI]", "CER % [95 % CI]", "utterances", "run"],
+                    [[k, _ci(v, "wer"), _ci(v, "cer"), str(v.get("utterances")), str(v.get("run"))]
+                     for k, v in rates])
+    comparisons = [(k, v) for k, v in f.items() if isinstance(v, dict) and "a_run" in v]
+    if comparisons:
+        lines += ["", "Paired comparisons (A vs B on the same utterances; difference A - B in points, ratio A / B):", ""]
+        rows = []
+        for k, v in comparisons:
+            for metric in ("wer", "cer"):
+                c = v[metric]
+                lo, hi = c["difference_ci"]
+                rlo, rhi = c["ratio_ci"]
+                rows.append([k, metric.upper(), _pct(c["a"]), _pct(c["b"]),
+                             f"{_f(c['difference'], '+.1f', 100)} [{_f(lo, '+.1f', 100)}, {_f(hi, '+.1f', 100)}]",
+                             f"{_f(c['ratio'], '.2f')} [{_f(rlo, '.2f')}, {_f(rhi, '.2f')}]", str(c["verdict"])])
+        lines += _table(["comparison (A vs B)", "metric", "A %", "B %", "A - B points [95 % CI]",
+                         "A / B [95 % CI]", "verdict for A"], rows)
+    return lines + [""]
 
 
 # ------------------------------------------------------------------- figure
