@@ -316,7 +316,7 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
     as ``semg-study study`` makes it, by :func:`semg_study.report.paths.synthetic_corpus`.
     """
     from semg_study.data import open_corpus
-    from semg_study.report.paths import synthetic_corpus
+    from semg_study.report.paths import study_testset, synthetic_corpus
 
     if data_root is not None:
         root = Path(data_root).expanduser().resolve()
@@ -326,7 +326,7 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
             raise DataError(root, "--data-root is not a folder")
     else:
         root = synthetic_corpus(profile, data_dir, SEED, progress=progress)
-    corpus = open_corpus(root)  # a DataError naming the root when it is no corpus
+    corpus = open_corpus(root, testset=study_testset())  # a DataError naming the root when it is no corpus
     if corpus.kind == "ljspeech":
         raise DataError(root, "an LJSpeech (audio-only) corpus: the benchmark needs EMG in the Digital Voicing layout")
     for condition in CONDITIONS:
@@ -339,7 +339,11 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
 # ------------------------------------------------------------------ training
 
 def _override_list(data_root: Path, overrides: dict) -> list[str]:
-    items = {"data_root": str(data_root), "train.progress": False, **overrides}
+    from semg_study.report.paths import study_testset
+
+    testset = study_testset()  # set by `semg-study study --testset` for the notebooks
+    items = {"data_root": str(data_root), "train.progress": False,
+             **({"data.testset": str(testset)} if testset is not None else {}), **overrides}
     return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in items.items()]
 
 
