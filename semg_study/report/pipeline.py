@@ -276,9 +276,13 @@ def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[s
 def resolve_study_testset(args: argparse.Namespace, data_root: str) -> str:
     """The split file the study's Digital Voicing corpus opens with (named in the study record)."""
     from semg_study.data.corpus import locate_emg_data, resolve_testset
+    from semg_study.errors import DataError
 
     root = Path(data_root)
-    base, _ = locate_emg_data(root)
+    try:
+        base, _ = locate_emg_data(root)
+    except DataError:  # not a Digital Voicing layout: the notebooks that open it say so
+        base = root
     return str(resolve_testset(root, base, getattr(args, "testset", None)).resolve())
 
 
