@@ -333,7 +333,18 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
         if not corpus.utterances(condition=condition, split="train"):
             raise DataError(root, f"no {condition}-vocabulary training utterances: every model trains on both "
                                   f"conditions")
+    empty = [f"{c} {split} {mode}" for c in CONDITIONS for split in SPLITS for mode in MODES
+             if not corpus.utterances(condition=c, split=split, mode=mode)]
+    if empty:
+        raise EmptySplitError(corpus.testset_path or root,
+                              f"no utterances in {', '.join(empty)} (condition split mode) of {root}: the "
+                              f"benchmark scores every model on every split and mode")
     return corpus
+
+
+class EmptySplitError(DataError):
+    """A split the benchmark scores on holds no utterance of the corpus (its testset names
+    sentences the corpus lacks, or a split really is empty)."""
 
 
 # ------------------------------------------------------------------ training
@@ -1203,7 +1214,12 @@ def notebook_benchmark(profile: str, benchmark_json: str | os.PathLike | None = 
     if found is not None:
         return load_benchmark(found)
     if profile == "smoke":
-        report = run_benchmark("smoke", data_root=data_root, out_dir=out_dir, runs_root=runs_root, progress=False)
+        try:
+            report = run_benchmark("smoke", data_root=data_root, out_dir=out_dir, runs_root=runs_root,
+                                   progress=False)
+        except EmptySplitError as exc:  # the notebook says so and goes on without the comparison
+            print(f"The benchmark cannot run on this corpus: {exc}. The comparison figure is skipped.")
+            return None
         return load_benchmark(report["paths"]["json"])
     folder = Path(out_dir) if out_dir is not None else default_out_dir()
     print(f"No benchmark of the {profile} profile in {folder}: `make bench PROFILE={profile}` writes one "
