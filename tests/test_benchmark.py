@@ -295,3 +295,19 @@ def test_run_script_is_a_thin_entry_point():
                           "/nonexistent/dv-root"], capture_output=True, text=True, timeout=120)
     assert res.returncode == 1 and "/nonexistent/dv-root" in res.stderr
     assert "bench" in (REPO / "Makefile").read_text()
+
+
+def test_an_empty_split_is_a_clear_error_and_notebook_07_goes_on(tmp_path, capsys):
+    from layout_fixture import make_layout_fixture
+
+    from semg_study import io
+
+    fx = make_layout_fixture(tmp_path / "data")
+    io.write_json(fx.root / "testset_largedev.json", {"dev": [["books/War_of_the_Worlds.txt", 11]], "test": []})
+    with pytest.raises(bm.EmptySplitError, match="open test silent") as err:
+        bm.resolve_corpus("smoke", fx.root)
+    assert str(fx.root / "testset_largedev.json") in str(err.value)
+    assert bm.notebook_benchmark("smoke", out_dir=tmp_path / "bench", data_root=fx.root,
+                                 runs_root=tmp_path / "runs") is None
+    assert "comparison figure is skipped" in capsys.readouterr().out
+    assert not (tmp_path / "runs").exists()  # nothing was trained

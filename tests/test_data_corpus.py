@@ -260,3 +260,46 @@ def test_digest_cache_same_file_by_any_path_and_notices_changes(tmp_path, monkey
     assert cache.digest("a.bin") == file_sha256(f)
     cache.save()
     assert list(DigestCache(tmp_path / "digests.json")._entries) == [str(f.resolve())]
+
+
+def test_corpus_root_largedev_split_wins_and_leaks_nothing(tmp_path, capsys):
+    """The published layout keeps its split in ROOT/testset_largedev.json: it beats ROOT/testset.json
+    and the packaged copy, and neither mode of its dev/test sentences is trained on."""
+    from semg_study.data.cli_info import corpus_summary
+    from semg_study.data.corpus import testset_difference
+
+    fx = make_layout_fixture(tmp_path / "published")
+    own = {"dev": [["books/War_of_the_Worlds.txt", 10]], "test": [["books/War_of_the_Worlds.txt", 20]]}
+    io.write_json(fx.root / "testset_largedev.json", own)
+    corpus = open_corpus(fx.root)
+    assert corpus.testset_path == fx.root / "testset_largedev.json"
+    held_out = {tuple(k) for k in own["dev"] + own["test"]}
+    for mode in ("silent", "voiced"):
+        assert not {u.key for u in corpus.utterances("open", "train", mode)} & held_out
+        assert {u.sentence_index for u in corpus.utterances("open", "dev", mode)} == {10}
+        assert {u.sentence_index for u in corpus.utterances("open", "test", mode)} == {20}
+    # emg_data/ itself as the root finds the file in its parent too
+    assert open_corpus(fx.emg_data).testset_path == fx.root / "testset_largedev.json"
+    # named by info (text and JSON), with the warning that it is not the packaged split
+    assert testset_difference(corpus.testset_path).startswith("the corpus's own split differs")
+    assert testset_difference(packaged_testset()) is None
+    summary = corpus_summary(corpus)
+    assert summary["testset"] == str(fx.root / "testset_largedev.json") and summary["testset_warning"]
+    assert corpus_summary(corpus, chosen_testset="x.json")["testset_warning"] is None
+    from semg_study.cli import main
+
+    main(["info", str(fx.root)])
+    out = capsys.readouterr().out
+    assert f"testset {fx.root / 'testset_largedev.json'}" in out and "WARNING" in out
+    # without it, ROOT/testset.json is next
+    (fx.root / "testset_largedev.json").unlink()
+    assert open_corpus(fx.root).testset_path == fx.root / "testset.json"
+
+
+def test_a_copy_of_the_packaged_split_in_the_corpus_root_is_no_warning(tmp_path):
+    from semg_study.data.corpus import testset_difference
+
+    fx = make_layout_fixture(tmp_path / "copy")
+    (fx.root / "testset_largedev.json").write_bytes(packaged_testset().read_bytes())
+    assert open_corpus(fx.root).testset_path == fx.root / "testset_largedev.json"
+    assert testset_difference(fx.root / "testset_largedev.json") is None

@@ -90,7 +90,7 @@ def test_cache_invalidated_when_a_file_changes(tmp_path):
     before = ds.features(0)["emg_features"].copy()
     arr = np.load(utts[0].emg_path)
     io.save_npy(utts[0].emg_path, arr * 3 + 1)
-    ds2 = EMGDataset(utts, cache_dir=tmp_path / "cache", normalizer=ds.normalizer)
+    ds2 = EMGDataset(utts, cache_dir=tmp_path / "cache", normalizer=ds.normalizer, mel_normalizer=ds.mel_normalizer)
     assert not np.allclose(ds2.features(0)["emg_features"], before)
     assert ds2.cache.computed == 1
 
@@ -191,7 +191,7 @@ def test_audio_dataset_on_voiced_recordings_and_ljspeech(corpus, tmp_path):
     ds = AudioDataset(voiced, cfg, cache_dir=tmp_path / "cache")
     item = ds[0]
     assert item["audio_features"].shape[1] == 128 and VOCAB.decode(item["text_ids"].tolist()) == item["text"]
-    assert ds.cache.computed == 1
+    assert ds.cache.computed == len(voiced)  # each once, to fit the mel normaliser
     MEMORY_CACHE.clear()
     again = AudioDataset(voiced, cfg, cache_dir=tmp_path / "cache")
     assert torch.equal(again[0]["audio_features"], item["audio_features"]) and again.cache.computed == 0
@@ -252,3 +252,33 @@ def test_normalised_features_are_reused_and_follow_the_normaliser(train):
     derived = EMGDataset(train.utterances[:1], train.feature_config, normalizer=other, cache_dir=train.cache_dir)
     assert np.array_equal(derived[0]["emg_features"].numpy(), other(train.features(0)["emg_features"]))
     assert not np.array_equal(derived[0]["emg_features"].numpy(), first.numpy())
+
+
+def test_normaliser_sample_follows_the_authors_shuffle(corpus):
+    import random
+
+    from semg_study.data.dataset import normalizer_sample
+
+    train_utts = corpus.utterances("open", "train")
+    assert normalizer_sample(train_utts, 0) == list(train_utts)  # the project default: all of them
+    picked = normalizer_sample(train_utts, 3)
+    # their order: silent folders, then voiced parallel, then non-parallel; sessions sorted; by file index
+    folders = ["silent_parallel_data", "voiced_parallel_data", "nonparallel_data"]
+    order = sorted(train_utts, key=lambda u: (folders.index(u.folder), u.session, u.index))
+    random.seed(0)
+    random.shuffle(order)
+    assert picked == order[:3]
+
+
+def test_mel_normaliser_shares_one_scale_and_does_not_clip():
+    from semg_study.data.dataset import fit_mel_normalizer
+
+    rng = np.random.default_rng(0)
+    mels = [rng.normal([0.0, 5.0, -3.0], [1.0, 2.0, 3.0], size=(50, 3)) for _ in range(4)]
+    norm = fit_mel_normalizer(mels)
+    allx = np.concatenate(mels)
+    np.testing.assert_allclose(norm.mean, allx.mean(axis=0))
+    np.testing.assert_allclose(norm.std, np.sqrt((allx - allx.mean(axis=0)).var(axis=0).mean()) * np.ones(3))
+    assert norm.clip is None and np.abs(norm(allx * 100)).max() > 8  # no tanh squashing
+    again = FeatureNormalizer.from_state_dict(norm.state_dict())
+    np.testing.assert_array_equal(again(allx), norm(allx))

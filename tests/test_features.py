@@ -218,3 +218,109 @@ def test_filter_sos_is_designed_once_and_each_call_gets_a_writable_copy():
     assert np.array_equal(filter_sos(cfg), b)
     other = PreprocessConfig(notch_harmonics=(1,), highpass_hz=0.0)
     assert np.array_equal(filter_sos(other), _design_sos(other)) and filter_sos(other).shape == (1, 6)
+
+
+# -- the gaddy2022 preset (the dataset authors' current code) ----------------------------
+
+def test_gaddy2022_preset_uses_the_authors_literal_rates_and_is_one_setting():
+    cfg = FeatureConfig.from_dict({"preset": "gaddy2022"})
+    assert cfg == FeatureConfig.gaddy2022()
+    assert cfg.preprocess.raw_rate == 689.06 and cfg.preprocess.feature_rate == 516.79
+    assert cfg.preprocess.filtering == "per_stage" and cfg.mel.resampler == "soxr_hq"
+    assert cfg.mel_normalize and cfg.normalizer_utterances == 51
+    default = FeatureConfig.from_dict({})
+    assert default.preprocess.filtering == "cascade" and default.mel_normalize and default.normalizer_utterances == 0
+    assert cfg.digest() != default.digest()
+    # the literal rates align with 22050/256 Hz mels (within FRAME_RATE_RTOL), so audio streams are allowed
+    out = compute_features(emg_signal(1.5), cfg, audio=(0.1 * RNG.normal(size=24000)).astype(np.float32),
+                           audio_rate=16000)
+    assert out["audio_features"].shape[0] == int(out["n_frames"]) == out["emg_features"].shape[0]
+
+
+def test_gaddy2022_configs_select_the_preset():
+    from semg_study.training.config import load_config
+    from semg_study.training.data import feature_config_from
+
+    for size in ("smoke", "quick", "paper"):
+        fc = feature_config_from(load_config(f"gaddy2022-{size}"))
+        assert fc.preprocess == FeatureConfig.gaddy2022().preprocess and fc.streams == ("emg_raw",)
+    assert feature_config_from(load_config("myostream-smoke")).preprocess == PreprocessConfig()
+
+
+def test_per_stage_filtering_is_each_filters_own_forward_backward_pass_in_turn():
+    import scipy.signal
+
+    emg = emg_signal(1.2, hum=50.0)
+    cfg = PreprocessConfig.gaddy2022()
+    raw, feat = preprocess_emg(emg, cfg)
+    x = np.asarray(emg, dtype=np.float64)
+    for k in range(1, 8):  # written out independently: notch k*60 Hz, Q 30, then the 2 Hz high-pass
+        b, a = scipy.signal.iirnotch(60.0 * k, 30.0, fs=1000.0)
+        x = scipy.signal.filtfilt(b, a, x, axis=0)
+    b, a = scipy.signal.butter(3, 2.0, "highpass", fs=1000.0)
+    x = scipy.signal.filtfilt(b, a, x, axis=0)
+    np.testing.assert_allclose(feat, resample_linear(x, 516.79, 1000.0), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(raw, resample_linear(x, 689.06, 1000.0), rtol=0, atol=1e-9)
+
+
+def _hum_amplitude(x: np.ndarray, rate: float) -> float:
+    """Mean over channels of the 60 Hz amplitude (least-squares sine fit)."""
+    t = np.arange(len(x)) / rate
+    basis = np.stack([np.sin(2 * np.pi * 60 * t), np.cos(2 * np.pi * 60 * t), np.ones_like(t)], axis=1)
+    coef = np.linalg.lstsq(basis, x, rcond=None)[0]
+    return float(np.hypot(coef[0], coef[1]).mean())
+
+
+@pytest.mark.parametrize("cfg", [PreprocessConfig(), PreprocessConfig.gaddy2022()], ids=["default", "gaddy2022"])
+def test_a_sessions_last_utterance_keeps_no_more_hum_at_its_end_than_in_its_middle(cfg):
+    """No {i+1} file: the filters meet the utterance's end with no context after it."""
+    rng = np.random.default_rng(3)
+    n_before, n = 1500, 3000
+    t = np.arange(n_before + n) / 1000
+    x = (rng.normal(0, 5, (len(t), 8)) + 20 * np.sin(2 * np.pi * 60 * t + 0.7)[:, None]
+         + 30 * np.cumsum(rng.normal(0, 0.05, (len(t), 8)), axis=0))
+    _, feat = preprocess_emg(x[n_before:], cfg, before=x[:n_before], after=None)
+    rate = cfg.feature_rate
+    last = _hum_amplitude(feat[-int(0.3 * rate):], rate)
+    middle = _hum_amplitude(feat[len(feat) // 2 - int(0.15 * rate): len(feat) // 2 + int(0.15 * rate)], rate)
+    # 20 microvolts of hum in; the middle's fit is at the noise floor (~0.4). Within a factor 2 of it
+    # (one sosfiltfilt with scipy's default edge padding, the project's old treatment, gave 1.5)
+    assert last < 2 * middle, (last, middle)
+
+
+def test_cascade_and_per_stage_agree_away_from_the_edges():
+    emg = emg_signal(9.0, hum=30.0)  # 4 s of neighbour context on each side
+    a = preprocess_emg(emg[4000:5000], PreprocessConfig(), before=emg[:4000], after=emg[5000:])[1]
+    b = preprocess_emg(emg[4000:5000], PreprocessConfig(filtering="per_stage"), before=emg[:4000],
+                       after=emg[5000:])[1]
+    assert np.abs(a - b).max() < 1e-4 * np.abs(a).max()
+    with pytest.raises(ValueError, match="filtering"):
+        PreprocessConfig(filtering="both")
+
+
+def test_soxr_resamples_the_audio(monkeypatch):
+    import soxr
+
+    from semg_study.features.audio import resample_audio, resampled_length
+
+    audio = (0.1 * RNG.normal(size=16001)).astype(np.float32)
+    calls = []
+    real = soxr.resample
+
+    def spy(x, in_rate, out_rate, quality="HQ"):
+        calls.append((in_rate, out_rate, quality))
+        return real(x, in_rate, out_rate, quality=quality)
+
+    monkeypatch.setattr(soxr, "resample", spy)
+    y = resample_audio(audio, 16000, 22050, "soxr_hq")
+    assert calls == [(16000, 22050, "HQ")]
+    assert len(y) == resampled_length(16001, 16000, 22050) == 22052  # ceil(n * ratio), as librosa fixes it
+    np.testing.assert_array_equal(y[:-1], real(audio, 16000, 22050, quality="HQ")[:len(y) - 1])
+    calls.clear()
+    mel_spectrogram(audio, 16000, cfg=FeatureConfig.gaddy2022().mel)
+    assert calls == [(16000, 22050, "HQ")]
+    calls.clear()
+    poly = mel_spectrogram(audio, 16000, cfg=MelConfig(resampler="poly"))
+    assert calls == [] and poly.shape == mel_spectrogram(audio, 16000).shape
+    with pytest.raises(ValueError, match="resampler"):
+        MelConfig(resampler="sinc")

@@ -184,3 +184,24 @@ def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, 
     assert "Synthetic data" in md and "**Figure 1:**" in md and "**Table 1:**" in md
     assert f"total wall time: {record['total']['wall_s']:.1f} s" in md
     assert (out / "dissertation.html").stat().st_size > 0
+
+
+def test_study_testset_reaches_the_notebooks_and_the_record(tmp_path):
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    _notebook(nbs / "01_split.ipynb", "from semg_study.report.paths import study_testset\n"
+                                      "print('split', study_testset())")
+    split = tmp_path / "my_split.json"
+    split.write_text(json.dumps({"dev": [], "test": []}))
+    out = tmp_path / "out"
+    common = ("--profile", "smoke", "--out", str(out), "--notebooks", str(nbs), "--data-root", str(tmp_path),
+              "--ljspeech-root", str(tmp_path), "--runs-root", str(tmp_path / "runs"))
+    res = _study(*common, "--testset", str(split), env={"SEMG_STUDY_TESTSET": ""})
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert json.loads((out / "study_run.json").read_text())["testset"] == str(split.resolve())
+    executed = nbformat.read(out / "executed" / "01_split.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+    assert f"split {split.resolve()}" in printed
+    # without --testset: the corpus's own split (here none: the packaged copy), named in the record
+    assert _study(*common, env={"SEMG_STUDY_TESTSET": ""}).returncode == 0
+    assert json.loads((out / "study_run.json").read_text())["testset"].endswith("testset_largedev.json")

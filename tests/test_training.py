@@ -272,3 +272,28 @@ def test_myostream_frame_phoneme_head_is_training_only():
     batch = {"emg_raw": torch.randn(2, 400, 8), "emg_raw_lengths": torch.tensor([400, 300])}
     assert "frame_phoneme_logits" in model.train()(batch)
     assert "frame_phoneme_logits" not in model.eval()(batch)
+
+
+def test_mel_normaliser_statistics_travel_with_the_run(smoke_corpus, tmp_path):
+    """mel_normalize (the default): fitted on the training utterances, kept in the checkpoint and the
+    manifest, and the evaluation dataset uses those statistics (never refitted on evaluation data)."""
+    import numpy as np
+
+    from semg_study.data import open_corpus
+    from semg_study.evaluation.evaluate import eval_dataset
+
+    run = train("ds2audio_full-smoke", overrides(smoke_corpus, tmp_path, "train.epochs=1"))
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert manifest["testset"] == str(smoke_corpus / "testset.json")  # the corpus's own split, named
+    stats = manifest["normalizers"]["audio_features"]
+    assert stats is not None and len(stats["mean"]) == 16 and len(set(stats["std"])) == 1  # one shared scale
+    loaded = load_run(run)
+    assert loaded.feature_config.mel_normalize and loaded.mel_normalizer.state_dict() == stats
+    corpus = open_corpus(smoke_corpus)
+    dev = eval_dataset(loaded, corpus, corpus.utterances("open", "dev", "voiced"))
+    assert dev.mel_normalizer is loaded.mel_normalizer
+    raw = np.asarray(dev.features(0)["audio_features"])
+    np.testing.assert_allclose(dev[0]["audio_features"].numpy(), loaded.mel_normalizer(raw), rtol=1e-6)
+    loaded.mel_normalizer = None  # a checkpoint without the statistics
+    with pytest.raises(StudyError, match="mel normaliser"):
+        eval_dataset(loaded, corpus, corpus.utterances("open", "dev", "voiced"))

@@ -11,8 +11,9 @@ drop two kinds of utterance, and every drop is counted (``Corpus.skipped``):
 Splits
 ------
 Open vocabulary: the testset file ``{"dev": [[book, idx], ...], "test": [...]}``
-(default ``ROOT/testset.json`` when present, else the packaged
-``testset_largedev.json``). Dev/test utterances are the *silent* recordings of
+(default: ``ROOT/testset_largedev.json``, where the published layout keeps it,
+else ``ROOT/testset.json``, else the packaged ``testset_largedev.json``; see
+:func:`resolve_testset`). Dev/test utterances are the *silent* recordings of
 those sentences; the voiced recordings of the same sentences form the voiced
 dev/test lists (``mode="voiced"``). Neither mode of a dev/test sentence is ever
 in training (the dissertation's code leaked silent dev utterances, defect 6).
@@ -537,8 +538,14 @@ def alignment_dirs(root: Path, base: Path, emg_data: Path, alignments=None) -> l
     return found
 
 
+CORPUS_TESTSETS = ("testset_largedev.json", "testset.json")  # looked for in the corpus root, in this order
+
+
 def resolve_testset(root: Path, base: Path, testset=None) -> Path:
-    """An explicit file; else ``ROOT/testset.json`` when the corpus ships one; else the packaged largedev."""
+    """An explicit file; else the corpus's own split (``CORPUS_TESTSETS`` in ``root``, then in
+    ``base``, the parent of ``emg_data/``); else the packaged largedev. A corpus that carries its
+    own split is evaluated on it: the packaged one names sentences another corpus may not hold,
+    and the corpus's own dev/test sentences would otherwise land in training."""
     if testset is not None:
         p = Path(testset).expanduser()
         if not p.is_file():
@@ -548,7 +555,22 @@ def resolve_testset(root: Path, base: Path, testset=None) -> Path:
                 return packaged
             raise DataError(p, "testset file not found")
         return p
-    for candidate in (root / "testset.json", base / "testset.json"):
-        if candidate.is_file():
-            return candidate
+    for name in CORPUS_TESTSETS:
+        for folder in dict.fromkeys((Path(root), Path(base))):
+            if (folder / name).is_file():
+                return folder / name
     return packaged_testset()
+
+
+def testset_difference(path: Path) -> str | None:
+    """A warning when ``path`` is a corpus's own split whose dev/test lists differ from the packaged
+    ``testset_largedev.json`` (None when it is a packaged file or holds the same sentences)."""
+    path, packaged = Path(path), packaged_testset()
+    if path.resolve().parent == packaged.resolve().parent:
+        return None
+    mine, theirs = read_testset(path), read_testset(packaged)
+    diff = {split: len(set(mine[split]) ^ set(theirs[split])) for split in ("dev", "test")}
+    if not any(diff.values()):
+        return None
+    return (f"the corpus's own split differs from the packaged {packaged.name} "
+            f"({diff['dev']} dev and {diff['test']} test sentences not in both); it is the one used")

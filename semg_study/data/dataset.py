@@ -4,7 +4,11 @@ Items of :class:`EMGDataset` are dicts (the contract in ``docs/design.md``):
 ``emg_raw`` (8n, 8) float32 scaled raw stream, ``emg_features`` (n, 112)
 normalised, ``audio_features`` (n, n_mels) when the utterance has audio and the
 config asks for it, ``text`` (normalised), ``text_ids``, ``phoneme_ids``,
-``frame_phonemes`` (n,), ``session_index``, ``mode``, ``id``.
+``frame_phonemes`` (n,), ``session_index``, ``mode``, ``id``. ``audio_features``
+are z-scored with the training set's mel statistics when
+``FeatureConfig.mel_normalize`` is on (both datasets). The normalisers are fitted
+on every training utterance, or on the authors' sample
+(``FeatureConfig.normalizer_utterances``, :func:`normalizer_sample`).
 
 Preprocessing is the CPU bottleneck, so each utterance's streams are cached in
 memory (an LRU bounded by ``$SEMG_STUDY_FEATURE_MEMORY_MB``, default 1024, shared
@@ -22,6 +26,7 @@ import dataclasses
 import hashlib
 import math
 import os
+import random
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -30,7 +35,7 @@ import numpy as np
 import torch
 
 from semg_study import io
-from semg_study.data.corpus import Utterance
+from semg_study.data.corpus import CONDITION_FOLDERS, Utterance
 from semg_study.data.fingerprint import shared_digest_cache
 from semg_study.features.config import STREAMS, FeatureConfig, compute_features
 from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB, CharVocab, normalize_text, text_to_phoneme_ids
@@ -43,16 +48,21 @@ FEATURE_CLIP = 8.0  # normalised features: 8 * tanh(x / 8)
 # -- normalisation -------------------------------------------------------------------
 
 class FeatureNormalizer:
-    """Per-feature z-score fitted on training data, then ``clip * tanh(x / clip)``."""
+    """Per-feature z-score fitted on training data, then ``clip * tanh(x / clip)`` (``clip=None``: no squashing).
+
+    EMG features: per-feature std, clip 8. Log-mels: ``share_scale`` (one std over
+    every bin, as the authors' ``FeatureNormalizer(share_scale=True)``), no clip.
+    """
 
     def __init__(self, mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
-                 clip: float = FEATURE_CLIP):
+                 clip: float | None = FEATURE_CLIP):
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
         self.std = None if std is None else np.asarray(std, dtype=np.float64)
-        self.clip = float(clip)
+        self.clip = None if clip is None else float(clip)
 
     @classmethod
-    def fit(cls, arrays: Iterable[np.ndarray], clip: float = FEATURE_CLIP) -> "FeatureNormalizer":
+    def fit(cls, arrays: Iterable[np.ndarray], clip: float | None = FEATURE_CLIP,
+            share_scale: bool = False) -> "FeatureNormalizer":
         """Fit on (n_i, d) arrays (every frame of every training utterance counts once)."""
         total = None
         count = 0
@@ -69,6 +79,8 @@ class FeatureNormalizer:
             raise ValueError("cannot fit a FeatureNormalizer on no frames")
         mean = total / count
         var = np.maximum(total_sq / count - mean ** 2, 0.0)
+        if share_scale:  # the spread around each bin's own mean, pooled over bins
+            var = np.full_like(var, var.mean())
         std = np.sqrt(var)
         std[std < 1e-8] = 1.0  # constant features pass through centred
         return cls(mean, std, clip)
@@ -77,6 +89,8 @@ class FeatureNormalizer:
         if self.mean is None:
             raise RuntimeError("FeatureNormalizer is not fitted")
         z = (np.asarray(x, dtype=np.float64) - self.mean) / self.std
+        if self.clip is None:
+            return z.astype(np.float32)
         return (self.clip * np.tanh(z / self.clip)).astype(np.float32)
 
     def digest(self) -> str:
@@ -95,13 +109,45 @@ class FeatureNormalizer:
     def load_state_dict(self, state: dict) -> None:
         self.mean = None if state.get("mean") is None else np.asarray(state["mean"], dtype=np.float64)
         self.std = None if state.get("std") is None else np.asarray(state["std"], dtype=np.float64)
-        self.clip = float(state.get("clip", FEATURE_CLIP))
+        clip = state.get("clip", FEATURE_CLIP)
+        self.clip = None if clip is None else float(clip)
 
     @classmethod
     def from_state_dict(cls, state: dict) -> "FeatureNormalizer":
         n = cls()
         n.load_state_dict(state)
         return n
+
+
+def fit_mel_normalizer(mels: Iterable[np.ndarray]) -> FeatureNormalizer:
+    """The log-mel normaliser: per-bin mean, one shared std, no clip (the authors' ``mfcc_norm``)."""
+    return FeatureNormalizer.fit(mels, clip=None, share_scale=True)
+
+
+def normalizer_sample(utterances: Sequence[Utterance], n: int) -> list[Utterance]:
+    """The training utterances a normaliser is fitted on: all of them when ``n`` is 0 (or covers
+    them all), else the first ``n`` of the authors' order: silent, voiced-parallel, non-parallel
+    (then closed-vocabulary) folders, sessions sorted, by file index, then
+    ``random.seed(0); random.shuffle`` (their ``EMGDataset`` and ``make_normalizers``)."""
+    utterances = list(utterances)
+    if not n or n >= len(utterances):
+        return utterances
+    folders = list(CONDITION_FOLDERS)
+    order = sorted(utterances, key=lambda u: (folders.index(u.folder) if u.folder in folders else -1,
+                                               u.session, u.index, str(u.path)))
+    random.Random(0).shuffle(order)
+    return order[:n]
+
+
+def normalized_stream(key: str, name: str, features: np.ndarray, normalizer: FeatureNormalizer) -> np.ndarray:
+    """``normalizer(features)``, kept in the memory cache (under the streams' key, the stream's name
+    and the normaliser's statistics) so that an item is normalised once, not once per epoch."""
+    nkey = f"{key}\0{name}\0norm:{normalizer.digest()}"
+    hit = MEMORY_CACHE.get(nkey)
+    if hit is None:
+        hit = {name: normalizer(features)}
+        MEMORY_CACHE.put(nkey, hit)
+    return hit[name]
 
 
 # -- frame-level phoneme labels --------------------------------------------------------
@@ -183,9 +229,11 @@ class FeatureCache:
     def __init__(self, feature_config: FeatureConfig, cache_dir: str | os.PathLike | None = None):
         self.cfg = feature_config
         self.cache_dir = Path(cache_dir) if cache_dir else None
-        self._digest = feature_config.digest()  # the config is frozen: hash its JSON once, not per item
+        # the config is frozen: hash its JSON once, not per item; the normaliser settings are
+        # applied after the cache, so they are not part of its keys
+        self._digest = feature_config.stream_digest()
         self.store_config = _store_config(feature_config)
-        self._store_digest = self.store_config.digest()
+        self._store_digest = self.store_config.stream_digest()
         self.computed = 0  # how many utterances this object had to compute (tests check reuse)
 
     def source_files(self, utt: Utterance) -> list[Path]:
@@ -284,12 +332,15 @@ class EMGDataset(torch.utils.data.Dataset):
     normaliser and session map) so training and evaluation share one feature pipeline.
 
     ``normalizer=None`` fits a :class:`FeatureNormalizer` on these utterances' features
-    (meant for the training set); ``sessions=None`` maps these utterances' sessions.
+    (meant for the training set), and ``mel_normalizer=None`` one on their log-mels when
+    the config asks for normalised ``audio_features``; ``sessions=None`` maps these
+    utterances' sessions.
     """
 
     def __init__(self, utterances: Sequence[Utterance], feature_config: FeatureConfig | None = None,
                  vocab: CharVocab = VOCAB, normalizer: FeatureNormalizer | None = None,
-                 cache_dir: str | os.PathLike | None = None, sessions: dict[str, int] | None = None):
+                 cache_dir: str | os.PathLike | None = None, sessions: dict[str, int] | None = None,
+                 mel_normalizer: FeatureNormalizer | None = None):
         self.utterances = list(utterances)
         for u in self.utterances:
             if u.kind != "emg":
@@ -300,15 +351,25 @@ class EMGDataset(torch.utils.data.Dataset):
         self.cache = FeatureCache(self.feature_config, cache_dir)
         self.sessions = dict(sessions) if sessions is not None else session_mapping(self.utterances)
         self._phonemes: dict[str, list[int]] = {}
-        if normalizer is None and "emg_features" in self.feature_config.streams:
-            normalizer = FeatureNormalizer.fit(self.features(i)["emg_features"] for i in range(len(self)))
+        cfg = self.feature_config
+        fit_on = None
+        if (normalizer is None and "emg_features" in cfg.streams) or \
+                (mel_normalizer is None and "audio_features" in cfg.streams and cfg.mel_normalize):
+            fit_on = [self.cache.get(u) for u in normalizer_sample(self.utterances, cfg.normalizer_utterances)]
+        if normalizer is None and "emg_features" in cfg.streams:
+            normalizer = FeatureNormalizer.fit(f["emg_features"] for f in fit_on)
+        if mel_normalizer is None and "audio_features" in cfg.streams and cfg.mel_normalize:
+            mels = [f["audio_features"] for f in fit_on if "audio_features" in f]
+            mel_normalizer = fit_mel_normalizer(mels) if mels else None
+        if fit_on is not None:
             shared_digest_cache().save()
         self.normalizer = normalizer
+        self.mel_normalizer = mel_normalizer if cfg.mel_normalize else None
 
     def derive(self, utterances: Sequence[Utterance]) -> "EMGDataset":
-        """A dataset of other utterances under this one's config, vocabulary, normaliser and sessions."""
+        """A dataset of other utterances under this one's config, vocabulary, normalisers and sessions."""
         return EMGDataset(utterances, self.feature_config, self.vocab, self.normalizer, self.cache_dir,
-                          self.sessions)
+                          self.sessions, self.mel_normalizer)
 
     def __len__(self) -> int:
         return len(self.utterances)
@@ -333,14 +394,8 @@ class EMGDataset(torch.utils.data.Dataset):
         return self._phonemes[text]
 
     def normalized_features(self, key: str, features: np.ndarray) -> np.ndarray:
-        """``self.normalizer(features)``, kept in the memory cache (under the streams' key and the
-        normaliser's statistics) so that an item is normalised once, not once per epoch."""
-        nkey = f"{key}\0norm:{self.normalizer.digest()}"
-        hit = MEMORY_CACHE.get(nkey)
-        if hit is None:
-            hit = {"emg_features": self.normalizer(features)}
-            MEMORY_CACHE.put(nkey, hit)
-        return hit["emg_features"]
+        """``self.normalizer(features)``, normalised once per item (:func:`normalized_stream`)."""
+        return normalized_stream(key, "emg_features", features, self.normalizer)
 
     def __getitem__(self, i: int) -> dict:
         utt = self.utterances[i]
@@ -360,15 +415,24 @@ class EMGDataset(torch.utils.data.Dataset):
         if "emg_features" in f:
             item["emg_features"] = torch.from_numpy(self.normalized_features(key, f["emg_features"]))
         if "audio_features" in f:
-            item["audio_features"] = torch.from_numpy(np.asarray(f["audio_features"], dtype=np.float32))
+            mel = np.asarray(f["audio_features"], dtype=np.float32)
+            if self.mel_normalizer is not None:
+                mel = normalized_stream(key, "audio_features", mel, self.mel_normalizer)
+            item["audio_features"] = torch.from_numpy(mel)
         return item
 
 
 class AudioDataset(torch.utils.data.Dataset):
-    """Audio log-mels + transcripts (DeepSpeech2 baselines on LJSpeech or voiced recordings)."""
+    """Audio log-mels + transcripts (DeepSpeech2 baselines on LJSpeech or voiced recordings).
+
+    With ``FeatureConfig.mel_normalize``, ``mel_normalizer=None`` fits the mel normaliser
+    on these utterances (meant for the training set); build evaluation sets with
+    :meth:`derive` so they use the training statistics.
+    """
 
     def __init__(self, utterances: Sequence[Utterance], feature_config: FeatureConfig | None = None,
-                 vocab: CharVocab = VOCAB, cache_dir: str | os.PathLike | None = None):
+                 vocab: CharVocab = VOCAB, cache_dir: str | os.PathLike | None = None,
+                 mel_normalizer: FeatureNormalizer | None = None):
         self.utterances = [u for u in utterances]
         for u in self.utterances:
             if u.audio_path is None:
@@ -376,9 +440,20 @@ class AudioDataset(torch.utils.data.Dataset):
         cfg = feature_config or FeatureConfig()
         # audio only: the EMG streams are neither needed nor computed
         self.feature_config = cfg
-        self._audio_cfg = FeatureConfig(cfg.preprocess, cfg.mel, ("audio_features",), cfg.crop_to_audio)
+        self._audio_cfg = dataclasses.replace(cfg, streams=("audio_features",))
         self.vocab = vocab
+        self.cache_dir = cache_dir
         self.cache = FeatureCache(self._audio_cfg, cache_dir)
+        if cfg.mel_normalize and mel_normalizer is None:
+            mel_normalizer = fit_mel_normalizer(
+                self.cache.get(u)["audio_features"] for u in normalizer_sample(self.utterances,
+                                                                               cfg.normalizer_utterances))
+            shared_digest_cache().save()
+        self.mel_normalizer = mel_normalizer if cfg.mel_normalize else None
+
+    def derive(self, utterances: Sequence[Utterance]) -> "AudioDataset":
+        """A dataset of other utterances under this one's config, vocabulary and mel normaliser."""
+        return AudioDataset(utterances, self.feature_config, self.vocab, self.cache_dir, self.mel_normalizer)
 
     def __len__(self) -> int:
         return len(self.utterances)
@@ -392,7 +467,11 @@ class AudioDataset(torch.utils.data.Dataset):
     def __getitem__(self, i: int) -> dict:
         utt = self.utterances[i]
         text = normalize_text(utt.text)
-        return {"audio_features": torch.from_numpy(np.asarray(self.features(i)["audio_features"])),
+        key, f = self.cache.get_keyed(utt)
+        mel = np.asarray(f["audio_features"], dtype=np.float32)
+        if self.mel_normalizer is not None:
+            mel = normalized_stream(key, "audio_features", mel, self.mel_normalizer)
+        return {"audio_features": torch.from_numpy(mel),
                 "text": text, "text_ids": torch.tensor(self.vocab.encode(text), dtype=torch.int64),
                 "mode": utt.mode, "id": utt.id}
 

@@ -39,7 +39,7 @@ import numpy as np
 
 from semg_study.data.corpus import (CONDITION_FOLDERS, check_chunks, has_letter, is_ljspeech_root,
                                     locate_emg_data, read_audio, read_emg, read_info, read_testset,
-                                    resolve_testset, scan_layout)
+                                    resolve_testset, scan_layout, testset_difference)
 from semg_study.errors import DataError
 from semg_study.text import characters_outside_vocabulary, normalize_text
 
@@ -59,6 +59,7 @@ class Report:
     root: str
     layout: str = "unknown"
     checked: dict = field(default_factory=Counter)  # what was checked -> how many
+    testset: str | None = None  # the split file the corpus opens with
     problems: list[Problem] = field(default_factory=list)
 
     def add(self, severity: str, path, problem: str) -> None:
@@ -87,13 +88,16 @@ class Report:
         return [p for p in self.problems if p.path == str(path)]
 
     def to_dict(self) -> dict:
-        return {"root": self.root, "layout": self.layout, "ok": self.ok, "checked": dict(self.checked),
+        return {"root": self.root, "layout": self.layout, "ok": self.ok, "testset": self.testset,
+                "checked": dict(self.checked),
                 "counts": {s: len(self.of(s)) for s in SEVERITIES},
                 "problems": [asdict(p) for p in self.problems]}
 
     def format_text(self, verbose: bool = False) -> str:
         lines = [f"validate {self.root} ({self.layout}): "
                  + ", ".join(f"{v} {k}" for k, v in sorted(self.checked.items()))]
+        if self.testset:
+            lines.append(f"testset {self.testset}")
         for severity in SEVERITIES:
             found = self.of(severity)
             if severity == "info" and not verbose:
@@ -247,10 +251,14 @@ def validate(root, testset=None, alignments=None) -> Report:
     # the testset
     try:
         ts_path = resolve_testset(root, base, testset)
+        report.testset = str(ts_path)
         entries = read_testset(ts_path)
+        differs = testset_difference(ts_path) if testset is None else None
     except DataError as exc:
         report.add_error(exc)
         return report
+    if differs:
+        report.add("warning", ts_path, differs)
     overlap = sorted(set(entries["dev"]) & set(entries["test"]))
     if overlap:
         report.add("warning", ts_path, f"{len(overlap)} sentences listed in both dev and test (they count as dev): "

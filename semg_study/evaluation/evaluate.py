@@ -108,13 +108,18 @@ def eval_dataset(loaded, corpus, utterances: Sequence):
 
     feature_config = loaded.feature_config
     cache_dir = feature_cache_dir(corpus.root)  # the cache training filled
+    mel_normalizer = getattr(loaded, "mel_normalizer", None)
+    if feature_config.mel_normalize and "audio_features" in feature_config.streams and mel_normalizer is None:
+        raise StudyError(f"{loaded.checkpoint}: the run normalises its log-mels but its checkpoint has no "
+                         f"mel normaliser; refusing to fit one on evaluation data")
     if getattr(loaded.model, "input_key", "emg_raw") == "audio_features":
-        return AudioDataset(utterances, feature_config, vocab=loaded.vocab, cache_dir=cache_dir)
+        return AudioDataset(utterances, feature_config, vocab=loaded.vocab, cache_dir=cache_dir,
+                            mel_normalizer=mel_normalizer)
     if "emg_features" in feature_config.streams and loaded.normalizer is None:
         raise StudyError(f"{loaded.checkpoint}: the run reads EMG features but its checkpoint has no "
                          f"feature normaliser; refusing to fit one on evaluation data")
     return EMGDataset(utterances, feature_config, vocab=loaded.vocab, normalizer=loaded.normalizer,
-                      cache_dir=cache_dir, sessions=session_map(loaded, corpus))
+                      cache_dir=cache_dir, sessions=session_map(loaded, corpus), mel_normalizer=mel_normalizer)
 
 
 def infer(model, dataset, batch_size: int = INFERENCE_BATCH) -> list[np.ndarray]:
@@ -292,7 +297,9 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         "wer_ci": _ci(result.utterances, "wer"), "cer_ci": _ci(result.utterances, "cer"),
         "decoder": settings, "lm": lm_record, "inference": {"batch_size": batch_size, "which": which},
         "features": {"digest": loaded.feature_config.digest(), "normalizer": "the run's own (from its checkpoint)"
-                     if loaded.normalizer is not None else None},
+                     if loaded.normalizer is not None else None,
+                     "mel_normalizer": "the run's own (from its checkpoint)"
+                     if getattr(loaded, "mel_normalizer", None) is not None else None},
         "manifest": _manifest_reference(run_dir, loaded.manifest or {}),
         "weights_digest": weights_digest(run_dir, which),
         "predictions": str(out_dir / "predictions.jsonl"),

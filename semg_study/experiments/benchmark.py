@@ -347,7 +347,7 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
     as ``semg-study study`` makes it, by :func:`semg_study.report.paths.synthetic_corpus`.
     """
     from semg_study.data import open_corpus
-    from semg_study.report.paths import synthetic_corpus
+    from semg_study.report.paths import study_testset, synthetic_corpus
 
     if data_root is not None:
         root = Path(data_root).expanduser().resolve()
@@ -357,20 +357,35 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
             raise DataError(root, "--data-root is not a folder")
     else:
         root = synthetic_corpus(profile, data_dir, SEED, progress=progress)
-    corpus = open_corpus(root)  # a DataError naming the root when it is no corpus
+    corpus = open_corpus(root, testset=study_testset())  # a DataError naming the root when it is no corpus
     if corpus.kind == "ljspeech":
         raise DataError(root, "an LJSpeech (audio-only) corpus: the benchmark needs EMG in the Digital Voicing layout")
     for condition in CONDITIONS:
         if not corpus.utterances(condition=condition, split="train"):
             raise DataError(root, f"no {condition}-vocabulary training utterances: every model trains on both "
                                   f"conditions")
+    empty = [f"{c} {split} {mode}" for c in CONDITIONS for split in SPLITS for mode in MODES
+             if not corpus.utterances(condition=c, split=split, mode=mode)]
+    if empty:
+        raise EmptySplitError(corpus.testset_path or root,
+                              f"no utterances in {', '.join(empty)} (condition split mode) of {root}: the "
+                              f"benchmark scores every model on every split and mode")
     return corpus
+
+
+class EmptySplitError(DataError):
+    """A split the benchmark scores on holds no utterance of the corpus (its testset names
+    sentences the corpus lacks, or a split really is empty)."""
 
 
 # ------------------------------------------------------------------ training
 
 def _override_list(data_root: Path, overrides: dict) -> list[str]:
-    items = {"data_root": str(data_root), "train.progress": False, **overrides}
+    from semg_study.report.paths import study_testset
+
+    testset = study_testset()  # set by `semg-study study --testset` for the notebooks
+    items = {"data_root": str(data_root), "train.progress": False,
+             **({"data.testset": str(testset)} if testset is not None else {}), **overrides}
     return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in items.items()]
 
 
@@ -1288,7 +1303,12 @@ def notebook_benchmark(profile: str, benchmark_json: str | os.PathLike | None = 
     if found is not None:
         return load_benchmark(found)
     if profile == "smoke":
-        report = run_benchmark("smoke", data_root=data_root, out_dir=out_dir, runs_root=runs_root, progress=False)
+        try:
+            report = run_benchmark("smoke", data_root=data_root, out_dir=out_dir, runs_root=runs_root,
+                                   progress=False)
+        except EmptySplitError as exc:  # the notebook says so and goes on without the comparison
+            print(f"The benchmark cannot run on this corpus: {exc}. The comparison figure is skipped.")
+            return None
         return load_benchmark(report["paths"]["json"])
     folder = Path(out_dir) if out_dir is not None else default_out_dir()
     print(f"No benchmark of the {profile} profile in {folder}: `make bench PROFILE={profile}` writes one "

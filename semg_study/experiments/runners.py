@@ -41,6 +41,9 @@ def overrides_for(study, spec: dict) -> list[str]:
     """``key=value`` overrides of one run spec: data root, seed, device, plus the plan's own."""
     root = study.paths.ljspeech_root if spec.get("corpus") == "ljspeech" else study.paths.data_root
     items = {"data_root": str(root), "seed": spec["seed"], "device": study.device, "train.progress": False}
+    testset = getattr(study.paths, "testset", None)
+    if testset is not None and spec.get("corpus") != "ljspeech":
+        items["data.testset"] = str(testset)  # `semg-study study --testset`: every run trains and scores on it
     items.update(spec.get("overrides") or {})
     return [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in items.items()]
 

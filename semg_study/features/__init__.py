@@ -3,16 +3,18 @@
 ``FeatureConfig`` bundles every choice; one object drives training and evaluation.
 """
 from semg_study.features.audio import MelConfig, mel_filter_bank, mel_spectrogram, n_mel_frames
-from semg_study.features.config import (STREAMS, FeatureConfig, align_streams, compute_features,
+from semg_study.features.config import (PRESETS, STREAMS, FeatureConfig, align_streams, compute_features,
                                         frames_for_emg_samples)
 from semg_study.features.emg_features import FEATURES_PER_CHANNEL, emg_features, n_feature_frames
 from semg_study.features.preprocessing import (FRAME_RATE_86, PreprocessConfig, StreamingPreprocessor,
                                                StreamingResampler, filter_sos, preprocess_emg,
-                                               preprocess_emg_causal, resample_linear, scale_raw)
+                                               preprocess_emg_causal, resample_linear, scale_raw,
+                                               zero_phase_filter)
 
 __all__ = [
-    "FRAME_RATE_86", "FEATURES_PER_CHANNEL", "STREAMS", "FeatureConfig", "MelConfig", "PreprocessConfig",
+    "FRAME_RATE_86", "FEATURES_PER_CHANNEL", "PRESETS", "STREAMS", "FeatureConfig", "MelConfig", "PreprocessConfig",
     "StreamingPreprocessor", "StreamingResampler", "align_streams", "compute_features", "emg_features",
     "filter_sos", "frames_for_emg_samples", "mel_filter_bank", "mel_spectrogram", "n_feature_frames",
     "n_mel_frames", "preprocess_emg", "preprocess_emg_causal", "resample_linear", "scale_raw",
+    "zero_phase_filter",
 ]

@@ -18,6 +18,14 @@ from semg_study.features.emg_features import emg_features, n_feature_frames
 from semg_study.features.preprocessing import PreprocessConfig, preprocess_emg, scale_raw
 
 STREAMS = ("emg_raw", "emg_features", "audio_features")
+# FeatureConfig.from_dict({"preset": NAME}): the starting point each name gives (see docs/design.md)
+PRESETS = ("default", "gaddy2022", "gaddy2020")
+# the authors' make_normalizers stops after 51 training utterances of their seeded shuffle
+AUTHORS_NORMALIZER_UTTERANCES = 51
+# EMG and audio frame rates must agree to this relative tolerance: the authors' literal
+# 516.79 / 6 Hz is 1.3e-5 below 22050 / 256 Hz, under 0.02 frames over a 10 s utterance
+FRAME_RATE_RTOL = 1e-4
+_NORMALIZE_KEYS = ("mel_normalize", "normalizer_utterances")
 
 
 @dataclass(frozen=True)
@@ -28,14 +36,32 @@ class FeatureConfig:
     # cut the EMG frames to the audio's frame count when the utterance has audio
     # (the authors' alignment of the two streams); EMG-only utterances keep all frames
     crop_to_audio: bool = True
+    # z-score the log-mel (audio_features) with statistics of the training utterances: per-bin
+    # mean, one standard deviation over all bins (the authors' share_scale), no clipping
+    mel_normalize: bool = True
+    # how many training utterances the normalisers (EMG features and mel) are fitted on:
+    # 0 = all of them; N = the first N of the authors' seeded shuffle (51 in their code)
+    normalizer_utterances: int = 0
 
     def __post_init__(self):
         unknown = set(self.streams) - set(STREAMS)
         if unknown:
             raise ValueError(f"unknown streams {sorted(unknown)}; known: {STREAMS}")
-        if abs(self.preprocess.frame_rate - self.mel.frame_rate) > 1e-6 and "audio_features" in self.streams:
+        if abs(self.preprocess.frame_rate - self.mel.frame_rate) > FRAME_RATE_RTOL * self.mel.frame_rate \
+                and "audio_features" in self.streams:
             raise ValueError(f"EMG frame rate {self.preprocess.frame_rate} != audio frame rate "
                              f"{self.mel.frame_rate}: the streams would not align")
+        if int(self.normalizer_utterances) < 0:
+            raise ValueError(f"normalizer_utterances must be >= 0, got {self.normalizer_utterances}")
+
+    @classmethod
+    def gaddy2022(cls, **kw) -> "FeatureConfig":
+        """The dataset authors' current code (their 2022 model): literal 689.06 / 516.79 Hz rates,
+        each filter stage forward-backward, soxr to 22050 Hz, mel normalised, normalisers fitted
+        on 51 training utterances. The project default differs in rates, filtering and fitting."""
+        kw.setdefault("normalizer_utterances", AUTHORS_NORMALIZER_UTTERANCES)
+        return cls(preprocess=PreprocessConfig.gaddy2022(), mel=MelConfig(resampler="soxr_hq"),
+                   mel_normalize=True, **kw)
 
     @classmethod
     def gaddy2020(cls, n_mels: int = 80, **kw) -> "FeatureConfig":
@@ -64,27 +90,47 @@ class FeatureConfig:
 
     def to_dict(self) -> dict:
         return {"preprocess": self.preprocess.to_dict(), "mel": self.mel.to_dict(),
-                "streams": list(self.streams), "crop_to_audio": self.crop_to_audio}
+                "streams": list(self.streams), "crop_to_audio": self.crop_to_audio,
+                "mel_normalize": self.mel_normalize, "normalizer_utterances": int(self.normalizer_utterances)}
+
+    @classmethod
+    def preset(cls, name: str | None) -> "FeatureConfig":
+        """The config a preset name starts from (``None`` and ``"default"``: the project default)."""
+        if name in (None, "default"):
+            return cls()
+        if name == "gaddy2022":
+            return cls.gaddy2022()
+        if name == "gaddy2020":
+            return cls.gaddy2020()
+        raise ValueError(f"unknown feature preset {name!r} (known: {', '.join(PRESETS)})")
 
     @classmethod
     def from_dict(cls, d: dict) -> "FeatureConfig":
         """Inverse of :meth:`to_dict`; partial dicts override the defaults, and
-        ``{"preset": "gaddy2020", ...}`` starts from that preset instead."""
+        ``{"preset": "gaddy2022", ...}`` starts from that preset instead."""
         d = dict(d or {})
-        preset = d.pop("preset", None)
-        if preset not in (None, "default", "gaddy2020"):
-            raise ValueError(f"unknown feature preset {preset!r} (known: default, gaddy2020)")
-        base = cls.gaddy2020() if preset == "gaddy2020" else cls()
-        unknown = set(d) - {"preprocess", "mel", "streams", "crop_to_audio"}
+        base = cls.preset(d.pop("preset", None))
+        unknown = set(d) - {"preprocess", "mel", "streams", "crop_to_audio", *_NORMALIZE_KEYS}
         if unknown:
             raise ValueError(f"unknown feature settings {sorted(unknown)}")
         return cls(preprocess=PreprocessConfig.from_dict({**base.preprocess.to_dict(), **d.get("preprocess", {})}),
                    mel=MelConfig(**{**base.mel.to_dict(), **d.get("mel", {})}),
                    streams=tuple(d.get("streams", base.streams)),
-                   crop_to_audio=bool(d.get("crop_to_audio", base.crop_to_audio)))
+                   crop_to_audio=bool(d.get("crop_to_audio", base.crop_to_audio)),
+                   mel_normalize=bool(d.get("mel_normalize", base.mel_normalize)),
+                   normalizer_utterances=int(d.get("normalizer_utterances", base.normalizer_utterances)))
 
     def digest(self) -> str:
+        """Everything that shapes what a model sees (manifests, data fingerprints)."""
         return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True).encode()).hexdigest()[:16]
+
+    def stream_digest(self) -> str:
+        """Only what shapes the un-normalised streams (keys the feature cache): the normaliser
+        settings are applied after the cache, so configs differing only there share its files."""
+        d = self.to_dict()
+        for k in _NORMALIZE_KEYS:
+            d.pop(k)
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()[:16]
 
 
 def align_streams(emg_features_: np.ndarray, feature_stream: np.ndarray, raw_stream: np.ndarray,

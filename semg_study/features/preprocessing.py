@@ -9,6 +9,19 @@ interpolation to two streams: the *raw* stream (8 samples per output frame,
 fed to convolutional front ends) and the *feature* stream (6 samples per frame,
 framed into the hand-crafted features).
 
+``PreprocessConfig.filtering`` says how the forward-backward pass is run:
+
+* ``"per_stage"`` (the authors' code, preset ``gaddy2022``): each notch, then the
+  high-pass, gets its own ``filtfilt`` (transfer-function form, scipy's default
+  odd-extension padding of 3 * filter length), one after another;
+* ``"cascade"`` (the project default): one ``sosfiltfilt`` over all sections
+  with no edge extension (``padlen=0``: each pass starts in the steady state of
+  the edge sample). Away from the edges both agree to ~1e-7; at an edge with no
+  neighbour (a session's last utterance) a short odd extension of a hum-carrying
+  signal is a 60 Hz sine of another phase, and the notches ring on the jump;
+  without the extension the last 300 ms keep about half the authors' residual
+  hum (0.27 vs 0.51 microvolts, mean of 20 synthetic trials with 5-30 microvolt hum).
+
 Live decoding cannot look ahead, so :class:`StreamingPreprocessor` applies the
 same filters causally (``sosfilt`` with carried state) and resamples chunk by
 chunk; :func:`preprocess_emg_causal` is its offline equivalent, used to test it.
@@ -25,6 +38,7 @@ import scipy.signal
 
 # 22050 Hz audio with hop 256: the frame rate of the current pipeline.
 FRAME_RATE_86 = 22050.0 / 256.0
+FILTERINGS = ("cascade", "per_stage")
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,16 @@ class PreprocessConfig:
     raw_scale: float = 20.0  # raw stream: x / raw_scale, then raw_clip * tanh(x / raw_clip)
     raw_clip: float = 50.0
     n_channels: int = 8
+    filtering: str = "cascade"  # or "per_stage" (the authors'); see the module docstring
+
+    def __post_init__(self):
+        if self.filtering not in FILTERINGS:
+            raise ValueError(f"filtering must be one of {FILTERINGS}, got {self.filtering!r}")
+
+    @classmethod
+    def gaddy2022(cls) -> "PreprocessConfig":
+        """The authors' current code: literal 689.06 / 516.79 Hz, each filter stage forward-backward."""
+        return cls(raw_rate=689.06, feature_rate=516.79, filtering="per_stage")
 
     @classmethod
     def gaddy2020(cls) -> "PreprocessConfig":
@@ -100,6 +124,33 @@ def _design_sos(cfg: PreprocessConfig) -> np.ndarray:
     return np.concatenate(sections, axis=0)
 
 
+@functools.lru_cache(maxsize=16)
+def filter_stages_ba(cfg: PreprocessConfig) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The stages of :func:`filter_sos` as separate ``(b, a)`` transfer functions, in order
+    (the notches by harmonic, then the high-pass): what ``filtering="per_stage"`` applies."""
+    stages = [scipy.signal.iirnotch(cfg.mains_hz * k, cfg.notch_q, fs=cfg.source_rate)
+              for k in cfg.notch_harmonics]
+    if cfg.highpass_hz and cfg.highpass_hz > 0:
+        stages.append(scipy.signal.butter(cfg.highpass_order, cfg.highpass_hz, "highpass", fs=cfg.source_rate))
+    return tuple(stages)
+
+
+def zero_phase_filter(x: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
+    """The notches and the high-pass of ``cfg``, forward-backward along axis 0, as ``cfg.filtering`` says."""
+    x = np.asarray(x, dtype=np.float64)
+    if x.shape[0] < 2:
+        return x.copy()
+    if cfg.filtering == "per_stage":
+        for b, a in filter_stages_ba(cfg):
+            # scipy's default padding (3 * filter length), shortened only for very short signals
+            x = scipy.signal.filtfilt(b, a, x, axis=0, padlen=min(3 * max(len(a), len(b)), x.shape[0] - 1))
+        return x
+    sos = filter_sos(cfg)
+    if not len(sos):
+        return x.copy()
+    return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=0)
+
+
 def resample_linear(x: np.ndarray, new_rate: float, old_rate: float) -> np.ndarray:
     """Linear-interpolation resampling along axis 0, sample times ``k / new_rate < t_last``.
 
@@ -135,13 +186,7 @@ def preprocess_emg(emg: np.ndarray, cfg: PreprocessConfig, before: np.ndarray | 
         before = after = None
     before = empty if before is None else _check_emg(before, cfg)
     after = empty if after is None else _check_emg(after, cfg)
-    x = np.concatenate([before, emg, after], axis=0)
-    sos = filter_sos(cfg)
-    if len(sos):
-        # sosfiltfilt needs a signal longer than its padding; shorter ones are padded less.
-        padlen = min(3 * (2 * len(sos) + 1 - min((sos[:, 2] == 0).sum(), (sos[:, 5] == 0).sum())),
-                     x.shape[0] - 1)
-        x = scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=max(padlen, 0))
+    x = zero_phase_filter(np.concatenate([before, emg, after], axis=0), cfg)
     x = x[before.shape[0]: before.shape[0] + emg.shape[0]]
     raw = resample_linear(x, cfg.raw_rate, cfg.source_rate)
     feat = resample_linear(x, cfg.feature_rate, cfg.source_rate)

@@ -63,7 +63,7 @@ class NotebookStudy:
         if self._corpus is None:
             from semg_study.data import open_corpus
 
-            self._corpus = open_corpus(self.paths.data_root)
+            self._corpus = open_corpus(self.paths.data_root, testset=self.paths.testset)
         return self._corpus
 
     def figure(self, fig, name: str, caption: str) -> dict[str, Any]:

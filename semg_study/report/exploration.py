@@ -128,18 +128,11 @@ def example_utterance(corpus, mode: str = "voiced"):
 
 # ----------------------------------------------------------------------------- signals
 def filtered(emg: np.ndarray, preprocess=None) -> np.ndarray:
-    """The study's notch cascade + high-pass, zero phase, at the source rate (no resampling)."""
-    import scipy.signal
+    """The study's notches + high-pass, zero phase, at the source rate (no resampling)."""
+    from semg_study.features import PreprocessConfig
+    from semg_study.features.preprocessing import zero_phase_filter
 
-    from semg_study.features import PreprocessConfig, filter_sos
-
-    cfg = preprocess or PreprocessConfig()
-    sos = filter_sos(cfg)
-    x = np.asarray(emg, dtype=np.float64)
-    if not len(sos) or x.shape[0] < 2:
-        return x.copy()
-    padlen = min(3 * (2 * len(sos) + 1), x.shape[0] - 1)
-    return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=padlen)
+    return zero_phase_filter(emg, preprocess or PreprocessConfig())
 
 
 def rms(x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,10 @@ cell) or nbval runs it (defaults, plus environment variables set by the tests):
 - ``SEMG_STUDY_OUT``: results folder when ``out_dir`` is None (tests point it at a
   temporary folder so the committed ``reports/`` is never touched);
 - ``SEMG_STUDY_DATA_DIR``: folder of the cached synthetic corpora (default ``<repo>/data``);
-- ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``).
+- ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``);
+- ``SEMG_STUDY_TESTSET``: the split file of the Digital Voicing corpus (``semg-study study
+  --testset FILE`` sets it for the notebooks it runs; unset: the corpus's own split, else the
+  packaged one, as ``semg_study.data.corpus.resolve_testset`` chooses).
 """
 from __future__ import annotations
 
@@ -123,6 +126,7 @@ class StudyPaths:
     seed: int = 0
     data_dir: Path | None = None
     _ljspeech_root: Path | None = field(default=None, repr=False)
+    testset: Path | None = None  # None: the corpus's own split, else the packaged one
 
     @property
     def figures(self) -> Path:
@@ -155,6 +159,12 @@ class StudyPaths:
         return {"repo": str(self.repo), "profile": self.profile, "out": str(self.out),
                 "data_root": str(self.data_root), "runs_root": str(self.runs_root),
                 "synthetic": self.synthetic}
+
+
+def study_testset() -> Path | None:
+    """``$SEMG_STUDY_TESTSET`` as a path (None when unset)."""
+    value = os.environ.get("SEMG_STUDY_TESTSET")
+    return Path(value).expanduser().resolve() if value else None
 
 
 def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = None,
@@ -190,4 +200,5 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
     return StudyPaths(repo=repo, profile=profile, out=out, data_root=data,
                       runs_root=Path(runs_root).resolve(), synthetic=synthetic, seed=seed,
                       data_dir=data_dir,
-                      _ljspeech_root=Path(ljspeech_root).resolve() if ljspeech_root else None)
+                      _ljspeech_root=Path(ljspeech_root).resolve() if ljspeech_root else None,
+                      testset=study_testset())

@@ -273,11 +273,27 @@ def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[s
             "wall_s": round(wall, 3)}
 
 
+def resolve_study_testset(args: argparse.Namespace, data_root: str) -> str:
+    """The split file the study's Digital Voicing corpus opens with (named in the study record)."""
+    from semg_study.data.corpus import locate_emg_data, resolve_testset
+    from semg_study.errors import DataError
+
+    root = Path(data_root)
+    try:
+        base, _ = locate_emg_data(root)
+    except DataError:  # not a Digital Voicing layout: the notebooks that open it say so
+        base = root
+    return str(resolve_testset(root, base, getattr(args, "testset", None)).resolve())
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", choices=_paths.PROFILES, default="quick",
                         help="size of corpus, models and training (default: quick)")
     parser.add_argument("--data-root", help="the real Digital Voicing dataset (default: the synthetic corpus)")
     parser.add_argument("--ljspeech-root", help="an LJSpeech-layout corpus (default: the synthetic TTS one)")
+    parser.add_argument("--testset", metavar="FILE", default=None,
+                        help="split file of the Digital Voicing corpus (default: its own testset_largedev.json, "
+                             "then testset.json, else the packaged testset_largedev.json)")
     parser.add_argument("--force", action="store_true", help="retrain even when a cached run matches")
     parser.add_argument("--retrain", action="store_true",
                         help="train every run from scratch, once: ignore the released runs and the local cache "
@@ -324,12 +340,18 @@ def run(args: argparse.Namespace) -> int:
         "finished": None, "notebooks": [], "total": {},
     }
     data = prepare_data(args, say)
+    testset = resolve_study_testset(args, data["data_root"])
+    if getattr(args, "testset", None):
+        # the notebooks' kernels inherit the environment (report.paths.study_testset reads it)
+        os.environ["SEMG_STUDY_TESTSET"] = testset
+    say(f"step 0: split file {testset}")
     record.update(corpus=data["corpus"], data_root=data["data_root"], ljspeech_root=data["ljspeech_root"],
                   step0=data)
     parameters = {"profile": args.profile, "data_root": data["data_root"], "ljspeech_root": data["ljspeech_root"],
                   "corpus": data["corpus"], "device": args.device, "seed": args.seed, "out_dir": str(out),
                   "runs_root": str(runs_root), "force": bool(args.force)}
     record["parameters"] = parameters
+    record["testset"] = testset
     peaks: list[float] = []
 
     def finish(status: str) -> None:

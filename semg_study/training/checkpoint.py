@@ -81,6 +81,7 @@ class LoadedRun:
     checkpoint: Path
     epoch: int
     metrics: list
+    mel_normalizer: Any = None      # FeatureNormalizer of the log-mels (FeatureConfig.mel_normalize), or None
 
 
 def load_run(run_dir: str | Path, which: str = "best") -> LoadedRun:
@@ -102,6 +103,12 @@ def load_run(run_dir: str | Path, which: str = "best") -> LoadedRun:
     model.eval()
     vocab = CharVocab(tuple(ckpt["vocab"][1:])) if ckpt.get("vocab") else VOCAB
     config = config_from_dict(ckpt["config"], source=str(path), name=ckpt["config"].get("name", ""))
+    features = dict(ckpt["feature_config"])
+    # checkpoints from before these settings existed were trained on unnormalised log-mels of
+    # resample_poly audio (their edge filtering, one padded sosfiltfilt, is no longer offered)
+    features.setdefault("mel_normalize", False)
+    features["mel"] = {"resampler": "poly", **features.get("mel", {})}
     return LoadedRun(model=model, config=config, normalizer=normalizer_from_state(ckpt.get("normalizer")),
-                     vocab=vocab, manifest=manifest, feature_config=FeatureConfig.from_dict(ckpt["feature_config"]),
+                     mel_normalizer=normalizer_from_state(ckpt.get("mel_normalizer")),
+                     vocab=vocab, manifest=manifest, feature_config=FeatureConfig.from_dict(features),
                      sessions=ckpt.get("sessions"), run_dir=run_dir, checkpoint=path, epoch=int(ckpt["epoch"]), metrics=ckpt.get("metrics", []))

@@ -40,7 +40,7 @@ class DataConfig:
     condition: str = "open"                # open | closed vocabulary
     train_modes: list = field(default_factory=lambda: ["silent", "voiced"])
     eval_mode: str = "silent"              # silent | voiced: the mode of the dev/test utterances scored
-    testset: str | None = None             # None: the corpus's own testset.json, else the packaged large dev split
+    testset: str | None = None             # None: the corpus root's testset_largedev.json, then testset.json, else the packaged large dev split
     features: dict = field(default_factory=dict)   # FeatureConfig.from_dict overrides
     max_train_utterances: int | None = None         # cap (smoke runs, overfitting tests)
 

@@ -75,6 +75,13 @@ class TrainingData:
     sessions: dict | None
     fingerprint: str
     synthetic: bool
+    mel_normalizer_state: dict | None = None  # log-mel statistics of the training set (mel_normalize)
+
+    @property
+    def testset(self) -> str | None:
+        """The split file the corpus was opened with (named in every run manifest)."""
+        path = getattr(self.corpus, "testset_path", None)
+        return None if path is None else str(path)
 
     @property
     def n_train(self) -> int:
@@ -154,7 +161,7 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     cache_dir = feature_cache_dir(root)
     if key == "audio_features":
         train_set = AudioDataset(train_utts, fc, cache_dir=cache_dir)
-        dev_set = AudioDataset(dev_utts, fc, cache_dir=cache_dir)
+        dev_set = train_set.derive(dev_utts)  # the training set's mel statistics
         normalizer_state, sessions = None, None
         train_lengths = train_set.frame_lengths()
         dev_lengths = dev_set.frame_lengths()
@@ -178,4 +185,6 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     return TrainingData(root=root, corpus=corpus, feature_config=fc, input_key=key, train_set=train_set,
                         dev_set=dev_set, train_loader=train_loader, dev_loader=dev_loader,
                         train_sampler=train_sampler, normalizer_state=normalizer_state, sessions=sessions,
-                        fingerprint=data_fingerprint(cfg, corpus), synthetic=is_synthetic(root))
+                        fingerprint=data_fingerprint(cfg, corpus), synthetic=is_synthetic(root),
+                        mel_normalizer_state=None if train_set.mel_normalizer is None
+                        else train_set.mel_normalizer.state_dict())

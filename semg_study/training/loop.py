@@ -260,6 +260,7 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
                 "scaler": scaler.state_dict(), "rng": capture_rng_state(), "epoch": epoch,
                 "sampler": {"epoch": epoch, "seed": cfg.train.seed}, "metrics": metrics, "best_value": best_value,
                 "config": cfg.to_dict(), "normalizer": data.normalizer_state,
+                "mel_normalizer": data.mel_normalizer_state,
                 "feature_config": data.feature_config.to_dict(), "sessions": data.sessions,
                 "input_key": data.input_key, "vocab": list(VOCAB.symbols)}
 

@@ -61,6 +61,10 @@ def start_manifest(run_dir: Path, cfg, data, device, n_parameters: int, model_kw
         "participants": training_participants(data.train_set.utterances, data.corpus),
         "n_dev_utterances": data.n_dev,
         "feature_config": data.feature_config.to_dict(),
+        "testset": getattr(data, "testset", None),
+        # the training statistics evaluation reuses (the checkpoint holds the same)
+        "normalizers": {"emg_features": getattr(data, "normalizer_state", None),
+                        "audio_features": getattr(data, "mel_normalizer_state", None)},
         "seed": cfg.train.seed,
         "git": git_state(),
         "packages": package_versions(),
