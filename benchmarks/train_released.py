@@ -65,7 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="quick")
     parser.add_argument("--runs-root", default=None)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=None, help="torch threads per run (default: 1 with "
+                                                                    "several workers, else 2)")
     parser.add_argument("--only", default=None, help="comma-separated config names to train (default: all)")
+    parser.add_argument("--restamp", action="store_true",
+                        help="carry stale released runs over to the current code where that is provably safe "
+                             "(model code unchanged, training inputs recomputed bit-identical); report the rest")
     parser.add_argument("--pack-only", action="store_true",
                         help="train nothing: pack the finished local runs of the plan again (after `make study`, "
                              "so their decoded outputs travel with them)")
@@ -82,8 +87,15 @@ def main(argv: list[str] | None = None) -> int:
         wanted = set(args.only.split(","))
         specs = [s for s in specs if s["config"] in wanted or s["config"].split("-")[0] in wanted]
     print(f"{len(specs)} runs to train or find ({args.workers} at a time)", flush=True)
-    threads = 1 if args.workers > 1 else 2
+    threads = args.threads or (1 if args.workers > 1 else 2)
     started = time.time()
+    if args.restamp:
+        bad = 0
+        for folder in sorted(p for p in released.released_root().iterdir() if p.is_dir()):
+            out, what = released.restamp(folder)
+            bad += what.startswith("stale")
+            print(f"{out.name}: {what}", flush=True)
+        return 1 if bad else 0
     if args.pack_only:
         from semg_study.training.cache import locate_run
 

@@ -21,25 +21,33 @@ _IGNORED_TRAIN_KEYS = ("out", "progress", "threads")
 # inputs and targets, and the training loop. A change here makes every finished (and released)
 # run stale. Reading, validation, decoding, evaluation, reporting and capture are left out: they
 # do not change the weights (which utterances are trained on is part of the data fingerprint).
-TRAINING_CODE = ("models", "features", "text.py", "data/dataset.py", "data/textgrid.py",
-                 "training/loop.py", "training/data.py", "training/checkpoint.py")
+# Two parts: the model and its optimisation (MODEL_CODE), and what turns a corpus into the model's
+# inputs and targets (INPUT_CODE). A released run may be carried over to new INPUT_CODE only when
+# the inputs it was trained on are proven identical under it (released.restamp).
+MODEL_CODE = ("models", "text.py", "training/loop.py", "training/checkpoint.py")
+INPUT_CODE = ("features", "data/dataset.py", "data/textgrid.py", "training/data.py")
+TRAINING_CODE = MODEL_CODE + INPUT_CODE
 
 
-def training_code_files() -> list[Path]:
+def training_code_files(entries=TRAINING_CODE) -> list[Path]:
     files = []
-    for entry in TRAINING_CODE:
+    for entry in entries:
         path = PACKAGE_ROOT / entry
         files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
     return [p for p in files if "__pycache__" not in p.parts]
 
 
-def code_version() -> str:
-    """sha256 over the training code (path + content of every file of ``TRAINING_CODE``)."""
+def code_version(entries=TRAINING_CODE) -> str:
+    """sha256 over the training code (path + content of every file of ``entries``)."""
     h = hashlib.sha256()
-    for path in training_code_files():
+    for path in training_code_files(entries):
         h.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
         h.update(path.read_bytes() + b"\0")
     return h.hexdigest()
+
+
+def code_parts() -> dict:
+    return {"model_code": code_version(MODEL_CODE), "input_code": code_version(INPUT_CODE)}
 
 
 def _resolved_for_fingerprint(cfg) -> dict:
@@ -70,7 +78,8 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
     manifest_path = run_dir / "manifest.json"
     key = released.spec_key(_resolved_for_fingerprint(cfg), data_fp)
-    extra = {"run_fingerprint": fingerprint, "spec_key": key, "code_version": code, "source": "trained"}
+    extra = {"run_fingerprint": fingerprint, "spec_key": key, "code_version": code, "source": "trained",
+             **code_parts()}
     if run_dir.exists() and not force:
         try:
             manifest = json.loads(manifest_path.read_text())

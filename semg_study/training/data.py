@@ -188,3 +188,30 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
                         fingerprint=data_fingerprint(cfg, corpus), synthetic=is_synthetic(root),
                         mel_normalizer_state=None if train_set.mel_normalizer is None
                         else train_set.mel_normalizer.state_dict())
+
+
+def inputs_digest(data: TrainingData) -> str:
+    """sha256 of everything the model is trained and selected on: every training and dev item's
+    input stream, targets, frame labels and session index, in dataset order, plus the normalisers.
+
+    Recorded in each run's manifest. Two code versions that give the same digest fed the model
+    exactly the same data, which is what ``released.restamp`` checks before it carries a released
+    run over to new (non-model) code.
+    """
+    import numpy as np
+
+    h = hashlib.sha256()
+    for name, dataset in (("train", data.train_set), ("dev", data.dev_set)):
+        h.update(name.encode())
+        for i in range(len(dataset)):
+            item = dataset[i]
+            for key in (data.input_key, "text_ids", "phoneme_ids", "frame_phonemes", "session_index"):
+                value = item.get(key)
+                if value is None:
+                    continue
+                arr = np.ascontiguousarray(value.numpy() if torch.is_tensor(value) else np.asarray(value))
+                h.update(f"{key}:{arr.dtype}:{arr.shape}".encode())
+                h.update(arr.tobytes())
+    h.update(json.dumps({"normalizer": data.normalizer_state, "mel": data.mel_normalizer_state},
+                        sort_keys=True, default=lambda x: np.asarray(x).tolist()).encode())
+    return h.hexdigest()

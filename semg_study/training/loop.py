@@ -248,6 +248,10 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
 
     writer = rank == 0
     manifest = None
+    if writer and not resume:
+        from semg_study.training.data import inputs_digest
+
+        extra_manifest = {**(extra_manifest or {}), "inputs_digest": inputs_digest(data)}
     if writer:
         manifest = start_manifest(run_dir, cfg, data, device, n_parameters=count_parameters(core),
                                   model_kwargs=kwargs, resumed_from_epoch=start_epoch if resume else None,

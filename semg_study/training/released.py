@@ -186,3 +186,49 @@ def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = Non
             if other.name not in keep and other.is_dir() and _read(other / "manifest.json").get("spec_key") == key:
                 shutil.rmtree(other)
     return packed
+
+
+def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) -> tuple[Path, str]:
+    """Carry a released run over to the current training code, if and only if that is provably safe.
+
+    Allowed when the model code (``cache.MODEL_CODE``) is unchanged and the inputs the run was
+    trained on, recomputed under the current input code, have the same digest as recorded at
+    training (``training.data.inputs_digest``): the run would be trained bit for bit on the same
+    data by the same model code. The manifest keeps the history (``restamped``). Returns the
+    (possibly renamed) folder and what happened: "current", "restamped" or the reason it stays stale.
+    """
+    from semg_study.training.cache import code_parts, code_version, run_fingerprint, _resolved_for_fingerprint
+    from semg_study.training.config import load_config
+    from semg_study.training.data import data_fingerprint, inputs_digest, make_training_data
+
+    folder = Path(folder)
+    root = released_root() if root is None else Path(root)
+    manifest = _read(folder / "manifest.json")
+    cfg = load_config(manifest["config"])
+    data_fp, code = data_fingerprint(cfg), code_version()
+    fingerprint = run_fingerprint(cfg, data_fp, code)
+    if manifest.get("run_fingerprint") == fingerprint:
+        return folder, "current"
+    if spec_key(_resolved_for_fingerprint(cfg), data_fp) != manifest.get("spec_key"):
+        return folder, "stale: config or data differ"
+    parts = code_parts()
+    if manifest.get("model_code") != parts["model_code"]:
+        return folder, "stale: the model or training-loop code changed"
+    recorded = manifest.get("inputs_digest")
+    if not recorded:
+        return folder, "stale: no inputs digest recorded"
+    now = inputs_digest(make_training_data(cfg))
+    if now != recorded:
+        return folder, "stale: the training inputs differ under the current code"
+    history = list(manifest.get("restamped") or [])
+    history.append({"from_code_version": manifest.get("code_version"), "from_input_code": manifest.get("input_code"),
+                    "to_code_version": code, "inputs_digest": now,
+                    "check": "model code unchanged; inputs recomputed under the new input code are identical"})
+    manifest.update(run_fingerprint=fingerprint, code_version=code, restamped=history, **parts)
+    out = root / f"{folder.name.rsplit('-', 1)[0]}-{fingerprint[:12]}"
+    io.write_json(folder / "manifest.json", manifest)
+    if out != folder:
+        if out.exists():
+            shutil.rmtree(out)
+        folder.rename(out)
+    return out, "restamped"
