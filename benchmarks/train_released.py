@@ -41,6 +41,27 @@ def all_specs(profile: str) -> list[dict]:
     return specs
 
 
+# Training order: the runs the headline findings rest on first, so an interrupted job has released
+# the most informative ones (each run is packed as soon as it finishes).
+PRIORITY = [("myostream", "closed", None), ("gaddy2022", "closed", None), ("ds2audio_closed", None, None),
+            ("myostream", "open", None), ("ds2emg", "closed", None), ("myostream", "closed", "ablation"),
+            ("gaddy2022", "open", None), ("ds2audio_full", None, None), ("ds2emg", "open", None),
+            ("ds2audio_ljspeech", None, None)]
+
+
+def priority(spec: dict) -> tuple:
+    base = spec["config"].rsplit("-", 1)[0]
+    condition = spec["overrides"].get("data.condition")
+    ablation = spec.get("variant") not in (None, "full model") or any(k.startswith("model.") for k in spec["overrides"])
+    kind = "ablation" if ablation else None
+    for rank, (b, c, k) in enumerate(PRIORITY):
+        if b == base and (c is None or c == condition) and k == kind:
+            if rank == 0 and spec.get("seed", 0) > 0:  # the full model's other seeds belong to the ablations
+                return 5, spec.get("seed", 0)
+            return rank, spec.get("seed", 0)
+    return len(PRIORITY), spec.get("seed", 0)
+
+
 def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurrent: int) -> str:
     import torch
 
@@ -82,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     runs_root = Path(args.runs_root) if args.runs_root else repo_root() / "runs"
     synthetic_corpus(args.profile, None, 0, layout="dv")
     synthetic_corpus(args.profile, None, 0, layout="ljspeech")
-    specs = all_specs(args.profile)
+    specs = sorted(all_specs(args.profile), key=priority)
     if args.only:
         wanted = set(args.only.split(","))
         specs = [s for s in specs if s["config"] in wanted or s["config"].split("-")[0] in wanted]

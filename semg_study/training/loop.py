@@ -32,6 +32,10 @@ from semg_study.training.data import TrainingData, make_training_data
 from semg_study.training.manifest import finish_manifest, start_manifest
 
 
+# Early stopping: a dev CER at or above this means the model still emits (almost) only blanks.
+PLATEAU_CER = 0.95
+
+
 # ------------------------------------------------------------------ helpers
 def distributed_context() -> tuple[bool, int, int, int]:
     """(distributed?, rank, world size, local rank): distributed when started by torchrun."""
@@ -269,10 +273,23 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
                 "input_key": data.input_key, "vocab": list(VOCAB.symbols)}
 
     def epochs_without_improvement() -> int:
-        """Epochs since the best one (read from the metrics, so a resumed run counts the same)."""
+        """Epochs since the last one that made progress (read from the metrics, so a resumed run counts
+        the same). Progress is a new best of ``best_metric``; while the run is still on CTC's blank
+        plateau (best dev CER >= PLATEAU_CER, nothing decoded yet), a new best dev loss counts too, so
+        early stopping never ends a run that is about to leave the plateau."""
+        best_value, best_loss, last_progress = float("inf"), float("inf"), -1
+        for i, r in enumerate(metrics):
+            value = r["dev_loss"] if cfg.train.best_metric == "loss" else _metric_value(r, cfg.train.best_metric)
+            on_plateau = min(best_value, value) >= PLATEAU_CER and cfg.train.best_metric != "loss"
+            if value < best_value or (on_plateau and r["dev_loss"] < best_loss):
+                last_progress = i
+            best_value, best_loss = min(best_value, value), min(best_loss, r["dev_loss"])
+        return len(metrics) - 1 - last_progress if metrics else 0
+
+    def best_epoch() -> int | None:
         values = [r["dev_loss"] if cfg.train.best_metric == "loss" else _metric_value(r, cfg.train.best_metric)
                   for r in metrics]
-        return len(values) - 1 - min(range(len(values)), key=values.__getitem__) if values else 0
+        return 1 + min(range(len(values)), key=values.__getitem__) if values else None
 
     stopped_early = None
     for epoch in range(start_epoch, cfg.train.epochs):
@@ -344,6 +361,6 @@ def _train(cfg: Config, resume: bool, run_dir, extra_manifest, distributed: bool
             manifest["early_stopping"] = {
                 "patience": cfg.train.patience, "epochs_trained": len(metrics), "max_epochs": cfg.train.epochs,
                 "stopped_early": stopped_early is not None,
-                "best_epoch": (len(metrics) - epochs_without_improvement()) if metrics else None}
+                "best_epoch": best_epoch(), "plateau_cer": PLATEAU_CER}
         finish_manifest(run_dir, manifest, metrics)
     return run_dir
