@@ -78,7 +78,7 @@ def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_c
 
     store = tmp_path / "released"
     monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
-    monkeypatch.setattr(cache, "code_version", lambda: "code-v1")
+    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
     first = train_cached("myostream-smoke", args, runs_root=tmp_path / "a")
     packed = released.pack(first)
@@ -96,13 +96,13 @@ def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_c
 
     # the training code changes: the released run is stale, reported, and a new run is trained
     monkeypatch.setattr(loop, "train", real_train)
-    monkeypatch.setattr(cache, "code_version", lambda: "code-v2")
+    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v2")
     fresh = train_cached("myostream-smoke", args, runs_root=tmp_path / "c")
     assert json.loads((fresh / "manifest.json").read_text())["source"] == "trained"
     stale = released.stale_runs(tmp_path / "c")
     assert [Path_name(s["released"]) for s in stale] == [packed.name]
     # --retrain (force) ignores the released store altogether
-    monkeypatch.setattr(cache, "code_version", lambda: "code-v1")
+    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
     monkeypatch.setattr(loop, "train", no_training)
     with pytest.raises(AssertionError, match="retrained"):
         train_cached("myostream-smoke", args, runs_root=tmp_path / "d", force=True)

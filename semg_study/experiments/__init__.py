@@ -17,7 +17,7 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
 """
 from semg_study.experiments.plans import (ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER,
                                           PROFILE_SIZE, config_name, plan, run_specs)
-from semg_study.experiments.runners import (Experiment, evaluate_cached, evaluate_decoder, evaluation_corpus,
+from semg_study.experiments.runners import (Experiment, comparison_rows, evaluate_cached, evaluate_decoder, evaluation_corpus,
                                             latency_specs, manifest_of, myostream_run, overrides_for, plan_run,
                                             release_models, run_ablations, run_emg_baselines, run_latency,
                                             run_model_comparisons, run_myostream, run_table31, train_spec, train_specs,
@@ -25,7 +25,7 @@ from semg_study.experiments.runners import (Experiment, evaluate_cached, evaluat
 
 __all__ = [
     "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "PROFILE_SIZE", "Experiment",
-    "config_name", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
+    "comparison_rows", "config_name", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
     "run_model_comparisons", "manifest_of", "myostream_run", "overrides_for", "plan",
     "release_models", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
     "train_spec", "train_specs", "worst_utterances",

@@ -1282,7 +1282,9 @@ def findings_markdown(report: dict) -> list[str]:
 
 def figure_caption(report: dict) -> str:
     threads = report["budget"]["threads"]
-    text = (f"Test WER with the word 3-gram LM (open vocabulary, silent EMG) against CPU latency per utterance "
+    s = report.get("streaming") or {}
+    text = (f"Test WER with the word 3-gram LM (open vocabulary, silent EMG; the streamed star: "
+            f"{s.get('condition', 'open')} vocabulary) against CPU latency per utterance "
             f"(p50, batch 1, {threads} CPU thread{'' if threads == 1 else 's'}) of each model, trained with the same data, seed and "
             f"epochs by `make bench` (profile {report['profile']}); the star is MyoStream fed as a live stream "
             f"at its total response latency (chunk + look-ahead + p95 chunk compute)")

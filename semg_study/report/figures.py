@@ -135,10 +135,13 @@ def plot_benchmark_wer_vs_latency(benchmark: dict[str, Any]):
     s = benchmark.get("streaming") or {}
     x, y = s.get("total_response_ms"), s.get("streaming_wer")
     if isinstance(x, (int, float)) and isinstance(y, (int, float)) and x > 0:
+        # the streaming comparison may be on another vocabulary than the points: the label says which
+        cond = f", {s['condition']} vocabulary" if s.get("condition") else ""
         ax.scatter([x], [100 * y], marker="*", s=180, zorder=4,
                    color=model_colors.get(s.get("model", "myostream"), colors[0]),
-                   label="MyoStream streamed (at its total response latency)")
-        ax.annotate("myostream, streamed", (x, 100 * y), xytext=(5, -13), textcoords="offset points", fontsize=8)
+                   label=f"MyoStream streamed (at its total response latency{cond})")
+        ax.annotate(f"myostream, streamed{cond}", (x, 100 * y), xytext=(5, -13), textcoords="offset points",
+                    fontsize=8)
         plotted += 1
     if plotted:
         ax.set_xscale("log")
