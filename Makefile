@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports bench
+.PHONY: study test install clean-reports bench lab
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,11 @@ test: $(STAMP)
 # deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms (benchmarks/README.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
+
+# JupyterLab on notebooks/ with the project's kernel ("Python 3 (semg-study)", installed
+# into the .venv above), after the same set-up as `make study` / `make test`
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean-reports:
 	rm -rf reports/executed
