@@ -22,6 +22,10 @@ PACKAGES = ("semg-study", "torch", "numpy", "scipy", "soundfile", "jiwer", "flas
             "matplotlib", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets")
 
 
+# the study's output folder, relative to the repository root
+OUTPUT_DIR = "reports"
+
+
 def git_info(repo: str | os.PathLike | None = None) -> dict[str, Any]:
     """``{"commit": sha or None, "dirty": bool or None}`` of the repository at ``repo``."""
     from semg_study.report.paths import repo_root
@@ -36,7 +40,9 @@ def git_info(repo: str | os.PathLike | None = None) -> dict[str, Any]:
         return res.stdout if res.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
+    # reports/ is what the study writes: its own outputs, rewritten while it runs, must not
+    # mark the code that produced them as modified (every manifest after the first was "dirty")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){OUTPUT_DIR}")
     return {"commit": commit.strip() if commit else None,
             "dirty": (bool(status.strip()) if status is not None else None)}
 
