@@ -70,6 +70,15 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
+def _portable_path(path: str | os.PathLike | None) -> str | None:
+    """Repo-relative where possible: manifests are committed (semg_study.report.provenance)."""
+    if path is None:
+        return None
+    from semg_study.report.provenance import keeps_tmp, portable_text
+
+    return portable_text(str(path), keep_tmp=keeps_tmp(path))
+
+
 def now_utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -87,7 +96,7 @@ def study_manifest(notebook: str, *, profile: str, seed: int, config: Any = None
         "profile": profile,
         "seed": seed,
         "config": config,
-        "data_root": str(data_root) if data_root is not None else None,
+        "data_root": _portable_path(data_root),
         "data_fingerprint": data_fingerprint,
         "synthetic": bool(synthetic),
         **(extra or {}),

@@ -126,7 +126,10 @@ def archive_manifest(path: str | os.PathLike, manifests_dir: str | os.PathLike) 
         pass
     run_name = src.parent.name if src.name == "manifest.json" else src.stem
     dest = mdir / "runs" / f"{run_name}.json"
-    data = src.read_bytes()
+    from semg_study.report.provenance import keeps_tmp, portable_text
+
+    # the copy is committed with the report: this machine's folders become repo-relative
+    data = portable_text(src.read_text(encoding="utf-8"), keep_tmp=keeps_tmp(mdir)).encode("utf-8")
     json.loads(data)  # a manifest must be JSON
     if not dest.exists() or dest.read_bytes() != data:
         write_bytes(dest, data)
