@@ -174,3 +174,31 @@ def test_committed_reports_are_portable_and_cite_committed_manifests():
         pytest.skip("not a git checkout")
     problems = provenance.absolute_paths(reports) + provenance.uncommitted_manifests(reports)
     assert not problems, f"{len(problems)} provenance problem(s) in reports/, e.g.: " + "; ".join(problems[:5])
+
+
+# ----------------------------------------------------------------------------- seaborn figures
+def test_statistical_figures(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from semg_study.report import statplots
+
+    ablations = {"rows": [{"values": {"variant": "full model", "WER % per seed": "50.0, 52.0"}},
+                          {"values": {"variant": "without x", "WER % per seed": "60.0, 58.0"}}]}
+    assert statplots.ablation_differences(ablations) == [
+        {"variant": "without x", "seed": 0, "difference (points)": 10.0},
+        {"variant": "without x", "seed": 1, "difference (points)": 6.0}]
+    fig = statplots.plot_differences(ablations)
+    assert "synthetic data" in fig.axes[0].get_title()
+    plt.close(fig)
+    comparisons = {"rows": [{"values": {"comparison": "a vs b", "metric": "WER %", "difference (points)": -2.0,
+                                        "difference CI low": -3.0, "difference CI high": -1.0, "verdict": "better"}}]}
+    plt.close(statplots.plot_differences(comparisons, synthetic=False))
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text("\n".join(json.dumps({"id": f"u{i}", "reference": "a b c d", "hypothesis": h})
+                                     for i, h in enumerate(["a b c d", "a b c", "a"])))
+    rows = statplots.utterance_errors({"greedy": {"predictions": str(predictions)}})
+    assert [r["WER %"] for r in rows] == [0.0, 25.0, 75.0]
+    plt.close(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}}))
