@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,11 @@ def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = 
     data = pd.DataFrame(utterance_errors(metrics))
     fig, ax = plt.subplots(figsize=(7.5, 3.8))
     if not data.empty:
-        sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
+        with warnings.catch_warnings():
+            # seaborn 0.13.2 still passes matplotlib's deprecated ``vert``: its warning, not ours
+            warnings.simplefilter("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", message="vert: bool was deprecated")
+            sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
         sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
     ax.set_xlabel("WER per dev utterance (%)")
     ax.set_ylabel("")
