@@ -658,10 +658,13 @@ def write_pdf(out: Path, source: str) -> dict[str, Any]:
 
     typ = out / "dissertation.typ"
     write_text(typ, source)
+    # only the fonts shipped inside the typst package, and no date: the same PDF on every machine
+    options = {"root": str(out), "ignore_system_fonts": True}
     with atomic_path(out / "dissertation.pdf", suffix=".pdf") as tmp:
-        typst.compile(str(typ), output=str(tmp), root=str(out))
-    pages = typst.query(str(typ), "<page-count>", field="value", one=True, root=str(out))
-    return {"pdf": out / "dissertation.pdf", "typst": typ, "pages": int(json.loads(pages)) if isinstance(pages, str) else int(pages)}
+        typst.compile(str(typ), output=str(tmp), **options)
+    pages = typst.query(str(typ), "<page-count>", field="value", one=True, **options)
+    pages = json.loads(pages) if isinstance(pages, (str, bytes)) else pages
+    return {"pdf": out / "dissertation.pdf", "typst": typ, "pages": int(pages)}
 
 
 def write_report(out: str | os.PathLike = "reports", pdf: bool = True) -> dict[str, Any]:
