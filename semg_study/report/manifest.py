@@ -19,7 +19,8 @@ from typing import Any
 from semg_study.io import write_json
 
 PACKAGES = ("semg-study", "torch", "numpy", "scipy", "soundfile", "jiwer", "flashlight-text", "brainflow",
-            "matplotlib", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets")
+            "matplotlib", "seaborn", "pandas", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets",
+            "jupyterlab", "typst")
 
 
 # the study's output folder, relative to the repository root
