@@ -129,8 +129,10 @@ def test_portable_text_names_no_folder_of_this_machine():
     assert provenance.portable_text(f"{tmp}/x", repo, keep_tmp=True) == f"{tmp}/x"
 
 
-def test_make_portable_and_the_checks(tmp_path):
-    out = REPO / "build" / "test-provenance"  # inside the checkout, outside the temporary folder
+def test_make_portable_and_the_checks(tmp_path, monkeypatch):
+    out = REPO / "build" / "test-provenance"  # inside the checkout (ignored)
+    # as for reports/: a results folder that is not scratch (the checkout may itself be under /tmp in CI)
+    monkeypatch.setattr(provenance, "keeps_tmp", lambda folder: False)
     if out.exists():
         import shutil
 
@@ -138,7 +140,8 @@ def test_make_portable_and_the_checks(tmp_path):
     try:
         (out / "executed").mkdir(parents=True)
         (out / "executed" / "01.ipynb").write_text(json.dumps({"metadata": {"papermill": {
-            "input_path": str(REPO / "notebooks" / "01.ipynb"), "output_path": "/tmp/tmpab12/01.ipynb"}}}))
+            "input_path": str(REPO / "notebooks" / "01.ipynb"),
+            "output_path": f"{tempfile.gettempdir()}/tmpab12/01.ipynb"}}}))
         (out / "model.pt").write_bytes(str(REPO).encode())  # binary files are not read
         assert len(provenance.absolute_paths(out)) == 2
         provenance.make_portable(out)
