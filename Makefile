@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports bench retrain verify release-runs
+.PHONY: study test install clean-reports bench retrain verify release-runs lab
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ verify: $(STAMP)
 # maintainers: train every run the tables and the benchmark cite and pack them into released/runs
 release-runs: $(STAMP)
 	$(BIN)/python benchmarks/train_released.py --profile $(PROFILE)
+
+# JupyterLab on notebooks/ with the project's kernel ("Python 3 (semg-study)", installed
+# into the .venv above), after the same set-up as `make study` / `make test`
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
 
 clean-reports:
 	rm -rf reports/executed

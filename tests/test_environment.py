@@ -123,3 +123,35 @@ def test_licence_and_citation():
     dois = {ref.get("doi") for ref in cff.get("references", [])}
     assert "10.5281/zenodo.4064408" in dois
     assert any("Gaddy" in a.get("family-names", "") for ref in cff["references"] for a in ref["authors"])
+
+
+def _binder_installs(env_file: Path) -> dict[str, str]:
+    """Every pin Binder's pip section installs, following its ``-r`` includes (relative to the file)."""
+    env = yaml.safe_load(env_file.read_text())
+    pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    installed: dict[str, str] = {}
+    for line in pip_section:
+        if line.startswith("-r "):
+            included = (env_file.parent / shlex.split(line)[1]).resolve()
+            installed.update(pins(requirement_lines(included)))
+        elif not line.startswith("-"):
+            installed.update(pins([line]))
+    return installed
+
+
+def test_binder_installs_every_pinned_requirement():
+    installed = _binder_installs(REPO / "binder" / "environment.yml")
+    missing = {name: spec for name, spec in REQUIREMENTS.items() if installed.get(name) != spec}
+    assert not missing, f"binder/environment.yml does not install {missing}"
+    # the study's own stack, JupyterLab for the Binder link, seaborn and the typesetter among them
+    for name in ("jupyterlab", "seaborn", "typst", "papermill", "ipywidgets"):
+        assert REQUIREMENTS[name].startswith("=="), name
+
+
+def test_make_lab_opens_jupyterlab_on_the_notebooks_after_the_same_setup():
+    make = (REPO / "Makefile").read_text()
+    rule = re.search(r"^lab:(.*)\n\t(.*)$", make, re.M)
+    assert rule and "$(STAMP)" in rule.group(1)  # the .venv and kernel of `make study` / `make test`
+    assert "jupyter lab" in rule.group(2) and "notebooks" in rule.group(2)
+    assert "ipykernel install" in make
+    assert "make lab" in (REPO / "README.md").read_text()

@@ -1118,6 +1118,9 @@ def write_report(report: dict, out_dir: str | os.PathLike) -> dict:
     stem = f"{report['created'][:10]}-{report['profile']}"
     paths = {"json": str(out_dir / f"{stem}.json"), "markdown": str(out_dir / f"{stem}.md")}
     body = _strict_json({k: v for k, v in report.items() if k != "paths"})
+    from semg_study.report.provenance import keeps_tmp, portable
+
+    body = portable(body, keep_tmp=keeps_tmp(out_dir))  # committed: repo-relative paths only
     io.write_json(paths["json"], body)
     io.write_text(paths["markdown"], markdown_report(body))
     return paths

@@ -22,18 +22,19 @@ def plot_table31(exp, synthetic: bool = True):
     x = np.arange(len(rows))
     width = 0.8 / (len(series) + 1)
     fig, ax = plt.subplots(figsize=(8, 4.5))
+    # the table keeps the original's fractions; the figure shows %, as every other figure does
     for i, key in enumerate(series):
-        vals = [r[key] if r[key] is not None else np.nan for r in rows]
+        vals = [100 * r[key] if r[key] is not None else np.nan for r in rows]
         ax.bar(x + i * width, vals, width, label=f"this study, {key[len('WER ('):-1]}")
-    orig = [r[original_key] if isinstance(r[original_key], (int, float)) else np.nan for r in rows]
+    orig = [100 * r[original_key] if isinstance(r[original_key], (int, float)) else np.nan for r in rows]
     ax.bar(x + len(series) * width, orig, width, color="0.6", hatch="//",
            label="original (dissertation, defective code), quoted")
     for xi, r in zip(x, rows):
         if not isinstance(r[original_key], (int, float)):
-            ax.text(xi + len(series) * width, 0.01, "none\nreported", ha="center", fontsize=7)
+            ax.text(xi + len(series) * width, 1, "none\nreported", ha="center", fontsize=7)
     ax.set_xticks(x + width * len(series) / 2, labels, fontsize=8)
-    ax.set_ylabel("WER (fraction)")
-    top = np.nanmax([*(r[k] for r in rows for k in series if r[k] is not None), *orig, 1.0])
+    ax.set_ylabel("WER (%)")
+    top = np.nanmax([*(100 * r[k] for r in rows for k in series if r[k] is not None), *orig, 100.0])
     ax.set_ylim(0, 1.3 * top)
     ax.set_title(_synthetic_title("Table 3.1 regenerated: DeepSpeech2 on audio, dev WER", synthetic))
     ax.legend(fontsize=8, loc="upper center", ncol=3)

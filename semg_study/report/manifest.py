@@ -19,7 +19,12 @@ from typing import Any
 from semg_study.io import write_json
 
 PACKAGES = ("semg-study", "torch", "numpy", "scipy", "soundfile", "jiwer", "flashlight-text", "brainflow",
-            "matplotlib", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets")
+            "matplotlib", "seaborn", "pandas", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets",
+            "jupyterlab", "typst")
+
+
+# the study's output folder, relative to the repository root
+OUTPUT_DIR = "reports"
 
 
 def git_info(repo: str | os.PathLike | None = None) -> dict[str, Any]:
@@ -36,7 +41,9 @@ def git_info(repo: str | os.PathLike | None = None) -> dict[str, Any]:
         return res.stdout if res.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain", "--untracked-files=no")
+    # reports/ is what the study writes: its own outputs, rewritten while it runs, must not
+    # mark the code that produced them as modified (every manifest after the first was "dirty")
+    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){OUTPUT_DIR}")
     return {"commit": commit.strip() if commit else None,
             "dirty": (bool(status.strip()) if status is not None else None)}
 
@@ -64,6 +71,15 @@ def machine_info() -> dict[str, Any]:
     return info
 
 
+def _portable_path(path: str | os.PathLike | None) -> str | None:
+    """Repo-relative where possible: manifests are committed (semg_study.report.provenance)."""
+    if path is None:
+        return None
+    from semg_study.report.provenance import keeps_tmp, portable_text
+
+    return portable_text(str(path), keep_tmp=keeps_tmp(path))
+
+
 def now_utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
@@ -81,7 +97,7 @@ def study_manifest(notebook: str, *, profile: str, seed: int, config: Any = None
         "profile": profile,
         "seed": seed,
         "config": config,
-        "data_root": str(data_root) if data_root is not None else None,
+        "data_root": _portable_path(data_root),
         "data_fingerprint": data_fingerprint,
         "synthetic": bool(synthetic),
         **(extra or {}),

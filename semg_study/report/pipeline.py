@@ -203,6 +203,11 @@ def execute(slot: Slot, dest: Path, parameters: dict[str, Any], cwd: Path, progr
                 failure = exc
             if tmp.stat().st_size == 0:
                 raise _NothingWritten
+            # papermill names its temporary output and this machine's folders in the metadata
+            from semg_study.report.provenance import portable_notebook, portable_text
+
+            keep = _keep_tmp(dest)
+            portable_notebook(tmp, portable_text(str(dest), keep_tmp=keep), portable_text(str(slot.path), keep_tmp=keep))
         written = True
     except _NothingWritten:
         written = False
@@ -241,8 +246,16 @@ def study_run_markdown(record: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _keep_tmp(path: Path) -> bool:
+    from semg_study.report.provenance import keeps_tmp
+
+    return keeps_tmp(path)
+
+
 def write_record(out: Path, record: dict[str, Any]) -> None:
-    write_json(out / "study_run.json", record)
+    from semg_study.report.provenance import portable
+
+    write_json(out / "study_run.json", portable(record, keep_tmp=_keep_tmp(out)))
     write_text(out / "tables" / "study_run.md", study_run_markdown(record))
 
 
@@ -400,6 +413,9 @@ def run(args: argparse.Namespace) -> int:
             entry.update(status="failed", error=exc.error, failed_cell=exc.cell_index)
             _measure(entry, t0, sampler, peaks)
             finish("failed")
+            from semg_study.report.provenance import make_portable
+
+            make_portable(out)
             say(f"[{slot.number}] {slot.name}: FAILED after {entry['wall_s']:.1f} s")
             raise
         _measure(entry, t0, sampler, peaks)
@@ -413,6 +429,10 @@ def run(args: argparse.Namespace) -> int:
         from semg_study.report.dissertation import write_report
 
         write_report(out)
+    # last: every text file of the results folder names only repo-relative paths
+    from semg_study.report.provenance import make_portable
+
+    make_portable(out)
     missing = [e["name"] for e in record["notebooks"] if e["status"] == "not yet present"]
     say(f"study ({args.profile}): {len(ran)} notebook(s) in {record['total']['wall_s']:.1f} s, "
         f"peak RSS {record['total']['peak_rss_mb'] or 0:.0f} MB"

@@ -126,7 +126,10 @@ def archive_manifest(path: str | os.PathLike, manifests_dir: str | os.PathLike) 
         pass
     run_name = src.parent.name if src.name == "manifest.json" else src.stem
     dest = mdir / "runs" / f"{run_name}.json"
-    data = src.read_bytes()
+    from semg_study.report.provenance import keeps_tmp, portable_text
+
+    # the copy is committed with the report: this machine's folders become repo-relative
+    data = portable_text(src.read_text(encoding="utf-8"), keep_tmp=keeps_tmp(mdir)).encode("utf-8")
     json.loads(data)  # a manifest must be JSON
     if not dest.exists() or dest.read_bytes() != data:
         write_bytes(dest, data)
@@ -237,3 +240,109 @@ def read_tables(out_dir: str | os.PathLike) -> list[dict[str, Any]]:
         if isinstance(data, dict) and "rows" in data and "caption" in data:
             tables.append(data)
     return tables
+
+
+# ----------------------------------------------------------------------------- tables as the report shows them
+# snake_case names some notebooks write, as a reader wants them (units in brackets)
+HUMAN_NAMES = {
+    "duration_min": "duration (min)", "mean_duration_s": "mean duration (s)",
+    "words_per_utterance": "words per utterance", "rms_uv_mean": "mean RMS (µV)",
+    "rms_uv_median": "median RMS (µV)", "rms_uv_sd": "SD of RMS (µV)",
+    "band_20_450_share": "power in 20-450 Hz %", "recorded_samples": "recorded samples",
+    "replayed_samples": "replayed samples", "max_abs_difference_uv": "largest difference (µV)",
+    "share": "share %",
+}
+_UNIT_SUFFIXES = (("_min", "(min)"), ("_ms", "(ms)"), ("_s", "(s)"), ("_db", "(dB)"), ("_uv", "(µV)"),
+                  ("_mb", "(MB)"), ("_hz", "(Hz)"))
+CI_SUFFIXES = (" CI low", " CI high")
+
+
+def human_column(name: str) -> str:
+    """``rms_ch3`` -> ``RMS ch 3 (µV)``, ``mains_60hz_peak_db`` -> ``mains 60 Hz peak (dB)``, ``WER (greedy)``
+    (a fraction) -> ``WER % (greedy)``; names that already read well are kept."""
+    import re
+
+    if name in HUMAN_NAMES:
+        return HUMAN_NAMES[name]
+    m = re.fullmatch(r"rms_ch(\d+)", name)
+    if m:
+        return f"RMS ch {m.group(1)} (µV)"
+    if is_fraction_column(name):
+        return re.sub(r"^(WER|CER)\b", r"\1 %", name, count=1) if re.match(r"^(WER|CER)\b", name) \
+            else re.sub(r"\b(WER|CER)\b", r"\1 %", name, count=1)
+    if "_" not in name:
+        return name
+    text, unit = name, ""
+    for suffix, label in _UNIT_SUFFIXES:
+        if text.endswith(suffix):
+            text, unit = text[: -len(suffix)], " " + label
+            break
+    text = re.sub(r"(\d+)hz", r"\1 Hz", text.replace("_", " "))
+    return text + unit
+
+
+def is_fraction_column(name: str) -> bool:
+    """WER/CER columns without a % in the name are fractions (the dissertation's Table 3.1 keeps them so)."""
+    import re
+
+    return bool(re.search(r"\b(WER|CER)\b", name)) and "%" not in name and "Δ" not in name \
+        and not name.endswith(CI_SUFFIXES) and "points" not in name
+
+
+def _scale(name: str) -> float:
+    return 100.0 if is_fraction_column(name) or name in ("band_20_450_share", "share") else 1.0
+
+
+def report_number(value: Any, percent: bool = False) -> str:
+    """The report's one number format: percentages and points to 1 decimal; other numbers to 3
+    significant figures (1 decimal from 100 up); integers as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return "n/a"
+        if percent:
+            return f"{value:.1f}"
+        if value.is_integer() and abs(value) < 1e6:
+            return str(int(value))
+        if abs(value) >= 100:
+            return f"{value:.1f}"
+        return f"{value:.3g}"
+    return str(value)
+
+
+def display_table(table: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """A sidecar as the report prints it: human column names, fractions as %, a metric's 95% CI
+    (``<col> CI low`` / ``<col> CI high``) folded into its cell as ``41.3 [38.0, 44.9]``."""
+    columns = list(table.get("columns", []))
+    ci_of = {c: (c + CI_SUFFIXES[0], c + CI_SUFFIXES[1]) for c in columns
+             if c + CI_SUFFIXES[0] in columns and c + CI_SUFFIXES[1] in columns}
+    if "difference (points)" in columns and {"difference CI low", "difference CI high"} <= set(columns):
+        ci_of["difference (points)"] = ("difference CI low", "difference CI high")
+    hidden = {c for pair in ci_of.values() for c in pair}
+    shown = [c for c in columns if c not in hidden]
+    head = []
+    for c in shown:
+        name = human_column(c)
+        head.append(f"{name} [95% CI]" if c in ci_of else name)
+    rows = []
+    for r in table.get("rows", []):
+        values = r["values"]
+        cells = []
+        for c in shown:
+            scale = _scale(c)
+            percent = scale == 100.0 or "%" in c or "points" in c
+            v = values.get(c)
+            v = v * scale if isinstance(v, (int, float)) and not isinstance(v, bool) and scale != 1.0 else v
+            cell = report_number(float(v) if isinstance(v, int) and scale != 1.0 else v, percent=percent)
+            if c in ci_of:
+                lo, hi = (values.get(k) for k in ci_of[c])
+                if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                    cell += f" [{report_number(float(lo) * scale, True)}, {report_number(float(hi) * scale, True)}]"
+            cells.append(cell)
+        rows.append(cells)
+    return head, rows

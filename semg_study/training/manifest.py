@@ -5,7 +5,6 @@ import datetime as _dt
 import importlib.metadata
 import os
 import platform
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,16 +18,14 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def git_state(repo: Path = REPO_ROOT) -> dict:
-    """Commit and dirty flag of the source tree (None when it is not a git checkout)."""
-    try:
-        commit = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], capture_output=True, text=True,
-                                timeout=10).stdout.strip() or None
-        status = subprocess.run(["git", "-C", str(repo), "status", "--porcelain", "--untracked-files=no"],
-                                capture_output=True, text=True, timeout=10)
-        dirty = bool(status.stdout.strip()) if status.returncode == 0 else None
-    except (OSError, subprocess.SubprocessError):
-        commit, dirty = None, None
-    return {"commit": commit, "dirty": dirty}
+    """Commit and dirty flag of the source tree (None when it is not a git checkout).
+
+    The same rule as the study manifests (``semg_study.report.manifest.git_info``):
+    changes under ``reports/``, the study's own outputs, do not count as dirty.
+    """
+    from semg_study.report.manifest import git_info
+
+    return git_info(repo)
 
 
 def package_versions() -> dict:

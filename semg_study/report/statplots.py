@@ -1,0 +1,108 @@
+"""Statistical figures drawn with seaborn: per-utterance error distributions and differences.
+
+matplotlib stays for the signal plots (notebooks 01, 02, 08); here seaborn is
+the natural tool, since the figures summarise distributions (one point per
+utterance or per seed) and intervals. Inputs are what the notebooks already
+hold: evaluation metrics with their ``predictions.jsonl``, and table sidecars.
+"""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from semg_study.report.figures import SYNTHETIC_LABEL
+
+
+def _title(text: str, synthetic: bool) -> str:
+    return f"{text} ({SYNTHETIC_LABEL})" if synthetic else text
+
+
+def utterance_errors(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per utterance and decoder: ``{"decoder", "utterance", "WER %"}`` from each ``predictions.jsonl``."""
+    from semg_study.evaluation.metrics import score
+
+    rows = []
+    for decoder, m in metrics.items():
+        path = Path(m["predictions"])
+        lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        scored = score([r["reference"] for r in lines], [r["hypothesis"] for r in lines], [r["id"] for r in lines])
+        rows += [{"decoder": decoder, "utterance": u.id, "WER %": 100.0 * u.wer} for u in scored.utterances]
+    return rows
+
+
+def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = True, title: str = "MyoStream"):
+    """Distribution of per-utterance WER for each decoder: a box per decoder, every utterance as a dot."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    data = pd.DataFrame(utterance_errors(metrics))
+    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    if not data.empty:
+        with warnings.catch_warnings():
+            # seaborn 0.13.2 still passes matplotlib's deprecated ``vert``: its warning, not ours
+            warnings.simplefilter("ignore", category=DeprecationWarning)
+            warnings.filterwarnings("ignore", message="vert: bool was deprecated")
+            sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
+        sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
+    ax.set_xlabel("WER per dev utterance (%)")
+    ax.set_ylabel("")
+    ax.set_title(_title(f"{title}: per-utterance word error rate", synthetic))
+    fig.tight_layout()
+    return fig
+
+
+def _per_seed(text: Any) -> list[float]:
+    return [float(v) for v in re.findall(r"-?\d+(?:\.\d+)?", str(text or ""))]
+
+
+def ablation_differences(table: dict[str, Any], metric: str = "WER") -> list[dict[str, Any]]:
+    """Per seed, each variant's error rate minus the full model's (points), from the ablation sidecar."""
+    rows = [r["values"] for r in table.get("rows", [])]
+    full = next((r for r in rows if str(r.get("variant")) == "full model"), None)
+    if full is None:
+        return []
+    base = _per_seed(full.get(f"{metric} % per seed"))
+    out = []
+    for row in rows:
+        if row is full:
+            continue
+        for i, (v, b) in enumerate(zip(_per_seed(row.get(f"{metric} % per seed")), base)):
+            out.append({"variant": str(row.get("variant")), "seed": i, "difference (points)": v - b})
+    return out
+
+
+def plot_differences(table: dict[str, Any], synthetic: bool = True):
+    """Differences with their spread: a comparison table's differences and 95% CIs, or an ablation table's
+    per-seed differences against the full model (mean and standard deviation over seeds, each seed a dot)."""
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    import seaborn as sns
+
+    rows = [r["values"] for r in table.get("rows", [])]
+    fig, ax = plt.subplots(figsize=(7.5, 0.45 * max(len(rows), 3) + 1.6))
+    if rows and "comparison" in rows[0]:
+        data = pd.DataFrame([{"label": f"{r['comparison']} ({r.get('metric', '')})",
+                              "d": r.get("difference (points)"), "lo": r.get("difference CI low"),
+                              "hi": r.get("difference CI high"), "verdict": r.get("verdict", "")} for r in rows])
+        sns.scatterplot(data=data, x="d", y="label", hue="verdict", ax=ax, s=60, zorder=3)
+        has_ci = data["lo"].notna() & data["hi"].notna()
+        ax.hlines(data.loc[has_ci, "label"], data.loc[has_ci, "lo"], data.loc[has_ci, "hi"], color="#555555")
+        ax.set_xlabel("difference (points), 95% CI")
+        title = "Comparisons"
+    else:
+        data = pd.DataFrame(ablation_differences(table))
+        if not data.empty:
+            sns.pointplot(data=data, x="difference (points)", y="variant", errorbar="sd", linestyle="none",
+                          color="#d1495b", capsize=0.2, ax=ax)
+            sns.stripplot(data=data, x="difference (points)", y="variant", color="k", size=4, ax=ax)
+        ax.set_xlabel("dev WER, variant minus full model, same seed (points); mean ± std, dots: seeds")
+        title = "Ablations: WER change with one component off"
+    ax.axvline(0, color="#999999", linewidth=1)
+    ax.set_ylabel("")
+    ax.set_title(_title(title, synthetic))
+    fig.tight_layout()
+    return fig

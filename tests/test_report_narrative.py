@@ -1,0 +1,207 @@
+"""The computed narrative, the report's table formatting and portable provenance."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from semg_study.report import narrative, provenance, tables
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _manifest(tmp_path, name="myostream-tiny-1"):
+    run = tmp_path / "runs" / name
+    run.mkdir(parents=True, exist_ok=True)
+    (run / "manifest.json").write_text(json.dumps({"git": {"commit": "abc", "dirty": False}, "seed": 0,
+                                                   "data_root": str(REPO / "data" / "synthetic-smoke")}))
+    return run / "manifest.json"
+
+
+def _table(out, name, rows, tmp_path, synthetic=True):
+    return tables.save_table(rows, name, out / "tables", caption=name, profile="smoke", config="tiny",
+                             manifests=[_manifest(tmp_path)], synthetic=synthetic)
+
+
+# ----------------------------------------------------------------------------- narrative
+def test_findings_use_confidence_intervals_when_the_table_has_them(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "04_emg_baselines", [
+        {"model": "gaddy2022", "condition": "open", "evaluated on": "silent", "WER %": 60.0, "CER %": 30.0,
+         "WER % CI low": 55.0, "WER % CI high": 65.0},
+        {"model": "ds2emg", "condition": "open", "evaluated on": "silent", "WER %": 80.0, "CER %": 50.0}], tmp_path)
+    text = narrative.what_this_shows(out, "04")
+    assert "gaddy2022 60.0% (95% CI 55.0% to 65.0%)" in text
+    assert "ds2emg 80.0% (CER 50.0%)" in text  # no interval: the plain number
+    assert text.index("gaddy2022") < text.index("ds2emg")  # best first
+    assert "**Limitation:** Every" not in text  # 60% is not noise
+    assert narrative.SYNTHETIC_NOTE in text
+
+
+def test_comparison_verdicts_are_narrated(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "05_comparisons", [
+        {"comparison": "MyoStream vs gaddy2022", "metric": "WER %", "difference (points)": -4.2,
+         "difference CI low": -7.0, "difference CI high": -1.5, "verdict": "better", "source": "trained now"},
+        {"comparison": "MyoStream vs ds2emg", "metric": "CER %", "difference (points)": 0.8,
+         "difference CI low": -2.0, "difference CI high": 3.1, "verdict": "no significant difference"}], tmp_path)
+    found = narrative.findings(narrative.tables_by_name(out), "05")
+    texts = [f.text for f in found]
+    assert ("MyoStream vs gaddy2022, WER: difference -4.2 points (95% CI -7.0 points to -1.5 points); better, "
+            "and the interval excludes zero [trained now].") in texts
+    assert any("no significant difference: the interval includes zero" in t for t in texts)
+    assert [f.headline for f in found] == [True, False] and [f.caveat for f in found] == [False, True]
+
+
+def test_noise_and_missed_targets_are_said(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "03_table31", [{"model": "ASR-LJSpeech", "WER (greedy)": 1.0, "WER (beam + LM)": 1.02,
+                                "WER original (dissertation, defective code)": 0.33}], tmp_path)
+    _table(out, "07_latency", [{"model": "MyoStream", "latency p50 ms": 12.0, "RTF p95": 1.4, "chunk ms": 90.0,
+                                "chunk compute p95 ms": 120.0, "algorithmic latency ms": 400.0,
+                                "total response latency ms": 520.0}], tmp_path)
+    t31 = narrative.what_this_shows(out, "03")
+    # fractions become %, the original is quoted, 100% or more is called noise
+    assert "ASR-LJSpeech 102.0% (the dissertation's defective code reported 33.0%)" in t31
+    assert "differences between them are noise" in t31
+    latency = narrative.what_this_shows(out, "07")
+    assert "slower than real time: the target is missed" in latency
+    assert "over the 300 ms target" in latency and "it cannot keep up" in latency
+
+
+def test_ablation_effects_inside_the_seed_spread_claim_nothing(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "06_ablations", [
+        {"variant": "full model", "switched off": "(none)", "seeds": "0, 1", "WER % mean": 40.0, "WER % std": 1.0,
+         "ΔWER vs full model (points)": 0.0},
+        {"variant": "without conv_module", "switched off": "conv_module", "WER % mean": 50.0, "WER % std": 2.0,
+         "ΔWER vs full model (points)": 10.0},
+        {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 40.5, "WER % std": 3.0,
+         "ΔWER vs full model (points)": 0.5}], tmp_path)
+    found = narrative.findings(narrative.tables_by_name(out), "06")
+    effect = next(f for f in found if "without conv_module" in f.text)
+    noise = next(f for f in found if "without augmentation" in f.text)
+    assert "+10.0 points" in effect.text and effect.headline and not effect.caveat
+    assert "no effect can be claimed" in noise.text and noise.caveat
+
+
+def test_live_demonstration_with_another_run_is_flagged(tmp_path):
+    out = tmp_path / "reports"
+    tables.save_table([{"model": "MyoStream", "WER %": 50.0, "decoder": "greedy"}], "05_myostream", out / "tables",
+                      caption="m", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-a")])
+    tables.save_table([{"utterance": "u", "reference": "r", "hypothesis": ""}], "08_live_decoding", out / "tables",
+                      caption="l", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-b")])
+    text = narrative.what_this_shows(out, "08")
+    assert "decoded with myostream-b, not the MyoStream run evaluated in notebook 05 (myostream-a)" in text
+    assert "1 gave an empty transcript" in text
+
+
+def test_a_notebook_without_tables_says_so(tmp_path):
+    assert "nothing to report" in narrative.what_this_shows(tmp_path, "06")
+
+
+# ----------------------------------------------------------------------------- tables as the report shows them
+def test_display_table_reads_well():
+    sidecar = {"columns": ["rms_ch3", "duration_min", "WER (greedy)", "WER %", "WER % CI low", "WER % CI high",
+                           "band_20_450_share", "n"],
+               "rows": [{"values": {"rms_ch3": 12.3456, "duration_min": 7.7191, "WER (greedy)": 0.4125,
+                                    "WER %": 41.25, "WER % CI low": 38.0, "WER % CI high": 44.9,
+                                    "band_20_450_share": 0.9811, "n": 15}}]}
+    columns, rows = tables.display_table(sidecar)
+    assert columns == ["RMS ch 3 (µV)", "duration (min)", "WER % (greedy)", "WER % [95% CI]",
+                       "power in 20-450 Hz %", "n"]
+    assert rows == [["12.3", "7.72", "41.2", "41.2 [38.0, 44.9]", "98.1", "15"]]
+
+
+# ----------------------------------------------------------------------------- provenance
+def test_portable_text_names_no_folder_of_this_machine():
+    repo = REPO
+    tmp = tempfile.gettempdir()
+    text = (f'"{repo}/data/synthetic-quick" {repo} {sys.prefix}/lib/python3.11/x.py {tmp}/semg-capture-1/a '
+            f"{repo}/reports/executed/.01_x.ipynb")
+    out = provenance.portable_text(text, repo)
+    assert out.startswith('"data/synthetic-quick" . ')
+    assert str(repo) not in out and f"{tmp}/" not in out and "<tmp>/semg-capture-1/a" in out
+    assert provenance.portable_text(f"{tmp}/x", repo, keep_tmp=True) == f"{tmp}/x"
+
+
+def test_make_portable_and_the_checks(tmp_path, monkeypatch):
+    out = REPO / "build" / "test-provenance"  # inside the checkout (ignored)
+    # as for reports/: a results folder that is not scratch (the checkout may itself be under /tmp in CI)
+    monkeypatch.setattr(provenance, "keeps_tmp", lambda folder: False)
+    if out.exists():
+        import shutil
+
+        shutil.rmtree(out)
+    try:
+        (out / "executed").mkdir(parents=True)
+        (out / "executed" / "01.ipynb").write_text(json.dumps({"metadata": {"papermill": {
+            "input_path": str(REPO / "notebooks" / "01.ipynb"),
+            "output_path": f"{tempfile.gettempdir()}/tmpab12/01.ipynb"}}}))
+        (out / "model.pt").write_bytes(str(REPO).encode())  # binary files are not read
+        assert len(provenance.absolute_paths(out)) == 2
+        provenance.make_portable(out)
+        assert provenance.absolute_paths(out) == []
+        assert json.loads((out / "executed" / "01.ipynb").read_text())["metadata"]["papermill"] == {
+            "input_path": "notebooks/01.ipynb", "output_path": "<tmp>/tmpab12/01.ipynb"}
+    finally:
+        import shutil
+
+        shutil.rmtree(out, ignore_errors=True)
+
+
+def test_uncommitted_cited_manifests_are_found(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "04_x", [{"a": 1}], tmp_path)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    problems = provenance.uncommitted_manifests(out)
+    assert problems == ["manifests/runs/myostream-tiny-1.json: not committed"]
+    subprocess.run(["git", "-C", str(tmp_path), "add", "reports"], check=True)
+    assert provenance.uncommitted_manifests(out) == []
+    # archived copies are already portable
+    copy = json.loads((out / "manifests" / "runs" / "myostream-tiny-1.json").read_text())
+    assert copy["data_root"] == "data/synthetic-smoke"
+
+
+# The reports/ committed before this check was written hold absolute paths and cite run manifests the old
+# ignore rule kept out of git; remove the marker once reports/ is regenerated (make study) from a clean commit.
+@pytest.mark.xfail(reason="reports/ predates portable provenance: regenerate it with make study", strict=False)
+def test_committed_reports_are_portable_and_cite_committed_manifests():
+    """The committed reports/: no absolute path of a machine, every cited manifest tracked by git."""
+    reports = REPO / "reports"
+    if provenance.tracked_files(reports) is None:
+        pytest.skip("not a git checkout")
+    problems = provenance.absolute_paths(reports) + provenance.uncommitted_manifests(reports)
+    assert not problems, f"{len(problems)} provenance problem(s) in reports/, e.g.: " + "; ".join(problems[:5])
+
+
+# ----------------------------------------------------------------------------- seaborn figures
+def test_statistical_figures(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from semg_study.report import statplots
+
+    ablations = {"rows": [{"values": {"variant": "full model", "WER % per seed": "50.0, 52.0"}},
+                          {"values": {"variant": "without x", "WER % per seed": "60.0, 58.0"}}]}
+    assert statplots.ablation_differences(ablations) == [
+        {"variant": "without x", "seed": 0, "difference (points)": 10.0},
+        {"variant": "without x", "seed": 1, "difference (points)": 6.0}]
+    fig = statplots.plot_differences(ablations)
+    assert "synthetic data" in fig.axes[0].get_title()
+    plt.close(fig)
+    comparisons = {"rows": [{"values": {"comparison": "a vs b", "metric": "WER %", "difference (points)": -2.0,
+                                        "difference CI low": -3.0, "difference CI high": -1.0, "verdict": "better"}}]}
+    plt.close(statplots.plot_differences(comparisons, synthetic=False))
+    predictions = tmp_path / "predictions.jsonl"
+    predictions.write_text("\n".join(json.dumps({"id": f"u{i}", "reference": "a b c d", "hypothesis": h})
+                                     for i, h in enumerate(["a b c d", "a b c", "a"])))
+    rows = statplots.utterance_errors({"greedy": {"predictions": str(predictions)}})
+    assert [r["WER %"] for r in rows] == [0.0, 25.0, 75.0]
+    plt.close(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}}))
