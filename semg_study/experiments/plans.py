@@ -59,8 +59,10 @@ _PROFILE = {
         "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
         "ablation_condition": "closed",
         # no epoch trims: every quick config trains until its dev CER stops improving
-        # (train.patience), with train.epochs as a ceiling the learning curves stay under
-        "epochs": {},
+        # (train.patience), with train.epochs as a ceiling. The ablations alone compare their 21
+        # runs (7 variants x 3 seeds) at one equal, shorter ceiling of 30 epochs: the full model's
+        # learning curve is near its plateau by then, and 21 full-length runs would not fit a session.
+        "epochs": {"ablation": 30},
         # independent runs of a notebook train two at a time (one torch thread each): 2 cores
         "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
