@@ -164,11 +164,15 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
         shared["train.epochs"] = shared_epochs
     models = {name: {"config": config_name(base, profile), "label": label} for name, (base, label) in MODELS.items()}
     runs = []
+    from semg_study.experiments.plans import open_emg_epochs, profile_knobs
+
     for condition in CONDITIONS:
+        # the study plan's ceiling of the open-vocabulary EMG runs (quick), so both use the same runs
+        ceiling = {} if epochs is not None else open_emg_epochs(profile_knobs(profile), condition)
         for name, model in models.items():
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
-                         "overrides": {**shared, "data.condition": condition},
+                         "overrides": {**shared, **ceiling, "data.condition": condition},
                          # the headline condition's runs, and the streaming model of the streaming comparison
                          "bench": condition == HEADLINE["condition"] or (name == PROPOSED and
                                                                          condition == FULL_CONTEXT_CONDITION)})

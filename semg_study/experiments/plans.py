@@ -62,7 +62,9 @@ _PROFILE = {
         # (train.patience), with train.epochs as a ceiling. The ablations alone compare their 21
         # runs (7 variants x 3 seeds) at one equal, shorter ceiling of 30 epochs: the full model's
         # learning curve is near its plateau by then, and 21 full-length runs would not fit a session.
-        "epochs": {"ablation": 30},
+        # The open-vocabulary EMG runs (three models on 2,000 training utterances) share a 30-epoch
+        # ceiling too, for the same reason; the benchmark gives them the same (OPEN_EPOCHS).
+        "epochs": {"ablation": 30, "open_emg": 30},
         # independent runs of a notebook train two at a time (one torch thread each): 2 cores
         "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
@@ -83,6 +85,17 @@ def config_name(base: str, profile: str) -> str:
     if profile not in PROFILE_SIZE:
         raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILE_SIZE)}")
     return f"{base}-{PROFILE_SIZE[profile]}"
+
+
+def open_emg_epochs(knobs: dict, condition: str) -> dict:
+    """The shared epoch ceiling of the open-vocabulary EMG runs, where the profile sets one."""
+    n = knobs["epochs"].get("open_emg")
+    return {"train.epochs": n} if n and condition == "open" else {}
+
+
+def profile_knobs(profile: str) -> dict:
+    config_name("x", profile)
+    return copy.deepcopy(_PROFILE[profile])
 
 
 def _epochs(knobs: dict, key: str) -> dict:
@@ -122,11 +135,13 @@ def plan(profile: str) -> dict:
     for base, name in (("ds2emg", "DeepSpeech2 (EMG features)"), ("gaddy2022", "Gaddy & Klein 2022 reproduction")):
         for condition in ("closed", "open"):
             for seed in k["emg_seeds"]:
-                emg.append(_spec(base, profile, overrides={**_epochs(k, base), "data.condition": condition},
+                emg.append(_spec(base, profile, overrides={**_epochs(k, base), **open_emg_epochs(k, condition),
+                                                           "data.condition": condition},
                                  seed=seed, label=name, condition=condition))
 
     # open vocabulary first: the run notebook 02 looks into and the first row of notebook 05
-    myostream = [_spec("myostream", profile, overrides={**_epochs(k, "myostream"), "data.condition": condition},
+    myostream = [_spec("myostream", profile, overrides={**_epochs(k, "myostream"), **open_emg_epochs(k, condition),
+                                                        "data.condition": condition},
                        seed=seed, label="MyoStream", condition=condition)
                  for condition in ("open", "closed") for seed in k["myostream_seeds"]]
 
