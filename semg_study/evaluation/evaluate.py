@@ -149,14 +149,25 @@ def infer(model, dataset, batch_size: int = INFERENCE_BATCH) -> list[np.ndarray]
 
 # ------------------------------------------------------------------------ LM
 
-def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
-    """The run's LM from its training transcripts; reused when those texts are unchanged."""
+def lm_text_pairs(corpus, config) -> list:
+    """(id, text) of everything the run's LM is estimated from (training transcripts [+ held-out LM text])."""
     from semg_study.decoding.lm import held_out_lm_text
 
     pairs = training_transcripts(corpus, config.data.condition, _train_modes(config))
-    lm_text = getattr(config.decode, "lm_text", "train")
-    if lm_text == "train+corpus":
+    if getattr(config.decode, "lm_text", "train") == "train+corpus":
         pairs = pairs + held_out_lm_text(corpus, config.data.condition)[1]
+    return pairs
+
+
+def lm_fingerprint(corpus, config) -> str:
+    """The fingerprint of the LM's text, without building the LM (for caches of decoded outputs)."""
+    return text_fingerprint(text for _, text in lm_text_pairs(corpus, config))
+
+
+def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
+    """The run's LM from its training transcripts; reused when those texts are unchanged."""
+    pairs = lm_text_pairs(corpus, config)
+    lm_text = getattr(config.decode, "lm_text", "train")
     if not pairs:
         raise StudyError(f"{corpus.root}: no training transcripts for condition={config.data.condition!r}: "
                          f"cannot build the beam search's language model")

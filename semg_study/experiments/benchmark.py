@@ -644,18 +644,19 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
     loaded = load_run(run_dir)
     config = loaded.config
     corpus = open_run_corpus(config)
-    lm = ensure_lm(run_dir, corpus, config, int(config.decode.lm_order))
-    from semg_study.evaluation.evaluate import weights_digest
+    from semg_study.evaluation.evaluate import lm_fingerprint, weights_digest
 
-    digest = weights_digest(run_dir)
+    # the cache is checked before the LM is built: a reused run's choice costs no LM estimation
+    digest, text_fp = weights_digest(run_dir), lm_fingerprint(corpus, config)
     if cache.is_file() and best_ckpt.is_file():
         try:
             stored = json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             stored = {}
-        if (stored.get("grid") == grid and stored.get("lm_fingerprint") == lm.text_fingerprint
+        if (stored.get("grid") == grid and stored.get("lm_fingerprint") == text_fp
                 and stored.get("weights_digest") == digest):
             return stored
+    lm = ensure_lm(run_dir, corpus, config, int(config.decode.lm_order))
     utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
     if not utterances:
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances in mode "
