@@ -170,6 +170,8 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
         # the study plan's ceiling of the open-vocabulary EMG runs (quick), so both use the same runs
         ceiling = {} if epochs is not None else open_emg_epochs(profile_knobs(profile), condition)
         for name, model in models.items():
+            if name == "deepspeech2" and condition not in profile_knobs(profile).get("ds2emg_conditions", CONDITIONS):
+                continue  # the study plan's choice (plans._PROFILE), so both use the same runs
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, **ceiling, "data.condition": condition},
@@ -1034,7 +1036,9 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
         stages.close()
         torch.set_num_threads(previous_threads)
 
-    model_specs = {s["model"]: s for s in specs if s["variant"] is None and s["condition"] == HEADLINE["condition"]}
+    # each model's headline run (the headline condition; a model trained on one condition only: that one)
+    model_specs = {s["model"]: s for s in specs if s["variant"] is None}
+    model_specs.update({s["model"]: s for s in specs if s["variant"] is None and s["condition"] == HEADLINE["condition"]})
     models = {name: _model_entry(model_specs[name], runs, resources, results, benches.get(model_specs[name]["key"]),
                                  plan) for name in plan["models"]}
     variants = {s["variant"]: _model_entry(s, runs, resources, results, benches.get(s["key"]), plan)
