@@ -186,7 +186,10 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
     for condition, base in AUDIO_RUNS.items():
         runs.append({"key": f"ds2audio/{condition}", "model": "ds2audio", "variant": f"ds2audio_{condition}",
                      "config": config_name(base, profile), "label": f"DeepSpeech2 on voiced audio ({condition})",
-                     "condition": condition, "overrides": dict(shared), "bench": False, "modes": ["voiced"]})
+                     "condition": condition,
+                     "overrides": {**shared, **({} if epochs is not None else
+                                               open_emg_epochs(profile_knobs(profile), condition))},
+                     "bench": False, "modes": ["voiced"]})
     return copy.deepcopy({
         "profile": profile,
         "size": PROFILE_SIZE[profile],
