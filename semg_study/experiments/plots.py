@@ -17,16 +17,20 @@ def plot_table31(exp, synthetic: bool = True):
 
     rows = exp.rows
     labels = [r["model"] for r in rows]
-    series = [k for k in rows[0] if k.startswith("WER (")]
-    original_key = next(k for k in rows[0] if k.startswith("WER original"))
+    # "WER % (greedy)", "WER % (beam + LM)" (their CI bounds are drawn as error bars)
+    series = [k for k in rows[0] if k.startswith("WER % (") and "CI" not in k]
+    original_key = next(k for k in rows[0] if k.startswith("WER % original"))
     x = np.arange(len(rows))
     width = 0.8 / (len(series) + 1)
     fig, ax = plt.subplots(figsize=(8, 4.5))
-    # the table keeps the original's fractions; the figure shows %, as every other figure does
     for i, key in enumerate(series):
-        vals = [100 * r[key] if r[key] is not None else np.nan for r in rows]
-        ax.bar(x + i * width, vals, width, label=f"this study, {key[len('WER ('):-1]}")
-    orig = [100 * r[original_key] if isinstance(r[original_key], (int, float)) else np.nan for r in rows]
+        vals = np.array([r[key] if r[key] is not None else np.nan for r in rows], dtype=float)
+        low = np.array([r.get(f"{key} CI low") if r.get(f"{key} CI low") is not None else np.nan for r in rows])
+        high = np.array([r.get(f"{key} CI high") if r.get(f"{key} CI high") is not None else np.nan for r in rows])
+        err = np.vstack([np.clip(vals - low, 0, None), np.clip(high - vals, 0, None)])
+        ax.bar(x + i * width, vals, width, yerr=np.nan_to_num(err), capsize=3,
+               label=f"this study, {key[len('WER % ('):-1]} (95 % CI)")
+    orig = [r[original_key] if isinstance(r[original_key], (int, float)) else np.nan for r in rows]
     ax.bar(x + len(series) * width, orig, width, color="0.6", hatch="//",
            label="original (dissertation, defective code), quoted")
     for xi, r in zip(x, rows):
@@ -34,9 +38,9 @@ def plot_table31(exp, synthetic: bool = True):
             ax.text(xi + len(series) * width, 1, "none\nreported", ha="center", fontsize=7)
     ax.set_xticks(x + width * len(series) / 2, labels, fontsize=8)
     ax.set_ylabel("WER (%)")
-    top = np.nanmax([*(100 * r[k] for r in rows for k in series if r[k] is not None), *orig, 100.0])
+    top = np.nanmax([*(r[k] for r in rows for k in series if r[k] is not None), *orig, 100.0])
     ax.set_ylim(0, 1.3 * top)
-    ax.set_title(_synthetic_title("Table 3.1 regenerated: DeepSpeech2 on audio, dev WER", synthetic))
+    ax.set_title(_synthetic_title("Table 3.1 regenerated: DeepSpeech2 on audio, test WER", synthetic))
     ax.legend(fontsize=8, loc="upper center", ncol=3)
     fig.tight_layout()
     return fig
@@ -52,6 +56,10 @@ def plot_emg_baselines(exp, synthetic: bool = True):
         if key not in groups:
             groups.append(key)
     modes = sorted({r["evaluated on"] for r in exp.rows})
+    # one decoder per bar: the beam search + LM when the table has it
+    decoders = {r.get("decoder", "greedy") for r in exp.rows}
+    decoder = next((d for d in decoders if d != "greedy"), "greedy")
+    rows = [r for r in exp.rows if r.get("decoder", "greedy") == decoder]
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.5), sharey=False)
     x = np.arange(len(groups))
     width = 0.8 / len(modes)
@@ -59,12 +67,12 @@ def plot_emg_baselines(exp, synthetic: bool = True):
         for i, mode in enumerate(modes):
             vals = []
             for g in groups:
-                hit = [r[metric] for r in exp.rows if (r["model"], r["condition"]) == g and r["evaluated on"] == mode]
+                hit = [r[metric] for r in rows if (r["model"], r["condition"]) == g and r["evaluated on"] == mode]
                 vals.append(float(np.mean(hit)) if hit else np.nan)
             ax.bar(x + i * width, vals, width, label=f"evaluated on {mode} EMG")
         ax.set_xticks(x + width * (len(modes) - 1) / 2, [f"{m}\n{c} vocabulary" for m, c in groups], fontsize=7)
         ax.set_ylabel(metric.replace(" %", " (%)"))
-        ax.set_title(metric.split()[0] + " on dev")
+        ax.set_title(f"{metric.split()[0]} on test ({decoder})")
     axes[0].legend(fontsize=8)
     fig.suptitle(_synthetic_title("EMG baselines per condition and evaluation mode", synthetic))
     fig.tight_layout()
@@ -160,7 +168,7 @@ def plot_ablations(exp, synthetic: bool = True):
             ax.scatter(d[key], [yi] * len(d[key]), color="k", s=12, zorder=3)
         ax.set_yticks(y, [d["variant"] for d in details], fontsize=8)
         ax.invert_yaxis()
-        ax.set_xlabel(f"dev {name} (%), mean ± std over seeds; dots: seeds")
+        ax.set_xlabel(f"test {name} (%), mean ± std over seeds; dots: seeds")
     fig.suptitle(_synthetic_title("MyoStream ablations: one component switched off at a time", synthetic))
     fig.tight_layout()
     return fig

@@ -48,7 +48,7 @@ def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = 
             warnings.filterwarnings("ignore", message="vert: bool was deprecated")
             sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
         sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
-    ax.set_xlabel("WER per dev utterance (%)")
+    ax.set_xlabel("WER per test utterance (%)")
     ax.set_ylabel("")
     ax.set_title(_title(f"{title}: per-utterance word error rate", synthetic))
     fig.tight_layout()
@@ -99,7 +99,7 @@ def plot_differences(table: dict[str, Any], synthetic: bool = True):
             sns.pointplot(data=data, x="difference (points)", y="variant", errorbar="sd", linestyle="none",
                           color="#d1495b", capsize=0.2, ax=ax)
             sns.stripplot(data=data, x="difference (points)", y="variant", color="k", size=4, ax=ax)
-        ax.set_xlabel("dev WER, variant minus full model, same seed (points); mean ± std, dots: seeds")
+        ax.set_xlabel("test WER, variant minus full model, same seed (points); mean ± std, dots: seeds")
         title = "Ablations: WER change with one component off"
     ax.axvline(0, color="#999999", linewidth=1)
     ax.set_ylabel("")
