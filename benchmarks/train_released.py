@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -122,7 +123,17 @@ def main(argv: list[str] | None = None) -> int:
 
         found = [locate_run(s, args.profile, runs_root) for s in specs]
         missing = [s["config"] for s, r in zip(specs, found) if r is None]
+        for run_dir in (r for r in found if r is not None):
+            what = released.backfill_inputs_digest(run_dir)
+            if what != "present":
+                print(f"{run_dir.name}: inputs digest {what}", flush=True)
         packed = released.pack_all([r for r in found if r is not None])
+        if not args.only:  # released runs the plan no longer names (an earlier plan's) are removed
+            keep = {p.name for p in packed}
+            for folder in sorted(released.released_root().glob("*")):
+                if folder.is_dir() and folder.name not in keep:
+                    print(f"removed {folder.name}: not a run of the current plan", flush=True)
+                    shutil.rmtree(folder)
         print(f"packed {len(packed)} runs into {released.released_root()}; not trained yet: {missing or 'none'}")
         return 0 if not missing else 1
     import multiprocessing

@@ -89,6 +89,9 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
             if manifest.get("finished") and (run_dir / "checkpoints" / "best.pt").is_file():
                 return run_dir
             if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue it
+                # the inputs digest is computed when a run starts; a resumed run keeps its own
+                if manifest.get("inputs_digest"):
+                    extra = {**extra, "inputs_digest": manifest["inputs_digest"]}
                 return train(cfg, resume=True, run_dir=run_dir, extra_manifest=extra)
     if not force and released.released_enabled():
         found = released.find_released(cfg.name or cfg.model.name, fingerprint, key)

@@ -232,3 +232,22 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
             shutil.rmtree(out)
         folder.rename(out)
     return out, "restamped"
+
+
+def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
+    """Record a finished run's inputs digest when its manifest lacks one (a run resumed before
+    resumed runs kept theirs), but only under the very training code it was trained with."""
+    from semg_study.training.cache import code_version
+    from semg_study.training.config import load_config
+    from semg_study.training.data import inputs_digest, make_training_data
+
+    run_dir = Path(run_dir)
+    manifest = _read(run_dir / "manifest.json")
+    if manifest.get("inputs_digest"):
+        return "present"
+    if manifest.get("code_version") != code_version():
+        return "not recorded: the training code changed since the run was trained"
+    manifest["inputs_digest"] = inputs_digest(make_training_data(load_config(manifest["config"])))
+    manifest["inputs_digest_recorded"] = "after training, under the training code of the run (same code version)"
+    io.write_json(run_dir / "manifest.json", manifest)
+    return "recorded"
