@@ -187,3 +187,33 @@ def test_every_model_of_the_benchmark_has_the_same_budget():
     from semg_study.experiments.benchmark import benchmark_plan, check_equal_budget
 
     check_equal_budget(benchmark_plan("quick"))  # raises when epochs / patience / metric differ
+
+
+def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identical(smoke_corpus, tmp_path,
+                                                                                  monkeypatch):
+    from semg_study.training import cache, released, train_cached
+
+    store = tmp_path / "released"
+    monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
+    versions = {"input": "inputs-v1", "model": "model-v1"}
+
+    def fake_code_version(entries=cache.TRAINING_CODE):
+        if entries == cache.MODEL_CODE:
+            return versions["model"]
+        if entries == cache.INPUT_CODE:
+            return versions["input"]
+        return f"{versions['model']}+{versions['input']}"
+
+    monkeypatch.setattr(cache, "code_version", fake_code_version)
+    args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
+    run = train_cached("myostream-smoke", args, runs_root=tmp_path / "a")
+    packed = released.pack(run)
+    assert released.restamp(packed)[1] == "current"
+    versions["input"] = "inputs-v2"  # e.g. a new validation check in data/dataset.py: same inputs
+    moved, what = released.restamp(packed)
+    assert what == "restamped" and moved != packed and moved.is_dir() and not packed.exists()
+    manifest = json.loads((moved / "manifest.json").read_text())
+    assert manifest["restamped"][0]["inputs_digest"] == manifest["inputs_digest"]
+    assert train_cached("myostream-smoke", args, runs_root=tmp_path / "b").name == moved.name  # reused
+    versions["model"] = "model-v2"  # the model or the loop changed: never carried over
+    assert released.restamp(moved)[1].startswith("stale")
