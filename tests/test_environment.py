@@ -91,13 +91,15 @@ def test_binder_overrides_root_and_installs_the_package():
     # a root pyproject is NOT installed automatically when binder/ exists
     install = [line for line in text.splitlines() if "pip install" in line and not line.lstrip().startswith("#")]
     assert any("--no-deps" in line and line.rstrip().endswith("-e .") for line in install)
-    # Binder's notebooks default to the smoke profile (memory), and postBuild makes exactly the
-    # corpora paths.synthetic_corpus looks for under that profile
+    # Binder's notebooks open on the study's quick profile (its runs are released, nothing trains),
+    # and postBuild makes exactly the corpora paths.synthetic_corpus looks for, quick and smoke
     start = binder / "start"
     assert start.is_file() and os.access(start, os.X_OK)
     start_text = start.read_text()
-    assert 'SEMG_STUDY_PROFILE="${SEMG_STUDY_PROFILE:-smoke}"' in start_text and 'exec "$@"' in start_text
-    assert "--out data/synthetic-smoke" in text and "--layout ljspeech --out data/ljspeech-smoke" in text
+    assert 'SEMG_STUDY_PROFILE="${SEMG_STUDY_PROFILE:-quick}"' in start_text and 'exec "$@"' in start_text
+    for profile in ("quick", "smoke"):
+        assert f"--profile {profile} --out data/synthetic-{profile}" in text
+        assert f"--profile {profile} --layout ljspeech --out data/ljspeech-{profile}" in text
     if (binder / "apt.txt").exists():  # only if really needed; Ubuntu package names, one per line
         assert all(re.fullmatch(r"[a-z0-9.+\-]+", line) for line in requirement_lines(binder / "apt.txt"))
 
