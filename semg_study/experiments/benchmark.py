@@ -1351,9 +1351,32 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="PATH", default=None,
                         help="cache folder of the synthetic corpora (default: <repo>/data)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    parser.add_argument("--refresh-study-run", metavar="JSON", default=None,
+                        help="train nothing: re-read reports/study_run.json into this benchmark JSON and "
+                             "re-check its targets (after a later make study)")
+
+
+def refresh_study_run(path: str | os.PathLike) -> dict:
+    """Re-read the study's record (``reports/study_run.json``) into a written benchmark and re-check
+    its targets: the study's time and memory targets follow the last ``make study``."""
+    from semg_study.experiments import findings as _findings
+
+    path = Path(path)
+    report = load_benchmark(path)
+    report.pop("path", None)
+    report["study_run"] = _findings.study_run_summary(path.parent.parent / "study_run.json")
+    report["targets"] = evaluate_targets(report)
+    body = _strict_json(report)
+    io.write_json(path, body)
+    io.write_text(path.with_suffix(".md"), markdown_report(body))
+    return report
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "refresh_study_run", None):
+        report = refresh_study_run(args.refresh_study_run)
+        print(targets_markdown(report), end="")
+        return 0
     report = run_benchmark(args.profile, data_root=args.data_root, out_dir=args.out_dir, runs_root=args.runs_root,
                            force=args.force, epochs=args.epochs, device=args.device, data_dir=args.data_dir,
                            progress=args.progress)

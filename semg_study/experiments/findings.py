@@ -129,7 +129,14 @@ def study_run_summary(path: str | Path) -> dict | None:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    total = data.get("total") or {}
-    return {"wall_s": total.get("wall_s"), "peak_rss_mb": total.get("peak_rss_mb"), "status": data.get("status"),
-            "profile": data.get("profile"), "git": data.get("git"), "file": Path(path).name,
-            "note": "notebooks only (the study's own record); corpus generation is timed by make study's caller"}
+    # summed per notebook (plus step 0, the corpora), so that a later `study --only` of some
+    # notebooks, which keeps the others' entries, still gives the whole study's time
+    notebooks = [n for n in data.get("notebooks") or [] if isinstance(n.get("wall_s"), (int, float))]
+    step0 = (data.get("step0") or {}).get("wall_s") or 0.0
+    wall = round(step0 + sum(n["wall_s"] for n in notebooks), 1) if notebooks else None
+    peaks = [n["peak_rss_mb"] for n in notebooks if isinstance(n.get("peak_rss_mb"), (int, float))]
+    return {"wall_s": wall, "peak_rss_mb": max(peaks) if peaks else None, "status": data.get("status"),
+            "notebooks": len(notebooks), "profile": data.get("profile"), "git": data.get("git"),
+            "file": Path(path).name,
+            "note": "step 0 (corpora) plus every notebook's wall time, and the largest notebook peak RSS, "
+                    "from the study's own record"}
