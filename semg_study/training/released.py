@@ -34,6 +34,7 @@ REPO_ROOT = PACKAGE_ROOT.parent
 # Training-only checkpoint state a reused run does not need (it is never resumed).
 RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")
 STALE_LOG = "stale_released.json"
+_DIGESTS: dict[str, str] = {}  # restamp: inputs digests computed in this process, by data config
 
 
 def released_root() -> Path:
@@ -217,7 +218,14 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     recorded = manifest.get("inputs_digest")
     if not recorded:
         return folder, "stale: no inputs digest recorded"
-    now = inputs_digest(make_training_data(cfg))
+    # the inputs depend on the data section and the model's input stream, not on the model's
+    # other settings or the seed: runs that share them (the ablations) share one digest
+    from semg_study.training.data import model_input_key
+
+    memo_key = json.dumps({"data": cfg.to_dict()["data"], "input": model_input_key(cfg)}, sort_keys=True)
+    if memo_key not in _DIGESTS:
+        _DIGESTS[memo_key] = inputs_digest(make_training_data(cfg))
+    now = _DIGESTS[memo_key]
     if now != recorded:
         return folder, "stale: the training inputs differ under the current code"
     history = list(manifest.get("restamped") or [])
