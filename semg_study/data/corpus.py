@@ -152,8 +152,8 @@ class Utterance:
             return UtteranceData(None, audio, rate, {"text": self.text}, None)
         info = read_info(self.info_path)
         emg = read_emg(self.emg_path)
+        check_emg_length(self.emg_path, emg.shape[0])  # first: an empty EMG is the EMG's fault, not the info's
         check_chunks(self.info_path, info, emg.shape[0])
-        check_emg_length(self.emg_path, emg.shape[0])
         if not normalize_text(str(info.get("text", ""))):
             raise DataError(self.info_path, "empty transcript (after normalisation) for an utterance that needs text")
         audio = rate = None
@@ -174,7 +174,9 @@ class Utterance:
         out = []
         for offset in (-1, 1):
             p = self.neighbour_path(offset)
-            out.append(read_emg(p) if io.is_present(p) else None)
+            # a neighbour whose info JSON exists must have its EMG (read_emg says "missing EMG file")
+            recorded = io.is_present(p) or io.is_present(self.path.parent / f"{self.index + offset}_info.json")
+            out.append(read_emg(p) if recorded else None)
         return out[0], out[1]
 
 
@@ -214,7 +216,7 @@ def read_emg(path: Path) -> np.ndarray:
         raise DataError(path, f"EMG contains NaN or inf ({bad} values)")
     if wide.size and np.max(np.abs(wide)) > MAX_ABS_EMG_UV:
         bad = int(np.count_nonzero(np.abs(wide) > MAX_ABS_EMG_UV))
-        raise DataError(path, f"EMG amplitude {np.max(np.abs(wide)):.3g} microvolts in {bad} samples, beyond the "
+        raise DataError(path, f"EMG amplitude {np.max(np.abs(wide)):.3g} microvolts in {bad} values, beyond the "
                               f"plausible +-{MAX_ABS_EMG_UV:.0e} (wrong units or a corrupt file)")
     return emg.astype(np.float32, copy=False)
 

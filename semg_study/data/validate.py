@@ -137,8 +137,8 @@ def check_text(report: Report, path, text: str) -> None:
         report.add("error", path, f"control characters in the transcript: {[hex(ord(c)) for c in bad]}")
     if unmappable:
         report.add("error", path, f"characters unidecode cannot map: {unmappable}")
-    foreign = sorted({c for c in text if c.isalpha() and not c.isascii() and c not in unmappable
-                      and not unicodedata.name(c, "").startswith("LATIN")})
+    foreign = list(dict.fromkeys(c for c in text if c.isalpha() and not c.isascii() and c not in unmappable
+                                 and not unicodedata.name(c, "").startswith("LATIN")))
     if foreign:
         shown = "".join(foreign[:12])
         report.add("warning", path, f"letters outside the Latin script, transliterated by unidecode: {shown!r} -> "
