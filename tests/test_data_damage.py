@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import soundfile as sf
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -157,14 +158,17 @@ def _files(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
 
 
-OPS = ("truncate", "garbage", "directory", "fifo", "delete", "scale", "complex", "nest")
+OPS = ("truncate", "garbage", "directory", "fifo", "delete", "scale", "burst", "complex", "nest",
+       "stereo", "rate", "crop_audio")
 
 
 def _applicable(op: str, rel: str) -> bool:
-    if op in ("delete", "scale", "complex"):
+    if op in ("delete", "scale", "burst", "complex"):
         return rel.endswith("_emg.npy")  # deleting other files is legitimate (fallbacks, optional files)
     if op == "nest":
         return rel.endswith(".json")
+    if op in ("stereo", "rate", "crop_audio"):
+        return rel.endswith(".flac")
     return True
 
 
@@ -179,8 +183,16 @@ def damages(draw, files: list[str]):
         params["data"] = draw(st.binary(min_size=0, max_size=300))
     elif op == "scale":
         params["exponent"] = draw(st.integers(6, 30))
+    elif op == "burst":
+        params["exponent"] = draw(st.integers(7, 30))
+        params["start"] = draw(st.floats(0.0, 0.99))
+        params["length"] = draw(st.integers(1, 20))
     elif op == "nest":
         params["depth"] = draw(st.integers(65, 100_000))
+    elif op == "rate":
+        params["rate"] = draw(st.sampled_from([8000, 11025, 22050, 32000, 44100, 48000]))
+    elif op == "crop_audio":
+        params["fraction"] = draw(st.floats(0.0, 0.85))
     return op, rel, params
 
 
@@ -203,7 +215,22 @@ def apply_damage(root: Path, op: str, rel: str, params: dict) -> Path:
         return p
     if op == "nest":
         return damage._replace(p, lambda q: io.write_text(q, damage._nested(params["depth"])))
+    if op in ("stereo", "rate", "crop_audio"):
+        audio, rate = sf.read(p, dtype="float32")
+        if op == "stereo":  # the first channel is the recording: the loader's data stay the same
+            noise = np.random.default_rng(0).uniform(-0.5, 0.5, len(audio)).astype(np.float32)
+            audio = np.stack([audio, noise], axis=1)
+        elif op == "rate":
+            rate = params["rate"]
+        else:
+            audio = audio[: int(params["fraction"] * len(audio))]
+        return damage._replace(p, lambda q: io.save_audio(q, audio, rate))
     emg = np.load(p)
+    if op == "burst":
+        start = int(params["start"] * len(emg))
+        emg = emg.copy()
+        emg[start: start + params["length"], start % 8] = 10.0 ** params["exponent"]
+        return damage._replace(p, lambda q: io.save_npy(q, emg))
     if op == "scale":
         return damage._replace(p, lambda q: io.save_npy(q, emg * np.float32(10.0 ** params["exponent"])))
     if op == "complex":

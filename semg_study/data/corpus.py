@@ -470,12 +470,17 @@ class Corpus:
         return {k: len(v) for k, v in sorted(self._assigned.items())}
 
     def duration_s(self, utt: Utterance) -> float:
-        if utt.kind == "audio":
-            import soundfile as sf
+        path = utt.audio_path if utt.kind == "audio" else utt.emg_path
+        io.open_regular(path, "audio file" if utt.kind == "audio" else "EMG file").close()  # no FIFO, no folder
+        try:
+            if utt.kind == "audio":
+                import soundfile as sf
 
-            i = sf.info(str(utt.audio_path))
-            return i.frames / i.samplerate
-        return np.load(utt.emg_path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+                i = sf.info(str(path))
+                return i.frames / i.samplerate
+            return np.load(path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+        except Exception as exc:  # numpy and soundfile raise several types for broken files
+            raise DataError(path, f"unreadable {'audio' if utt.kind == 'audio' else 'npy'}: {exc}") from exc
 
     def data_files(self) -> list[tuple[str, Path]]:
         """(name relative to the root, path) of every file that shapes the data."""

@@ -12,14 +12,20 @@ Severities (exit code 1 when there is any error):
   ``unidecode`` cannot map, a missing audio file in a session that has audio
   for its other utterances, a malformed alignment TextGrid, a testset entry
   that matches no silent utterance although the corpus has silent recordings
-  of that book.
+  of that book; complex EMG, EMG beyond +-1e6 microvolts or shorter than the
+  features need; audio whose length disagrees with ``chunks`` or whose duration
+  disagrees with the EMG's; ``03_info.json`` beside ``3_info.json``; a session
+  reached twice through a link; any file the study reads (split file, TextGrid,
+  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep.
 * **warning**: usable, but worth a look: a session with no audio at all
   (EMG-only recordings, as ``semg-study capture`` writes them), no ``chunks``
   in the info JSON, a missing ``{i}_button.npy``, an ``{i}_emg.npy`` without
   ``{i}_info.json`` (an unfinished write: writers write the JSON last),
   symbols that normalisation deletes but that might have been spoken
   (``# $ % & * + < = > @ \\ ^ | ~``), testset entries for a book the corpus
-  does not hold at all (a testset made for another corpus).
+  does not hold at all (a testset made for another corpus), ``chunks: null``,
+  stereo audio (the first channel is used), letters outside the Latin script
+  that ``unidecode`` transliterates.
 * **info**: ordinary punctuation (``. , ; ! ? ' " ( ) [ ] { }``) that the
   normaliser deletes by design, digits-only transcripts that the training set
   skips by the dataset's rule, ``_audio.flac`` used because ``_audio_clean.flac``
