@@ -301,7 +301,37 @@ def main(argv: list[str] | None = None) -> int:
             for line in lines or ["(nothing about this file)"]:
                 print(f"validate: {rel(line)}")
             print(f"loader:   {rel(outcome)}" + "".join(f"\n          warns {rel(w)}" for w in warned))
+        normaliser_outlier(src, tmp / "loud")
     return 0
+
+
+def normaliser_outlier(src: Path, dst: Path, factor: float = 1e3) -> None:
+    """One training utterance ``factor`` times too loud, still inside the EMG bound: the
+    normaliser's fit leaves it out and says so (its statistics match the fit without it)."""
+    import warnings
+
+    from semg_study.data import open_corpus
+    from semg_study.data.dataset import EMGDataset
+    from semg_study.errors import DataWarning
+    from semg_study.features.config import FeatureConfig
+
+    root = copy_corpus(src, dst)
+    train = open_corpus(root).utterances("open", "train")
+    loud = train[0]
+    emg = np.load(loud.emg_path)
+    loud.emg_path.unlink()
+    io.save_npy(loud.emg_path, emg * np.float32(factor))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DataWarning)
+        ds = EMGDataset(train, FeatureConfig(streams=("emg_features",)))
+    plain = np.concatenate([ds.features(i)["emg_features"] for i in range(len(train))]).astype(np.float64)
+    print(f"## normaliser: {loud.emg_path.relative_to(root)} times {factor:g} "
+          f"(peak {np.abs(emg).max() * factor:.3g} microvolts), {len(train)} training utterances")
+    for w in caught:
+        if isinstance(w.message, DataWarning):
+            print(f"fit warns: {str(w.message).replace(str(root) + '/', '')}")
+    print(f"left out: {len(ds.normalizer.excluded)} (the file and the neighbour it is filter context of); "
+          f"largest feature std {ds.normalizer.std.max():.4g}, a plain fit's {plain.std(axis=0).max():.4g}")
 
 
 if __name__ == "__main__":

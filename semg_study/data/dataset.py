@@ -44,7 +44,7 @@ FEATURE_CLIP = 8.0  # normalised features: 8 * tanh(x / 8)
 # any feature) is left out of the normaliser's statistics: one such file would otherwise
 # set the scale of every feature and flatten everyone else's (the EMG bound of
 # corpus.MAX_ABS_EMG_UV still admits a file 10^4 times too loud).
-OUTLIER_FACTOR = 1000.0
+OUTLIER_FACTOR = 100.0  # the synthetic quick corpus peaks at most ~11x its median utterance
 OUTLIER_MIN_UTTERANCES = 3  # a median of fewer says nothing about what is typical
 
 
