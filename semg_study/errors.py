@@ -17,5 +17,14 @@ class DataError(StudyError):
         super().__init__(f"{self.path}: {problem}")
 
 
+class DataWarning(UserWarning):
+    """Usable data with something worth a look: ``DataWarning(path, problem)`` (``validate`` lists them)."""
+
+    def __init__(self, path: str | os.PathLike, problem: str):
+        self.path = str(path)
+        self.problem = problem
+        super().__init__(f"{self.path}: {problem}")
+
+
 class ConfigError(StudyError):
     """An invalid configuration or override."""

@@ -34,7 +34,9 @@ fall in the same split.
 from __future__ import annotations
 
 import json
+import os
 import re
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from importlib import resources
@@ -43,7 +45,8 @@ from typing import Iterable
 
 import numpy as np
 
-from semg_study.errors import DataError
+from semg_study import io
+from semg_study.errors import DataError, DataWarning
 from semg_study.text import normalize_text
 
 N_CHANNELS = 8
@@ -69,6 +72,17 @@ CLOSED_SPLIT_FULL_MIN = 260
 LJSPEECH_SPLIT_SEED = 0
 LJSPEECH_HELD_OUT_FRACTION = 0.05  # for dev and for test, each at least 1
 _INFO = re.compile(r"^(\d+)_info\.json$")
+# Plausible EMG: the OpenBCI boards of the dataset saturate near +-187,500 microvolts
+# (4.5 V reference at gain 24) and surface EMG itself stays below ~10 mV, so a sample
+# beyond 1 V is a unit mistake or a corrupt file, never a recording.
+MAX_ABS_EMG_UV = 1e6
+# The feature pipeline needs ~31 samples for one frame (tests/test_data_damage.py checks
+# every preset against this); 0.1 s is shorter than any spoken utterance.
+MIN_EMG_SAMPLES = 100
+# Audio and EMG of one utterance are recorded together: their durations agree to within
+# this fraction (and AUDIO_DURATION_SLACK_S), else the audio is truncated or its rate is wrong.
+AUDIO_DURATION_TOLERANCE = 0.1
+AUDIO_DURATION_SLACK_S = 0.05
 
 
 def packaged_testset(name: str = "testset_largedev.json") -> Path:
@@ -140,12 +154,14 @@ class Utterance:
             return UtteranceData(None, audio, rate, {"text": self.text}, None)
         info = read_info(self.info_path)
         emg = read_emg(self.emg_path)
+        check_emg_length(self.emg_path, emg.shape[0])  # first: an empty EMG is the EMG's fault, not the info's
         check_chunks(self.info_path, info, emg.shape[0])
         if not normalize_text(str(info.get("text", ""))):
             raise DataError(self.info_path, "empty transcript (after normalisation) for an utterance that needs text")
         audio = rate = None
         if self.audio_path is not None:
             audio, rate = read_audio(self.audio_path)
+            check_audio_length(self.audio_path, info, emg.shape[0], len(audio), rate)
         alignment = None
         if self.alignment_path is not None:
             from semg_study.data.textgrid import read_phoneme_alignment
@@ -160,19 +176,16 @@ class Utterance:
         out = []
         for offset in (-1, 1):
             p = self.neighbour_path(offset)
-            out.append(read_emg(p) if p.exists() else None)
+            # a neighbour whose info JSON exists must have its EMG (read_emg says "missing EMG file")
+            recorded = io.is_present(p) or io.is_present(self.path.parent / f"{self.index + offset}_info.json")
+            out.append(read_emg(p) if recorded else None)
         return out[0], out[1]
 
 
 # -- file readers (each raises DataError naming the file) -----------------------------
 
 def read_info(path: Path) -> dict:
-    try:
-        info = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(path, "missing info JSON") from exc
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(path, f"unreadable JSON: {exc}") from exc
+    info = io.read_json(path, "info JSON")
     if not isinstance(info, dict):
         raise DataError(path, "info JSON is not an object")
     for key, typ in (("book", str), ("sentence_index", int), ("text", str)):
@@ -184,36 +197,53 @@ def read_info(path: Path) -> dict:
 
 
 def read_emg(path: Path) -> np.ndarray:
+    """(T, 8) float32 microvolts: real, finite and within +-MAX_ABS_EMG_UV, else DataError."""
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "missing EMG file")
-    try:
-        emg = np.load(path, allow_pickle=False)
-    except Exception as exc:  # numpy raises several types for broken files
-        raise DataError(path, f"unreadable npy: {exc}") from exc
+    with io.open_regular(path, "EMG file") as fh:
+        try:
+            emg = np.load(fh, allow_pickle=False)
+        except Exception as exc:  # numpy raises several types for broken files
+            raise DataError(path, f"unreadable npy: {exc}") from exc
+        if not isinstance(emg, np.ndarray):  # an .npz archive under an .npy name
+            raise DataError(path, "unreadable npy: an .npz archive, not one array")
     if emg.ndim != 2 or emg.shape[1] != N_CHANNELS:
         raise DataError(path, f"EMG has shape {emg.shape}, expected (T, {N_CHANNELS}) channels")
+    if np.iscomplexobj(emg):  # complex is a np.number, and a cast would drop the imaginary part
+        raise DataError(path, f"EMG is complex-valued (dtype {emg.dtype}); expected real samples")
     if not np.issubdtype(emg.dtype, np.number):
         raise DataError(path, f"EMG has non-numeric dtype {emg.dtype}")
-    emg = emg.astype(np.float32, copy=False)
-    if not np.all(np.isfinite(emg)):
-        bad = int(np.count_nonzero(~np.isfinite(emg)))
+    wide = emg.astype(np.float64, copy=False)  # checked before the float32 cast, which could overflow
+    if not np.all(np.isfinite(wide)):
+        bad = int(np.count_nonzero(~np.isfinite(wide)))
         raise DataError(path, f"EMG contains NaN or inf ({bad} values)")
-    return emg
+    if wide.size and np.max(np.abs(wide)) > MAX_ABS_EMG_UV:
+        bad = int(np.count_nonzero(np.abs(wide) > MAX_ABS_EMG_UV))
+        raise DataError(path, f"EMG amplitude {np.max(np.abs(wide)):.3g} microvolts in {bad} values, beyond the "
+                              f"plausible +-{MAX_ABS_EMG_UV:.0e} (wrong units or a corrupt file)")
+    return emg.astype(np.float32, copy=False)
+
+
+def check_emg_length(path: Path, n_samples: int) -> None:
+    """An utterance the features are made of needs at least MIN_EMG_SAMPLES samples."""
+    if n_samples < MIN_EMG_SAMPLES:
+        raise DataError(path, f"EMG has {n_samples} samples, too short for the features "
+                              f"(at least {MIN_EMG_SAMPLES}, {MIN_EMG_SAMPLES / EMG_RATE:.1f} s)")
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:
     import soundfile as sf
 
     path = Path(path)
-    if not path.exists():
-        raise DataError(path, "missing audio file")
-    try:
-        audio, rate = sf.read(str(path), dtype="float32", always_2d=False)
-    except Exception as exc:
-        raise DataError(path, f"unreadable audio: {exc}") from exc
+    with io.open_regular(path, "audio file") as fh:
+        try:
+            audio, rate = sf.read(fh, dtype="float32", always_2d=False)
+        except Exception as exc:
+            raise DataError(path, f"unreadable audio: {exc}") from exc
     if audio.ndim == 2:
-        audio = audio.mean(axis=1)  # the microphone is mono; average a stereo file
+        # the microphone is mono; like the authors' code take the first channel (an average
+        # of two opposite channels would be silence)
+        warnings.warn(DataWarning(path, f"audio has {audio.shape[1]} channels; the first is used"), stacklevel=2)
+        audio = np.ascontiguousarray(audio[:, 0])
     if not np.all(np.isfinite(audio)):
         raise DataError(path, "audio contains NaN or inf")
     return audio.astype(np.float32, copy=False), int(rate)
@@ -232,11 +262,30 @@ def check_chunks(info_path: Path, info: dict, emg_length: int) -> None:
         raise DataError(info_path, f"chunk EMG lengths sum to {total} but the EMG has {emg_length} samples")
 
 
+def check_audio_length(audio_path: Path, info: dict, emg_length: int, n_audio: int, rate: int) -> None:
+    """The audio holds the samples ``chunks`` records (their second column) and lasts as long as the EMG."""
+    try:
+        recorded = int(sum(int(row[1]) for row in info["chunks"]))
+    except (KeyError, TypeError, ValueError, IndexError):
+        recorded = None  # no or malformed chunks: check_chunks / validate report those
+    if recorded is not None and recorded != n_audio:
+        raise DataError(audio_path, f"audio has {n_audio} samples but 'chunks' records {recorded} "
+                                    "(a truncated or replaced file)")
+    emg_s, audio_s = emg_length / EMG_RATE, n_audio / rate
+    if abs(audio_s - emg_s) > max(AUDIO_DURATION_SLACK_S, AUDIO_DURATION_TOLERANCE * emg_s):
+        raise DataError(audio_path, f"audio lasts {audio_s:.2f} s at its {rate} Hz but the EMG {emg_s:.2f} s "
+                                    "(a wrong sample rate or a truncated file)")
+
+
+MISSING_AUDIO = ("missing audio (neither _audio_clean.flac nor _audio.flac) although the session has audio "
+                 "for other utterances")
+
+
 def audio_file(prefix: Path) -> Path | None:
     """``{i}_audio_clean.flac``, falling back to ``{i}_audio.flac``; None when neither exists."""
     for suffix in ("_audio_clean.flac", "_audio.flac"):
         p = Path(f"{prefix}{suffix}")
-        if p.exists():
+        if io.is_present(p):  # a folder or FIFO under this name is an error when read, not skipped
             return p
     return None
 
@@ -270,45 +319,84 @@ class RawRecord:
     index: int
     info: dict | None
     error: DataError | None
+    alias: bool = False  # a name like 03_info.json: reported, never loaded (its prefix would be 3_)
 
 
-def scan_layout(emg_data: Path) -> list[RawRecord]:
-    records = []
+def session_dirs(emg_data: Path, problems: list[DataError] | None = None) -> list[tuple[str, Path]]:
+    """``(condition folder, session folder)`` of every session, each real folder once.
+
+    A session reached twice (a link to another session's folder, or a condition
+    folder linked into another) would be loaded twice: the link is reported
+    (``problems``, else raised) and skipped.
+    """
+    found = []
     for folder in CONDITION_FOLDERS:
         fdir = emg_data / folder
-        if not fdir.is_dir():
+        if fdir.is_dir():
+            found += [(folder, p) for p in sorted(fdir.iterdir()) if p.is_dir() and not p.name.startswith(".")]
+    # the folder reached without any link keeps its name; the others are the duplicates
+    real = {}
+    for folder, d in sorted(found, key=lambda fd: os.path.realpath(fd[1]) != os.path.abspath(fd[1])):
+        real.setdefault(os.path.realpath(d), d)
+    out = []
+    for folder, d in found:
+        first = real[os.path.realpath(d)]
+        if first != d:
+            err = DataError(d, f"the same folder as {first} (reached through a link): "
+                               "its utterances would be loaded twice")
+            if problems is None:
+                raise err
+            problems.append(err)
             continue
-        for session_dir in sorted(p for p in fdir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            for f in sorted(session_dir.iterdir()):
-                m = _INFO.match(f.name)
-                if not m:
-                    continue
-                try:
-                    info, err = read_info(f), None
-                except DataError as exc:
-                    info, err = None, exc
-                records.append(RawRecord(folder, session_dir.name, session_dir, int(m.group(1)), info, err))
-    records.sort(key=lambda r: (r.folder, r.session, r.index))
+        out.append((folder, d))
+    return out
+
+
+def scan_layout(emg_data: Path, problems: list[DataError] | None = None) -> list[RawRecord]:
+    """Every ``{i}_info.json`` of the layout. Session-level problems (linked duplicates) go to
+    ``problems`` when given, else are raised."""
+    records = []
+    for folder, session_dir in session_dirs(emg_data, problems):
+        infos = [(f, _INFO.match(f.name)) for f in sorted(session_dir.iterdir())]
+        names = {f.name for f, m in infos if m}
+        for f, m in infos:
+            if not m:
+                continue
+            index = int(m.group(1))
+            if m.group(1) != str(index):
+                canonical = f"{index}_info.json"
+                problem = (f"the same utterance index as {canonical} (a duplicate)" if canonical in names else
+                           f"utterance index written with a leading zero; the layout names it {canonical}")
+                records.append(RawRecord(folder, session_dir.name, session_dir, index, None,
+                                         DataError(f, problem), alias=True))
+                continue
+            try:
+                info, err = read_info(f), None
+            except DataError as exc:
+                info, err = None, exc
+            records.append(RawRecord(folder, session_dir.name, session_dir, index, info, err))
+    records.sort(key=lambda r: (r.folder, r.session, r.index, r.alias))
     return records
 
 
 def read_testset(path: Path) -> dict[str, list[tuple[str, int]]]:
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise DataError(path, "testset file not found") from exc
-    except (OSError, ValueError) as exc:
-        raise DataError(path, f"unreadable testset JSON: {exc}") from exc
+    if not io.is_present(path):
+        raise DataError(path, "testset file not found")
+    data = io.read_json(path, "testset file")
     out = {}
     for split in ("dev", "test"):
         entries = data.get(split) if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise DataError(path, f"testset lacks a '{split}' list")
-        try:
-            out[split] = [(str(b), int(i)) for b, i in entries]
-        except (TypeError, ValueError) as exc:
-            raise DataError(path, f"testset '{split}' entries must be [book, sentence_index]: {exc}") from exc
+        out[split] = []
+        for k, entry in enumerate(entries):
+            # strict: int() would truncate a fractional index to some other sentence
+            if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str)
+                    and isinstance(entry[1], int) and not isinstance(entry[1], bool)):
+                raise DataError(path, f"testset '{split}' entry {k} is {json.dumps(entry)[:60]}; entries must be "
+                                      "[book, sentence_index] with a string book and an integer index")
+            out[split].append((entry[0], entry[1]))
     # A sentence listed in both dev and test belongs to dev (as in the authors' code; the
     # shipped testset_origdev.json has two such entries); validate warns about it.
     return out
@@ -384,12 +472,17 @@ class Corpus:
         return {k: len(v) for k, v in sorted(self._assigned.items())}
 
     def duration_s(self, utt: Utterance) -> float:
-        if utt.kind == "audio":
-            import soundfile as sf
+        path = utt.audio_path if utt.kind == "audio" else utt.emg_path
+        io.open_regular(path, "audio file" if utt.kind == "audio" else "EMG file").close()  # no FIFO, no folder
+        try:
+            if utt.kind == "audio":
+                import soundfile as sf
 
-            i = sf.info(str(utt.audio_path))
-            return i.frames / i.samplerate
-        return np.load(utt.emg_path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+                i = sf.info(str(path))
+                return i.frames / i.samplerate
+            return np.load(path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+        except Exception as exc:  # numpy and soundfile raise several types for broken files
+            raise DataError(path, f"unreadable {'audio' if utt.kind == 'audio' else 'npy'}: {exc}") from exc
 
     def data_files(self) -> list[tuple[str, Path]]:
         """(name relative to the root, path) of every file that shapes the data."""
@@ -435,9 +528,11 @@ def open_corpus(root, testset=None, alignments=None) -> Corpus:
     def alignment_for(session: str, index: int) -> Path | None:
         for d in align_dirs:
             p = d / session / f"{session}_{index}_audio.TextGrid"
-            if p.is_file():
+            if io.is_present(p):  # a folder under this name is an error when read, not skipped
                 return p
         return None
+
+    has_audio: dict[Path, bool] = {}  # session folder -> whether any utterance of it has audio
 
     skipped: Counter = Counter()
     skipped_ids: dict[str, list[str]] = {rule: [] for rule in SKIP_RULES}
@@ -488,10 +583,16 @@ def open_corpus(root, testset=None, alignments=None) -> Corpus:
         else:
             alignment = voiced_alignment.get((condition,) + key)
             borrowed = alignment is not None
+        audio = audio_file(prefix)
+        if audio is None:
+            if r.session_dir not in has_audio:
+                has_audio[r.session_dir] = any(r.session_dir.glob("*_audio*.flac"))
+            if has_audio[r.session_dir]:  # validate's error; EMG-only sessions (capture) have none at all
+                raise DataError(Path(f"{prefix}_audio_clean.flac"), MISSING_AUDIO)
         utt = Utterance(sort_key=(condition, r.folder, r.session, r.index), path=prefix, session=r.session,
                         mode=mode, condition=condition, parallel=parallel, book=info["book"],
                         sentence_index=info["sentence_index"], text=info["text"], index=r.index,
-                        folder=r.folder, audio_path=audio_file(prefix), alignment_path=alignment,
+                        folder=r.folder, audio_path=audio, alignment_path=alignment,
                         alignment_borrowed=borrowed)
         assigned.setdefault((condition, split, mode), []).append(utt)
 
@@ -515,9 +616,9 @@ def is_synthetic(base: Path, records: list[RawRecord] | None = None) -> bool:
     manifest = Path(base) / "corpus.json"
     if manifest.is_file():
         try:
-            if json.loads(manifest.read_text()).get("label") == "synthetic":
+            if io.read_json(manifest, "corpus manifest").get("label") == "synthetic":
                 return True
-        except (OSError, ValueError, AttributeError):
+        except (DataError, AttributeError):
             pass
     return any(r.info is not None and "synthetic" in r.info for r in records or [])
 
@@ -548,7 +649,7 @@ def resolve_testset(root: Path, base: Path, testset=None) -> Path:
     and the corpus's own dev/test sentences would otherwise land in training."""
     if testset is not None:
         p = Path(testset).expanduser()
-        if not p.is_file():
+        if not io.is_present(p):
             # a bare name of a packaged file is accepted too ("testset_origdev.json")
             packaged = packaged_testset(p.name)
             if str(testset) == p.name and packaged.is_file():
@@ -557,8 +658,9 @@ def resolve_testset(root: Path, base: Path, testset=None) -> Path:
         return p
     for name in CORPUS_TESTSETS:
         for folder in dict.fromkeys((Path(root), Path(base))):
-            if (folder / name).is_file():
-                return folder / name
+            candidate = folder / name
+            if io.is_present(candidate):  # a folder or FIFO here is an error (read_testset), never skipped
+                return candidate
     return packaged_testset()
 
 

@@ -27,6 +27,7 @@ import hashlib
 import math
 import os
 import random
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -37,12 +38,19 @@ import torch
 from semg_study import io
 from semg_study.data.corpus import CONDITION_FOLDERS, Utterance
 from semg_study.data.fingerprint import shared_digest_cache
+from semg_study.errors import DataError, DataWarning
 from semg_study.features.config import STREAMS, FeatureConfig, compute_features
 from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB, CharVocab, normalize_text, text_to_phoneme_ids
 
 UNKNOWN_SESSION = "<unknown>"
 FRAME_PHONEME_PAD = -100  # padding value of frame_phonemes in a batch (CrossEntropy's ignore_index)
 FEATURE_CLIP = 8.0  # normalised features: 8 * tanh(x / 8)
+# An utterance whose features peak this many times above the median utterance's peak (in
+# any feature) is left out of the normaliser's statistics: one such file would otherwise
+# set the scale of every feature and flatten everyone else's (the EMG bound of
+# corpus.MAX_ABS_EMG_UV still admits a file 10^4 times too loud).
+OUTLIER_FACTOR = 100.0  # the synthetic quick corpus peaks at most ~11x its median utterance
+OUTLIER_MIN_UTTERANCES = 3  # a median of fewer says nothing about what is typical
 
 
 # -- normalisation -------------------------------------------------------------------
@@ -52,6 +60,10 @@ class FeatureNormalizer:
 
     EMG features: per-feature std, clip 8. Log-mels: ``share_scale`` (one std over
     every bin, as the authors' ``FeatureNormalizer(share_scale=True)``), no clip.
+
+    Fitting leaves out (and reports) an utterance whose features peak more than
+    ``OUTLIER_FACTOR`` times above the median utterance's: the statistics are the
+    plain mean and standard deviation of the others (``excluded`` lists who was left out).
     """
 
     def __init__(self, mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
@@ -59,31 +71,58 @@ class FeatureNormalizer:
         self.mean = None if mean is None else np.asarray(mean, dtype=np.float64)
         self.std = None if std is None else np.asarray(std, dtype=np.float64)
         self.clip = None if clip is None else float(clip)
+        self.excluded: list[tuple[str, float]] = []  # (utterance, peak / median peak) left out of the fit
 
     @classmethod
     def fit(cls, arrays: Iterable[np.ndarray], clip: float | None = FEATURE_CLIP,
-            share_scale: bool = False) -> "FeatureNormalizer":
-        """Fit on (n_i, d) arrays (every frame of every training utterance counts once)."""
-        total = None
-        count = 0
-        for a in arrays:
+            share_scale: bool = False, ids: Sequence[str] | None = None) -> "FeatureNormalizer":
+        """Fit on (n_i, d) arrays (every frame of every kept utterance counts once).
+
+        ``ids`` name the arrays (file paths) in the DataWarning of an excluded one.
+        One pass: per-utterance sums, sums of squares and peaks are kept (3 d-vectors
+        each), so the features need not all be in memory at once.
+        """
+        sums, sq, peaks, counts, names = [], [], [], [], []
+        for k, a in enumerate(arrays):
             a = np.asarray(a, dtype=np.float64)
             if a.size == 0:
                 continue
-            if total is None:
-                total, total_sq = np.zeros(a.shape[1]), np.zeros(a.shape[1])
-            total += a.sum(axis=0)
-            total_sq += (a ** 2).sum(axis=0)
-            count += a.shape[0]
-        if total is None:
+            if not np.all(np.isfinite(a)):
+                raise DataError(ids[k] if ids is not None else f"utterance {k}", "features contain NaN or inf")
+            sums.append(a.sum(axis=0))
+            sq.append((a ** 2).sum(axis=0))
+            peaks.append(np.abs(a).max(axis=0))
+            counts.append(a.shape[0])
+            names.append(str(ids[k]) if ids is not None else f"utterance {k}")
+        if not sums:
             raise ValueError("cannot fit a FeatureNormalizer on no frames")
+        keep = np.ones(len(sums), dtype=bool)
+        ratio = np.zeros(len(sums))
+        if len(sums) >= OUTLIER_MIN_UTTERANCES:
+            peaks_ = np.stack(peaks)
+            typical = np.median(peaks_, axis=0)
+            live = typical > 1e-12 * max(float(typical.max()), 1e-300)  # features that are not ~0 everywhere
+            if live.any():
+                ratio = (peaks_[:, live] / typical[live]).max(axis=1)
+                keep = ratio <= OUTLIER_FACTOR
+        # summed in order, as before exclusion existed: a corpus without outliers keeps bit-identical statistics
+        total, total_sq, count = np.zeros_like(sums[0]), np.zeros_like(sums[0]), 0
+        for i in np.flatnonzero(keep):
+            total += sums[i]
+            total_sq += sq[i]
+            count += counts[i]
         mean = total / count
         var = np.maximum(total_sq / count - mean ** 2, 0.0)
         if share_scale:  # the spread around each bin's own mean, pooled over bins
             var = np.full_like(var, var.mean())
         std = np.sqrt(var)
         std[std < 1e-8] = 1.0  # constant features pass through centred
-        return cls(mean, std, clip)
+        out = cls(mean, std, clip)
+        for i in np.flatnonzero(~keep):
+            out.excluded.append((names[i], float(ratio[i])))
+            warnings.warn(DataWarning(names[i], f"features peak {ratio[i]:.3g} times above the median utterance's: "
+                                                "left out of the feature normaliser's statistics"), stacklevel=2)
+        return out
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.mean is None:
@@ -119,9 +158,9 @@ class FeatureNormalizer:
         return n
 
 
-def fit_mel_normalizer(mels: Iterable[np.ndarray]) -> FeatureNormalizer:
+def fit_mel_normalizer(mels: Iterable[np.ndarray], ids: Sequence[str] | None = None) -> FeatureNormalizer:
     """The log-mel normaliser: per-bin mean, one shared std, no clip (the authors' ``mfcc_norm``)."""
-    return FeatureNormalizer.fit(mels, clip=None, share_scale=True)
+    return FeatureNormalizer.fit(mels, clip=None, share_scale=True, ids=ids)
 
 
 def normalizer_sample(utterances: Sequence[Utterance], n: int) -> list[Utterance]:
@@ -306,7 +345,7 @@ class FeatureCache:
         if utt.kind == "audio" or tuple(cfg.streams) == ("audio_features",):
             # audio only (LJSpeech, or the audio baselines on voiced recordings): no EMG work
             if data.audio is None:
-                raise ValueError(f"{utt.id} has no audio")
+                raise DataError(f"{utt.path}_audio_clean.flac", "missing audio, which the audio features need")
             out = compute_features(None, cfg, audio=data.audio, audio_rate=data.audio_rate)
             out["n_frames"] = np.asarray(out["audio_features"].shape[0])
             return out
@@ -314,6 +353,8 @@ class FeatureCache:
         out = compute_features(data.emg, cfg, audio=data.audio, audio_rate=data.audio_rate,
                                before=before, after=after)
         n = int(out["n_frames"])
+        if n == 0:  # the loaders' length checks make this rare; never hand a model an empty utterance
+            raise DataError(utt.emg_path, "gives no feature frames (too short, or its audio is)")
         duration = data.emg.shape[0] / cfg.preprocess.source_rate if data.alignment_borrowed else None
         out["frame_phonemes"] = frame_phonemes(data.phoneme_alignment, n, cfg.frame_rate, duration)
         return out
@@ -352,15 +393,19 @@ class EMGDataset(torch.utils.data.Dataset):
         self.sessions = dict(sessions) if sessions is not None else session_mapping(self.utterances)
         self._phonemes: dict[str, list[int]] = {}
         cfg = self.feature_config
-        fit_on = None
+        fit_on = sample = None
         if (normalizer is None and "emg_features" in cfg.streams) or \
                 (mel_normalizer is None and "audio_features" in cfg.streams and cfg.mel_normalize):
-            fit_on = [self.cache.get(u) for u in normalizer_sample(self.utterances, cfg.normalizer_utterances)]
+            sample = normalizer_sample(self.utterances, cfg.normalizer_utterances)
+            fit_on = [self.cache.get(u) for u in sample]
         if normalizer is None and "emg_features" in cfg.streams:
-            normalizer = FeatureNormalizer.fit(f["emg_features"] for f in fit_on)
+            normalizer = FeatureNormalizer.fit((f["emg_features"] for f in fit_on),
+                                               ids=[str(u.emg_path) for u in sample])
         if mel_normalizer is None and "audio_features" in cfg.streams and cfg.mel_normalize:
-            mels = [f["audio_features"] for f in fit_on if "audio_features" in f]
-            mel_normalizer = fit_mel_normalizer(mels) if mels else None
+            with_mel = [(f["audio_features"], str(u.audio_path)) for f, u in zip(fit_on, sample)
+                        if "audio_features" in f]
+            mel_normalizer = fit_mel_normalizer([m for m, _ in with_mel], ids=[i for _, i in with_mel]) \
+                if with_mel else None
         if fit_on is not None:
             shared_digest_cache().save()
         self.normalizer = normalizer
@@ -436,7 +481,7 @@ class AudioDataset(torch.utils.data.Dataset):
         self.utterances = [u for u in utterances]
         for u in self.utterances:
             if u.audio_path is None:
-                raise ValueError(f"{u.id} has no audio file")
+                raise DataError(f"{u.path}_audio_clean.flac", "missing audio, which the audio baseline needs")
         cfg = feature_config or FeatureConfig()
         # audio only: the EMG streams are neither needed nor computed
         self.feature_config = cfg
@@ -445,9 +490,9 @@ class AudioDataset(torch.utils.data.Dataset):
         self.cache_dir = cache_dir
         self.cache = FeatureCache(self._audio_cfg, cache_dir)
         if cfg.mel_normalize and mel_normalizer is None:
-            mel_normalizer = fit_mel_normalizer(
-                self.cache.get(u)["audio_features"] for u in normalizer_sample(self.utterances,
-                                                                               cfg.normalizer_utterances))
+            sample = normalizer_sample(self.utterances, cfg.normalizer_utterances)
+            mel_normalizer = fit_mel_normalizer((self.cache.get(u)["audio_features"] for u in sample),
+                                                ids=[str(u.audio_path) for u in sample])
             shared_digest_cache().save()
         self.mel_normalizer = mel_normalizer if cfg.mel_normalize else None
 

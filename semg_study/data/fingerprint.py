@@ -36,8 +36,10 @@ def feature_cache_dir(corpus_root: str | os.PathLike) -> Path:
 
 
 def file_sha256(path: str | os.PathLike, block: int = 1 << 20) -> str:
+    from semg_study.io import open_regular
+
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
+    with open_regular(path) as fh:  # a FIFO under a data file's name must not hang the digest
         while chunk := fh.read(block):
             h.update(chunk)
     return h.hexdigest()

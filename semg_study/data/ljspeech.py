@@ -23,8 +23,10 @@ def read_metadata(root: Path) -> list[tuple[int, str, str]]:
     """(line number, id, transcript) per line of ``metadata.csv``."""
     path = Path(root) / "metadata.csv"
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as exc:
+        from semg_study.io import read_bytes
+
+        lines = read_bytes(path, "metadata").decode("utf-8").splitlines()
+    except UnicodeDecodeError as exc:
         raise DataError(path, f"unreadable metadata: {exc}") from exc
     rows = []
     for lineno, line in enumerate(lines, 1):

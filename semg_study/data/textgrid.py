@@ -15,16 +15,16 @@ from semg_study.text import PHONEME_INDEX
 
 _TOKEN = re.compile(r'"((?:[^"]|"")*)"|(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)|(<exists>|<absent>)')
 _INDEX = re.compile(r"\[\s*\d*\s*\]")
+TEXTGRID_MAX_BYTES = 64 * 2 ** 20  # an utterance's alignment is a few kB
 SILENCE_LABELS = {"", "sil", "sp", "spn", "<eps>", "sil_s"}
 
 
 def read_textgrid(path: str | Path) -> dict[str, list[tuple[float, float, str]]]:
     """Tier name -> list of ``(start_s, end_s, label)`` (interval tiers; point tiers give start == end)."""
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise DataError(path, f"unreadable TextGrid: {exc}") from exc
+    from semg_study.io import read_bytes
+
+    raw = read_bytes(path, "TextGrid", max_bytes=TEXTGRID_MAX_BYTES)
     for enc in ("utf-8", "utf-16"):
         try:
             text = raw.decode(enc)

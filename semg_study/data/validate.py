@@ -12,14 +12,20 @@ Severities (exit code 1 when there is any error):
   ``unidecode`` cannot map, a missing audio file in a session that has audio
   for its other utterances, a malformed alignment TextGrid, a testset entry
   that matches no silent utterance although the corpus has silent recordings
-  of that book.
+  of that book; complex EMG, EMG beyond +-1e6 microvolts or shorter than the
+  features need; audio whose length disagrees with ``chunks`` or whose duration
+  disagrees with the EMG's; ``03_info.json`` beside ``3_info.json``; a session
+  reached twice through a link; any file the study reads (split file, TextGrid,
+  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep.
 * **warning**: usable, but worth a look: a session with no audio at all
   (EMG-only recordings, as ``semg-study capture`` writes them), no ``chunks``
   in the info JSON, a missing ``{i}_button.npy``, an ``{i}_emg.npy`` without
   ``{i}_info.json`` (an unfinished write: writers write the JSON last),
   symbols that normalisation deletes but that might have been spoken
   (``# $ % & * + < = > @ \\ ^ | ~``), testset entries for a book the corpus
-  does not hold at all (a testset made for another corpus).
+  does not hold at all (a testset made for another corpus), ``chunks: null``,
+  stereo audio (the first channel is used), letters outside the Latin script
+  that ``unidecode`` transliterates.
 * **info**: ordinary punctuation (``. , ; ! ? ' " ( ) [ ] { }``) that the
   normaliser deletes by design, digits-only transcripts that the training set
   skips by the dataset's rule, ``_audio.flac`` used because ``_audio_clean.flac``
@@ -28,19 +34,23 @@ Severities (exit code 1 when there is any error):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import unicodedata
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from semg_study.data.corpus import (CONDITION_FOLDERS, check_chunks, has_letter, is_ljspeech_root,
-                                    locate_emg_data, read_audio, read_emg, read_info, read_testset,
-                                    resolve_testset, scan_layout, testset_difference)
-from semg_study.errors import DataError
+from semg_study import io
+from semg_study.data.corpus import (CONDITION_FOLDERS, MISSING_AUDIO, check_audio_length, check_chunks,
+                                    check_emg_length, has_letter, is_ljspeech_root, locate_emg_data, read_audio,
+                                    read_emg, read_testset, resolve_testset, scan_layout, session_dirs,
+                                    testset_difference)
+from semg_study.errors import DataError, DataWarning
 from semg_study.text import characters_outside_vocabulary, normalize_text
 
 ORDINARY_PUNCTUATION = set(".,;!?'\"()[]{}`")
@@ -68,6 +78,21 @@ class Report:
 
     def add_error(self, exc: DataError) -> None:
         self.add("error", exc.path, exc.problem)
+
+    @contextlib.contextmanager
+    def collecting(self):
+        """DataErrors raised and DataWarnings warned inside become this report's errors and warnings."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataWarning)
+            try:
+                yield
+            except DataError as exc:
+                self.add_error(exc)
+        for w in caught:
+            if isinstance(w.message, DataWarning):
+                self.add("warning", w.message.path, w.message.problem)
+            else:  # anything else keeps going to stderr as before
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
     def of(self, severity: str) -> list[Problem]:
         return [p for p in self.problems if p.severity == severity]
@@ -123,6 +148,12 @@ def check_text(report: Report, path, text: str) -> None:
         report.add("error", path, f"control characters in the transcript: {[hex(ord(c)) for c in bad]}")
     if unmappable:
         report.add("error", path, f"characters unidecode cannot map: {unmappable}")
+    foreign = list(dict.fromkeys(c for c in text if c.isalpha() and not c.isascii() and c not in unmappable
+                                 and not unicodedata.name(c, "").startswith("LATIN")))
+    if foreign:
+        shown = "".join(foreign[:12])
+        report.add("warning", path, f"letters outside the Latin script, transliterated by unidecode: {shown!r} -> "
+                                    f"{unidecode(shown).strip()!r}")
     outside = characters_outside_vocabulary(text)
     symbols = sorted(outside - ORDINARY_PUNCTUATION)
     punct = sorted(outside & ORDINARY_PUNCTUATION)
@@ -148,28 +179,25 @@ def validate(root, testset=None, alignments=None) -> Report:
         report.add_error(exc)
         return report
     report.layout = "digital_voicing"
-    records = scan_layout(emg_data)
+    layout_problems: list[DataError] = []
+    records = scan_layout(emg_data, layout_problems)
+    for exc in layout_problems:
+        report.add_error(exc)
 
     # sessions with no audio at all are EMG-only recordings: one warning for the session
     sessions_with_audio = set()
-    session_dirs = set()
-    for folder in CONDITION_FOLDERS:
-        fdir = emg_data / folder
-        if not fdir.is_dir():
-            continue
-        for sd in fdir.iterdir():
-            if sd.is_dir() and not sd.name.startswith("."):
-                session_dirs.add(sd)
-                if any(sd.glob("*_audio*.flac")):
-                    sessions_with_audio.add(sd)
-                # EMG files without an info JSON: unfinished writes
-                for emg in sd.glob("*_emg.npy"):
-                    idx = emg.name[: -len("_emg.npy")]
-                    if idx.isdigit() and not (sd / f"{idx}_info.json").exists():
-                        report.add("warning", emg, "EMG file without its info JSON (an unfinished write?)")
-    for sd in sorted(session_dirs - sessions_with_audio):
+    sessions = {sd for _, sd in session_dirs(emg_data, [])}
+    for sd in sessions:
+        if any(sd.glob("*_audio*.flac")):
+            sessions_with_audio.add(sd)
+        # EMG files without an info JSON: unfinished writes
+        for emg in sd.glob("*_emg.npy"):
+            idx = emg.name[: -len("_emg.npy")]
+            if idx.isdigit() and not io.is_present(sd / f"{idx}_info.json"):
+                report.add("warning", emg, "EMG file without its info JSON (an unfinished write?)")
+    for sd in sorted(sessions - sessions_with_audio):
         report.add("warning", sd, "session has no audio files at all (EMG-only recording)")
-    report.checked["sessions"] = len(session_dirs)
+    report.checked["sessions"] = len(sessions)
 
     silent_keys: set[tuple[str, int]] = set()
     silent_books: set[str] = set()
@@ -179,41 +207,43 @@ def validate(root, testset=None, alignments=None) -> Report:
         info_path = Path(f"{prefix}_info.json")
         if r.error is not None:
             report.add_error(r.error)
+        if r.alias:
+            continue  # 03_info.json: its files are not the layout's, and 3_ is checked on its own
         info = r.info
         emg_len = None
-        try:
-            emg_len = read_emg(Path(f"{prefix}_emg.npy")).shape[0]
-        except DataError as exc:
-            report.add_error(exc)
+        emg_path = Path(f"{prefix}_emg.npy")
+        with report.collecting():
+            emg_len = read_emg(emg_path).shape[0]
+            if info is None or info["sentence_index"] != -1:  # reference clips are never featurised
+                check_emg_length(emg_path, emg_len)
         if info is not None:
-            if "chunks" not in info:
-                report.add("warning", info_path, "info JSON has no 'chunks'")
+            if info.get("chunks") is None:
+                report.add("warning", info_path, "info JSON has no 'chunks'" if "chunks" not in info
+                           else "info JSON has 'chunks': null (lengths cannot be checked)")
             elif emg_len is not None:
-                try:
+                with report.collecting():
                     check_chunks(info_path, info, emg_len)
-                except DataError as exc:
-                    report.add_error(exc)
         button = Path(f"{prefix}_button.npy")
-        if not button.exists():
+        if not io.is_present(button):
             report.add("warning", button, "missing button file")
         else:
-            try:
-                np.load(button, allow_pickle=False)
-            except Exception as exc:
-                report.add("error", button, f"unreadable npy: {exc}")
+            with report.collecting(), io.open_regular(button, "button file") as fh:
+                try:
+                    np.load(fh, allow_pickle=False)
+                except Exception as exc:
+                    report.add("error", button, f"unreadable npy: {exc}")
         clean, raw = Path(f"{prefix}_audio_clean.flac"), Path(f"{prefix}_audio.flac")
         if r.session_dir in sessions_with_audio:
-            if not clean.exists() and not raw.exists():
-                report.add("error", clean, "missing audio (neither _audio_clean.flac nor _audio.flac) "
-                                           "although the session has audio for other utterances")
-            elif not clean.exists():
+            if not io.is_present(clean) and not io.is_present(raw):
+                report.add("error", clean, MISSING_AUDIO)
+            elif not io.is_present(clean):
                 report.add("info", clean, "no _audio_clean.flac; _audio.flac is used")
             for p in (clean, raw):
-                if p.exists():
-                    try:
-                        read_audio(p)
-                    except DataError as exc:
-                        report.add_error(exc)
+                if io.is_present(p):
+                    with report.collecting():
+                        audio, rate = read_audio(p)
+                        if emg_len is not None and info is not None:
+                            check_audio_length(p, info, emg_len, len(audio), rate)
         if info is None:
             continue
         if info["sentence_index"] == -1:
@@ -299,10 +329,8 @@ def _validate_ljspeech(root: Path, report: Report) -> None:
         if not wav.exists():
             report.add("error", wav, f"missing audio file (metadata.csv line {lineno})")
         else:
-            try:
+            with report.collecting():
                 read_audio(wav)
-            except DataError as exc:
-                report.add_error(exc)
         where = f"{meta}:{lineno}"
         if not normalize_text(text):
             report.add("error", where, f"empty transcript for {uid}")

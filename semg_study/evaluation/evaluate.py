@@ -33,7 +33,7 @@ from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
 from semg_study.data.fingerprint import feature_cache_dir
-from semg_study.errors import ConfigError, StudyError
+from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
 
 DECODERS = ("greedy", "beam")
@@ -52,8 +52,10 @@ def corpus_label(root: Path) -> str:
     for candidate in (root / "corpus.json", root.parent / "corpus.json"):
         if candidate.is_file():
             try:
-                info = json.loads(candidate.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError):
+                info = io.read_json(candidate, "corpus manifest")  # bounded, FIFO-safe (a user's corpus)
+            except DataError:
+                continue
+            if not isinstance(info, dict):
                 continue
             if str(info.get("label", "")).lower() == "synthetic" or info.get("generator", "").startswith("semg_study.synth"):
                 return "synthetic"

@@ -45,10 +45,15 @@ def feature_config_from(cfg: Config):
 
 def is_synthetic(root: Path) -> bool:
     """The synthetic corpus labels itself in ``corpus.json``."""
+    from semg_study.errors import DataError
+    from semg_study.io import read_json
+
     marker = root / "corpus.json"
+    if not marker.is_file():
+        return False
     try:
-        return json.loads(marker.read_text()).get("label") == "synthetic"
-    except (OSError, ValueError):
+        return read_json(marker, "corpus manifest").get("label") == "synthetic"
+    except (DataError, AttributeError):
         return False
 
 
