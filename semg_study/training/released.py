@@ -159,7 +159,8 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     manifest["data_root"] = _repo_relative(manifest.get("data_root") or "")
     if isinstance(manifest.get("config"), dict):
         manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root") or "")
-    io.torch_save(out / "checkpoints" / "best.pt", ckpt)
+    if not _same_checkpoint(out / "checkpoints" / "best.pt", ckpt):  # torch.save's bytes vary run to run
+        io.torch_save(out / "checkpoints" / "best.pt", ckpt)
     io.write_json(out / "manifest.json", manifest)
     for name in ("metrics.json", "bench/train_resources.json"):
         if (run_dir / name).is_file():
@@ -174,6 +175,30 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
                 if (path / name).is_file():
                     io.write_bytes(out / "eval" / path.name / name, (path / name).read_bytes())
     return out
+
+
+def _same_checkpoint(path: Path, ckpt: dict) -> bool:
+    """True when ``path`` already holds ``ckpt`` (same keys, values and tensors)."""
+    import torch
+
+    if not path.is_file():
+        return False
+    try:
+        old = torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError):
+        return False
+
+    def same(a, b) -> bool:
+        if torch.is_tensor(a) or torch.is_tensor(b):
+            return torch.is_tensor(a) and torch.is_tensor(b) and a.shape == b.shape and a.dtype == b.dtype \
+                and torch.equal(a, b)
+        if isinstance(a, dict) and isinstance(b, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+            return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        return a == b
+
+    return same(old, ckpt)
 
 
 def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = None) -> list[Path]:
