@@ -37,11 +37,12 @@ def test_plan_is_data_with_equal_budgets():
                                "myostream": {"config": "myostream-quick", "label": bm.MODELS["myostream"][1]}}
     assert quick["conditions"] == ["open", "closed"] and quick["splits"] == ["dev", "test"]
     assert quick["modes"] == ["silent", "voiced"] and quick["decoders"] == ["greedy", "beam"]
-    # models x conditions (DS2 on EMG features: closed only at quick size), full-context MyoStream, DS2 on audio x 2
-    assert len(quick["runs"]) == 3 + 2 + 1 + 2
+    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: plans._PROFILE),
+    # full-context MyoStream, DS2 on audio x 2
+    assert len(quick["runs"]) == 3 + 1 + 1 + 2
     for condition in ("open", "closed"):
         overrides = [r["overrides"] for r in quick["runs"] if r["condition"] == condition and not r["variant"]]
-        assert len(overrides) == (3 if condition == "closed" else 2) and all(o == overrides[0] for o in overrides)
+        assert len(overrides) == (3 if condition == "closed" else 1) and all(o == overrides[0] for o in overrides)
         # quick: the configs' equal ceilings and patience are the budget (open: one shared 30-epoch ceiling)
         ceiling = {"train.epochs": 30} if condition == "open" else {}
         assert bm.QUICK_EPOCHS is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,

@@ -66,15 +66,19 @@ def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
 def test_table31_and_baseline_plans(profile):
     p = exp.plan(profile)
     rows = p["table31"]["runs"]
-    assert [r["label"] for r in rows] == ["ASR-LJSpeech", "ASR-SilentSpeechVocal-Closed", "ASR-SilentSpeechVocal-Full"]
-    assert [r["base"] for r in rows] == ["ds2audio_ljspeech", "ds2audio_closed", "ds2audio_full"]
-    assert rows[0]["corpus"] == "ljspeech" and {r["corpus"] for r in rows[1:]} == {"dv"}
-    assert rows[0]["original_wer"] is None  # the dissertation reports no LJSpeech WER
+    if profile == "quick":  # the LJSpeech row is not released at quick size yet (plans._PROFILE)
+        rows = [None] + rows
+    else:
+        assert rows[0]["corpus"] == "ljspeech" and rows[0]["original_wer"] is None  # no LJSpeech WER reported
+        assert rows[0]["label"] == "ASR-LJSpeech"
+    assert [r["label"] for r in rows[1:]] == ["ASR-SilentSpeechVocal-Closed", "ASR-SilentSpeechVocal-Full"]
+    assert [r["base"] for r in rows[1:]] == ["ds2audio_closed", "ds2audio_full"]
+    assert {r["corpus"] for r in rows[1:]} == {"dv"}
     assert len(p["table31"]["fixes"]) == 6
     emg = p["emg_baselines"]
     expected = {(m, c) for m in ("ds2emg", "gaddy2022") for c in ("closed", "open")}
-    if profile == "quick":  # DS2 on EMG features: closed vocabulary only at quick size (plans._PROFILE)
-        expected.discard(("ds2emg", "open"))
+    if profile == "quick":  # DS2 on EMG features and gaddy2022: closed vocabulary only at quick size
+        expected -= {("ds2emg", "open"), ("gaddy2022", "open")}
     assert {(s["base"], s["condition"]) for s in emg["runs"]} == expected
     assert set(emg["modes"]) == {"silent", "voiced"}
 

@@ -170,7 +170,8 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
         # the study plan's ceiling of the open-vocabulary EMG runs (quick), so both use the same runs
         ceiling = {} if epochs is not None else open_emg_epochs(profile_knobs(profile), condition)
         for name, model in models.items():
-            if name == "deepspeech2" and condition not in profile_knobs(profile).get("ds2emg_conditions", CONDITIONS):
+            base = MODELS[name][0]
+            if condition not in profile_knobs(profile).get(f"{base}_conditions", CONDITIONS):
                 continue  # the study plan's choice (plans._PROFILE), so both use the same runs
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
