@@ -185,6 +185,8 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
                  "overrides": {**shared, "data.condition": FULL_CONTEXT_CONDITION, **FULL_CONTEXT_OVERRIDES},
                  "bench": False})
     for condition, base in AUDIO_RUNS.items():
+        if condition == "open" and not profile_knobs(profile).get("table31_full", True):
+            continue  # the study plan's choice (plans._PROFILE)
         runs.append({"key": f"ds2audio/{condition}", "model": "ds2audio", "variant": f"ds2audio_{condition}",
                      "config": config_name(base, profile), "label": f"DeepSpeech2 on voiced audio ({condition})",
                      "condition": condition,

@@ -71,10 +71,11 @@ _PROFILE = {
         # would cost as much as all ablations together); gaddy2022 and MyoStream cover both.
         "ds2emg_conditions": ["closed"],
         # Not trained in the session that made the quick runs (they did not fit its time): the
-        # open-vocabulary gaddy2022 run and Table 3.1's LJSpeech row (the dissertation reports no
-        # WER for it). Put them back here once their runs are released.
+        # open-vocabulary gaddy2022 run and Table 3.1's LJSpeech and Full rows. Put them back here
+        # once their runs are released.
         "gaddy2022_conditions": ["closed"],
         "table31_ljspeech": False,
+        "table31_full": False,  # DeepSpeech2 on the open-vocabulary voiced audio, likewise
         # independent runs of a notebook train two at a time (one torch thread each): 2 cores
         "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
@@ -141,6 +142,8 @@ def plan(profile: str) -> dict:
     ]
     if not k.get("table31_ljspeech", True):
         table31 = [row for row in table31 if row["corpus"] != "ljspeech"]
+    if not k.get("table31_full", True):
+        table31 = [row for row in table31 if row["base"] != "ds2audio_full"]
     for row in table31:
         row["original_wer"] = ORIGINAL_TABLE31_WER[row["label"]]
 
