@@ -176,9 +176,8 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, **ceiling, "data.condition": condition},
-                         # the headline condition's runs, and the streaming model of the streaming comparison
-                         "bench": condition == HEADLINE["condition"] or (name == PROPOSED and
-                                                                         condition == FULL_CONTEXT_CONDITION)})
+                         # benched later: the comparison condition's runs and the streaming model
+                         "bench": False})
     runs.append({"key": f"{FULL_CONTEXT}/{FULL_CONTEXT_CONDITION}", "model": PROPOSED, "variant": FULL_CONTEXT,
                  "config": models[PROPOSED]["config"], "label": "MyoStream, full context (streaming mask off)",
                  "condition": FULL_CONTEXT_CONDITION,
@@ -193,10 +192,16 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
                      "overrides": {**shared, **({} if epochs is not None else
                                                open_emg_epochs(profile_knobs(profile), condition))},
                      "bench": False, "modes": ["voiced"]})
+    probe = {"runs": runs, "conditions": list(CONDITIONS), "models": models}
+    shared_condition = comparison_condition(probe)
+    for r in runs:
+        r["bench"] = r["variant"] is None and (r["condition"] == shared_condition or
+                                               (r["model"] == PROPOSED and r["condition"] == FULL_CONTEXT_CONDITION))
     return copy.deepcopy({
         "profile": profile,
         "size": PROFILE_SIZE[profile],
         "seed": SEED,
+        "comparison_condition": shared_condition,
         "epochs": shared_epochs,
         "epochs_source": "plan" if shared_epochs is not None else "each config's own epochs",
         "device": device,
@@ -861,7 +866,7 @@ def _find(results: list[dict], **where) -> dict | None:
 def _model_entry(spec: dict, runs: dict[str, Path], resources: dict[str, dict], results: list[dict],
                  bench: dict | None, plan: dict) -> dict:
     """One model's (or variant's) headline numbers, training resources and every evaluation."""
-    h = plan["headline"]
+    h = {**plan["headline"], "condition": spec["condition"]}  # the entry's own (comparison) condition
     mine = [r for r in results if r["model"] == spec["model"] and r["variant"] == spec["variant"]]
     head = _find(mine, condition=h["condition"], split=h["split"], mode=h["mode"], decoder="beam") or {}
     greedy = _find(mine, condition=h["condition"], split=h["split"], mode=h["mode"], decoder="greedy") or {}
@@ -1042,9 +1047,9 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
         stages.close()
         torch.set_num_threads(previous_threads)
 
-    # each model's headline run (the headline condition; a model trained on one condition only: that one)
-    model_specs = {s["model"]: s for s in specs if s["variant"] is None}
-    model_specs.update({s["model"]: s for s in specs if s["variant"] is None and s["condition"] == HEADLINE["condition"]})
+    # each model's entry comes from one condition shared by every model: the headline condition when
+    # every model has a run there, else the first condition they all have (ratios compare like with like)
+    model_specs = comparison_specs(specs, plan)
     models = {name: _model_entry(model_specs[name], runs, resources, results, benches.get(model_specs[name]["key"]),
                                  plan) for name in plan["models"]}
     variants = {s["variant"]: _model_entry(s, runs, resources, results, benches.get(s["key"]), plan)
@@ -1070,6 +1075,7 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     report["lm_weights"] = {"grid": LM_GRID, "split": LM_TUNING_SPLIT, "mode": HEADLINE["mode"],
                             "rule": "lowest dev WER, then CER, then the smaller alpha; the same grid for every run",
                             "per_run": {k: _lm_weights_entry(v) for k, v in lm_weights.items()}}
+    report["comparison_condition"] = plan.get("comparison_condition")
     report["ratios"] = compute_ratios(models)
     report["ratio_definition"] = f"{PROPOSED} / {REFERENCE}, both measured in this benchmark"
     report["streaming"] = _streaming_entry(plan, streamed, benches.get(stream_key), models, variants, results)
@@ -1107,6 +1113,19 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
     report["invocation"] = invocation
     report["paths"] = write_report(report, out_dir)
     return report
+
+
+def comparison_condition(plan: dict) -> str | None:
+    """The condition every model of the plan has a run in: the headline one if possible."""
+    runs = [r for r in plan["runs"] if r["variant"] is None]
+    shared = [c for c in [HEADLINE["condition"], *plan["conditions"]]
+              if all(any(r["model"] == m and r["condition"] == c for r in runs) for m in plan["models"])]
+    return shared[0] if shared else None
+
+
+def comparison_specs(specs: list[dict], plan: dict) -> dict:
+    condition = comparison_condition(plan)
+    return {s["model"]: s for s in specs if s["variant"] is None and s["condition"] == condition}
 
 
 def _lm_weights_entry(tuned: dict | None) -> dict | None:
@@ -1221,7 +1240,8 @@ def markdown_report(report: dict) -> str:
                      f"latency p50 ms ({threads} thr)", f"latency p95 ms ({threads} thr)", "RTF p50",
                      "test WER % greedy", "test CER % greedy", "test WER % LM", "test CER % LM",
                      "dev WER % LM", "dev CER % LM", "LM alpha / beta (dev)", "training numbers"], rows)
-    lines += ["", "Open vocabulary, silent EMG. \"training numbers\": measured by this invocation, or cached from "
+    lines += ["", f"{str(report.get('comparison_condition') or 'open').capitalize()} vocabulary, silent EMG. "
+                  "\"training numbers\": measured by this invocation, or cached from "
                   "the invocation that trained the run (\"run files\": reconstructed, memory not sampled). "
                   f"LM alpha / beta: chosen per run on the dev split (silent) from alpha {report['lm_weights']['grid']['alpha']} "
                   f"x beta {report['lm_weights']['grid']['beta']}, so the dev LM numbers are optimistic and the test "
