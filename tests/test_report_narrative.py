@@ -167,9 +167,6 @@ def test_uncommitted_cited_manifests_are_found(tmp_path):
     assert copy["data_root"] == "data/synthetic-smoke"
 
 
-# The reports/ committed before this check was written hold absolute paths and cite run manifests the old
-# ignore rule kept out of git; remove the marker once reports/ is regenerated (make study) from a clean commit.
-@pytest.mark.xfail(reason="reports/ predates portable provenance: regenerate it with make study", strict=False)
 def test_committed_reports_are_portable_and_cite_committed_manifests():
     """The committed reports/: no absolute path of a machine, every cited manifest tracked by git."""
     reports = REPO / "reports"
