@@ -244,11 +244,13 @@ def _table31(t: dict[str, dict]) -> list[Finding]:
             continue
         values.append(scale * value)
         original = num(row.get(original_col)) if original_col else None
-        extra = f" (the dissertation's defective code reported {pct(100 * original)})" if original is not None else ""
+        original_scale = 1.0 if original_col and "%" in original_col else 100.0  # a % column or fractions
+        extra = (f" (the dissertation's defective code reported {pct(original_scale * original)})"
+                 if original is not None else "")
         ci_row = {k: (scale * v if num(v) is not None and k.startswith(col) else v) for k, v in row.items()}
         parts.append(f"{row.get('model')} {with_ci(ci_row, col)}{extra}")
     if parts:
-        out.append(Finding(f"Regenerated with every defect fixed, DeepSpeech2 on audio reaches a dev WER "
+        out.append(Finding(f"Regenerated with every defect fixed, DeepSpeech2 on audio reaches a test WER "
                            f"({'beam search + LM' if beam_col else 'greedy'}) of " + join(parts) + ".",
                            headline=True))
     caveat = _noise_caveat(values, "audio baseline")
@@ -266,7 +268,7 @@ def _emg_baselines(t: dict[str, dict]) -> list[Finding]:
     for condition in dict.fromkeys(r.get("condition") for r in silent):
         group = sorted([r for r in silent if r.get("condition") == condition], key=lambda r: r["WER %"])
         text = join([f"{r.get('model')} {with_ci(r, 'WER %')} (CER {with_ci(r, 'CER %')})" for r in group])
-        out.append(Finding(f"On silent EMG, {condition} vocabulary, the baselines reach a dev WER of {text}.",
+        out.append(Finding(f"On silent EMG, {condition} vocabulary, the baselines reach a test WER of {text}.",
                            headline=condition == "open"))
     voiced = {(r.get("model"), r.get("condition")): r for r in rows if r.get("evaluated on") == "voiced"}
     easier = [(r, voiced[(r.get("model"), r.get("condition"))]) for r in silent
@@ -286,11 +288,15 @@ def _myostream(t: dict[str, dict]) -> list[Finding]:
         return []
     out = []
     head = rows[0]
-    others = [f"{with_ci(r, 'WER %')} with {r.get('decoder')}" for r in rows[1:]]
-    out.append(Finding(
-        f"MyoStream ({head.get('condition')} vocabulary, silent EMG, {int(num(head.get('parameters')) or 0):,} "
-        f"parameters) reaches a dev WER of {with_ci(head, 'WER %')} and CER of {with_ci(head, 'CER %')} with "
-        f"{head.get('decoder')}" + (f" ({join(others)})" if others else "") + ".", headline=True))
+    # one sentence per condition: the rows of one run (its decoders) together
+    for condition in dict.fromkeys(r.get("condition") for r in rows):
+        mine = [r for r in rows if r.get("condition") == condition]
+        first = mine[0]
+        others = [f"{with_ci(r, 'WER %')} with {r.get('decoder')}" for r in mine[1:]]
+        out.append(Finding(
+            f"MyoStream ({condition} vocabulary, silent EMG, {int(num(first.get('parameters')) or 0):,} "
+            f"parameters) reaches a test WER of {with_ci(first, 'WER %')} and CER of {with_ci(first, 'CER %')} with "
+            f"{first.get('decoder')}" + (f" ({join(others)})" if others else "") + ".", headline=True))
     base = [r for r in rows_of(t.get("04_emg_baselines")) if r.get("evaluated on") == "silent"
             and r.get("condition") == head.get("condition") and num(r.get("WER %")) is not None]
     if base and not any(is_comparison(x) for x in t.values()):
