@@ -205,6 +205,8 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     if isinstance(ckpt.get("config"), dict):
         data = ckpt["config"].setdefault("data", {})
         data["root"] = _repo_relative(data.get("root"), root)
+        train = ckpt["config"].setdefault("train", {})
+        train["out"] = _repo_relative(train.get("out"), root)  # where it was trained: not this machine's path
     manifest = dict(manifest)
     if isinstance(manifest.get("config"), dict):
         manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root"), root)
