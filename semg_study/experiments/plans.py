@@ -70,12 +70,6 @@ _PROFILE = {
         # recurrent layers make it the slowest model per epoch by far (a 2,000-utterance open run
         # would cost as much as all ablations together); gaddy2022 and MyoStream cover both.
         "ds2emg_conditions": ["closed"],
-        # Not trained in the session that made the quick runs (they did not fit its time): the
-        # open-vocabulary gaddy2022 run and Table 3.1's LJSpeech and Full rows. Put them back here
-        # once their runs are released.
-        "gaddy2022_conditions": ["closed"],
-        "table31_ljspeech": False,
-        "table31_full": False,  # DeepSpeech2 on the open-vocabulary voiced audio, likewise
         # independent runs of a notebook train two at a time (one torch thread each): 2 cores
         "workers": 2,
         "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
