@@ -37,12 +37,12 @@ def test_plan_is_data_with_equal_budgets():
                                "myostream": {"config": "myostream-quick", "label": bm.MODELS["myostream"][1]}}
     assert quick["conditions"] == ["open", "closed"] and quick["splits"] == ["dev", "test"]
     assert quick["modes"] == ["silent", "voiced"] and quick["decoders"] == ["greedy", "beam"]
-    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: plans._PROFILE),
+    # models x conditions (at quick size DS2 on EMG features is closed only: plans._PROFILE),
     # full-context MyoStream, DS2 on audio x 2
-    assert len(quick["runs"]) == 3 + 1 + 1 + 1  # DS2 on audio: closed only this session (plans._PROFILE)
+    assert len(quick["runs"]) == 5 + 1 + 2
     for condition in ("open", "closed"):
         overrides = [r["overrides"] for r in quick["runs"] if r["condition"] == condition and not r["variant"]]
-        assert len(overrides) == (3 if condition == "closed" else 1) and all(o == overrides[0] for o in overrides)
+        assert len(overrides) == (3 if condition == "closed" else 2) and all(o == overrides[0] for o in overrides)
         # quick: the configs' equal ceilings and patience are the budget (open: one shared 30-epoch ceiling)
         ceiling = {"train.epochs": 30} if condition == "open" else {}
         assert bm.QUICK_EPOCHS is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,
@@ -51,7 +51,7 @@ def test_plan_is_data_with_equal_budgets():
     assert len(variant) == 1 and variant[0]["overrides"]["model.streaming_mask"] is False
     assert variant[0]["condition"] == "closed" and variant[0]["config"] == "myostream-quick"
     audio = [r for r in quick["runs"] if r["model"] == "ds2audio"]
-    assert {r["config"] for r in audio} == {"ds2audio_closed-quick"}
+    assert {r["config"] for r in audio} == {"ds2audio_closed-quick", "ds2audio_full-quick"}
     assert {r["config"] for r in bm.benchmark_plan("smoke")["runs"] if r["model"] == "ds2audio"} == {
         "ds2audio_closed-smoke", "ds2audio_full-smoke"}
     assert all(r["modes"] == ["voiced"] for r in audio)

@@ -66,19 +66,16 @@ def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
 def test_table31_and_baseline_plans(profile):
     p = exp.plan(profile)
     rows = p["table31"]["runs"]
-    if profile == "quick":  # only the Closed row is released at quick size yet (plans._PROFILE)
-        assert [r["label"] for r in rows] == ["ASR-SilentSpeechVocal-Closed"] and rows[0]["corpus"] == "dv"
-    else:
-        assert rows[0]["corpus"] == "ljspeech" and rows[0]["original_wer"] is None  # no LJSpeech WER reported
-        assert [r["label"] for r in rows] == ["ASR-LJSpeech", "ASR-SilentSpeechVocal-Closed",
-                                              "ASR-SilentSpeechVocal-Full"]
-        assert [r["base"] for r in rows] == ["ds2audio_ljspeech", "ds2audio_closed", "ds2audio_full"]
-        assert {r["corpus"] for r in rows[1:]} == {"dv"}
+    assert rows[0]["corpus"] == "ljspeech" and rows[0]["original_wer"] is None  # no LJSpeech WER reported
+    assert [r["label"] for r in rows] == ["ASR-LJSpeech", "ASR-SilentSpeechVocal-Closed",
+                                          "ASR-SilentSpeechVocal-Full"]
+    assert [r["base"] for r in rows] == ["ds2audio_ljspeech", "ds2audio_closed", "ds2audio_full"]
+    assert {r["corpus"] for r in rows[1:]} == {"dv"}
     assert len(p["table31"]["fixes"]) == 6
     emg = p["emg_baselines"]
     expected = {(m, c) for m in ("ds2emg", "gaddy2022") for c in ("closed", "open")}
-    if profile == "quick":  # DS2 on EMG features and gaddy2022: closed vocabulary only at quick size
-        expected -= {("ds2emg", "open"), ("gaddy2022", "open")}
+    if profile == "quick":  # DS2 on EMG features: closed vocabulary only at quick size (plans._PROFILE)
+        expected -= {("ds2emg", "open")}
     assert {(s["base"], s["condition"]) for s in emg["runs"]} == expected
     assert set(emg["modes"]) == {"silent", "voiced"}
 
