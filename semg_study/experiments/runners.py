@@ -566,9 +566,10 @@ def run_latency(study, p: dict | None = None) -> Experiment:
 # ---------------------------------------------------------- released models
 
 def release_name(spec: dict) -> str:
-    """``ds2emg-quick`` + closed -> ``ds2emg-quick-closed``; ablation variants are not released."""
+    """``ds2emg-quick`` + closed -> ``ds2emg-quick-closed`` (one folder per model and vocabulary);
+    the DS2 audio configs name their vocabulary already. Ablation variants are not released."""
     name = spec["config"]
-    if spec.get("condition") and not spec["config"].startswith(("ds2audio", "myostream")):
+    if spec.get("condition") and not spec["config"].startswith("ds2audio"):
         name += f"-{spec['condition']}"
     return name
 
