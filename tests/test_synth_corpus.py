@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from semg_study.data.textgrid import read_textgrid
 from semg_study.errors import DataError
 from semg_study.synth import cache_is_valid, describe, generate_corpus
 from semg_study.synth.corpus import BOOK_CLOSED, BOOK_NONPARALLEL, BOOK_PARALLEL, PROFILES
-from semg_study.synth.textgrid import parse_textgrid
 from semg_study.text import PHONEMES
 
 KINDS = ("silent_parallel_data", "voiced_parallel_data", "nonparallel_data", "closed_vocab/silent",
@@ -131,7 +131,7 @@ def test_voiced_utterances_have_textgrids_matching_the_emg_timing(smoke_corpus):
             if session.name.endswith("_silent") or i == 0:
                 assert not grid.exists()
                 continue
-            intervals = parse_textgrid(grid)
+            intervals = read_textgrid(grid)["phones"]
             assert [(round(a, 4), round(b, 4), p) for a, b, p in intervals] == \
                 [(round(a, 4), round(b, 4), p) for a, b, p in info["synthetic"]["phonemes"]]
             n += 1
