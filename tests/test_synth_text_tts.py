@@ -30,6 +30,7 @@ def test_open_grammar_vocabulary_is_large_and_in_cmudict():
     assert not [w for w in vocabulary if w not in cmu]
 
 
+@pytest.mark.slow
 def test_closed_vocabulary_is_small_spoken_and_in_cmudict():
     vocabulary = text_gen.closed_vocabulary()
     assert 50 <= len(vocabulary) <= 90
