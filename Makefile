@@ -1,7 +1,8 @@
 # The README's two commands: `make study` (the quick study on the embedded
 # synthetic corpus) and `make test` (the test suite). Both set everything up on
 # a fresh machine with Python 3.11: a .venv, torch==2.13.0 first (a CPU build),
-# then requirements.txt (the single source of versions), then this package.
+# then requirements.txt (runtime) and requirements-dev.txt (test and notebook tools),
+# the one source of versions, then this package.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -10,11 +11,11 @@ PROFILE ?= quick
 
 .PHONY: study test install clean-reports bench retrain verify release-runs lab
 
-$(STAMP): requirements.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=23"
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (semg-study)" >/dev/null
 	touch $@

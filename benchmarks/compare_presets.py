@@ -52,6 +52,8 @@ def compare(root, sessions: int = 2, testset=None) -> tuple[list[dict], bool]:
 
 
 def main(argv=None) -> int:
+    from semg_study.report.tables import markdown_table
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", help="a Digital Voicing-layout corpus")
     parser.add_argument("--sessions", type=int, default=2, help="how many sessions to take utterances from")
@@ -61,11 +63,10 @@ def main(argv=None) -> int:
     label = " (SYNTHETIC data)" if synthetic else ""
     print(f"default vs preset gaddy2022 on {args.root}{label}; frames = default/gaddy2022, "
           f"relative error = ||default - gaddy2022|| / ||gaddy2022||")
-    print("| utterance | next file | stream | frames | max abs diff | relative error |")
-    print("|---|---|---|---|---|---|")
-    for r in rows:
-        print(f"| {r['utterance']} | {r['next file']} | {r['stream']} | {r['frames']} | "
-              f"{r['max abs diff']:.3g} | {r['relative error']:.3g} |")
+    table = markdown_table(["utterance", "next file", "stream", "frames", "max abs diff", "relative error"],
+                           [[r["utterance"], r["next file"], r["stream"], r["frames"], f"{r['max abs diff']:.3g}",
+                             f"{r['relative error']:.3g}"] for r in rows])
+    print("\n".join(table))
     return 0
 
 

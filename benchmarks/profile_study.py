@@ -41,6 +41,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from semg_study import io  # noqa: E402
+from semg_study.report.tables import markdown_table  # noqa: E402
 
 
 @contextmanager
@@ -181,18 +182,15 @@ def write_report(result: dict, out_dir: Path, profile: str) -> Path:
     base = result.get("baseline")
     if base:
         lines += [f"*before: commit {base['git'].get('commit')} ({base.get('label') or 'baseline'}); "
-                  "timings on a shared machine vary by about +-20 %*", "",
-                  "| stage | measure | before | after |", "|---|---|---|---|"]
-    else:
-        lines += ["| stage | measure | value |", "|---|---|---|"]
+                  "timings on a shared machine vary by about +-20 %*", ""]
+    rows = []
     for stage, values in result["stages"].items():
         if isinstance(values, dict):
             for k, v in values.items():
-                before = (base or {}).get("stages", {}).get(stage, {}).get(k, "") if base else None
-                lines.append(f"| {stage} | {k} | {before} | {v} |" if base else f"| {stage} | {k} | {v} |")
+                rows.append([stage, k, base.get("stages", {}).get(stage, {}).get(k, ""), v] if base else [stage, k, v])
     for k, label in (("total_seconds", "seconds"), ("peak_rss_mb", "peak RSS (MB)")):
-        lines.append(f"| total | {label} | {base.get(k, '')} | {result[k]} |" if base else
-                     f"| total | {label} | {result[k]} |")
+        rows.append(["total", label, base.get(k, ""), result[k]] if base else ["total", label, result[k]])
+    lines += markdown_table(["stage", "measure", "before", "after"] if base else ["stage", "measure", "value"], rows)
     io.write_text(stem.with_suffix(".md"), "\n".join(lines) + "\n")
     return stem
 

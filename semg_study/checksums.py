@@ -41,14 +41,10 @@ def write_checksums(folder: str | os.PathLike) -> Path:
 
 
 def read_checksums(path: Path) -> dict[str, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(path, "no checksum manifest: not a folder written by release-data or release-model") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"unreadable checksum manifest: {exc}") from None
+    lines = io.read_lines(path, "checksum manifest",
+                          missing="no checksum manifest: not a folder written by release-data or release-model")
     out: dict[str, str] = {}
-    for n, line in enumerate(text.splitlines(), 1):
+    for n, line in lines:
         match = _LINE.match(line)
         if not match:
             raise DataError(path, f"line {n}: expected '<sha256>  <path>', got {line[:60]!r}")

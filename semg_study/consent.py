@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from semg_study import io
 from semg_study.errors import DataError, StudyError
 
 COLUMNS = ("participant", "data_release", "model_release", "consent_date", "note")
@@ -82,14 +83,8 @@ def _name_problem(code: str) -> str | None:
 def read_register(path: str | os.PathLike) -> Register:
     """Parse and validate a consent register (see the module doc)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise DataError(path, "consent register not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DataError(path, f"unreadable consent register: {exc}") from None
-    numbered = [(n, line) for n, line in enumerate(text.splitlines(), 1)
-                if line.strip() and not line.lstrip().startswith("#")]
+    lines = io.read_lines(path, "consent register", missing="consent register not found", encoding="utf-8-sig")
+    numbered = [(n, line) for n, line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not numbered:
         raise DataError(path, f"empty consent register: expected a header line {','.join(COLUMNS)}")
     rows = list(csv.reader([line for _, line in numbered]))

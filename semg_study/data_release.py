@@ -44,6 +44,7 @@ from semg_study import io
 from semg_study.checksums import CHECKSUM_FILE, write_checksums
 from semg_study.consent import Register, read_register, session_participant
 from semg_study.errors import DataError, StudyError
+from semg_study.report.tables import markdown_table
 
 DEFAULT_LICENSE = "CC-BY-4.0"
 
@@ -280,26 +281,29 @@ def datasheet(result: DataRelease, register: Register, synthetic: bool, license:
         f"- Layout: Digital Voicing (Gaddy & Klein 2020); split in `split.json`; checksums in `{CHECKSUM_FILE}`",
         f"- Licence: {license}",
         "",
-        "| condition | mode | hours |", "|---|---|---|",
     ]
-    lines += [f"| {c} | {m} | {sec / 3600:.4f} |" for (c, m), sec in sorted(by_cm.items())]
-    lines += ["", "## Participants and consent", "",
-              "| participant | sessions | utterances | hours | consent date |", "|---|---|---|---|---|"]
+    lines += markdown_table(["condition", "mode", "hours"],
+                            [[c, m, f"{sec / 3600:.4f}"] for (c, m), sec in sorted(by_cm.items())])
+    lines += ["", "## Participants and consent", ""]
+    rows = []
     for code in participants:
         mine = [s for s in released if s.participant == code]
-        lines.append(f"| {code} | {len(mine)} | {sum(s.n_utterances for s in mine)} | "
-                     f"{sum(s.emg_seconds for s in mine) / 3600:.4f} | {register.get(code).consent_date} |")
+        rows.append([code, len(mine), sum(s.n_utterances for s in mine),
+                     f"{sum(s.emg_seconds for s in mine) / 3600:.4f}", register.get(code).consent_date])
+    lines += markdown_table(["participant", "sessions", "utterances", "hours", "consent date"], rows)
     lines += ["", f"Sessions of participants who did not consent to data release are not included "
-                  f"({len(result.withheld)} session(s) withheld).", "",
-              "## Sessions", "", "| session | participant | condition | mode | utterances | seconds | board | board rate (Hz) |",
-              "|---|---|---|---|---|---|---|---|"]
+                  f"({len(result.withheld)} session(s) withheld).", "", "## Sessions", ""]
+    rows = []
     for s in released:
         c, m = s.condition_mode
         board = s.meta.get("board", {})
-        lines.append(f"| {s.folder}/{s.name} | {s.participant} | {c} | {m} | {s.n_utterances} | "
-                     f"{s.emg_seconds:.3f} | {board.get('board')} | {board.get('sampling_rate')} |")
-    lines += ["", "## Electrode sites", "", "| channel | site |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in sorted(electrodes.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else kv[0])]
+        rows.append([f"{s.folder}/{s.name}", s.participant, c, m, s.n_utterances, f"{s.emg_seconds:.3f}",
+                     board.get("board"), board.get("sampling_rate")])
+    lines += markdown_table(["session", "participant", "condition", "mode", "utterances", "seconds", "board",
+                             "board rate (Hz)"], rows)
+    lines += ["", "## Electrode sites", ""]
+    by_channel = sorted(electrodes.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else kv[0])
+    lines += markdown_table(["channel", "site"], by_channel)
     if references:
         lines += ["", "Reference: " + "; ".join(references)]
     lines += ["", "## Collection", "",

@@ -181,3 +181,19 @@ def read_json(path: str | os.PathLike, what: str = "JSON file", max_bytes: int =
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise DataError(path, f"unreadable JSON: {exc}") from exc
+
+
+def read_lines(path: str | os.PathLike, what: str, missing: str, encoding: str = "utf-8") -> list[tuple[int, str]]:
+    """The lines of a small hand-kept text file (a checksum manifest, the consent register), numbered from 1.
+
+    ``missing`` is the whole message when the file does not exist (it says what the
+    user should have given); any other failure to read it is "unreadable ``what``".
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding=encoding)
+    except FileNotFoundError:
+        raise DataError(path, missing) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(path, f"unreadable {what}: {exc}") from None
+    return list(enumerate(text.splitlines(), 1))

@@ -31,6 +31,7 @@ from semg_study import io
 from semg_study.checksums import write_checksums
 from semg_study.consent import Register, check_model_release, read_register, training_participants
 from semg_study.errors import StudyError
+from semg_study.report.tables import markdown_table
 
 # Training-only state that a released model does not need.
 _RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")
@@ -78,13 +79,14 @@ def provenance_lines(participants: list[dict] | None) -> list[str]:
     lines = ["## Training data provenance", ""]
     if not participants:
         return lines + ["Not recorded in the run's manifest.", ""]
-    lines += ["| participant | source | training utterances | model release |", "|---|---|---|---|"]
+    rows = []
     for r in participants:
         if r["source"] == "captured":
             consent = f"consented ({r['consent_date']})" if r.get("consent_date") else "consented"
         else:
             consent = f"not needed ({r['source']} data)"
-        lines.append(f"| {r['participant']} | {r['source']} | {r['utterances']} | {consent} |")
+        rows.append([r["participant"], r["source"], r["utterances"], consent])
+    lines += markdown_table(["participant", "source", "training utterances", "model release"], rows)
     return lines + ["", "Participants are pseudonymous codes from the consent register; no names are held.", ""]
 
 
@@ -115,10 +117,9 @@ def model_card(name: str, manifest: dict, evaluations: list[dict], released_from
         "",
     ]
     if evaluations:
-        lines += ["| split | mode | condition | decoder | WER | CER | data |", "|---|---|---|---|---|---|---|"]
-        for r in evaluations:
-            lines.append(f"| {r['split']} | {r['mode']} | {r['condition']} | {r['decoder']} | "
-                         f"{_fmt(r['wer'])} | {_fmt(r['cer'])} | {r['data']} |")
+        lines += markdown_table(["split", "mode", "condition", "decoder", "WER", "CER", "data"],
+                                [[r["split"], r["mode"], r["condition"], r["decoder"], _fmt(r["wer"]), _fmt(r["cer"]),
+                                  r["data"]] for r in evaluations])
     else:
         lines.append("No evaluation was run before release; run `semg-study evaluate` on this folder.")
     lines += [""] + provenance_lines(manifest.get("participants"))

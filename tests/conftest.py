@@ -2,6 +2,12 @@
 
 The machine has 2 cores shared with other work: keep torch and BLAS to one
 thread so tests are predictable.
+
+Slow tests: ``make test`` runs everything; ``pytest -m "not slow"`` is the fast
+loop for development (README.md, "Tests"). A test is slow when it trains more
+than a smoke model, executes notebooks, generates a corpus or takes more than
+about 2 s: every test that asks for a generated corpus (:data:`CORPUS_FIXTURES`)
+is marked here, the others where they are defined.
 """
 from __future__ import annotations
 
@@ -20,6 +26,15 @@ os.environ.setdefault("SEMG_STUDY_CACHE", tempfile.mkdtemp(prefix="semg-study-te
 os.environ["SEMG_STUDY_RELEASED"] = tempfile.mkdtemp(prefix="semg-study-test-released-")
 
 import pytest
+
+# generating one costs tens of seconds, and the tests that read one train or evaluate on it
+CORPUS_FIXTURES = frozenset({"smoke_corpus", "smoke_ljspeech"})
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if CORPUS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

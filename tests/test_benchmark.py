@@ -293,6 +293,7 @@ def test_bad_data_root_is_a_clear_error(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_run_script_is_a_thin_entry_point():
     import subprocess
     import sys

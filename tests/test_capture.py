@@ -13,10 +13,10 @@ from semg_study.capture.boards import (BoardConfig, BoardConnectionError, BoardD
                                        BoardStream, ChannelCountError, RateMismatchError, import_brainflow)
 from semg_study.capture.playback import playback_source, read_board_file, write_board_file
 from semg_study.capture.prompts import Prompt, file_prompts, generated_prompts, prompt_condition
-from semg_study.capture.resample import StreamResampler, resample_linear, resampled_length
 from semg_study.capture.session import (AutoController, CaptureSession, ParticipantError, check_participant,
                                         run_session, saved_indices)
 from semg_study.cli import main as cli_main
+from semg_study.features.resample import StreamingResampler, resample_linear, resampled_length
 
 
 # ---------------------------------------------------------------------------------------------
@@ -24,18 +24,33 @@ from semg_study.cli import main as cli_main
 def test_streaming_resampler_matches_offline_in_any_chunking():
     rng = np.random.default_rng(0)
     signal = rng.normal(size=(503, 8))
-    whole = resample_linear(signal, 250, 1000)
-    assert whole.shape == (resampled_length(503, 250, 1000), 8) == (2009, 8)
+    whole = resample_linear(signal, in_rate=250, out_rate=1000)
+    # the outputs are the times before the last input sample's: 502 intervals of 4 samples
+    assert whole.shape == (resampled_length(503, in_rate=250, out_rate=1000), 8) == (2008, 8)
     # a ramp is reproduced exactly by linear interpolation, and original samples are kept
     ramp = np.arange(10.0)[:, None] * np.ones((1, 8))
-    np.testing.assert_allclose(resample_linear(ramp, 250, 1000)[:, 0], np.arange(37) / 4)
-    np.testing.assert_allclose(whole[::4], signal)
-    for in_rate, out_rate in ((250, 1000), (125, 1000), (1000, 689.0625), (200, 1000)):
-        reference = resample_linear(signal, in_rate, out_rate)
-        resampler = StreamResampler(in_rate, out_rate)
+    np.testing.assert_allclose(resample_linear(ramp, in_rate=250, out_rate=1000)[:, 0], np.arange(36) / 4)
+    np.testing.assert_allclose(whole[::4], signal[:-1])
+    for in_rate, out_rate in ((250, 1000), (125, 1000), (1000, 689.0625), (200, 1000), (1000, 1000)):
+        reference = resample_linear(signal, in_rate=in_rate, out_rate=out_rate)
+        resampler = StreamingResampler(in_rate=in_rate, out_rate=out_rate)
         cuts = np.sort(rng.choice(np.arange(1, 503), size=20, replace=False))
-        pieces = [resampler.process(part) for part in np.split(signal, cuts)]
+        pieces, seen = [], 0
+        for part in np.split(signal, cuts):
+            pieces.append(resampler.process(part))
+            seen += len(part)
+            # every prefix gives as many samples as resampling that prefix offline: capture's per-poll counts
+            assert sum(map(len, pieces)) == resampled_length(seen, in_rate=in_rate, out_rate=out_rate)
         np.testing.assert_allclose(np.concatenate(pieces), reference, atol=1e-12)
+
+
+def test_resampled_length_is_the_offline_length():
+    for in_rate, out_rate in ((250, 1000), (125, 1000), (200, 1000), (1000, 689.0625), (1000, 516.79), (1000, 800)):
+        for n in range(0, 1200, 7):
+            assert resampled_length(n, in_rate=in_rate, out_rate=out_rate) == len(
+                resample_linear(np.zeros(n), in_rate=in_rate, out_rate=out_rate))
+    with pytest.raises(TypeError):
+        resample_linear(np.zeros(10), 250, 1000)  # the rates are keyword-only: no argument order to get wrong
 
 
 # ---------------------------------------------------------------------------------------------
@@ -79,7 +94,7 @@ def test_capture_writes_dataset_layout(captured):
         # one marker per utterance (index + 1) in the board's marker row
         assert set(board[31][board[31] != 0]) == {index + 1} == {info["marker"]}
         # the 1000 Hz EMG is the board's first 8 EMG rows, resampled
-        np.testing.assert_allclose(emg, resample_linear(board[1:9].T, 250, 1000), atol=1e-3)
+        np.testing.assert_allclose(emg, resample_linear(board[1:9].T, in_rate=250, out_rate=1000), atol=1e-3)
         if index == 0:
             assert (info["book"], info["sentence_index"], info["text"]) == ("", -1, "")
         else:
@@ -131,7 +146,7 @@ def test_playback_reproduces_recorded_samples(captured, tmp_path):
         index = segment.label.split("/")[-1]
         part = replay[:, start:start + segment.n_samples]
         start += segment.n_samples
-        replayed_emg = resample_linear(part[1:9].T, 250, 1000)
+        replayed_emg = resample_linear(part[1:9].T, in_rate=250, out_rate=1000)
         np.testing.assert_allclose(replayed_emg, np.load(session_dir / f"{index}_emg.npy"), atol=1e-3)
 
 
@@ -278,7 +293,7 @@ def test_fault_mid_utterance_keeps_data_and_session_resumes(tmp_path, fault, rai
     assert info["incomplete"] is True and info["incomplete_reason"]
     assert info["board_samples"] == 50  # every sample received before the fault is kept
     emg = np.load(session.dir / "2_emg.npy")
-    assert len(emg) == resampled_length(50, 250, 1000)
+    assert len(emg) == resampled_length(50, in_rate=250, out_rate=1000)
     # the kept samples are the ones the board sent (row 1 = channel 0)
     board_data = read_board_file(session.dir / "2_board.csv")
     np.testing.assert_allclose(np.diff(board_data[1]), 1.0)

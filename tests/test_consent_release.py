@@ -262,6 +262,7 @@ def test_training_participants_come_from_session_metadata(capture_root):
         {"participant": "Gaddy & Klein 2020", "source": "public", "utterances": len(train)}]
 
 
+@pytest.mark.slow
 def test_a_model_trained_on_both_participants_is_refused_end_to_end(capture_root, tmp_path, capsys):
     """Train a smoke model on the capture root (participants 1, 2, 3): the manifest lists them,
     and release-model refuses because 2 and 3 did not consent to model release."""

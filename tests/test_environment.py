@@ -1,4 +1,5 @@
-"""One source of truth for versions (requirements.txt) and the Binder (repo2docker) rules."""
+"""One source of versions (requirements.txt: runtime; requirements-dev.txt: test and notebook tools)
+and the Binder (repo2docker) rules."""
 from __future__ import annotations
 
 import os
@@ -31,20 +32,37 @@ def pins(lines: list[str]) -> dict[str, str]:
     return out
 
 
-REQUIREMENTS = pins(requirement_lines(REPO / "requirements.txt"))
+REQUIREMENT_FILES = ("requirements.txt", "requirements-dev.txt")
+RUNTIME = pins(requirement_lines(REPO / "requirements.txt"))
+TOOLS = pins(requirement_lines(REPO / "requirements-dev.txt"))
+REQUIREMENTS = {**RUNTIME, **TOOLS}
 
 
 def test_requirements_pin_what_the_study_needs():
-    assert REQUIREMENTS["torch"] == "==2.13.0"
-    for name in ("papermill", "nbval", "ipywidgets", "ipykernel", "matplotlib", "psutil", "nbformat"):
-        assert REQUIREMENTS[name].startswith("=="), name
-    assert REQUIREMENTS["setuptools"] == "<81"  # brainflow imports pkg_resources
+    assert RUNTIME["torch"] == "==2.13.0"
+    # the study executes notebooks: papermill and the kernel are requirements of the package
+    for name in ("papermill", "ipywidgets", "ipykernel", "matplotlib", "psutil", "nbformat"):
+        assert RUNTIME[name].startswith("=="), name
+    assert RUNTIME["setuptools"] == "<81"  # brainflow imports pkg_resources
+    # the test and notebook tools are not
+    for name in ("pytest", "hypothesis", "nbval", "jupyterlab"):
+        assert TOOLS[name].startswith("==") and name not in RUNTIME, name
+
+
+def test_each_version_is_pinned_in_one_place():
+    assert not set(RUNTIME) & set(TOOLS)
+    for name in REQUIREMENT_FILES:
+        assert not any(line.startswith("-r") for line in requirement_lines(REPO / name)), \
+            f"{name}: setuptools reads it as a plain list (no includes)"
 
 
 def test_pyproject_reads_dependencies_from_requirements():
     project = tomllib.loads((REPO / "pyproject.toml").read_text())
     assert "dependencies" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
+    assert "optional-dependencies" in project["project"]["dynamic"]
+    assert project["tool"]["setuptools"]["dynamic"]["optional-dependencies"] == {
+        "dev": {"file": ["requirements-dev.txt"]}}
     assert "dependencies" not in project["project"]
     assert project["project"]["requires-python"].startswith(">=3.11")
     assert project["tool"]["pytest"]["ini_options"]["testpaths"] == ["tests"]  # executed copies never collected
@@ -52,7 +70,8 @@ def test_pyproject_reads_dependencies_from_requirements():
 
 def test_makefile_installs_from_requirements_and_the_same_torch():
     make = (REPO / "Makefile").read_text()
-    assert "-r requirements.txt" in make
+    assert "-r requirements.txt -r requirements-dev.txt" in make
+    assert re.search(r"^\$\(STAMP\):.*requirements\.txt requirements-dev\.txt", make, re.M)
     torch = re.findall(r"torch==([0-9.]+)", make)
     assert torch and all(f"=={v}" == REQUIREMENTS["torch"] for v in torch)
     assert re.search(r"^study:.*\n\t.*semg-study study --profile", make, re.M)
@@ -70,12 +89,12 @@ def test_environment_files_only_reference_requirements(env_file):
     pip_section = next(d["pip"] for d in deps if isinstance(d, dict))
     assert f"--extra-index-url {CPU_INDEX}" in pip_section
     includes = [shlex.split(line)[1] for line in pip_section if line.startswith("-r ")]
-    assert len(includes) == 1
-    # conda resolves pip -r paths relative to the environment file
-    assert (path.parent / includes[0]).resolve() == (REPO / "requirements.txt").resolve()
-    # any package named here agrees with requirements.txt
+    # conda resolves pip -r paths relative to the environment file: both lists, so every pin is installed
+    assert sorted((path.parent / name).resolve() for name in includes) == \
+        sorted((REPO / name).resolve() for name in REQUIREMENT_FILES)
+    # any package named here agrees with the requirement files
     for name, spec in pins([line for line in pip_section if not line.startswith("-")]).items():
-        assert REQUIREMENTS.get(name) == spec, f"{env_file}: {name}{spec} disagrees with requirements.txt"
+        assert REQUIREMENTS.get(name) == spec, f"{env_file}: {name}{spec} disagrees with the requirement files"
 
 
 def test_binder_overrides_root_and_installs_the_package():
@@ -83,7 +102,7 @@ def test_binder_overrides_root_and_installs_the_package():
     # repo2docker reads only binder/ when it exists: the environment there is complete
     assert (binder / "environment.yml").is_file()
     # environment.yml wins over requirements.txt; a second list of versions would only mislead
-    assert not (binder / "requirements.txt").exists() and not (binder / "setup.py").exists()
+    assert not any((binder / name).exists() for name in REQUIREMENT_FILES) and not (binder / "setup.py").exists()
     post = binder / "postBuild"
     assert post.is_file() and os.access(post, os.X_OK)
     text = post.read_text()

@@ -57,7 +57,7 @@ def test_notches_and_highpass_remove_hum_and_drift():
         freqs = np.fft.rfftfreq(len(x), 1 / rate)
         return spec[np.argmin(np.abs(freqs - f))]
 
-    resampled = resample_linear(emg, PreprocessConfig().feature_rate, 1000)
+    resampled = resample_linear(emg, in_rate=1000, out_rate=PreprocessConfig().feature_rate)
     assert power_at(feat, 516.796875, 60) < 1e-3 * power_at(resampled, 516.796875, 60)
     assert abs(feat[:, 0].mean()) < 5  # the slow ramp (drift) is gone
 
@@ -75,22 +75,33 @@ def test_neighbour_context_changes_only_the_edges():
 
 def test_resample_linear_times():
     x = np.arange(1000, dtype=float)  # a ramp: interpolation is exact
-    y = resample_linear(x, 689.0625, 1000)
+    y = resample_linear(x, in_rate=1000, out_rate=689.0625)
     k = np.arange(len(y))
     np.testing.assert_allclose(y, k * 1000 / 689.0625, atol=1e-9)
     assert y[-1] < 999 and len(y) == int(np.ceil(999 * 689.0625 / 1000))
 
 
+def test_resample_linear_is_bit_identical_to_the_authors_subsample():
+    # the training inputs are fingerprinted: the resampler must keep giving the very same floats
+    # as the authors' subsample (np.interp at arange(0, t_last, 1 / out_rate)) it was written from
+    for n, out_rate in ((1, 689.0625), (2, 516.796875), (641, 689.0625), (1281, 516.79), (3001, 800.0)):
+        x = RNG.normal(size=(n, 8))
+        times = np.arange(n) / 1000.0
+        out_times = np.arange(0.0, times[-1], 1.0 / out_rate)
+        expected = np.stack([np.interp(out_times, times, x[:, c]) for c in range(8)], axis=1)
+        assert np.array_equal(resample_linear(x, in_rate=1000.0, out_rate=out_rate), expected)
+
+
 def test_streaming_resampler_equals_offline():
     x = RNG.normal(size=(2000, 3))
-    r = StreamingResampler(689.0625, 1000)
+    r = StreamingResampler(in_rate=1000, out_rate=689.0625)
     sizes = RNG.integers(1, 50, 200)
     pieces, pos = [], 0
     for s in sizes:
         pieces.append(r.process(x[pos: pos + s]))
         pos += s
     pieces.append(r.process(x[pos:]))
-    np.testing.assert_allclose(np.concatenate(pieces), resample_linear(x, 689.0625, 1000), atol=1e-9)
+    np.testing.assert_allclose(np.concatenate(pieces), resample_linear(x, in_rate=1000, out_rate=689.0625), atol=1e-9)
 
 
 @pytest.mark.parametrize("stream", ["raw", "feature"])
@@ -259,8 +270,8 @@ def test_per_stage_filtering_is_each_filters_own_forward_backward_pass_in_turn()
         x = scipy.signal.filtfilt(b, a, x, axis=0)
     b, a = scipy.signal.butter(3, 2.0, "highpass", fs=1000.0)
     x = scipy.signal.filtfilt(b, a, x, axis=0)
-    np.testing.assert_allclose(feat, resample_linear(x, 516.79, 1000.0), rtol=0, atol=1e-9)
-    np.testing.assert_allclose(raw, resample_linear(x, 689.06, 1000.0), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(feat, resample_linear(x, in_rate=1000.0, out_rate=516.79), rtol=0, atol=1e-9)
+    np.testing.assert_allclose(raw, resample_linear(x, in_rate=1000.0, out_rate=689.06), rtol=0, atol=1e-9)
 
 
 def _hum_amplitude(x: np.ndarray, rate: float) -> float:

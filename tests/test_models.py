@@ -231,6 +231,7 @@ def _overfit(name, kwargs, steps, lr):
     return [VOCAB.decode(VOCAB.ctc_collapse(best[i, : int(out["lengths"][i])].tolist())) for i in range(2)], texts
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,kwargs,steps,lr", [
     ("deepspeech2", {**TINY["deepspeech2"], "rnn_dim": 48}, 100, 5e-3),
     ("gaddy2022", {**TINY["gaddy2022"], "max_shift": 0}, 100, 3e-3),

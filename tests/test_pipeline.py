@@ -69,6 +69,7 @@ def test_only_parses_slot_numbers():
         pipeline.parse_only("report")
 
 
+@pytest.mark.slow
 def test_failing_notebook_stops_the_run_with_cell_and_executed_copy(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
@@ -102,6 +103,7 @@ def test_failing_notebook_stops_the_run_with_cell_and_executed_copy(tmp_path):
     assert f"first smoke {data}" in printed
 
 
+@pytest.mark.slow
 def test_a_partial_rerun_keeps_earlier_measurements(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
@@ -187,6 +189,7 @@ def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, 
     assert (out / "dissertation.html").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_study_testset_reaches_the_notebooks_and_the_record(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()

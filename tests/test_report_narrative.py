@@ -177,6 +177,7 @@ def test_committed_reports_are_portable_and_cite_committed_manifests():
 
 
 # ----------------------------------------------------------------------------- seaborn figures
+@pytest.mark.slow
 def test_statistical_figures(tmp_path):
     import matplotlib
 

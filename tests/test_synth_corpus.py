@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from semg_study.data.textgrid import read_textgrid
 from semg_study.errors import DataError
 from semg_study.synth import cache_is_valid, describe, generate_corpus
 from semg_study.synth.corpus import BOOK_CLOSED, BOOK_NONPARALLEL, BOOK_PARALLEL, PROFILES
-from semg_study.synth.textgrid import parse_textgrid
 from semg_study.text import PHONEMES
 
 KINDS = ("silent_parallel_data", "voiced_parallel_data", "nonparallel_data", "closed_vocab/silent",
@@ -59,6 +59,7 @@ def test_different_seed_gives_different_corpus(smoke_corpus, tmp_path):
     assert texts(smoke_corpus) != texts(other)
 
 
+@pytest.mark.slow
 def test_second_call_reuses_the_cache_without_rewriting(second_copy):
     mtimes = {p: p.stat().st_mtime_ns for p in Path(second_copy).rglob("*") if p.is_file()}
     assert cache_is_valid(second_copy, "smoke", 0, "dv")
@@ -131,7 +132,7 @@ def test_voiced_utterances_have_textgrids_matching_the_emg_timing(smoke_corpus):
             if session.name.endswith("_silent") or i == 0:
                 assert not grid.exists()
                 continue
-            intervals = parse_textgrid(grid)
+            intervals = read_textgrid(grid)["phones"]
             assert [(round(a, 4), round(b, 4), p) for a, b, p in intervals] == \
                 [(round(a, 4), round(b, 4), p) for a, b, p in info["synthetic"]["phonemes"]]
             n += 1
@@ -208,6 +209,7 @@ def test_ljspeech_layout(smoke_ljspeech):
     assert len(describe(root)["counts"]["voices"]) >= 2
 
 
+@pytest.mark.slow
 def test_cli_writes_and_then_reuses(tmp_path, capsys):
     from semg_study.cli import main
 

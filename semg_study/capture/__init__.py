@@ -3,7 +3,6 @@
 * :mod:`~semg_study.capture.boards`   opening boards (synthetic, Cyton, Cyton+Daisy, Ganglion, Cyton WiFi, playback)
 * :mod:`~semg_study.capture.session`  prompted sessions written in the Digital Voicing layout
 * :mod:`~semg_study.capture.playback` brainflow-format recordings and replay sources
-* :mod:`~semg_study.capture.resample` board rate -> 1000 Hz, identical offline and streaming
 * :mod:`~semg_study.capture.live`     streaming decoding with a trained MyoStream run
 * :mod:`~semg_study.capture.cli`      the ``capture`` verb
 """
@@ -12,7 +11,6 @@ from semg_study.capture.boards import (BOARD_NAMES, ELECTRODE_MAP, MODEL_CHANNEL
                                        BoardStream, ChannelCountError, RateMismatchError, open_board)
 from semg_study.capture.playback import PlaybackSource, playback_source, read_board_file, write_board_file
 from semg_study.capture.prompts import Prompt, file_prompts, generated_prompts, prompt_source
-from semg_study.capture.resample import StreamResampler, resample_linear
 from semg_study.capture.session import (AutoController, CaptureSession, ParticipantError, TerminalController,
                                         check_participant, record_utterance, run_session)
 
@@ -20,7 +18,7 @@ __all__ = [
     "BOARD_NAMES", "ELECTRODE_MAP", "MODEL_CHANNELS", "BoardConfig", "BoardConnectionError",
     "BoardDisconnectedError", "BoardError", "BoardLayout", "BoardStream", "ChannelCountError",
     "RateMismatchError", "open_board", "PlaybackSource", "playback_source", "read_board_file",
-    "write_board_file", "Prompt", "file_prompts", "generated_prompts", "prompt_source", "StreamResampler",
-    "resample_linear", "AutoController", "CaptureSession", "ParticipantError", "TerminalController",
-    "check_participant", "record_utterance", "run_session",
+    "write_board_file", "Prompt", "file_prompts", "generated_prompts", "prompt_source",
+    "AutoController", "CaptureSession", "ParticipantError", "TerminalController", "check_participant",
+    "record_utterance", "run_session",
 ]

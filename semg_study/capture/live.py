@@ -34,8 +34,8 @@ import numpy as np
 
 from semg_study.capture.boards import BoardStream, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource
-from semg_study.capture.resample import StreamResampler
 from semg_study.errors import StudyError
+from semg_study.features.resample import StreamingResampler
 
 TRAIN_HINT = "train one with `semg-study train myostream-quick`"
 
@@ -89,7 +89,7 @@ class StreamingTranscriber:
         return float(self.model.algorithmic_latency_ms)
 
     def reset(self, session_index: int | None = None) -> None:
-        self.resampler = StreamResampler(self.board_rate, DATASET_RATE)
+        self.resampler = StreamingResampler(in_rate=self.board_rate, out_rate=DATASET_RATE)
         self.preprocessor.reset()
         self.state = self.model.init_stream_state(1, session_index if session_index is not None else self.session_index)
         self.frame_ids: list[int] = []

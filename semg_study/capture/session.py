@@ -45,8 +45,8 @@ from semg_study.capture.boards import (ELECTRODE_MAP, ELECTRODE_REFERENCE, MODEL
                                        BoardStream, import_brainflow)
 from semg_study.capture.playback import DATASET_RATE, SESSION_FILE, write_board_file
 from semg_study.capture.prompts import Prompt
-from semg_study.capture.resample import resample_linear, resampled_length
 from semg_study.errors import StudyError
+from semg_study.features.resample import resample_linear, resampled_length
 from semg_study.io import save_audio, save_npy, write_json
 
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z]?\d+$")
@@ -191,7 +191,7 @@ def record_utterance(board: BoardStream, should_stop: Callable[[float], bool], m
 def board_emg_at_dataset_rate(board_data: np.ndarray, emg_rows: tuple[int, ...], board_rate: float) -> np.ndarray:
     """The first 8 EMG rows of a board array as (T, 8) float32 microvolts at 1000 Hz."""
     emg = np.asarray(board_data[list(emg_rows)], dtype=np.float64).T
-    return resample_linear(emg, board_rate, DATASET_RATE).astype(np.float32)
+    return resample_linear(emg, in_rate=board_rate, out_rate=DATASET_RATE).astype(np.float32)
 
 
 def chunks_at_dataset_rate(poll_sizes: list[int], board_rate: float, total: int,
@@ -201,7 +201,7 @@ def chunks_at_dataset_rate(poll_sizes: list[int], board_rate: float, total: int,
     audio_sizes = audio_sizes or [0] * len(poll_sizes)
     for size, audio in zip(poll_sizes, audio_sizes):
         consumed += size
-        upto = min(resampled_length(consumed, board_rate, DATASET_RATE), total)
+        upto = min(resampled_length(consumed, in_rate=board_rate, out_rate=DATASET_RATE), total)
         chunks.append([upto - emitted, int(audio), upto - emitted])
         emitted = upto
     return chunks

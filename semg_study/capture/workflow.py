@@ -18,8 +18,8 @@ import numpy as np
 from semg_study.capture.boards import BoardConfig, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
 from semg_study.capture.prompts import Prompt, primed, prompt_condition, prompt_source
-from semg_study.capture.resample import resample_linear
 from semg_study.capture.session import AutoController, CaptureSession, SavedUtterance, run_session
+from semg_study.features.resample import resample_linear
 
 
 def prepare_capture_root(root: str | Path, board: str) -> Path:
@@ -48,7 +48,7 @@ def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: fl
         board.release()
     data = np.concatenate(chunks, axis=1)
     emg = data[list(board.layout.model_rows())].T
-    return resample_linear(emg, board.layout.sampling_rate, DATASET_RATE).astype(np.float32), board.layout
+    return resample_linear(emg, in_rate=board.layout.sampling_rate, out_rate=DATASET_RATE).astype(np.float32), board.layout
 
 
 def record_session(out_root: str | Path, participant: str, config: BoardConfig, prompts: str = "closed",
@@ -93,7 +93,7 @@ def replay_recording(path: str | Path, master_board: str | None = None, poll_int
     for segment in source.segments:
         part = data[rows, start:start + segment.n_samples].T
         start += segment.n_samples
-        out[segment.label] = resample_linear(part, rate, DATASET_RATE).astype(np.float32)
+        out[segment.label] = resample_linear(part, in_rate=rate, out_rate=DATASET_RATE).astype(np.float32)
     return Replay(source=source, emg=out, board_rate=rate)
 
 

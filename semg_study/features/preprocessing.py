@@ -5,9 +5,9 @@ the neighbouring utterances ``{i-1}`` and ``{i+1}`` are concatenated as filter
 context, notch filters (``iirnotch``, Q=30) at 60*k Hz for k=1..7 and a 3rd-order
 Butterworth high-pass at 2 Hz are applied forward-backward (zero phase), the
 context is cropped off again, and the signal is resampled by linear
-interpolation to two streams: the *raw* stream (8 samples per output frame,
-fed to convolutional front ends) and the *feature* stream (6 samples per frame,
-framed into the hand-crafted features).
+interpolation (:mod:`semg_study.features.resample`) to two streams: the *raw*
+stream (8 samples per output frame, fed to convolutional front ends) and the
+*feature* stream (6 samples per frame, framed into the hand-crafted features).
 
 ``PreprocessConfig.filtering`` says how the forward-backward pass is run:
 
@@ -30,11 +30,12 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.signal
+
+from semg_study.features.resample import StreamingResampler, resample_linear
 
 # 22050 Hz audio with hop 256: the frame rate of the current pipeline.
 FRAME_RATE_86 = 22050.0 / 256.0
@@ -151,21 +152,6 @@ def zero_phase_filter(x: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     return scipy.signal.sosfiltfilt(sos, x, axis=0, padlen=0)
 
 
-def resample_linear(x: np.ndarray, new_rate: float, old_rate: float) -> np.ndarray:
-    """Linear-interpolation resampling along axis 0, sample times ``k / new_rate < t_last``.
-
-    (The authors' ``subsample``: output times ``arange(0, t_last, 1/new_rate)``.)
-    """
-    n = x.shape[0]
-    if n == 0:
-        return np.zeros((0,) + x.shape[1:], dtype=x.dtype)
-    times = np.arange(n) / old_rate
-    out_times = np.arange(0.0, times[-1], 1.0 / new_rate)
-    if x.ndim == 1:
-        return np.interp(out_times, times, x)
-    return np.stack([np.interp(out_times, times, x[:, c]) for c in range(x.shape[1])], axis=1)
-
-
 def _check_emg(emg: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     emg = np.asarray(emg, dtype=np.float64)
     if emg.ndim != 2 or emg.shape[1] != cfg.n_channels:
@@ -188,8 +174,8 @@ def preprocess_emg(emg: np.ndarray, cfg: PreprocessConfig, before: np.ndarray | 
     after = empty if after is None else _check_emg(after, cfg)
     x = zero_phase_filter(np.concatenate([before, emg, after], axis=0), cfg)
     x = x[before.shape[0]: before.shape[0] + emg.shape[0]]
-    raw = resample_linear(x, cfg.raw_rate, cfg.source_rate)
-    feat = resample_linear(x, cfg.feature_rate, cfg.source_rate)
+    raw = resample_linear(x, in_rate=cfg.source_rate, out_rate=cfg.raw_rate)
+    feat = resample_linear(x, in_rate=cfg.source_rate, out_rate=cfg.feature_rate)
     return raw, feat
 
 
@@ -199,54 +185,13 @@ def preprocess_emg_causal(emg: np.ndarray, cfg: PreprocessConfig, stream: str = 
     sos = filter_sos(cfg)
     x = scipy.signal.sosfilt(sos, emg, axis=0) if len(sos) else emg
     rate = cfg.raw_rate if stream == "raw" else cfg.feature_rate
-    out = resample_linear(x, rate, cfg.source_rate)
+    out = resample_linear(x, in_rate=cfg.source_rate, out_rate=rate)
     return scale_raw(out, cfg) if stream == "raw" else out
 
 
 def scale_raw(raw: np.ndarray, cfg: PreprocessConfig) -> np.ndarray:
     """``raw_clip * tanh((x / raw_scale) / raw_clip)``: microvolts to the model's input range."""
     return cfg.raw_clip * np.tanh((np.asarray(raw) / cfg.raw_scale) / cfg.raw_clip)
-
-
-@dataclass
-class StreamingResampler:
-    """Linear-interpolation resampler fed chunk by chunk.
-
-    Output sample k sits at input position ``k * old_rate / new_rate`` (in input
-    samples); it is emitted once the input sample after that position has
-    arrived, so the concatenated output equals :func:`resample_linear` on the
-    whole signal (except possibly for the very last sample).
-    """
-
-    new_rate: float
-    old_rate: float
-    _n_in: int = 0  # input samples seen so far
-    _n_out: int = 0  # output samples emitted so far
-    _last: np.ndarray | None = field(default=None, repr=False)
-
-    def process(self, chunk: np.ndarray) -> np.ndarray:
-        chunk = np.asarray(chunk, dtype=np.float64)
-        if chunk.shape[0] == 0:
-            return np.zeros((0,) + chunk.shape[1:])
-        if self._last is not None:
-            x = np.concatenate([self._last[None], chunk], axis=0)
-            offset = self._n_in - 1  # absolute index of x[0]
-        else:
-            x = chunk
-            offset = 0
-        self._n_in += chunk.shape[0]
-        last_index = self._n_in - 1
-        step = self.old_rate / self.new_rate
-        # emit every k with position k*step < last_index (strict, as arange(0, t_last) is)
-        k_end = math.ceil(last_index / step) if last_index > 0 else 0
-        ks = np.arange(self._n_out, k_end)
-        pos = ks * step - offset
-        self._n_out = max(self._n_out, k_end)
-        self._last = x[-1].copy()
-        grid = np.arange(x.shape[0])
-        if x.ndim == 1:
-            return np.interp(pos, grid, x)
-        return np.stack([np.interp(pos, grid, x[:, c]) for c in range(x.shape[1])], axis=1)
 
 
 class StreamingPreprocessor:
@@ -273,7 +218,7 @@ class StreamingPreprocessor:
     def reset(self) -> None:
         self._zi = np.zeros((len(self.sos), 2, self.cfg.n_channels))
         rate = self.cfg.raw_rate if self.stream == "raw" else self.cfg.feature_rate
-        self._resampler = StreamingResampler(rate, self.cfg.source_rate)
+        self._resampler = StreamingResampler(in_rate=self.cfg.source_rate, out_rate=rate)
 
     @property
     def output_rate(self) -> float:

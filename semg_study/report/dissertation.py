@@ -31,7 +31,7 @@ from semg_study.io import atomic_path, write_text
 from semg_study.report import literature as lit
 from semg_study.report import narrative
 from semg_study.report.figures import SYNTHETIC_LABEL, read_captions
-from semg_study.report.tables import display_table, is_fraction_column, markdown_escape, read_tables
+from semg_study.report.tables import display_table, is_fraction_column, markdown_escape, markdown_table, read_tables
 
 TITLE = "Novel Transformer Architecture for sEMG Silent Speech Recognition"
 AUTHOR = "Tada Makepeace"
@@ -523,9 +523,7 @@ def to_markdown(doc: Document) -> str:
             head = f"**{b.label}:** {b.caption}" if b.label else f"**{b.caption}**"
             lines = [head, ""]
             if b.columns:
-                lines.append("| " + " | ".join(markdown_escape(c) for c in b.columns) + " |")
-                lines.append("|" + "|".join("---" for _ in b.columns) + "|")
-                lines.extend("| " + " | ".join(markdown_escape(v) for v in row) + " |" for row in b.rows)
+                lines += markdown_table(b.columns, b.rows)
             if b.note:
                 lines += ["", f"*{b.note}*"]
             parts.append("\n".join(lines))

@@ -225,24 +225,25 @@ class _NothingWritten(Exception):
 
 
 def study_run_markdown(record: dict[str, Any]) -> str:
-    from semg_study.report.tables import markdown_escape, provenance_line
+    from semg_study.report.tables import markdown_escape, markdown_table, provenance_line
 
     synthetic = record.get("corpus") == "synthetic"
     lines = ["**Study run: wall time and peak memory per notebook**", "",
              f"*{markdown_escape(provenance_line(record['profile'], 'semg-study study', synthetic))}; "
              f"commit {record['git'].get('commit') or 'unknown'}"
              f"{' (dirty)' if record['git'].get('dirty') else ''}; "
-             f"{record['machine'].get('cpu_count')} cores, {record['machine'].get('memory_gb')} GB RAM*", "",
-             "| notebook | status | wall time (s) | peak RSS, kernel tree (MB) |", "|---|---|---|---|"]
+             f"{record['machine'].get('cpu_count')} cores, {record['machine'].get('memory_gb')} GB RAM*", ""]
+    rows = []
     for nb in record["notebooks"]:
         wall = "" if nb.get("wall_s") is None else f"{nb['wall_s']:.1f}"
         peak = "" if nb.get("peak_rss_mb") is None else f"{nb['peak_rss_mb']:.0f}"
         status = nb["status"] + (" (earlier run)" if nb.get("previous_run") else "")
-        lines.append(f"| {markdown_escape(nb['name'])} | {status} | {wall} | {peak} |")
+        rows.append([nb["name"], status, wall, peak])
     total = record["total"]
     wall = "" if total.get("wall_s") is None else f"{total['wall_s']:.1f}"
     peak = "" if total.get("peak_rss_mb") is None else f"{total['peak_rss_mb']:.0f}"
-    lines.append(f"| **total** | {record['status']} | {wall} | {peak} |")
+    rows.append(["**total**", record["status"], wall, peak])
+    lines += markdown_table(["notebook", "status", "wall time (s)", "peak RSS, kernel tree (MB)"], rows)
     return "\n".join(lines) + "\n"
 
 

@@ -101,23 +101,25 @@ def portable(value: Any, repo: str | os.PathLike | None = None, keep_tmp: bool =
     return value
 
 
-def text_files(folder: str | os.PathLike) -> Iterable[Path]:
+def text_files(folder: str | os.PathLike) -> Iterable[tuple[Path, str]]:
+    """``(path, text)`` of every UTF-8 text file under ``folder`` outside hidden folders, by path;
+    a file that cannot be read as UTF-8 text is passed over (it holds no path to check or rewrite)."""
     root = Path(folder)
     if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+        return
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in TEXT_SUFFIXES
+                       and not any(part.startswith(".") for part in p.relative_to(root).parts)):
+        try:
+            yield path, path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
 
 
 def make_portable(folder: str | os.PathLike, repo: str | os.PathLike | None = None) -> list[Path]:
     """Rewrite every text file under ``folder`` with :func:`portable_text`; return the files changed."""
     keep_tmp = keeps_tmp(folder)
     changed = []
-    for path in text_files(folder):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for path, text in text_files(folder):
         new = portable_text(text, repo, keep_tmp)
         if new != text:
             write_text(path, new)
@@ -147,11 +149,7 @@ def absolute_paths(folder: str | os.PathLike, repo: str | os.PathLike | None = N
     root = Path(repo) if repo is not None else repo_root()
     own = [str(root), os.path.realpath(root)]
     found = []
-    for path in text_files(folder):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
+    for path, text in text_files(folder):
         hits = {m.group(0) for m in ABSOLUTE_PATH.finditer(text)}
         hits |= {p for p in own if p in text}
         for hit in sorted(hits):

@@ -1,5 +1,9 @@
 """Table writer: CSV, Markdown, LaTeX and a JSON sidecar, written atomically.
 
+:func:`markdown_table` is the one place a Markdown table is laid out; every
+report that prints one (data and model cards, the study's timings, the
+dissertation) calls it.
+
 Every file states the profile and config that produced it (and "synthetic data"
 when so). The JSON sidecar keeps the caption, profile, config and, for every
 row, the manifests it came from: run manifests are copied into
@@ -15,7 +19,7 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 from semg_study.io import write_bytes, write_json, write_text
 
@@ -146,12 +150,21 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str], header: str) -> str:
     return buf.getvalue()
 
 
+def markdown_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[str]:
+    """The lines of a Markdown pipe table: header, rule, one line per row, every cell escaped.
+
+    Cells are written as ``str(cell)``: format numbers before (``format_value`` or the
+    caller's own precision), so that each report keeps the digits it means.
+    """
+    lines = ["| " + " | ".join(markdown_escape(c) for c in columns) + " |",
+             "|" + "|".join("---" for _ in columns) + "|"]
+    lines += ["| " + " | ".join(markdown_escape(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
 def to_markdown(rows: Sequence[dict], columns: Sequence[str], caption: str, header: str) -> str:
     lines = [f"**{markdown_escape(caption)}**", "", f"*{markdown_escape(header)}*", ""]
-    lines.append("| " + " | ".join(markdown_escape(c) for c in columns) + " |")
-    lines.append("|" + "|".join("---" for _ in columns) + "|")
-    for row in rows:
-        lines.append("| " + " | ".join(markdown_escape(format_value(row.get(c))) for c in columns) + " |")
+    lines += markdown_table(columns, ([format_value(row.get(c)) for c in columns] for row in rows))
     return "\n".join(lines) + "\n"
 
 
