@@ -274,7 +274,7 @@ def summary(result: dict) -> str:
             f"  streaming: chunk {s['chunk_ms']:.1f} ms, compute p50 {s['chunk_compute']['p50_ms']:.2f} ms, "
             f"p95 {s['chunk_compute']['p95_ms']:.2f} ms ({'real time' if s['realtime'] else 'NOT real time'}); "
             f"algorithmic {s['algorithmic_latency_ms']:.1f} ms + compute = {s['total_response_latency_ms']:.1f} ms "
-            f"(target < {threshold_of("total_response_latency_ms"):.0f} ms)")
+            f"(target < {threshold_of('total_response_latency_ms'):.0f} ms)")
     if result.get("out"):
         lines.append(f"  written to {result['out']}")
     return "\n".join(lines)
@@ -301,8 +301,8 @@ def markdown_table(results: list[dict]) -> str:
         f"torch.inference_mode. Latencies are measurements on this machine, not guarantees.",
         "",
         f"Targets: streaming chunk compute p95 < chunk duration (real time); total response latency "
-        f"(algorithmic + p95 chunk compute) < {threshold_of("total_response_latency_ms"):.0f} ms; "
-        f"offline RTF p95 < {threshold_of("offline_rtf_p95")}.",
+        f"(algorithmic + p95 chunk compute) < {threshold_of('total_response_latency_ms'):.0f} ms; "
+        f"offline RTF p95 < {threshold_of('offline_rtf_p95')}.",
         "",
         "| run | model | params | checkpoint MB | weights MB | utterance p50 ms | utterance p95 ms | RTF p95 "
         "| beam decode p95 ms | peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms "

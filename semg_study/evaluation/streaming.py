@@ -14,8 +14,12 @@ import datetime as _dt
 import time
 from pathlib import Path
 
+from semg_study.decoding.beam import BeamDecoder
+from semg_study.decoding.greedy import greedy_decode
 from semg_study.decoding.lm import utterance_id
 from semg_study.errors import StudyError
+from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, data_label, ensure_lm, eval_dataset,
+                                            open_run_corpus)
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import manifest_reference, predictions_path, write_evaluation
 
@@ -78,14 +82,11 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
     how far the streamed log-probabilities are from the same model's
     full-sequence pass. Writes ``RUN/eval/<split>-<mode>-<decoder>-streamed/``.
     """
-    # torch, the decoders and the run loader are deferred: capture imports this module for the driver
+    # deferred: torch (the run loader and the datasets import it too); capture imports this module
+    # for the driver alone
     import torch
 
     from semg_study.data.dataset import collate
-    from semg_study.decoding.beam import BeamDecoder
-    from semg_study.decoding.greedy import greedy_decode
-    from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, data_label, ensure_lm, eval_dataset,
-                                                open_run_corpus)
     from semg_study.training import load_run
 
     run_dir = Path(run_dir)

@@ -147,6 +147,28 @@ def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
         (Path(metrics_path).parent / "predictions.jsonl").is_file()
 
 
+def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None) -> dict:
+    """``evaluate_cached``, except that a beam evaluation uses ``weights`` (alpha, beta) and is
+    redone when the stored one was decoded with other weights."""
+    from semg_study.evaluation.evaluate import evaluate_run
+
+    if decoder != "beam" or not weights:
+        return evaluate_cached(run_dir, split, decoder, mode)
+    metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+    if cached_decoding_valid(run_dir, metrics_path):
+        try:
+            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            metrics = {}
+        d = metrics.get("decoder") or {}
+        if d.get("alpha") == weights["alpha"] and d.get("beta") == weights["beta"]:
+            metrics["out_dir"] = str(metrics_path.parent)
+            return metrics
+    return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
+                        beta=weights["beta"])
+
+
+
 def rescore(out_dir: Path) -> dict:
     """An evaluation folder's metrics with WER/CER and their CIs recomputed from its predictions."""
     from semg_study.evaluation.confidence import utterance_interval
@@ -173,7 +195,7 @@ def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None =
     """
     if decoder != "beam":
         return evaluate_cached(run_dir, split, decoder, mode)
-    from semg_study.experiments.benchmark import evaluate_with_weights, tune_lm_weights
+    from semg_study.evaluation.lm_weights import tune_lm_weights
     from semg_study.training import load_config
 
     if mode is None:
