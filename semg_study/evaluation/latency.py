@@ -33,13 +33,20 @@ import json
 import os
 import platform
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from semg_study import io
+from semg_study.decoding.beam import BeamDecoder
+from semg_study.decoding.greedy import greedy_decode
 from semg_study.errors import StudyError
+from semg_study.evaluation.evaluate import data_label, ensure_lm, eval_dataset, open_run_corpus
 from semg_study.evaluation.streaming import item_session, stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
 
@@ -51,8 +58,6 @@ def _percentiles(values_s: list[float]) -> dict:
 
 
 def _rss_bytes() -> int:
-    import psutil
-
     return int(psutil.Process().memory_info().rss)
 
 
@@ -109,10 +114,10 @@ def measure_latency(run_dir: str | Path, threads: int = 1, repeats: int = 5, war
 
 def _measure_latency(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out,
                beam) -> dict:
+    # deferred, like torch in this module: `semg-study latency --help` and the report's imports need none
     import torch
 
     from semg_study.data.dataset import collate
-    from semg_study.evaluation.evaluate import data_label, eval_dataset, open_run_corpus
     from semg_study.models.registry import count_parameters
     from semg_study.training import load_run
 
@@ -190,8 +195,6 @@ def _measure_latency(run_dir, threads, repeats, warmup, split, max_utterances, d
 def _time_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, run_dir: Path,
                     beam: bool) -> dict:
     """Time turning each utterance's log-probabilities into text: greedy, and the run's beam search."""
-    from semg_study.decoding.greedy import greedy_decode
-
     greedy_times = []
     for e in emissions:
         for _ in range(repeats):
@@ -200,9 +203,6 @@ def _time_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, ru
             greedy_times.append(time.perf_counter() - start)
     result = {"greedy": _percentiles(greedy_times), "beam": None}
     if beam:
-        from semg_study.decoding.beam import BeamDecoder
-        from semg_study.evaluation.evaluate import ensure_lm
-
         d = loaded.config.decode
         lm = ensure_lm(run_dir, corpus, loaded.config, int(d.lm_order))
         decoder = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
@@ -329,10 +329,6 @@ def _measure_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int =
                            max_utterances: int | None = 20, data_root=None, which: str = "best",
                            stream: bool = True, beam: bool = False) -> dict:
     """``measure_latency`` in a fresh interpreter, so its peak RSS is this run's alone."""
-    import subprocess
-    import sys
-    import tempfile
-
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "latency.json"
         cmd = [sys.executable, "-m", "semg_study", "latency", str(run_dir), "--threads", str(threads),
