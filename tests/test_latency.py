@@ -7,7 +7,6 @@ import math
 import pytest
 
 
-
 @pytest.fixture(scope="session")
 def bench_smoke_run(smoke_corpus, tmp_path_factory):
     from semg_study.training import train_cached
