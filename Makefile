@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports bench retrain verify release-runs lab
+.PHONY: study test install clean-reports bench latency retrain verify release-runs lab
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ test: $(STAMP)
 # deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms (benchmarks/README.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
+
+# the inference latency, real-time factor and size of every trained run under runs/, each in its own
+# process (benchmarks/README.md): reports/benchmarks/latency.json and latency.md
+latency: $(STAMP)
+	$(BIN)/semg-study latency --runs-root runs --out-dir reports/benchmarks
 
 # every run of the study trained from scratch, once (ignores the released runs and the local cache)
 retrain: $(STAMP)

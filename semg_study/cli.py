@@ -22,7 +22,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "models": ("semg_study.models.cli", "list registered models and configs with parameter counts"),
     "train": ("semg_study.training.cli", "train a model from a config file"),
     "evaluate": ("semg_study.evaluation.cli", "decode a split with a trained run and score WER/CER"),
-    "bench": ("semg_study.evaluation.bench", "measure inference latency, real-time factor and size"),
+    "latency": ("semg_study.evaluation.latency", "measure a run's inference latency, real-time factor and size"),
     "study": ("semg_study.report.pipeline", "execute the numbered notebooks into reports/"),
     "capture": ("semg_study.capture.cli", "record EMG from an OpenBCI board into the dataset layout"),
     "live": ("semg_study.capture.live", "decode a live or replayed EMG stream with a trained model"),

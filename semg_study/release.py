@@ -4,7 +4,7 @@
 scheduler and RNG state (they only matter for resuming), its manifest, metrics
 and evaluation results into ``models/<config name>/``, and writes
 ``MODEL_CARD.md`` from them. The folder has the layout of a run folder, so
-``semg-study evaluate models/<name>``, ``semg-study bench models/<name>`` and
+``semg-study evaluate models/<name>``, ``semg-study latency models/<name>`` and
 ``semg-study live --run models/<name>`` load it with ``load_run`` like any run.
 
 The card's numbers are read from the run's own ``eval/*/metrics.json`` files;
@@ -143,7 +143,7 @@ def model_card(name: str, manifest: dict, evaluations: list[dict], released_from
         "",
         "```bash",
         f"semg-study evaluate {location} --split dev --decoder greedy",
-        f"semg-study bench {location}",
+        f"semg-study latency {location}",
         "```",
         "",
         "Licence: GPL-3.0-or-later, as the rest of the project.",

@@ -54,7 +54,7 @@ def test_evaluate_writes_predictions_and_corpus_metrics(smoke_run, smoke_corpus,
     assert metrics["counts"]["utterances"] == len(dev)
 
     # Read back for error analysis: the same per-utterance errors, and the worst alignments render.
-    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.output import read_evaluation
     from semg_study.evaluation.metrics import alignment_report
 
     stored, utterances = read_evaluation(out_dir)

@@ -171,7 +171,7 @@ def test_the_study_corpus_profile_has_the_real_closed_size_and_big_held_out_sets
 
 # ------------------------------------------------------------------------- targets
 def test_targets_read_either_direction_and_a_required_condition():
-    from semg_study.experiments.benchmark import evaluate_targets
+    from semg_study.evaluation.targets import evaluate_targets
 
     targets = [{"name": "low", "quantity": "a.x", "threshold": 0.1, "description": ""},
                {"name": "high", "quantity": "a.r", "comparison": ">=", "threshold": 1.25, "requires": "a.ok",
@@ -183,8 +183,31 @@ def test_targets_read_either_direction_and_a_required_condition():
     assert got == {"low": False, "high": True, "missing": None}
 
 
+def test_one_targets_table_serves_the_benchmark_and_the_latency_measurement():
+    from semg_study.evaluation.targets import TARGETS, evaluate_targets, targets_for, threshold_of
+
+    assert [t["name"] for t in targets_for("benchmark")] + [t["name"] for t in targets_for("latency")] == \
+        [t["name"] for t in TARGETS]
+    assert len({t["name"] for t in TARGETS}) == len(TARGETS)  # one row per target
+    assert threshold_of("total_response_latency_ms") == 300.0 and threshold_of("offline_rtf_p95") == 1.0
+    with pytest.raises(KeyError):
+        threshold_of("streaming_chunk_p95_below_chunk_duration")  # its limit is another quantity
+    with pytest.raises(ValueError):
+        targets_for("nothing")
+    # a latency result: "<" is strict, and a row with a limit compares two quantities of the report
+    result = {"rtf": {"p95": 1.0}, "streaming": {"chunk_compute": {"p95_ms": 20.0}, "chunk_ms": 40.0,
+                                                 "total_response_latency_ms": 299.0}}
+    got = {t["name"]: (t["met"], t["threshold"]) for t in evaluate_targets(result, targets_for("latency"))}
+    assert got == {"offline_rtf_p95": (False, 1.0), "streaming_chunk_p95_below_chunk_duration": (True, 40.0),
+                   "total_response_latency_ms": (True, 300.0)}
+    got = {t["name"]: t["met"] for t in evaluate_targets({"rtf": {"p95": 0.5}, "streaming": None},
+                                                           targets_for("latency"))}
+    assert got == {"offline_rtf_p95": True, "streaming_chunk_p95_below_chunk_duration": None,
+                   "total_response_latency_ms": None}
+
+
 def test_every_model_of_the_benchmark_has_the_same_budget():
-    from semg_study.experiments.benchmark import benchmark_plan, check_equal_budget
+    from semg_study.experiments.benchmark.plan import benchmark_plan, check_equal_budget
 
     check_equal_budget(benchmark_plan("quick"))  # raises when epochs / patience / metric differ
 

@@ -1,4 +1,4 @@
-"""Every model family's smoke config trains, evaluates (greedy and beam with the LM) and benches."""
+"""Every model family's smoke config trains, evaluates (greedy and beam with the LM) and has its latency measured."""
 from __future__ import annotations
 
 import json
@@ -10,7 +10,7 @@ FAMILIES = ["ds2audio_closed-smoke", "ds2emg-smoke", "gaddy2022-smoke", "myostre
 
 @pytest.mark.parametrize("config", FAMILIES)
 def test_smoke_config_trains_evaluates_and_benches(config, smoke_corpus, tmp_path_factory):
-    from semg_study.evaluation.bench import bench_run
+    from semg_study.evaluation.latency import measure_latency
     from semg_study.evaluation.evaluate import evaluate_run
     from semg_study.training import train_cached
 
@@ -28,7 +28,7 @@ def test_smoke_config_trains_evaluates_and_benches(config, smoke_corpus, tmp_pat
         scores[decoder] = m
     assert scores["beam"]["lm"] and not scores["greedy"]["lm"]
 
-    result = bench_run(run, threads=1, repeats=1, warmup=0, max_utterances=2)
+    result = measure_latency(run, threads=1, repeats=1, warmup=0, max_utterances=2)
     assert result["parameters"] == manifest["n_parameters"]
     assert result["latency"]["p50_ms"] > 0 and result["rtf"]["p50"] > 0
     assert bool(result.get("streaming")) == config.startswith("myostream")  # only MyoStream streams

@@ -4,7 +4,7 @@ The stream goes through exactly what training saw, causally and chunk by chunk:
 
     board rows (board rate, µV) -> first 8 EMG rows -> linear resampling to 1000 Hz
     -> StreamingPreprocessor (causal notches + high-pass, resampling to 689.0625 Hz, /20 and 50*tanh(x/50))
-    -> MyoStream.stream_step -> greedy CTC, carried across chunks
+    -> MyoStream.stream_step (evaluation.streaming.StreamDriver) -> greedy CTC, carried across chunks
 
 Each poll of the board (every ``poll_interval``, 0.1 s) is one chunk; the
 compute time of a chunk (preprocessing + model) is measured and reported per
@@ -35,6 +35,7 @@ import numpy as np
 from semg_study.capture.boards import BoardStream, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource
 from semg_study.errors import StudyError
+from semg_study.evaluation.streaming import StreamDriver
 from semg_study.features.resample import StreamingResampler
 
 TRAIN_HINT = "train one with `semg-study train myostream-quick`"
@@ -91,7 +92,7 @@ class StreamingTranscriber:
     def reset(self, session_index: int | None = None) -> None:
         self.resampler = StreamingResampler(in_rate=self.board_rate, out_rate=DATASET_RATE)
         self.preprocessor.reset()
-        self.state = self.model.init_stream_state(1, session_index if session_index is not None else self.session_index)
+        self.stream = StreamDriver(self.model, session_index if session_index is not None else self.session_index)
         self.frame_ids: list[int] = []
         self._previous = self.vocab.blank_id
         self.ids: list[int] = []
@@ -115,14 +116,14 @@ class StreamingTranscriber:
         raw = self.preprocessor.process(at_1000) if len(at_1000) else np.zeros((0, 8), np.float32)
         if len(raw):
             chunk = self._torch.from_numpy(np.ascontiguousarray(raw, dtype=np.float32))[None]
-            log_probs, self.state = self.model.stream_step(chunk, self.state)
+            log_probs = self.stream.step(chunk)
             self._consume(log_probs)
         return 1000.0 * (time.perf_counter() - started)
 
     def finish(self) -> float:
         """End of the utterance: flush the frames still waiting for look-ahead."""
         started = time.perf_counter()
-        log_probs, self.state = self.model.stream_step(None, self.state, final=True)
+        log_probs = self.stream.finish()
         self._consume(log_probs)
         return 1000.0 * (time.perf_counter() - started)
 

@@ -35,6 +35,7 @@ from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, tex
 from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
+from semg_study.evaluation.output import manifest_reference, predictions_path, write_evaluation
 
 DECODERS = ("greedy", "beam")
 SPLITS = ("train", "dev", "test")
@@ -192,19 +193,6 @@ def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
 
 # -------------------------------------------------------------------- evaluate
 
-def _file_sha256(path: Path) -> str | None:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return None
-
-
-def _manifest_reference(run_dir: Path, manifest: dict) -> dict:
-    return {"path": str(run_dir / "manifest.json"), "sha256": _file_sha256(run_dir / "manifest.json"),
-            "git": manifest.get("git"), "data_fingerprint": manifest.get("data_fingerprint"),
-            "config": manifest.get("config_name")}
-
-
 def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
     """sha256 of a run's model weights (tensor names, shapes, dtypes and bytes), or None without a checkpoint.
 
@@ -294,11 +282,6 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     if testset is not None:
         name += "-" + Path(str(testset)).stem
     out_dir = run_dir / "eval" / name
-    lines = [json.dumps({"id": u.id, "reference": u.reference, "hypothesis": u.hypothesis,
-                         "raw_reference": raw, **{k: v for k, v in u.as_dict().items()
-                                                  if k not in ("id", "reference", "hypothesis")}})
-             for u, raw in zip(result.utterances, references)]
-    io.write_text(out_dir / "predictions.jsonl", "".join(line + "\n" for line in lines))
     metrics = {
         "data": label,
         "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "epoch": loaded.epoch,
@@ -313,13 +296,13 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
                      if loaded.normalizer is not None else None,
                      "mel_normalizer": "the run's own (from its checkpoint)"
                      if getattr(loaded, "mel_normalizer", None) is not None else None},
-        "manifest": _manifest_reference(run_dir, loaded.manifest or {}),
+        "manifest": manifest_reference(run_dir, loaded.manifest or {}),
         "weights_digest": weights_digest(run_dir, which),
-        "predictions": str(out_dir / "predictions.jsonl"),
+        "predictions": str(predictions_path(out_dir)),
         "seconds": round(time.time() - started, 3),
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    io.write_json(out_dir / "metrics.json", metrics)
+    write_evaluation(out_dir, result, references, metrics)
     metrics["out_dir"] = str(out_dir)
     return metrics
 
@@ -340,33 +323,3 @@ def summary_line(metrics: dict) -> str:
     return (f"{metrics['config'] or metrics['model']}: {metrics['split']} {metrics['mode']} "
             f"({metrics['counts']['utterances']} utterances), {how}: WER {pct(metrics['wer'])}{ci('wer')}  "
             f"CER {pct(metrics['cer'])}{ci('cer')}{tag}\n  written to {metrics['out_dir']}")
-
-
-def read_evaluation(out_dir: str | Path) -> tuple[dict, list]:
-    """Read back ``metrics.json`` and the per-utterance errors of one evaluation folder.
-
-    For error analysis (``alignment_report(utterances)`` renders the worst ones).
-    """
-    from semg_study.errors import DataError
-    from semg_study.evaluation.metrics import UtteranceErrors
-
-    out_dir = Path(out_dir)
-    fields = ("id", "reference", "hypothesis", "words", "hits", "substitutions", "deletions", "insertions",
-              "characters", "character_errors")
-    try:
-        metrics = json.loads((out_dir / "metrics.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(out_dir / "metrics.json", f"cannot read evaluation metrics ({exc})") from exc
-    path = out_dir / "predictions.jsonl"
-    utterances = []
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise DataError(path, f"cannot read predictions ({exc.strerror})") from exc
-    for n, line in enumerate(lines, 1):
-        try:
-            row = json.loads(line)
-            utterances.append(UtteranceErrors(**{k: row[k] for k in fields}))
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise DataError(path, f"line {n}: not a prediction record ({exc})") from exc
-    return metrics, utterances

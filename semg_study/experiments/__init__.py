@@ -11,7 +11,7 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   through ``semg_study.training.train_cached``.
 * ``features_view.py`` (02), ``attention.py`` (05, hook-based attention
   weights), ``plots.py`` (figures of 03-07).
-* ``benchmark.py``: ``make bench`` (``benchmarks/run.py``), the proposed model
+* ``benchmark/``: ``make bench`` (``benchmarks/run.py``), the proposed model
   against the two baselines with one data set, seed and epoch budget, written to
   ``reports/benchmarks/<date>-<profile>.json``; notebook 07 reads the newest one.
 """

@@ -147,10 +147,32 @@ def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
         (Path(metrics_path).parent / "predictions.jsonl").is_file()
 
 
+def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None) -> dict:
+    """``evaluate_cached``, except that a beam evaluation uses ``weights`` (alpha, beta) and is
+    redone when the stored one was decoded with other weights."""
+    from semg_study.evaluation.evaluate import evaluate_run
+
+    if decoder != "beam" or not weights:
+        return evaluate_cached(run_dir, split, decoder, mode)
+    metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+    if cached_decoding_valid(run_dir, metrics_path):
+        try:
+            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            metrics = {}
+        d = metrics.get("decoder") or {}
+        if d.get("alpha") == weights["alpha"] and d.get("beta") == weights["beta"]:
+            metrics["out_dir"] = str(metrics_path.parent)
+            return metrics
+    return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
+                        beta=weights["beta"])
+
+
+
 def rescore(out_dir: Path) -> dict:
     """An evaluation folder's metrics with WER/CER and their CIs recomputed from its predictions."""
     from semg_study.evaluation.confidence import utterance_interval
-    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.output import read_evaluation
     from semg_study.evaluation.metrics import score
 
     metrics, utterances = read_evaluation(out_dir)
@@ -173,7 +195,7 @@ def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None =
     """
     if decoder != "beam":
         return evaluate_cached(run_dir, split, decoder, mode)
-    from semg_study.experiments.benchmark import evaluate_with_weights, tune_lm_weights
+    from semg_study.evaluation.lm_weights import tune_lm_weights
     from semg_study.training import load_config
 
     if mode is None:
@@ -212,7 +234,7 @@ def run_source(run_dir: Path) -> dict:
 def comparison_rows(label: str, a_metrics: dict, b_metrics: dict, what: str = "") -> list[dict]:
     """Paired bootstrap rows (WER and CER) of system A against system B on the same utterances."""
     from semg_study.evaluation.confidence import compare_utterances
-    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.output import read_evaluation
 
     _, a = read_evaluation(a_metrics["out_dir"])
     _, b = read_evaluation(b_metrics["out_dir"])
@@ -426,7 +448,7 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
         by_variant.setdefault(spec["variant"], []).append({"spec": spec, "run": run_dir, "metrics": m})
     rows, manifests, details = [], [], []
     full_wer = None
-    from semg_study.evaluation.evaluate import read_evaluation
+    from semg_study.evaluation.output import read_evaluation
 
     pooled: dict[str, list] = {}
     for variant, entries in by_variant.items():
@@ -525,14 +547,14 @@ def run_latency(study, p: dict | None = None) -> Experiment:
     The runs are those trained by notebooks 03-06, found through ``train_cached``
     (never with ``force``): a missing run is trained once, a finished one reused.
     """
-    from semg_study.evaluation.bench import bench_run
+    from semg_study.evaluation.latency import measure_latency
 
     p = p or _plan(study)
     section = p["latency"]
     rows, manifests, runs, details = [], [], [], []
     for spec in latency_specs(p):
         run_dir = train_spec(study, spec, force=False)
-        result = bench_run(run_dir, threads=section["threads"], repeats=section["repeats"],
+        result = measure_latency(run_dir, threads=section["threads"], repeats=section["repeats"],
                            warmup=section["warmup"], max_utterances=section["max_utterances"],
                            out=run_dir / "bench" / "latency.json")
         m = evaluate_cached(run_dir, "dev", "greedy")

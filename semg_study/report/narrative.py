@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from semg_study.evaluation.targets import threshold_of
 from semg_study.report.tables import read_tables
 
 CI_LOW, CI_HIGH = " CI low", " CI high"
@@ -373,8 +374,6 @@ def _latency(t: dict[str, dict]) -> list[Finding]:
     rows = rows_of(t.get("07_latency"))
     if not rows:
         return []
-    from semg_study.evaluation.bench import TARGETS
-
     out = []
     timed = [r for r in rows if num(r.get("latency p50 ms")) is not None]
     if timed:
@@ -383,9 +382,9 @@ def _latency(t: dict[str, dict]) -> list[Finding]:
         out.append(Finding(f"Offline, per utterance on one CPU thread, the median latency ranges from "
                            f"{ms(fast['latency p50 ms'])} ({fast.get('model')}) to {ms(slow['latency p50 ms'])} "
                            f"({slow.get('model')}); the worst p95 real-time factor is {rtf:.3f}, "
-                           + ("faster than real time." if rtf < TARGETS["offline_rtf_p95"]
+                           + ("faster than real time." if rtf < threshold_of("offline_rtf_p95")
                               else "slower than real time: the target is missed.")))
-    target = TARGETS["total_response_latency_ms"]
+    target = threshold_of("total_response_latency_ms")
     for row in rows:
         total = num(row.get("total response latency ms"))
         if total is None:

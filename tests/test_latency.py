@@ -1,14 +1,10 @@
-"""``bench`` on a smoke run: every field present, with sane types and signs (no timing assertions)."""
+"""``semg-study latency`` on a smoke run: every field present, with sane types and signs (no timing assertions)."""
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
@@ -24,13 +20,13 @@ def _positive(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x) and x > 0
 
 
-def test_bench_reports_every_field(bench_smoke_run, tmp_path):
-    from semg_study.evaluation.bench import bench_run
+def test_latency_reports_every_field(bench_smoke_run, tmp_path):
+    from semg_study.evaluation.latency import measure_latency
     from semg_study.models.registry import count_parameters
     from semg_study.training import load_run
 
     out = tmp_path / "bench.json"
-    result = bench_run(bench_smoke_run, threads=1, repeats=2, warmup=1, max_utterances=2, out=out, beam=True)
+    result = measure_latency(bench_smoke_run, threads=1, repeats=2, warmup=1, max_utterances=2, out=out, beam=True)
     assert json.loads(out.read_text())["parameters"] == result["parameters"]
     loaded = load_run(bench_smoke_run)
     assert result["parameters"] == count_parameters(loaded.model)
@@ -59,26 +55,27 @@ def test_bench_reports_every_field(bench_smoke_run, tmp_path):
         assert isinstance(target["met"], bool), name
 
 
-def test_bench_cli_and_run_benchmarks_script(bench_smoke_run, tmp_path, capsys):
+def test_latency_cli_one_run_and_several(bench_smoke_run, tmp_path, capsys):
     from semg_study.cli import main
 
     out = tmp_path / "cli.json"
-    assert main(["bench", str(bench_smoke_run), "--repeats", "1", "--warmup", "0", "--max-utterances", "1",
+    assert main(["latency", str(bench_smoke_run), "--repeats", "1", "--warmup", "0", "--max-utterances", "1",
                  "--no-stream", "--out", str(out), "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["streaming"] is None and printed["targets"]["total_response_latency_ms"]["met"] is None
+    assert printed["targets"]["offline_rtf_p95"]["threshold"] == 1.0
     assert printed["decoding"]["beam"] is None
     assert json.loads(out.read_text())["latency"]["n"] == 1
 
-    spec = importlib.util.spec_from_file_location("run_benchmarks", REPO / "benchmarks" / "run_benchmarks.py")
-    script = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(script)
+    # several runs (here: every run under --runs-root), each in its own process, written together
     report_dir = tmp_path / "reports"
-    assert script.main([str(bench_smoke_run), "--repeats", "1", "--warmup", "0", "--max-utterances", "1",
-                        "--out-dir", str(report_dir)]) == 0
+    assert main(["latency", "--runs-root", str(bench_smoke_run.parent), "--repeats", "1", "--warmup", "0",
+                 "--max-utterances", "1", "--out-dir", str(report_dir)]) == 0
     report = json.loads((report_dir / "latency.json").read_text())
-    assert report["data"] == "synthetic" and len(report["results"]) == 1
-    assert report["targets"]["total_response_latency_ms"] == 300.0
+    assert report["data"] == "synthetic" and str(bench_smoke_run) in {r["run"] for r in report["results"]}
+    assert {t["name"]: t.get("threshold") for t in report["targets"]}["total_response_latency_ms"] == 300.0
     table = (report_dir / "latency.md").read_text()
     assert "(synthetic data)" in table and f"| {bench_smoke_run.name} | myostream |" in table
-    assert script.main(["--runs-root", str(tmp_path / "nothing-here"), "--out-dir", str(report_dir)]) == 1
+    assert main(["latency", "--runs-root", str(tmp_path / "nothing-here"), "--out-dir", str(report_dir)]) == 1
+    assert "no run folders" in capsys.readouterr().err
+    assert main(["latency", str(bench_smoke_run), str(bench_smoke_run), "--out", str(out)]) == 1

@@ -1,4 +1,4 @@
-"""``semg-study bench RUN``: inference cost of a trained run on this machine.
+"""``semg-study latency RUN``: inference cost of a trained run on this machine (``make latency``: every run).
 
 Measured, never assumed:
 
@@ -19,7 +19,11 @@ Measured, never assumed:
   latency: the time from a sample's arrival to its frame's output.
 
 The CPU thread count is set (default 1) and reported with the machine. The
-result is compared with :data:`TARGETS` (see ``benchmarks/README.md``).
+result is compared with the latency rows of the study's targets table
+(:mod:`semg_study.evaluation.targets`, why: ``benchmarks/README.md``). Several
+runs (``semg-study latency RUN RUN ...`` or every run under ``--runs-root``) are
+each measured in a process of their own and written together as
+``OUT/latency.json`` and ``OUT/latency.md``.
 """
 from __future__ import annotations
 
@@ -29,23 +33,22 @@ import json
 import os
 import platform
 import resource
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+import psutil
 
 from semg_study import io
+from semg_study.decoding.beam import BeamDecoder
+from semg_study.decoding.greedy import greedy_decode
 from semg_study.errors import StudyError
-
-# The targets benchmarks/README.md states.
-TARGETS = {
-    # streaming is real time when a chunk is processed faster than it lasts
-    "streaming_chunk_p95_below_chunk_duration": True,
-    # the dissertation's project document: a response within 300 ms
-    "total_response_latency_ms": 300.0,
-    # offline decoding faster than real time
-    "offline_rtf_p95": 1.0,
-}
+from semg_study.evaluation.evaluate import data_label, ensure_lm, eval_dataset, open_run_corpus
+from semg_study.evaluation.streaming import item_session, stream_in_chunks
+from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
 
 
 def _percentiles(values_s: list[float]) -> dict:
@@ -55,8 +58,6 @@ def _percentiles(values_s: list[float]) -> dict:
 
 
 def _rss_bytes() -> int:
-    import psutil
-
     return int(psutil.Process().memory_info().rss)
 
 
@@ -89,7 +90,7 @@ def _signal_seconds(item: dict, key: str, loaded) -> float:
     return n / fc.frame_rate
 
 
-def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
+def measure_latency(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
               split: str = "dev", max_utterances: int | None = 20, data_root: str | Path | None = None,
               which: str = "best", stream: bool = True, out: str | Path | None = None,
               beam: bool = False) -> dict:
@@ -105,18 +106,18 @@ def bench_run(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: i
     previous_threads = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        return _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which,
+        return _measure_latency(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which,
                           stream, out, beam)
     finally:
         torch.set_num_threads(previous_threads)
 
 
-def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out,
+def _measure_latency(run_dir, threads, repeats, warmup, split, max_utterances, data_root, which, stream, out,
                beam) -> dict:
+    # deferred, like torch in this module: `semg-study latency --help` and the report's imports need none
     import torch
 
     from semg_study.data.dataset import collate
-    from semg_study.evaluation.evaluate import data_label, eval_dataset, open_run_corpus
     from semg_study.models.registry import count_parameters
     from semg_study.training import load_run
 
@@ -173,12 +174,12 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
                 "overall": float(sum(medians) / sum(durations))},
     }
 
-    result["decoding"] = _bench_decoding(emissions, repeats, loaded, corpus, run_dir, beam)
+    result["decoding"] = _time_decoding(emissions, repeats, loaded, corpus, run_dir, beam)
 
     streaming = None
     if stream and hasattr(model, "stream_step") and getattr(model, "use_streaming_mask", True) \
             and key == "emg_raw":
-        streaming = _bench_streaming(model, items, repeats, warmup)
+        streaming = _time_streaming(model, items, repeats, warmup)
         peak_rss = max(peak_rss, _rss_bytes())
     result["streaming"] = streaming
     result["memory"] = {"peak_rss_bytes": int(peak_rss), "lifetime_peak_rss_bytes": _lifetime_peak_rss_bytes(),
@@ -191,11 +192,9 @@ def _bench_run(run_dir, threads, repeats, warmup, split, max_utterances, data_ro
     return result
 
 
-def _bench_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, run_dir: Path,
+def _time_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, run_dir: Path,
                     beam: bool) -> dict:
     """Time turning each utterance's log-probabilities into text: greedy, and the run's beam search."""
-    from semg_study.decoding.greedy import greedy_decode
-
     greedy_times = []
     for e in emissions:
         for _ in range(repeats):
@@ -204,9 +203,6 @@ def _bench_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, r
             greedy_times.append(time.perf_counter() - start)
     result = {"greedy": _percentiles(greedy_times), "beam": None}
     if beam:
-        from semg_study.decoding.beam import BeamDecoder
-        from semg_study.evaluation.evaluate import ensure_lm
-
         d = loaded.config.decode
         lm = ensure_lm(run_dir, corpus, loaded.config, int(d.lm_order))
         decoder = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
@@ -220,7 +216,7 @@ def _bench_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, r
     return result
 
 
-def _bench_streaming(model, items, repeats: int, warmup: int) -> dict:
+def _time_streaming(model, items, repeats: int, warmup: int) -> dict:
     per_output = int(model.input_per_output)
     chunk_samples = int(model.chunk) * per_output
     raw_rate = float(model.output_frame_rate) * per_output
@@ -229,18 +225,12 @@ def _bench_streaming(model, items, repeats: int, warmup: int) -> dict:
     frames_out = 0
     for r in range(warmup + repeats):
         for item in items:
-            raw = item["emg_raw"][None].float()
-            session = int(item.get("session_index", 0)) or None
-            state = model.init_stream_state(1, session)
-            for start in range(0, raw.shape[1], chunk_samples):
-                piece = raw[:, start: start + chunk_samples]
-                final = start + chunk_samples >= raw.shape[1]
-                t0 = time.perf_counter()
-                out, state = model.stream_step(piece, state, final=final)
-                elapsed = time.perf_counter() - t0
-                if r >= warmup:
-                    step_times.append(elapsed)
-                    frames_out += int(out.shape[1])
+            seconds: list[float] = []
+            outputs = stream_in_chunks(model, item["emg_raw"][None].float(), chunk_samples, item_session(item),
+                                       step_seconds=seconds)
+            if r >= warmup:
+                step_times += seconds
+                frames_out += sum(int(out.shape[1]) for out in outputs)
     compute = _percentiles(step_times)
     algorithmic = float(model.algorithmic_latency_ms)
     return {
@@ -255,22 +245,10 @@ def _bench_streaming(model, items, repeats: int, warmup: int) -> dict:
 
 
 def compare_with_targets(result: dict) -> dict:
-    """Each target with the measured value and whether it is met (None: not applicable)."""
-    s = result.get("streaming")
-    out = {
-        "offline_rtf_p95": {"target": f"< {TARGETS['offline_rtf_p95']}", "value": result["rtf"]["p95"],
-                            "met": result["rtf"]["p95"] < TARGETS["offline_rtf_p95"]},
-        "streaming_chunk_p95_below_chunk_duration": {
-            "target": "p95 chunk compute < chunk duration",
-            "value": None if s is None else s["chunk_compute"]["p95_ms"],
-            "limit": None if s is None else s["chunk_ms"],
-            "met": None if s is None else bool(s["realtime"])},
-        "total_response_latency_ms": {
-            "target": f"< {TARGETS['total_response_latency_ms']:.0f} ms",
-            "value": None if s is None else s["total_response_latency_ms"],
-            "met": None if s is None else s["total_response_latency_ms"] < TARGETS["total_response_latency_ms"]},
-    }
-    return out
+    """Each latency target with the measured value, its threshold and whether it is met (None: not applicable)."""
+    return {t["name"]: {"target": t["description"], "comparison": t["comparison"], "value": t["value"],
+                        "threshold": t["threshold"], "met": t["met"]}
+            for t in evaluate_targets(result, targets_for("latency"))}
 
 
 def summary(result: dict) -> str:
@@ -296,7 +274,7 @@ def summary(result: dict) -> str:
             f"  streaming: chunk {s['chunk_ms']:.1f} ms, compute p50 {s['chunk_compute']['p50_ms']:.2f} ms, "
             f"p95 {s['chunk_compute']['p95_ms']:.2f} ms ({'real time' if s['realtime'] else 'NOT real time'}); "
             f"algorithmic {s['algorithmic_latency_ms']:.1f} ms + compute = {s['total_response_latency_ms']:.1f} ms "
-            f"(target < {TARGETS['total_response_latency_ms']:.0f} ms)")
+            f"(target < {threshold_of('total_response_latency_ms'):.0f} ms)")
     if result.get("out"):
         lines.append(f"  written to {result['out']}")
     return "\n".join(lines)
@@ -311,7 +289,7 @@ def _met(flag) -> str:
 
 
 def markdown_table(results: list[dict]) -> str:
-    """A Markdown report of several bench results against :data:`TARGETS`."""
+    """A Markdown report of several latency results against the latency targets."""
     synthetic = any(r.get("data") == "synthetic" for r in results)
     threads = sorted({r["machine"]["torch_threads"] for r in results})
     machine = results[0]["machine"] if results else {}
@@ -323,8 +301,8 @@ def markdown_table(results: list[dict]) -> str:
         f"torch.inference_mode. Latencies are measurements on this machine, not guarantees.",
         "",
         f"Targets: streaming chunk compute p95 < chunk duration (real time); total response latency "
-        f"(algorithmic + p95 chunk compute) < {TARGETS['total_response_latency_ms']:.0f} ms; "
-        f"offline RTF p95 < {TARGETS['offline_rtf_p95']}.",
+        f"(algorithmic + p95 chunk compute) < {threshold_of('total_response_latency_ms'):.0f} ms; "
+        f"offline RTF p95 < {threshold_of('offline_rtf_p95')}.",
         "",
         "| run | model | params | checkpoint MB | weights MB | utterance p50 ms | utterance p95 ms | RTF p95 "
         "| beam decode p95 ms | peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms "
@@ -347,17 +325,13 @@ def markdown_table(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _bench_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
-                        max_utterances: int | None = 20, data_root=None, which: str = "best",
-                        stream: bool = True, beam: bool = False) -> dict:
-    """``bench_run`` in a fresh interpreter, so its peak RSS is this run's alone."""
-    import subprocess
-    import sys
-    import tempfile
-
+def _measure_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5, warmup: int = 2,
+                           max_utterances: int | None = 20, data_root=None, which: str = "best",
+                           stream: bool = True, beam: bool = False) -> dict:
+    """``measure_latency`` in a fresh interpreter, so its peak RSS is this run's alone."""
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "bench.json"
-        cmd = [sys.executable, "-m", "semg_study", "bench", str(run_dir), "--threads", str(threads),
+        out = Path(tmp) / "latency.json"
+        cmd = [sys.executable, "-m", "semg_study", "latency", str(run_dir), "--threads", str(threads),
                "--repeats", str(repeats), "--warmup", str(warmup), "--max-utterances", str(max_utterances or 0),
                "--which", which, "--out", str(out)]
         if data_root is not None:
@@ -369,22 +343,27 @@ def _bench_in_subprocess(run_dir: str | Path, threads: int = 1, repeats: int = 5
         done = subprocess.run(cmd, capture_output=True, text=True)
         if done.returncode != 0 or not out.is_file():
             tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            raise StudyError(f"{run_dir}: bench failed: {' / '.join(tail)}")
+            raise StudyError(f"{run_dir}: latency measurement failed: {' / '.join(tail)}")
         return json.loads(out.read_text())
 
 
-def bench_many(run_dirs: list[str | Path], out_dir: str | Path, isolate: bool = True, **kwargs) -> dict:
-    """Bench several runs; write ``OUT/latency.json`` and ``OUT/latency.md`` (atomically).
+def find_runs(runs_root: str | Path) -> list[Path]:
+    """Every run folder under ``runs_root`` with a best checkpoint, sorted."""
+    return sorted(p.parent.parent for p in Path(runs_root).glob("*/checkpoints/best.pt"))
+
+
+def measure_many(run_dirs: list[str | Path], out_dir: str | Path, isolate: bool = True, **kwargs) -> dict:
+    """Measure several runs; write ``OUT/latency.json`` and ``OUT/latency.md`` (atomically).
 
     With ``isolate`` each run is measured in its own process: memory figures
     would otherwise carry the previous runs' allocations.
     """
     if not run_dirs:
-        raise StudyError("no run folders to benchmark (each needs checkpoints/best.pt)")
-    measure = _bench_in_subprocess if isolate else bench_run
+        raise StudyError("no run folders to measure (each needs checkpoints/best.pt)")
+    measure = _measure_in_subprocess if isolate else measure_latency
     results = [measure(d, **kwargs) for d in run_dirs]
     out_dir = Path(out_dir)
-    report = {"targets": TARGETS, "results": results, "isolated_processes": bool(isolate),
+    report = {"targets": targets_for("latency"), "results": results, "isolated_processes": bool(isolate),
               "data": "synthetic" if any(r.get("data") == "synthetic" for r in results) else "real",
               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     io.write_json(out_dir / "latency.json", report)
@@ -393,7 +372,10 @@ def bench_many(run_dirs: list[str | Path], out_dir: str | Path, isolate: bool = 
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("run", metavar="RUN", help="run folder")
+    parser.add_argument("runs", metavar="RUN", nargs="*",
+                        help="run folder(s); none: every run under --runs-root (written to --out-dir)")
+    parser.add_argument("--runs-root", metavar="PATH", default="runs",
+                        help="where to find runs when no RUN is given (default: runs)")
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
     parser.add_argument("--repeats", type=int, default=5, help="timed passes per utterance")
     parser.add_argument("--warmup", type=int, default=2, help="untimed passes per utterance first")
@@ -404,14 +386,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--beam", action="store_true",
                         help="also time the run's lexicon beam search with its LM (built from the train split)")
     parser.add_argument("--out", metavar="FILE", default=None,
-                        help="JSON output (default: RUN/bench/bench-<threads>thread.json)")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+                        help="one RUN: JSON output (default: RUN/bench/bench-<threads>thread.json)")
+    parser.add_argument("--out-dir", metavar="PATH", default=None,
+                        help="several runs (or --out-dir given): where latency.json and latency.md go, each run "
+                             "measured in a process of its own (default: reports/benchmarks)")
+    parser.add_argument("--json", action="store_true", help="one RUN: print the result as JSON")
 
 
 def run(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else Path(args.run) / "bench" / f"bench-{args.threads}thread.json"
-    result = bench_run(args.run, threads=args.threads, repeats=args.repeats, warmup=args.warmup,
-                       max_utterances=args.max_utterances or None, data_root=args.data_root,
-                       which=args.which, stream=not args.no_stream, out=out, beam=args.beam)
-    print(json.dumps(result, indent=2) if args.json else summary(result))
+    settings = dict(threads=args.threads, repeats=args.repeats, warmup=args.warmup,
+                    max_utterances=args.max_utterances or None, data_root=args.data_root, which=args.which,
+                    stream=not args.no_stream, beam=args.beam)
+    if len(args.runs) == 1 and args.out_dir is None:
+        run_dir = Path(args.runs[0])
+        out = Path(args.out) if args.out else run_dir / "bench" / f"bench-{args.threads}thread.json"
+        result = measure_latency(run_dir, out=out, **settings)
+        print(json.dumps(result, indent=2) if args.json else summary(result))
+        return 0
+    if args.out is not None:
+        raise StudyError("--out names one run's JSON; with several runs give --out-dir")
+    out_dir = Path(args.out_dir or "reports/benchmarks")
+    runs = [Path(r) for r in args.runs] or find_runs(args.runs_root)
+    report = measure_many(runs, out_dir, **settings)
+    print((out_dir / "latency.md").read_text(), end="")
+    print(f"written to {out_dir / 'latency.json'} and {out_dir / 'latency.md'} ({len(report['results'])} runs)")
     return 0

@@ -3,7 +3,7 @@
 Input: the benchmark's evaluation rows (one per run x split x mode x decoder,
 each pointing at its ``metrics.json`` and hence its ``predictions.jsonl``) and
 the streamed decoding of the streaming model. Output: a dict that
-``benchmark.evaluate_targets`` reads by dotted path (``findings.<name>``):
+the targets (:mod:`semg_study.evaluation.targets`) read by dotted path (``findings.<name>``):
 
 * every headline error rate (test split, beam search + LM with weights chosen on
   dev) with its 95 % bootstrap CI over utterances;
@@ -21,30 +21,6 @@ from pathlib import Path
 from semg_study.evaluation.confidence import compare_utterances, utterance_interval
 
 SPLIT, DECODER = "test", "beam"
-
-# Targets of the findings issue. "value" is a dotted path into the benchmark report; "comparison"
-# says which side of the threshold is good; "requires" names a boolean that must also hold.
-TARGETS = [
-    {"name": "ds2audio_closed_wer", "quantity": "findings.ds2audio_closed.wer", "comparison": "<=",
-     "threshold": 0.03, "description": "DeepSpeech2 on voiced TTS audio, closed vocabulary: test WER (LM)"},
-    {"name": "ds2audio_open_cer", "quantity": "findings.ds2audio_open.cer", "comparison": "<=",
-     "threshold": 0.10, "description": "DeepSpeech2 on voiced TTS audio, open vocabulary: test CER (LM)"},
-    {"name": "myostream_closed_wer", "quantity": "findings.myostream_closed.wer", "comparison": "<=",
-     "threshold": 0.10, "description": "MyoStream, closed vocabulary, silent EMG: test WER (LM)"},
-    {"name": "myostream_closed_wer_stretch", "quantity": "findings.myostream_closed.wer", "comparison": "<=",
-     "threshold": 0.05, "description": "stretch: MyoStream, closed vocabulary, silent EMG: test WER (LM)"},
-    {"name": "myostream_open_cer", "quantity": "findings.myostream_open.cer", "comparison": "<=",
-     "threshold": 0.35, "description": "MyoStream, open vocabulary, silent EMG: test CER (LM)"},
-    {"name": "gaddy_over_myostream_closed_wer", "quantity": "findings.gaddy_vs_myostream_closed.wer_ratio",
-     "comparison": ">=", "threshold": 1.25,
-     "requires": "findings.gaddy_vs_myostream_closed.wer_ratio_ci_excludes_1",
-     "description": "gaddy2022 / MyoStream closed-vocabulary test WER (LM), equal budget; the paired CI of the "
-                    "ratio must exclude 1"},
-    {"name": "study_wall_s", "quantity": "study_run.wall_s", "comparison": "<=", "threshold": 900.0,
-     "description": "`make study` wall time, seconds (the last reports/study_run.json; 2 cores)"},
-    {"name": "study_peak_rss_mb", "quantity": "study_run.peak_rss_mb", "comparison": "<=", "threshold": 2048.0,
-     "description": "`make study` peak resident memory, MB (the last reports/study_run.json)"},
-]
 
 
 def _read_predictions(metrics_path: str | Path) -> list[dict]:
