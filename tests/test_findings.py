@@ -214,11 +214,11 @@ def test_every_model_of_the_benchmark_has_the_same_budget():
 
 def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identical(smoke_corpus, tmp_path,
                                                                                   monkeypatch):
-    from semg_study.training import cache, released, train_cached
+    from semg_study.training import cache, code_identity, released, train_cached
 
     store = tmp_path / "released"
     monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
-    versions = {"input": "inputs-v1", "model": "model-v1"}
+    versions = {"input": "inputs-v1", "model": "model-v1", "semantics": "trees-v1"}
 
     def fake_code_version(entries=cache.TRAINING_CODE):
         if entries == cache.MODEL_CODE:
@@ -228,6 +228,8 @@ def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identica
         return f"{versions['model']}+{versions['input']}"
 
     monkeypatch.setattr(cache, "code_version", fake_code_version)
+    # the model code's normalised syntax trees (imports reduced to the names they bind)
+    monkeypatch.setattr(code_identity, "semantic_digest", lambda sources, entries: versions["semantics"])
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
     run = train_cached("myostream-smoke", args, runs_root=tmp_path / "a")
     packed = released.pack(run)
@@ -238,5 +240,9 @@ def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identica
     manifest = json.loads((moved / "manifest.json").read_text())
     assert manifest["restamped"][0]["inputs_digest"] == manifest["inputs_digest"]
     assert train_cached("myostream-smoke", args, runs_root=tmp_path / "b").name == moved.name  # reused
-    versions["model"] = "model-v2"  # the model or the loop changed: never carried over
+    versions["model"] = "model-v2"  # a module the loop imports moved: same syntax trees, carried over
+    moved, what = released.restamp(moved)
+    assert what == "restamped"
+    assert "only in imports" in json.loads((moved / "manifest.json").read_text())["restamped"][-1]["check"]
+    versions["model"], versions["semantics"] = "model-v3", "trees-v2"  # the model or the loop changed
     assert released.restamp(moved)[1].startswith("stale")

@@ -39,15 +39,19 @@ def training_code_files(entries=TRAINING_CODE) -> list[Path]:
 
 def code_version(entries=TRAINING_CODE) -> str:
     """sha256 over the training code (path + content of every file of ``entries``)."""
-    h = hashlib.sha256()
-    for path in training_code_files(entries):
-        h.update(str(path.relative_to(PACKAGE_ROOT)).encode() + b"\0")
-        h.update(path.read_bytes() + b"\0")
-    return h.hexdigest()
+    from semg_study.training.code_identity import byte_digest, current_sources
+
+    return byte_digest(current_sources(entries), entries)
 
 
 def code_parts() -> dict:
-    return {"model_code": code_version(MODEL_CODE), "input_code": code_version(INPUT_CODE)}
+    """The code digests a manifest records: the bytes of the model and input code, and the model
+    code's syntax trees without docstrings and import origins (``code_identity``), which a restamp
+    compares when only the bytes changed."""
+    from semg_study.training.code_identity import current_sources, semantic_digest
+
+    return {"model_code": code_version(MODEL_CODE), "input_code": code_version(INPUT_CODE),
+            "model_code_semantics": semantic_digest(current_sources(MODEL_CODE), MODEL_CODE)}
 
 
 def _resolved_for_fingerprint(cfg) -> dict:

@@ -217,7 +217,9 @@ def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = Non
 def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) -> tuple[Path, str]:
     """Carry a released run over to the current training code, if and only if that is provably safe.
 
-    Allowed when the model code (``cache.MODEL_CODE``) is unchanged and the inputs the run was
+    Allowed when the model code (``cache.MODEL_CODE``) is unchanged, or changed only in imports,
+    comments or docstrings (``training.code_identity``: its normalised syntax trees are the same as
+    those of the code the run was trained with, found in the manifest or the git history), and the inputs the run was
     trained on, recomputed under the current input code, have the same digest as recorded at
     training (``training.data.inputs_digest``): the run would be trained bit for bit on the same
     data by the same model code. The manifest keeps the history (``restamped``). Returns the
@@ -238,8 +240,14 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     if spec_key(_resolved_for_fingerprint(cfg), data_fp) != manifest.get("spec_key"):
         return folder, "stale: config or data differ"
     parts = code_parts()
+    model_check = "model code unchanged"
     if manifest.get("model_code") != parts["model_code"]:
-        return folder, "stale: the model or training-loop code changed"
+        then = manifest.get("model_code_semantics") or _semantics_of(manifest.get("model_code"))
+        if then is None:
+            return folder, "stale: the model or training-loop code changed (its earlier version is not in the history)"
+        if then != parts["model_code_semantics"]:
+            return folder, "stale: the model or training-loop code changed"
+        model_check = "model code changed only in imports, comments or docstrings (same normalised syntax trees)"
     recorded = manifest.get("inputs_digest")
     if not recorded:
         return folder, "stale: no inputs digest recorded"
@@ -256,7 +264,8 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     history = list(manifest.get("restamped") or [])
     history.append({"from_code_version": manifest.get("code_version"), "from_input_code": manifest.get("input_code"),
                     "to_code_version": code, "inputs_digest": now,
-                    "check": "model code unchanged; inputs recomputed under the new input code are identical"})
+                    "from_model_code": manifest.get("model_code"),
+                    "check": f"{model_check}; inputs recomputed under the new input code are identical"})
     manifest.update(run_fingerprint=fingerprint, code_version=code, restamped=history, **parts)
     out = root / f"{folder.name.rsplit('-', 1)[0]}-{fingerprint[:12]}"
     io.write_json(folder / "manifest.json", manifest)
@@ -265,6 +274,15 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
             shutil.rmtree(out)
         folder.rename(out)
     return out, "restamped"
+
+
+def _semantics_of(model_code: str | None) -> str | None:
+    """The normalised digest of the model code whose byte digest was ``model_code``, from git history."""
+    from semg_study.training.cache import MODEL_CODE
+    from semg_study.training.code_identity import semantic_digest, sources_at
+
+    sources = sources_at(model_code, tuple(MODEL_CODE)) if model_code else None
+    return semantic_digest(sources, MODEL_CODE) if sources is not None else None
 
 
 def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
