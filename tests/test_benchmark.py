@@ -31,21 +31,21 @@ def _is_number(x) -> bool:
 
 def test_plan_is_data_with_equal_budgets():
     quick = bm.benchmark_plan("quick")
-    assert quick["epochs"] == bm.QUICK_EPOCHS and quick["threads"] == 2 and quick["seed"] == 0
+    assert quick["epochs"] == bm.EPOCHS["quick"] and quick["threads"] == 2 and quick["seed"] == 0
     assert quick["models"] == {"deepspeech2": {"config": "ds2emg-quick", "label": bm.MODELS["deepspeech2"][1]},
                                "gaddy2022": {"config": "gaddy2022-quick", "label": bm.MODELS["gaddy2022"][1]},
                                "myostream": {"config": "myostream-quick", "label": bm.MODELS["myostream"][1]}}
     assert quick["conditions"] == ["open", "closed"] and quick["splits"] == ["dev", "test"]
     assert quick["modes"] == ["silent", "voiced"] and quick["decoders"] == ["greedy", "beam"]
-    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: plans._PROFILE),
+    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: recipes.profiles),
     # full-context MyoStream, DS2 on audio x 2
-    assert len(quick["runs"]) == 3 + 1 + 1 + 1  # DS2 on audio: closed only this session (plans._PROFILE)
+    assert len(quick["runs"]) == 3 + 1 + 1 + 1  # DS2 on audio: closed only this session (recipes.profiles)
     for condition in ("open", "closed"):
         overrides = [r["overrides"] for r in quick["runs"] if r["condition"] == condition and not r["variant"]]
         assert len(overrides) == (3 if condition == "closed" else 1) and all(o == overrides[0] for o in overrides)
         # quick: the configs' equal ceilings and patience are the budget (open: one shared 30-epoch ceiling)
         ceiling = {"train.epochs": 30} if condition == "open" else {}
-        assert bm.QUICK_EPOCHS is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,
+        assert bm.EPOCHS["quick"] is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,
                                                             "data.condition": condition}
     variant = [r for r in quick["runs"] if r["variant"] == bm.FULL_CONTEXT]
     assert len(variant) == 1 and variant[0]["overrides"]["model.streaming_mask"] is False
@@ -56,8 +56,8 @@ def test_plan_is_data_with_equal_budgets():
         "ds2audio_closed-smoke", "ds2audio_full-smoke"}
     assert all(r["modes"] == ["voiced"] for r in audio)
     full = bm.benchmark_plan("full")
-    assert full["epochs"] == bm.FULL_EPOCHS
-    assert {r["overrides"]["train.epochs"] for r in full["runs"]} == {bm.FULL_EPOCHS}
+    assert full["epochs"] == bm.EPOCHS["full"]
+    assert {r["overrides"]["train.epochs"] for r in full["runs"]} == {bm.EPOCHS["full"]}
     assert bm.benchmark_plan("full")["models"]["myostream"]["config"] == "myostream-paper"
     assert bm.benchmark_plan("smoke", epochs=1)["runs"][0]["overrides"]["train.epochs"] == 1
     with pytest.raises(bm.ConfigError):

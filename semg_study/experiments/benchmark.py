@@ -56,25 +56,15 @@ from typing import Any, Iterator
 
 from semg_study import io
 from semg_study.errors import ConfigError, DataError, StudyError
-from semg_study.experiments.plans import PROFILE_SIZE, config_name
+from semg_study.recipes.profiles import PROFILE_SIZE, benchmark_knobs, check_profile, config_name, plan_knobs
 
 # ----------------------------------------------------------------------- plan
 
-# Quick: no shared override; every quick config has the same ceiling (train.epochs) and
-# early-stopping patience, so the budget is equal and each model trains until dev stops improving
-# (check_equal_budget refuses configs that differ). The runs are then the study's own runs.
-QUICK_EPOCHS = None
-# The full profile: the reference model's published budget (200 epochs, Gaddy 2022) for every model,
-# so the epochs are equal there too (the paper-size configs' own epochs differ: 10 / 200 / 100).
-FULL_EPOCHS = 200
-EPOCHS = {"smoke": 2, "quick": QUICK_EPOCHS, "full": FULL_EPOCHS}
-# The issue states its latency targets at 2 CPU threads; smoke only checks that the pipeline runs.
-THREADS = {"smoke": 1, "quick": 2, "full": 2}
-BENCH = {
-    "smoke": {"repeats": 1, "warmup": 0, "max_utterances": 3},
-    "quick": {"repeats": 3, "warmup": 1, "max_utterances": 25},
-    "full": {"repeats": 5, "warmup": 2, "max_utterances": 50},
-}
+# The profile table (semg_study.recipes.profiles) as the benchmark reads it: shared epochs
+# (None: each config's own ceiling and patience), torch threads, latency measurement.
+EPOCHS = {p: benchmark_knobs(p)["epochs"] for p in PROFILE_SIZE}
+THREADS = {p: benchmark_knobs(p)["threads"] for p in PROFILE_SIZE}
+BENCH = {p: benchmark_knobs(p)["bench"] for p in PROFILE_SIZE}
 SEED = 0
 
 # name -> (config base, label)
@@ -143,11 +133,6 @@ STREAM_MATCH_TOLERANCE = 1e-4
 RSS_SAMPLE_INTERVAL_S = 0.1
 
 
-def _check_profile(profile: str) -> None:
-    if profile not in PROFILE_SIZE:
-        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILE_SIZE)}")
-
-
 def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu") -> dict:
     """The benchmark of ``profile`` (smoke | quick | full) as data.
 
@@ -155,7 +140,7 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
     are the same dict except ``data.condition`` (and the full-context variant's
     ``model.streaming_mask``): the models differ only in their config.
     """
-    _check_profile(profile)
+    check_profile(profile)
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}")
     shared_epochs = epochs if epochs is not None else EPOCHS[profile]
@@ -164,15 +149,15 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
         shared["train.epochs"] = shared_epochs
     models = {name: {"config": config_name(base, profile), "label": label} for name, (base, label) in MODELS.items()}
     runs = []
-    from semg_study.experiments.plans import open_emg_epochs, profile_knobs
+    from semg_study.experiments.plans import open_emg_epochs
 
     for condition in CONDITIONS:
         # the study plan's ceiling of the open-vocabulary EMG runs (quick), so both use the same runs
-        ceiling = {} if epochs is not None else open_emg_epochs(profile_knobs(profile), condition)
+        ceiling = {} if epochs is not None else open_emg_epochs(plan_knobs(profile), condition)
         for name, model in models.items():
             base = MODELS[name][0]
-            if condition not in profile_knobs(profile).get(f"{base}_conditions", CONDITIONS):
-                continue  # the study plan's choice (plans._PROFILE), so both use the same runs
+            if condition not in plan_knobs(profile).get(f"{base}_conditions", CONDITIONS):
+                continue  # the study plan's choice (recipes.profiles), so both use the same runs
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, **ceiling, "data.condition": condition},
@@ -184,13 +169,13 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
                  "overrides": {**shared, "data.condition": FULL_CONTEXT_CONDITION, **FULL_CONTEXT_OVERRIDES},
                  "bench": False})
     for condition, base in AUDIO_RUNS.items():
-        if condition == "open" and not profile_knobs(profile).get("table31_full", True):
-            continue  # the study plan's choice (plans._PROFILE)
+        if condition == "open" and not plan_knobs(profile).get("table31_full", True):
+            continue  # the study plan's choice (recipes.profiles)
         runs.append({"key": f"ds2audio/{condition}", "model": "ds2audio", "variant": f"ds2audio_{condition}",
                      "config": config_name(base, profile), "label": f"DeepSpeech2 on voiced audio ({condition})",
                      "condition": condition,
                      "overrides": {**shared, **({} if epochs is not None else
-                                               open_emg_epochs(profile_knobs(profile), condition))},
+                                               open_emg_epochs(plan_knobs(profile), condition))},
                      "bench": False, "modes": ["voiced"]})
     probe = {"runs": runs, "conditions": list(CONDITIONS), "models": models}
     shared_condition = comparison_condition(probe)
@@ -227,7 +212,7 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
 
 def check_equal_budget(plan: dict) -> None:
     """Refuse a plan whose models would not train on equal terms (same overrides per condition)."""
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
 
     for condition in plan["conditions"]:
         compared = [r for r in plan["runs"] if r["condition"] == condition and r["variant"] is None]
@@ -487,7 +472,7 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
     """
     from semg_study.data.dataset import MEMORY_CACHE, FeatureCache
     from semg_study.data.fingerprint import feature_cache_dir, shared_digest_cache
-    from semg_study.training import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
 
     feature_configs = {}

@@ -224,7 +224,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     (possibly renamed) folder and what happened: "current", "restamped" or the reason it stays stale.
     """
     from semg_study.training.cache import code_parts, code_version, run_fingerprint, _resolved_for_fingerprint
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import data_fingerprint, inputs_digest, make_training_data
 
     folder = Path(folder)
@@ -271,7 +271,7 @@ def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
     """Record a finished run's inputs digest when its manifest lacks one (a run resumed before
     resumed runs kept theirs), but only under the very training code it was trained with."""
     from semg_study.training.cache import code_version
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import inputs_digest, make_training_data
 
     run_dir = Path(run_dir)
