@@ -44,10 +44,9 @@ class Composed:
         self.origins: dict[tuple[str, str], str] = {}
 
     def merge(self, fragment: dict, where: str) -> None:
+        """Merge the four sections of ``fragment`` (its other keys, ``base`` and ``sizes``, are the caller's)."""
         for section, values in fragment.items():
-            if section not in SECTIONS:
-                continue
-            if values is None:
+            if section not in SECTIONS or values is None:
                 continue
             if not isinstance(values, dict):
                 raise ConfigError(f"{where}: section {section} must be a mapping, got {values!r}")
@@ -107,7 +106,7 @@ def _read_family(family: str, chain: tuple[str, ...] = ()) -> tuple[Path, dict]:
         raise ConfigError(f"config family {family!r} is its own base ({' -> '.join(chain + (family,))})")
     path = family_path(family)
     if path is None:
-        raise ConfigError(f"{CONFIG_DIR / chain[-1]}.yaml: unknown base family {family!r}" if chain
+        raise ConfigError(f"{family_path(chain[-1])}: unknown base family {family!r}" if chain
                           else f"unknown config family {family!r}")
     raw = read_yaml(path)
     for key in raw:
