@@ -37,9 +37,9 @@ def test_plan_is_data_with_equal_budgets():
                                "myostream": {"config": "myostream-quick", "label": bm.MODELS["myostream"][1]}}
     assert quick["conditions"] == ["open", "closed"] and quick["splits"] == ["dev", "test"]
     assert quick["modes"] == ["silent", "voiced"] and quick["decoders"] == ["greedy", "beam"]
-    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: recipes.profiles),
+    # models x conditions (at quick size DS2 on EMG features and gaddy2022 are closed only: plans._PROFILE),
     # full-context MyoStream, DS2 on audio x 2
-    assert len(quick["runs"]) == 3 + 1 + 1 + 1  # DS2 on audio: closed only this session (recipes.profiles)
+    assert len(quick["runs"]) == 3 + 1 + 1 + 1  # DS2 on audio: closed only this session (plans._PROFILE)
     for condition in ("open", "closed"):
         overrides = [r["overrides"] for r in quick["runs"] if r["condition"] == condition and not r["variant"]]
         assert len(overrides) == (3 if condition == "closed" else 1) and all(o == overrides[0] for o in overrides)

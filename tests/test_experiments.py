@@ -67,7 +67,7 @@ def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
 def test_table31_and_baseline_plans(profile):
     p = exp.plan(profile)
     rows = p["table31"]["runs"]
-    if profile == "quick":  # only the Closed row is released at quick size yet (recipes.profiles)
+    if profile == "quick":  # only the Closed row is released at quick size yet (plans._PROFILE)
         assert [r["label"] for r in rows] == ["ASR-SilentSpeechVocal-Closed"] and rows[0]["corpus"] == "dv"
     else:
         assert rows[0]["corpus"] == "ljspeech" and rows[0]["original_wer"] is None  # no LJSpeech WER reported
