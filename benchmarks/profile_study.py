@@ -112,7 +112,7 @@ def _batches_time(loader) -> tuple[float, int, list]:
 
 def stage_config(config: str, root: Path, cache_root: Path, max_batches: int) -> dict:
     from semg_study.data.dataset import MEMORY_CACHE
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import make_training_data
     from semg_study.training.loop import compute_loss, model_kwargs, seed_everything, to_device
     from semg_study.models.registry import build_model

@@ -19,7 +19,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "synth": ("semg_study.synth.cli", "write the embedded synthetic corpus (or an LJSpeech-layout corpus)"),
     "info": ("semg_study.data.cli_info", "count utterances per condition, split and mode, and what was skipped"),
     "validate": ("semg_study.data.validate", "check a dataset and report every problem, per file"),
-    "models": ("semg_study.models.cli", "list registered models and configs with parameter counts"),
+    "models": ("semg_study.recipes.cli", "list registered models and configs with parameter counts"),
     "train": ("semg_study.training.cli", "train a model from a config file"),
     "evaluate": ("semg_study.evaluation.cli", "decode a split with a trained run and score WER/CER"),
     "latency": ("semg_study.evaluation.latency", "measure a run's inference latency, real-time factor and size"),

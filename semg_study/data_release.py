@@ -127,7 +127,8 @@ def _session_files(path: Path) -> list[Path]:
 def release_data(out: str | os.PathLike, register: str | os.PathLike | Register,
                  data_root: str | os.PathLike | None = None, license: str = DEFAULT_LICENSE) -> DataRelease:
     """Pack the consented sessions of ``data_root`` into ``out`` (see the module doc)."""
-    from semg_study.data.corpus import alignment_dirs, locate_emg_data, open_corpus
+    from semg_study.data.corpus import alignment_dirs, locate_emg_data
+    from semg_study.data.layouts import open_corpus
 
     register = register if isinstance(register, Register) else read_register(register)
     root = Path(data_root) if data_root is not None else register.path.parent

@@ -157,8 +157,9 @@ def run_participants(run_dir: Path, manifest: dict) -> list[dict]:
     again from its data root, provided the data still has the run's fingerprint."""
     if isinstance(manifest.get("participants"), list):
         return manifest["participants"]
-    from semg_study.training.config import load_config
-    from semg_study.training.data import data_fingerprint, open_configured_corpus, train_utterances
+    from semg_study.recipes.config import load_config
+    from semg_study.recipes.selection import open_configured_corpus, train_utterances
+    from semg_study.training.data import data_fingerprint
 
     try:
         cfg = load_config(manifest["config"])

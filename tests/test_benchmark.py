@@ -39,13 +39,13 @@ def _is_number(x) -> bool:
 
 def test_plan_is_data_with_equal_budgets():
     quick = bplan.benchmark_plan("quick")
-    assert quick["epochs"] == bplan.QUICK_EPOCHS and quick["threads"] == 2 and quick["seed"] == 0
+    assert quick["epochs"] == bplan.EPOCHS["quick"] and quick["threads"] == 2 and quick["seed"] == 0
     assert quick["models"] == {"deepspeech2": {"config": "ds2emg-quick", "label": bplan.MODELS["deepspeech2"][1]},
                                "gaddy2022": {"config": "gaddy2022-quick", "label": bplan.MODELS["gaddy2022"][1]},
                                "myostream": {"config": "myostream-quick", "label": bplan.MODELS["myostream"][1]}}
     assert quick["conditions"] == ["open", "closed"] and quick["splits"] == ["dev", "test"]
     assert quick["modes"] == ["silent", "voiced"] and quick["decoders"] == ["greedy", "beam"]
-    # models x conditions (at quick size DS2 on EMG features is closed only: plans._PROFILE),
+    # models x conditions (at quick size DS2 on EMG features is closed only: recipes.profiles),
     # full-context MyoStream, DS2 on audio x 2
     assert len(quick["runs"]) == 5 + 1 + 2
     for condition in ("open", "closed"):
@@ -53,7 +53,7 @@ def test_plan_is_data_with_equal_budgets():
         assert len(overrides) == (3 if condition == "closed" else 2) and all(o == overrides[0] for o in overrides)
         # quick: the configs' equal ceilings and patience are the budget (open: one shared 30-epoch ceiling)
         ceiling = {"train.epochs": 30} if condition == "open" else {}
-        assert bplan.QUICK_EPOCHS is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,
+        assert bplan.EPOCHS["quick"] is None and overrides[0] == {"seed": 0, "device": "cpu", **ceiling,
                                                             "data.condition": condition}
     variant = [r for r in quick["runs"] if r["variant"] == bplan.FULL_CONTEXT]
     assert len(variant) == 1 and variant[0]["overrides"]["model.streaming_mask"] is False
@@ -64,8 +64,8 @@ def test_plan_is_data_with_equal_budgets():
         "ds2audio_closed-smoke", "ds2audio_full-smoke"}
     assert all(r["modes"] == ["voiced"] for r in audio)
     full = bplan.benchmark_plan("full")
-    assert full["epochs"] == bplan.FULL_EPOCHS
-    assert {r["overrides"]["train.epochs"] for r in full["runs"]} == {bplan.FULL_EPOCHS}
+    assert full["epochs"] == bplan.EPOCHS["full"]
+    assert {r["overrides"]["train.epochs"] for r in full["runs"]} == {bplan.EPOCHS["full"]}
     assert bplan.benchmark_plan("full")["models"]["myostream"]["config"] == "myostream-paper"
     assert bplan.benchmark_plan("smoke", epochs=1)["runs"][0]["overrides"]["train.epochs"] == 1
     with pytest.raises(errors.ConfigError):

@@ -58,3 +58,18 @@ def test_an_earlier_version_of_the_code_is_found_in_the_history_by_its_byte_dige
     found = ci.sources_at(versions[1], ENTRIES, repo=tmp_path)
     assert found == {"training/loop.py": BASE.replace("x + 1", "x + 3").encode()}
     assert ci.sources_at("0" * 64, ENTRIES, repo=tmp_path) is None  # trained from uncommitted code
+
+
+def test_a_removed_file_is_harmless_only_when_nothing_imports_it_and_it_registers_no_model():
+    loop = BASE.encode()
+    registry = b'MODULES = ("semg_study.models.deepspeech2",)\n'
+    cli = b"import argparse\ndef main():\n    return 0\n"
+    model = b"from semg_study.models.registry import register_model\n@register_model('ds2')\nclass M:\n    pass\n"
+    old = {"training/loop.py": loop, "models/registry.py": registry, "models/cli.py": cli,
+           "models/deepspeech2.py": model}
+    assert ci.differences(old, {k: v for k, v in old.items() if k != "models/cli.py"}) == []
+    gone = ci.differences(old, {k: v for k, v in old.items() if k != "models/deepspeech2.py"})
+    assert gone and "deepspeech2" in gone[0]
+    uses_cli = {**old, "training/loop.py": loop + b"from semg_study.models.cli import main\n"}
+    assert ci.differences(uses_cli, {k: v for k, v in uses_cli.items() if k != "models/cli.py"})
+    assert ci.differences(old, {**old, "models/extra.py": b"x = 1\n"}) == ["models/extra.py: added"]

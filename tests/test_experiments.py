@@ -10,7 +10,8 @@ import pytest
 
 from semg_study import experiments as exp
 from semg_study.errors import ConfigError
-from semg_study.training import available_configs, load_config
+from semg_study.recipes import available_configs, load_config
+from semg_study.recipes.profiles import PROFILE_SIZE, config_name
 
 PROFILES = ("smoke", "quick", "full")
 
@@ -23,7 +24,7 @@ def test_every_planned_run_resolves_to_a_valid_config(profile):
     specs = exp.run_specs(p) + exp.latency_specs(p)
     assert specs
     known = set(available_configs())
-    size = exp.PROFILE_SIZE[profile]
+    size = PROFILE_SIZE[profile]
     for spec in specs:
         assert spec["config"] in known, spec["config"]
         assert spec["config"].endswith(f"-{size}")
@@ -36,9 +37,9 @@ def test_every_planned_run_resolves_to_a_valid_config(profile):
 
 
 def test_profile_maps_to_config_size():
-    assert exp.config_name("ds2emg", "smoke") == "ds2emg-smoke"
-    assert exp.config_name("ds2emg", "quick") == "ds2emg-quick"
-    assert exp.config_name("ds2emg", "full") == "ds2emg-paper"
+    assert config_name("ds2emg", "smoke") == "ds2emg-smoke"
+    assert config_name("ds2emg", "quick") == "ds2emg-quick"
+    assert config_name("ds2emg", "full") == "ds2emg-paper"
     with pytest.raises(ConfigError):
         exp.plan("medium")
 

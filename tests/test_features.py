@@ -249,7 +249,7 @@ def test_gaddy2022_preset_uses_the_authors_literal_rates_and_is_one_setting():
 
 
 def test_gaddy2022_configs_select_the_preset():
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
 
     for size in ("smoke", "quick", "paper"):

@@ -91,7 +91,7 @@ def test_gaddy2022_parameter_count_about_54m():
 
 
 def test_myostream_sizes_are_in_their_ranges_and_under_gaddy2022():
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
 
     ranges = {"small": (1e6, 3e6), "medium": (8e6, 10e6), "paper": (15e6, 25e6)}
     for size, (lo, hi) in ranges.items():

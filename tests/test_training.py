@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from semg_study.errors import ConfigError, StudyError
-from semg_study.training import load_config, load_run, train, train_cached
-from semg_study.training.config import available_configs
+from semg_study.recipes import available_configs, load_config
+from semg_study.training import load_run, train, train_cached
 
 # Tiny and fast: a handful of smoke utterances, one epoch = a few batches.
 FAST = ["train.progress=false", "data.max_train_utterances=6", "train.batch_samples=6000",

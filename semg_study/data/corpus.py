@@ -69,8 +69,6 @@ SKIP_RULES = {
 CLOSED_SPLIT_SEED = 0
 CLOSED_SPLIT_FULL = (30, 100)  # dev, test when the corpus has >= CLOSED_SPLIT_FULL_MIN sentences
 CLOSED_SPLIT_FULL_MIN = 260
-LJSPEECH_SPLIT_SEED = 0
-LJSPEECH_HELD_OUT_FRACTION = 0.05  # for dev and for test, each at least 1
 _INFO = re.compile(r"^(\d+)_info\.json$")
 # Plausible EMG: the OpenBCI boards of the dataset saturate near +-187,500 microvolts
 # (4.5 V reference at gain 24) and surface EMG itself stays below ~10 mV, so a sample
@@ -304,11 +302,6 @@ def locate_emg_data(root: Path) -> tuple[Path, Path]:
                           "(and no metadata.csv + wavs/ for LJSpeech)")
 
 
-def is_ljspeech_root(root: Path) -> bool:
-    root = Path(root)
-    return (root / "metadata.csv").is_file() and (root / "wavs").is_dir()
-
-
 @dataclass
 class RawRecord:
     """One ``{i}_info.json`` found while scanning (info is None when unreadable)."""
@@ -501,19 +494,13 @@ class Corpus:
         return f"Corpus({str(self.root)!r}, kind={self.kind!r}, utterances={len(self.all_utterances())})"
 
 
-def open_corpus(root, testset=None, alignments=None) -> Corpus:
-    """Open a Digital Voicing root (parent of ``emg_data/`` or ``emg_data/`` itself) or an LJSpeech root.
+def open_digital_voicing(root, testset=None, alignments=None) -> Corpus:
+    """Open a Digital Voicing root (parent of ``emg_data/`` or ``emg_data/`` itself).
 
     Alignments (``<session>/<session>_<i>_audio.TextGrid``) are looked up in
     ``alignments`` when given, then ``ROOT/text_alignments`` and ``emg_data/text_alignments``.
     """
     root = Path(root).expanduser()
-    if not root.exists():
-        raise DataError(root, "dataset root does not exist")
-    if is_ljspeech_root(root):
-        from semg_study.data.ljspeech import open_ljspeech
-
-        return open_ljspeech(root)
     base, emg_data = locate_emg_data(root)
     testset_path = resolve_testset(root, base, testset)
     testset_keys = read_testset(testset_path)

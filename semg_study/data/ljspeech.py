@@ -14,9 +14,17 @@ from pathlib import Path
 
 import numpy as np
 
-from semg_study.data.corpus import (LJSPEECH_HELD_OUT_FRACTION, LJSPEECH_SPLIT_SEED, Corpus, Utterance)
+from semg_study.data.corpus import Corpus, Utterance, is_synthetic
 from semg_study.errors import DataError
 from semg_study.text import normalize_text
+
+LJSPEECH_SPLIT_SEED = 0
+LJSPEECH_HELD_OUT_FRACTION = 0.05  # for dev and for test, each at least 1
+
+
+def is_ljspeech_root(root: Path) -> bool:
+    root = Path(root)
+    return (root / "metadata.csv").is_file() and (root / "wavs").is_dir()
 
 
 def read_metadata(root: Path) -> list[tuple[int, str, str]]:
@@ -73,7 +81,5 @@ def open_ljspeech(root: Path) -> Corpus:
     files = [("metadata.csv", root / "metadata.csv")] + [
         (f"wavs/{p.name}", p) for p in sorted((root / "wavs").glob("*.wav"))]
     corpus = Corpus(root, "ljspeech", assigned, Counter(), {}, None, files)
-    from semg_study.data.corpus import is_synthetic
-
     corpus.synthetic = is_synthetic(root)
     return corpus

@@ -47,9 +47,9 @@ import numpy as np
 
 from semg_study import io
 from semg_study.data.corpus import (CONDITION_FOLDERS, MISSING_AUDIO, check_audio_length, check_chunks,
-                                    check_emg_length, has_letter, is_ljspeech_root, locate_emg_data, read_audio,
-                                    read_emg, read_testset, resolve_testset, scan_layout, session_dirs,
-                                    testset_difference)
+                                    check_emg_length, has_letter, locate_emg_data, read_audio, read_emg,
+                                    read_testset, resolve_testset, scan_layout, session_dirs, testset_difference)
+from semg_study.data.ljspeech import is_ljspeech_root, read_metadata
 from semg_study.errors import DataError, DataWarning
 from semg_study.text import characters_outside_vocabulary, normalize_text
 
@@ -310,7 +310,6 @@ def validate(root, testset=None, alignments=None) -> Report:
 
 
 def _validate_ljspeech(root: Path, report: Report) -> None:
-    from semg_study.data.ljspeech import read_metadata
 
     report.layout = "ljspeech"
     meta = root / "metadata.csv"

@@ -73,7 +73,7 @@ def data_label(corpus) -> str:
 def open_run_corpus(config, data_root: str | Path | None = None, testset: str | Path | None = None):
     """The corpus a run was trained on (or ``data_root``), with its testset unless one is given."""
     from semg_study.data import open_corpus
-    from semg_study.training.config import resolve_data_root
+    from semg_study.recipes.config import resolve_data_root
 
     root = Path(data_root).expanduser() if data_root is not None else resolve_data_root(config.data.root)
     chosen = testset if testset is not None else config.data.testset
@@ -96,13 +96,9 @@ def session_map(loaded, corpus) -> dict[str, int]:
     if recorded:
         return dict(recorded)
     from semg_study.data.dataset import session_mapping
-    from semg_study.training.data import select_utterances
+    from semg_study.recipes.selection import train_utterances
 
-    config = loaded.config
-    utterances = select_utterances(corpus, config, "train", config.data.train_modes)
-    if config.data.max_train_utterances:
-        utterances = utterances[: config.data.max_train_utterances]
-    return session_mapping(utterances)
+    return session_mapping(train_utterances(loaded.config, corpus))
 
 
 def eval_dataset(loaded, corpus, utterances: Sequence):

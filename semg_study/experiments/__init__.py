@@ -3,7 +3,8 @@
 Notebooks 02-07 call only this module and :mod:`semg_study.report`:
 
 * :func:`plan` (``plans.py``): which configs, overrides, seeds, conditions and
-  modes each notebook trains and evaluates, per profile (smoke | quick | full).
+  modes each notebook trains and evaluates, per profile (smoke | quick | full,
+  defined in :mod:`semg_study.recipes.profiles`).
 * runners (``runners.py``): :func:`run_table31` (03), :func:`run_emg_baselines`
   (04), :func:`run_myostream` (05), :func:`run_ablations` (06),
   :func:`run_latency` (07); each returns an :class:`Experiment` (rows, one run
@@ -15,8 +16,7 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   against the two baselines with one data set, seed and epoch budget, written to
   ``reports/benchmarks/<date>-<profile>.json``; notebook 07 reads the newest one.
 """
-from semg_study.experiments.plans import (ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER,
-                                          PROFILE_SIZE, config_name, plan, run_specs)
+from semg_study.experiments.plans import ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER, plan, run_specs
 from semg_study.experiments.runners import (Experiment, comparison_rows, evaluate_cached, evaluate_decoder, evaluation_corpus,
                                             latency_specs, manifest_of, myostream_run, overrides_for, plan_run,
                                             release_models, run_ablations, run_emg_baselines, run_latency,
@@ -24,8 +24,8 @@ from semg_study.experiments.runners import (Experiment, comparison_rows, evaluat
                                             worst_utterances)
 
 __all__ = [
-    "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "PROFILE_SIZE", "Experiment",
-    "comparison_rows", "config_name", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
+    "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "Experiment",
+    "comparison_rows", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
     "run_model_comparisons", "manifest_of", "myostream_run", "overrides_for", "plan",
     "release_models", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
     "train_spec", "train_specs", "worst_utterances",

@@ -1,11 +1,9 @@
 """The plan of every experiment notebook, per profile, as data.
 
 A plan says which configs are trained, with which overrides and seeds, on which
-condition, and how they are evaluated (decoders, modes, splits). Profiles map to
-config sizes (``smoke -> *-smoke``, ``quick -> *-quick``, ``full -> *-paper``).
-No profile trims epochs to fit a time budget: each config trains until its dev
-metric stops improving (``train.patience``). ``make study`` stays fast because
-the quick runs are trained once and released (``semg_study.training.released``).
+condition, and how they are evaluated (decoders, modes, splits). What differs
+between profiles (config size, seeds, epoch ceilings, workers) is
+:mod:`semg_study.recipes.profiles`.
 
 :func:`plan` returns the resolved plan of one profile; the runners in
 :mod:`semg_study.experiments.runners` read nothing else.
@@ -14,9 +12,7 @@ from __future__ import annotations
 
 import copy
 
-from semg_study.errors import ConfigError
-
-PROFILE_SIZE = {"smoke": "smoke", "quick": "quick", "full": "paper"}
+from semg_study.recipes.profiles import PROFILE_SIZE, config_name, plan_knobs
 
 # The six defects of the dissertation's code, fixed in this study (docs: the
 # dataset reference, "Defects found in the dissertation's original code").
@@ -44,63 +40,10 @@ ORIGINAL_LABEL = "original (dissertation, defective code)"
 ABLATION_COMPONENTS = ("electrode_frontend", "conv_module", "streaming_mask", "phoneme_aux_loss",
                        "session_adaptation", "augmentation")
 
-# Per-profile knobs. Epoch trims apply to the quick profile only.
-_PROFILE = {
-    "smoke": {
-        "table31_decoders": ["greedy", "beam"],
-        "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0],
-        "ablation_condition": "closed",
-        "epochs": {},
-        "workers": 1,
-        "bench": {"repeats": 1, "warmup": 0, "max_utterances": 3},
-    },
-    "quick": {
-        "table31_decoders": ["greedy", "beam"],
-        "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
-        "ablation_condition": "closed",
-        # no epoch trims: every quick config trains until its dev CER stops improving
-        # (train.patience), with train.epochs as a ceiling. The ablations alone compare their 21
-        # runs (7 variants x 3 seeds) at one equal, shorter ceiling of 20 epochs: the full model's
-        # dev CER is within a few points of its best by then, and 21 full-length runs would not fit.
-        # Every open-vocabulary run (EMG models on 2,000 training utterances, DeepSpeech2 on 1,600
-        # voiced recordings or the LJSpeech-layout clips) shares a 30-epoch ceiling too, for the same
-        # reason; the benchmark gives its runs the same.
-        "epochs": {"ablation": 20, "open_emg": 30},
-        # DeepSpeech2 on EMG features is trained on the closed vocabulary only at this size: its
-        # recurrent layers make it the slowest model per epoch by far (a 2,000-utterance open run
-        # would cost as much as all ablations together); gaddy2022 and MyoStream cover both.
-        "ds2emg_conditions": ["closed"],
-        # independent runs of a notebook train two at a time (one torch thread each): 2 cores
-        "workers": 2,
-        "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
-    },
-    "full": {
-        "table31_decoders": ["greedy", "beam"],
-        "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
-        "ablation_condition": "closed",
-        "epochs": {},
-        "workers": 1,  # paper-size runs: one at a time (a GPU, or all cores for one run)
-        "bench": {"repeats": 5, "warmup": 2, "max_utterances": 20},
-    },
-}
-
-
-def config_name(base: str, profile: str) -> str:
-    """``ds2emg`` + ``quick`` -> ``ds2emg-quick``; ``full`` uses the ``-paper`` configs."""
-    if profile not in PROFILE_SIZE:
-        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILE_SIZE)}")
-    return f"{base}-{PROFILE_SIZE[profile]}"
-
-
 def open_emg_epochs(knobs: dict, condition: str) -> dict:
     """The shared epoch ceiling of the open-vocabulary EMG runs, where the profile sets one."""
     n = knobs["epochs"].get("open_emg")
     return {"train.epochs": n} if n and condition == "open" else {}
-
-
-def profile_knobs(profile: str) -> dict:
-    config_name("x", profile)
-    return copy.deepcopy(_PROFILE[profile])
 
 
 def _epochs(knobs: dict, key: str) -> dict:
@@ -123,8 +66,7 @@ def plan(profile: str) -> dict:
     ``overrides`` (dotted keys), ``seed``, ``corpus`` ("dv" or "ljspeech") and a
     ``label``.
     """
-    config_name("x", profile)  # validates the profile
-    k = _PROFILE[profile]
+    k = plan_knobs(profile)
     table31 = [
         _spec("ds2audio_ljspeech", profile, corpus="ljspeech",
               overrides={**_epochs(k, "ds2audio_ljspeech"), **open_emg_epochs(k, "open")},
@@ -134,10 +76,6 @@ def plan(profile: str) -> dict:
         _spec("ds2audio_full", profile, overrides={**_epochs(k, "ds2audio_full"), **open_emg_epochs(k, "open")},
               label="ASR-SilentSpeechVocal-Full", dataset="Digital Voicing layout, open vocabulary, voiced audio"),
     ]
-    if not k.get("table31_ljspeech", True):
-        table31 = [row for row in table31 if row["corpus"] != "ljspeech"]
-    if not k.get("table31_full", True):
-        table31 = [row for row in table31 if row["base"] != "ds2audio_full"]
     for row in table31:
         row["original_wer"] = ORIGINAL_TABLE31_WER[row["label"]]
 

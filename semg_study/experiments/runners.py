@@ -72,10 +72,29 @@ def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data
     return train_spec(_PlanContext(paths, device), spec, force=False)
 
 
+def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
+    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
+    from semg_study.recipes.config import load_config
+    from semg_study.report.paths import study_paths
+    from semg_study.training.cache import run_fingerprint
+    from semg_study.training.data import data_fingerprint
+
+    overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
+    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
+    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
+    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
+    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None
+
+
 def evaluation_corpus(run_dir: Path, data_root=None):
     """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
     from semg_study.evaluation.evaluate import open_run_corpus
-    from semg_study.training import load_config
+    from semg_study.recipes.config import load_config
 
     manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
     return open_run_corpus(load_config(manifest["config"]), data_root)
@@ -123,7 +142,7 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
     recomputed from ``predictions.jsonl`` every time (:func:`rescore`).
     """
     from semg_study.evaluation.evaluate import evaluate_run
-    from semg_study.training import load_config
+    from semg_study.recipes.config import load_config
 
     run_dir = Path(run_dir)
     if mode is None:
@@ -196,7 +215,7 @@ def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None =
     if decoder != "beam":
         return evaluate_cached(run_dir, split, decoder, mode)
     from semg_study.evaluation.lm_weights import tune_lm_weights
-    from semg_study.training import load_config
+    from semg_study.recipes.config import load_config
 
     if mode is None:
         manifest = json.loads((Path(run_dir) / "manifest.json").read_text())

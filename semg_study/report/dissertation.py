@@ -233,7 +233,7 @@ def model_sizes(profile: str | None) -> list[list[str]]:
     import torch
 
     from semg_study.models.registry import build_model, count_parameters
-    from semg_study.training.config import available_configs, load_config
+    from semg_study.recipes import available_configs, load_config
 
     configs = set(available_configs())
     rows = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-PROFILES = ("smoke", "quick", "full")
+from semg_study.recipes.profiles import check_profile
 
 
 def repo_root(start: str | os.PathLike | None = None) -> Path:
@@ -80,14 +80,6 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def check_profile(profile: str) -> str:
-    if profile not in PROFILES:
-        from semg_study.errors import ConfigError
-
-        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
-    return profile
 
 
 def is_synthetic(root: str | os.PathLike) -> bool:

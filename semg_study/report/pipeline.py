@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from semg_study.errors import ConfigError, StudyError
 from semg_study.io import atomic_path, write_json, write_text
+from semg_study.recipes.profiles import PROFILE_NAMES
 from semg_study.report import paths as _paths
 
 # Every slot of the study, in order: (number, file stem, title).
@@ -301,7 +302,7 @@ def resolve_study_testset(args: argparse.Namespace, data_root: str) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", choices=_paths.PROFILES, default="quick",
+    parser.add_argument("--profile", choices=PROFILE_NAMES, default="quick",
                         help="size of corpus, models and training (default: quick)")
     parser.add_argument("--data-root", help="the real Digital Voicing dataset (default: the synthetic corpus)")
     parser.add_argument("--ljspeech-root", help="an LJSpeech-layout corpus (default: the synthetic TTS one)")

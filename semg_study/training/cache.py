@@ -12,7 +12,7 @@ import shutil
 from pathlib import Path
 
 from semg_study.training import released
-from semg_study.training.config import load_config
+from semg_study.recipes.config import load_config
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 # Settings that do not change what a run computes.
@@ -25,7 +25,7 @@ _IGNORED_TRAIN_KEYS = ("out", "progress", "threads")
 # inputs and targets (INPUT_CODE). A released run may be carried over to new INPUT_CODE only when
 # the inputs it was trained on are proven identical under it (released.restamp).
 MODEL_CODE = ("models", "text.py", "training/loop.py", "training/checkpoint.py")
-INPUT_CODE = ("features", "data/dataset.py", "data/textgrid.py", "training/data.py")
+INPUT_CODE = ("features", "data/dataset.py", "data/textgrid.py", "recipes/selection.py", "training/data.py")
 TRAINING_CODE = MODEL_CODE + INPUT_CODE
 
 
@@ -106,25 +106,3 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     if run_dir.exists():
         shutil.rmtree(run_dir)
     return train(cfg, run_dir=run_dir, extra_manifest=extra)
-
-
-def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
-    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
-    from semg_study.experiments.runners import overrides_for
-    from semg_study.report.paths import study_paths
-    from semg_study.training.data import data_fingerprint
-
-    class _Ctx:
-        paths = study_paths(profile, None, None, runs_root)
-        device = "cpu"
-
-    overrides = overrides_for(_Ctx, spec)
-    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
-    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
-    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None

@@ -88,7 +88,7 @@ def load_run(run_dir: str | Path, which: str = "best") -> LoadedRun:
     """Load the ``best`` (by dev metric) or ``last`` checkpoint of a run folder."""
     from semg_study.features import FeatureConfig
     from semg_study.models.registry import build_model
-    from semg_study.training.config import config_from_dict
+    from semg_study.recipes.config import config_from_dict
     from semg_study.training.data import normalizer_from_state
 
     run_dir = Path(run_dir)

@@ -5,7 +5,7 @@ import argparse
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    from semg_study.training.config import ALIASES
+    from semg_study.recipes.config import ALIASES
 
     parser.add_argument("config", help="a config name (e.g. myostream-quick; see `semg-study models`) or a YAML path")
     parser.add_argument("overrides", nargs="*", metavar="key=value",
@@ -17,7 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from semg_study.training.config import load_config, parse_override
+    from semg_study.recipes.config import load_config, parse_override
 
     if args.cached:
         from semg_study.training.cache import train_cached

@@ -112,6 +112,44 @@ def _sources_in_commit(repo: Path, commit: str, entries) -> dict[str, bytes]:
     return out
 
 
+def _module_name(rel: str) -> str:
+    return f"{PACKAGE_ROOT.name}." + rel[:-len(".py")].replace("/", ".").removesuffix(".__init__")
+
+
+def _mentions(text: str, module: str) -> bool:
+    """Whether a source imports ``module`` or names it in a string (a registry's module list)."""
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, ast.ImportFrom) and node.module and (node.module == module or any(
+                f"{node.module}.{a.name}" == module for a in node.names)):
+            return True
+        if isinstance(node, ast.Import) and any(a.name == module for a in node.names):
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value == module:
+            return True
+    return False
+
+
+def differences(old: dict[str, bytes], new: dict[str, bytes]) -> list[str]:
+    """Why the model code ``new`` may compute something else than ``old`` (empty: it cannot).
+
+    A file in both must have the same normalised syntax tree. A file added may be imported by the
+    loop: not allowed. A file removed is allowed when no remaining file imports it or names it
+    (a command-line front end that moved out of ``models/``) and it registers no model."""
+    reasons = []
+    for rel in sorted(set(old) | set(new)):
+        if rel in old and rel in new:
+            if normalised_source(old[rel].decode("utf-8")) != normalised_source(new[rel].decode("utf-8")):
+                reasons.append(f"{rel}: code changed")
+        elif rel in new:
+            reasons.append(f"{rel}: added")
+        else:
+            text, module = old[rel].decode("utf-8"), _module_name(rel)
+            users = [r for r in new if _mentions(new[r].decode("utf-8"), module)]
+            if users or "register_model" in text:
+                reasons.append(f"{rel}: removed, but {'registers a model' if not users else 'used by ' + users[0]}")
+    return reasons
+
+
 @functools.lru_cache(maxsize=None)
 def sources_at(byte_digest_wanted: str, entries: tuple, repo: Path = REPO_ROOT) -> dict[str, bytes] | None:
     """The files of ``entries`` as they were when their byte digest was ``byte_digest_wanted``:

@@ -17,8 +17,9 @@ from typing import Any
 import torch
 
 from semg_study.errors import ConfigError, StudyError
-from semg_study.training.config import Config, resolve_data_root
 from semg_study.data.fingerprint import feature_cache_dir
+from semg_study.recipes.config import Config
+from semg_study.recipes.selection import dev_utterances, open_configured_corpus, train_utterances
 
 UNLIMITED = 1 << 62
 
@@ -104,32 +105,6 @@ class TrainingData:
         self.train_sampler.set_epoch(epoch)
 
 
-def select_utterances(corpus, cfg: Config, split: str, modes) -> list:
-    out = []
-    for mode in modes:
-        out += corpus.utterances(condition=cfg.data.condition, split=split, mode=mode)
-    return out
-
-
-def train_utterances(cfg: Config, corpus) -> list:
-    """The utterances a config trains on (its modes' training lists, capped by ``max_train_utterances``)."""
-    utts = select_utterances(corpus, cfg, "train", cfg.data.train_modes)
-    if cfg.data.max_train_utterances:
-        utts = utts[: cfg.data.max_train_utterances]
-    return utts
-
-
-def open_configured_corpus(cfg: Config):
-    from semg_study.data import open_corpus
-
-    root = resolve_data_root(cfg.data.root)
-    corpus = open_corpus(root, testset=cfg.data.testset)
-    expected = "ljspeech" if cfg.data.layout == "ljspeech" else "digital_voicing"
-    if corpus.kind != expected:
-        raise ConfigError(f"{root}: data.layout={cfg.data.layout} but this is a {corpus.kind} corpus")
-    return root, corpus
-
-
 def data_fingerprint(cfg: Config, corpus=None) -> str:
     """The corpus files plus everything that shapes what the model sees."""
     if corpus is None:
@@ -137,7 +112,7 @@ def data_fingerprint(cfg: Config, corpus=None) -> str:
     fc = feature_config_from(cfg)
     # which utterances train and select the model (so a change in how splits are assigned shows)
     train_ids = [str(u.path) for u in train_utterances(cfg, corpus)]
-    dev_ids = [str(u.path) for u in select_utterances(corpus, cfg, "dev", [cfg.data.eval_mode])]
+    dev_ids = [str(u.path) for u in dev_utterances(cfg, corpus)]
     root = str(Path(corpus.root).resolve())
     rel = lambda ids: sorted(i[len(root):].lstrip("/") if i.startswith(root) else i for i in ids)  # noqa: E731
     assignment = hashlib.sha256(json.dumps({"train": rel(train_ids), "dev": rel(dev_ids)}).encode()).hexdigest()
@@ -156,7 +131,7 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     if key not in fc.streams:
         raise ConfigError(f"the model reads {key!r} but data.features.streams is {list(fc.streams)}")
     train_utts = train_utterances(cfg, corpus)
-    dev_utts = select_utterances(corpus, cfg, "dev", [cfg.data.eval_mode])
+    dev_utts = dev_utterances(cfg, corpus)
     if not train_utts:
         raise StudyError(f"{root}: no training utterances for condition={cfg.data.condition}, "
                          f"modes={cfg.data.train_modes}")

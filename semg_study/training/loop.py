@@ -27,7 +27,7 @@ from semg_study.models.registry import build_model, count_parameters, model_clas
 from semg_study.text import VOCAB
 from semg_study.training.checkpoint import (capture_rng_state, load_checkpoint_file, restore_rng_state,
                                             check_model_name)
-from semg_study.training.config import Config, load_config
+from semg_study.recipes.config import Config, load_config
 from semg_study.training.data import TrainingData, make_training_data
 from semg_study.training.manifest import finish_manifest, start_manifest
 

@@ -226,7 +226,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     (possibly renamed) folder and what happened: "current", "restamped" or the reason it stays stale.
     """
     from semg_study.training.cache import code_parts, code_version, run_fingerprint, _resolved_for_fingerprint
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import data_fingerprint, inputs_digest, make_training_data
 
     folder = Path(folder)
@@ -242,12 +242,13 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     parts = code_parts()
     model_check = "model code unchanged"
     if manifest.get("model_code") != parts["model_code"]:
-        then = manifest.get("model_code_semantics") or _semantics_of(manifest.get("model_code"))
-        if then is None:
+        reasons = _model_code_differences(manifest)
+        if reasons is None:
             return folder, "stale: the model or training-loop code changed (its earlier version is not in the history)"
-        if then != parts["model_code_semantics"]:
-            return folder, "stale: the model or training-loop code changed"
-        model_check = "model code changed only in imports, comments or docstrings (same normalised syntax trees)"
+        if reasons:
+            return folder, f"stale: the model or training-loop code changed ({'; '.join(reasons[:3])})"
+        model_check = ("model code changed only in imports, comments or docstrings, or lost a file nothing "
+                       "imports (same normalised syntax trees)")
     recorded = manifest.get("inputs_digest")
     if not recorded:
         return folder, "stale: no inputs digest recorded"
@@ -276,20 +277,27 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     return out, "restamped"
 
 
-def _semantics_of(model_code: str | None) -> str | None:
-    """The normalised digest of the model code whose byte digest was ``model_code``, from git history."""
+def _model_code_differences(manifest: dict) -> list[str] | None:
+    """Why the current model code may compute something else than the run's (``code_identity``);
+    None when the run's model code is neither in the manifest's digest nor in the git history."""
     from semg_study.training.cache import MODEL_CODE
-    from semg_study.training.code_identity import semantic_digest, sources_at
+    from semg_study.training.code_identity import current_sources, differences, semantic_digest, sources_at
 
-    sources = sources_at(model_code, tuple(MODEL_CODE)) if model_code else None
-    return semantic_digest(sources, MODEL_CODE) if sources is not None else None
+    now = current_sources(MODEL_CODE)
+    then = sources_at(manifest.get("model_code"), tuple(MODEL_CODE)) if manifest.get("model_code") else None
+    if then is not None:
+        return differences(then, now)
+    recorded = manifest.get("model_code_semantics")
+    if recorded is None:
+        return None
+    return [] if recorded == semantic_digest(now, MODEL_CODE) else ["normalised syntax trees differ"]
 
 
 def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
     """Record a finished run's inputs digest when its manifest lacks one (a run resumed before
     resumed runs kept theirs), but only under the very training code it was trained with."""
     from semg_study.training.cache import code_version
-    from semg_study.training.config import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import inputs_digest, make_training_data
 
     run_dir = Path(run_dir)

@@ -13,7 +13,7 @@ from semg_study.experiments.benchmark.markdown import targets_markdown
 from semg_study.experiments.benchmark.plan import EPOCHS
 from semg_study.experiments.benchmark.report import refresh_study_run
 from semg_study.experiments.benchmark.stages import run_benchmark
-from semg_study.experiments.plans import PROFILE_SIZE
+from semg_study.recipes.profiles import PROFILE_SIZE
 
 
 def configure(parser: argparse.ArgumentParser) -> None:

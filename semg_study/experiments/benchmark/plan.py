@@ -16,23 +16,14 @@ import json
 
 from semg_study.errors import ConfigError
 from semg_study.evaluation.targets import targets_for
-from semg_study.experiments.plans import PROFILE_SIZE, config_name, open_emg_epochs, profile_knobs
+from semg_study.experiments.plans import open_emg_epochs
+from semg_study.recipes.profiles import PROFILE_SIZE, benchmark_knobs, check_profile, config_name, plan_knobs
 
-# Quick: no shared override; every quick config has the same ceiling (train.epochs) and
-# early-stopping patience, so the budget is equal and each model trains until dev stops improving
-# (check_equal_budget refuses configs that differ). The runs are then the study's own runs.
-QUICK_EPOCHS = None
-# The full profile: the reference model's published budget (200 epochs, Gaddy 2022) for every model,
-# so the epochs are equal there too (the paper-size configs' own epochs differ: 10 / 200 / 100).
-FULL_EPOCHS = 200
-EPOCHS = {"smoke": 2, "quick": QUICK_EPOCHS, "full": FULL_EPOCHS}
-# The issue states its latency targets at 2 CPU threads; smoke only checks that the pipeline runs.
-THREADS = {"smoke": 1, "quick": 2, "full": 2}
-BENCH = {
-    "smoke": {"repeats": 1, "warmup": 0, "max_utterances": 3},
-    "quick": {"repeats": 3, "warmup": 1, "max_utterances": 25},
-    "full": {"repeats": 5, "warmup": 2, "max_utterances": 50},
-}
+# The profile table (semg_study.recipes.profiles) as the benchmark reads it: shared epochs
+# (None: each config's own ceiling and patience), torch threads, latency measurement.
+EPOCHS = {p: benchmark_knobs(p)["epochs"] for p in PROFILE_SIZE}
+THREADS = {p: benchmark_knobs(p)["threads"] for p in PROFILE_SIZE}
+BENCH = {p: benchmark_knobs(p)["bench"] for p in PROFILE_SIZE}
 SEED = 0
 
 # name -> (config base, label)
@@ -70,11 +61,6 @@ RATIO_FIELDS = {
 }
 
 
-def _check_profile(profile: str) -> None:
-    if profile not in PROFILE_SIZE:
-        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILE_SIZE)}")
-
-
 def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu") -> dict:
     """The benchmark of ``profile`` (smoke | quick | full) as data.
 
@@ -82,7 +68,7 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
     are the same dict except ``data.condition`` (and the full-context variant's
     ``model.streaming_mask``): the models differ only in their config.
     """
-    _check_profile(profile)
+    check_profile(profile)
     if epochs is not None and epochs < 1:
         raise ConfigError(f"--epochs must be at least 1, got {epochs}")
     shared_epochs = epochs if epochs is not None else EPOCHS[profile]
@@ -93,11 +79,11 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
     runs = []
     for condition in CONDITIONS:
         # the study plan's ceiling of the open-vocabulary EMG runs (quick), so both use the same runs
-        ceiling = {} if epochs is not None else open_emg_epochs(profile_knobs(profile), condition)
+        ceiling = {} if epochs is not None else open_emg_epochs(plan_knobs(profile), condition)
         for name, model in models.items():
             base = MODELS[name][0]
-            if condition not in profile_knobs(profile).get(f"{base}_conditions", CONDITIONS):
-                continue  # the study plan's choice (plans._PROFILE), so both use the same runs
+            if condition not in plan_knobs(profile).get(f"{base}_conditions", CONDITIONS):
+                continue  # the study plan's choice (recipes.profiles), so both use the same runs
             runs.append({"key": f"{name}/{condition}", "model": name, "variant": None, "config": model["config"],
                          "label": model["label"], "condition": condition,
                          "overrides": {**shared, **ceiling, "data.condition": condition},
@@ -109,13 +95,11 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
                  "overrides": {**shared, "data.condition": FULL_CONTEXT_CONDITION, **FULL_CONTEXT_OVERRIDES},
                  "bench": False})
     for condition, base in AUDIO_RUNS.items():
-        if condition == "open" and not profile_knobs(profile).get("table31_full", True):
-            continue  # the study plan's choice (plans._PROFILE)
         runs.append({"key": f"ds2audio/{condition}", "model": "ds2audio", "variant": f"ds2audio_{condition}",
                      "config": config_name(base, profile), "label": f"DeepSpeech2 on voiced audio ({condition})",
                      "condition": condition,
                      "overrides": {**shared, **({} if epochs is not None else
-                                               open_emg_epochs(profile_knobs(profile), condition))},
+                                               open_emg_epochs(plan_knobs(profile), condition))},
                      "bench": False, "modes": ["voiced"]})
     probe = {"runs": runs, "conditions": list(CONDITIONS), "models": models}
     shared_condition = comparison_condition(probe)
@@ -152,7 +136,7 @@ def benchmark_plan(profile: str, epochs: int | None = None, device: str = "cpu")
 
 def check_equal_budget(plan: dict) -> None:
     """Refuse a plan whose models would not train on equal terms (same overrides per condition)."""
-    from semg_study.training.config import load_config  # deferred: the training package imports torch
+    from semg_study.recipes.config import load_config  # deferred: the training package imports torch
 
     for condition in plan["conditions"]:
         compared = [r for r in plan["runs"] if r["condition"] == condition and r["variant"] is None]

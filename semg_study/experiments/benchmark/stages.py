@@ -105,7 +105,7 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
     # deferred: the datasets and the training package import torch
     from semg_study.data.dataset import MEMORY_CACHE, FeatureCache
     from semg_study.data.fingerprint import feature_cache_dir, shared_digest_cache
-    from semg_study.training import load_config
+    from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
 
     feature_configs = {}

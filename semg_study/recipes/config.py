@@ -1,12 +1,14 @@
-"""Run configurations: YAML files in ``semg_study/configs/`` turned into dataclasses.
+"""Run configurations: the composed YAML of ``semg_study/configs/`` turned into dataclasses.
 
 A config has four sections: ``model`` (the registry name plus its keyword
 arguments), ``data`` (which corpus and which utterances), ``train`` (the
-optimisation) and ``decode`` (how evaluation decodes). ``key=value`` overrides
-use dotted keys (``train.epochs=3``, ``model.d_model=64``) or the short aliases
-every config accepts: ``data_root=PATH``, ``out=PATH``, ``seed=N``,
-``device=cpu|cuda``. Values are parsed as YAML (``3`` is an int, ``[a, b]`` a
-list). An unknown key is a :class:`ConfigError` naming the key.
+optimisation) and ``decode`` (how evaluation decodes). How names become
+sections (families, bases, size overlays) is :mod:`semg_study.recipes.compose`.
+``key=value`` overrides use dotted keys (``train.epochs=3``,
+``model.d_model=64``) or the short aliases every config accepts:
+``data_root=PATH``, ``out=PATH``, ``seed=N``, ``device=cpu|cuda``. Values are
+parsed as YAML (``3`` is an int, ``[a, b]`` a list). An unknown key is a
+:class:`ConfigError` naming the key and the file (or the override) it came from.
 """
 from __future__ import annotations
 
@@ -20,8 +22,8 @@ from typing import Any, Iterable
 import yaml
 
 from semg_study.errors import ConfigError
+from semg_study.recipes.compose import compose_file, compose_named
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
 ALIASES = {"data_root": "data.root", "out": "train.out", "seed": "train.seed", "device": "train.device"}
@@ -109,23 +111,6 @@ _CHOICES = {
 _SECTIONS = {"data": DataConfig, "train": TrainConfig, "decode": DecodeConfig}
 
 
-def available_configs() -> list[str]:
-    return sorted(p.stem for p in CONFIG_DIR.glob("*.yaml"))
-
-
-def config_path(name_or_path: str | Path) -> Path:
-    """A config name (``myostream-quick``) or a path to a YAML file."""
-    p = Path(name_or_path)
-    if p.suffix in (".yaml", ".yml"):
-        if not p.is_file():
-            raise ConfigError(f"{p}: no such config file")
-        return p
-    candidate = CONFIG_DIR / f"{name_or_path}.yaml"
-    if not candidate.is_file():
-        raise ConfigError(f"unknown config {str(name_or_path)!r}; available: {', '.join(available_configs())}")
-    return candidate
-
-
 def _model_parameters(name: str) -> set[str]:
     from semg_study.models.registry import model_class
 
@@ -165,7 +150,10 @@ def _coerce(section: str, key: str, value: Any, cls, source: str) -> Any:
     return _check_value(section, key, value, source)
 
 
-def config_from_dict(raw: dict, source: str = "config", name: str = "") -> Config:
+def config_from_dict(raw: dict, source: str = "config", name: str = "",
+                     origins: dict[tuple[str, str], str] | None = None) -> Config:
+    """Validate ``raw``; an error names ``origins[(section, key)]`` (the file that set the key), else ``source``."""
+    where = lambda section, key: (origins or {}).get((section, key), source)  # noqa: E731
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping with sections model, data, train, decode")
     unknown = set(raw) - {"model", "data", "train", "decode", "name"}
@@ -178,15 +166,15 @@ def config_from_dict(raw: dict, source: str = "config", name: str = "") -> Confi
     allowed = _model_parameters(model_name)
     for key in model_raw:
         if key not in allowed:
-            raise ConfigError(f"{source}: unknown key model.{key} for model {model_name!r}")
+            raise ConfigError(f"{where('model', key)}: unknown key model.{key} for model {model_name!r}")
     sections = {}
     for section, cls in _SECTIONS.items():
         values = dict(raw.get(section) or {})
         known = {f.name for f in dataclasses.fields(cls)}
         for key in values:
             if key not in known:
-                raise ConfigError(f"{source}: unknown key {section}.{key}")
-            values[key] = _coerce(section, key, values[key], cls, source)
+                raise ConfigError(f"{where(section, key)}: unknown key {section}.{key}")
+            values[key] = _coerce(section, key, values[key], cls, where(section, key))
         sections[section] = cls(**values)
     return Config(model=ModelConfig(model_name, model_raw), name=raw.get("name") or name, **sections)
 
@@ -206,14 +194,17 @@ def parse_override(item: str) -> tuple[str, Any]:
     return ALIASES.get(key, key), value
 
 
+def override_items(overrides: Iterable[str] | dict | None) -> list[tuple[str, Any]]:
+    """(dotted key, value) of each override; strings are parsed, a dict's values taken as they are."""
+    if not overrides:
+        return []
+    items = overrides.items() if isinstance(overrides, dict) else (parse_override(o) for o in overrides)
+    return [(ALIASES.get(key, key), value) for key, value in items]
+
+
 def apply_overrides(raw: dict, overrides: Iterable[str] | dict | None) -> dict:
     raw = copy.deepcopy(raw)
-    if not overrides:
-        return raw
-    items = (overrides.items() if isinstance(overrides, dict)
-             else (parse_override(o) for o in overrides))
-    for key, value in items:
-        key = ALIASES.get(key, key)
+    for key, value in override_items(overrides):
         parts = key.split(".")
         if len(parts) != 2 or parts[0] not in ("model", "data", "train", "decode"):
             raise ConfigError(f"unknown override key {key!r} (use section.key, e.g. train.epochs=3, "
@@ -228,19 +219,23 @@ def apply_overrides(raw: dict, overrides: Iterable[str] | dict | None) -> dict:
 
 def load_config(name_or_path: str | Path | dict | Config, overrides: Iterable[str] | dict | None = None) -> Config:
     """Load a config by name, path, dict or Config, then apply ``overrides``."""
+    origins: dict[tuple[str, str], str] = {}
     if isinstance(name_or_path, Config):
         raw, source, name = name_or_path.to_dict(), name_or_path.name or "config", name_or_path.name
     elif isinstance(name_or_path, dict):
         raw, source, name = name_or_path, "config", name_or_path.get("name", "")
+    elif Path(name_or_path).suffix in (".yaml", ".yml"):
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: no such config file")
+        composed, rest = compose_file(path)
+        raw, origins, source, name = {**composed.raw, **rest}, composed.origins, str(path), path.stem
     else:
-        path = config_path(name_or_path)
-        try:
-            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-        source, name = str(path), path.stem
-    raw = apply_overrides(raw, overrides)
-    return config_from_dict(raw, source=source, name=name)
+        composed = compose_named(str(name_or_path))
+        raw, origins, source, name = composed.raw, composed.origins, str(name_or_path), str(name_or_path)
+    items = override_items(overrides)
+    origins.update({tuple(key.split(".", 1)): f"overrides of {source}" for key, _ in items if "." in key})
+    return config_from_dict(apply_overrides(raw, dict(items)), source=source, name=name, origins=origins)
 
 
 def resolve_data_root(root: str | Path) -> Path:

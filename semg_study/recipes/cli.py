@@ -19,7 +19,7 @@ def collect() -> dict:
     import torch
 
     from semg_study.models.registry import build_model, count_parameters, list_models, model_class
-    from semg_study.training.config import available_configs, load_config
+    from semg_study.recipes import available_configs, load_config
 
     models = []
     for name in list_models():

@@ -1,0 +1,112 @@
+"""The study's profiles in one place: smoke | quick | full.
+
+A profile is how big the study runs: which size of every config family it
+trains (``size``: ``<family>-<size>``), the knobs of the notebooks' plan
+(``plan``: read by :func:`semg_study.experiments.plans.plan`) and those of the
+model comparison (``benchmark``: read by ``make bench``). The synthetic corpus
+of a profile (how many speakers and utterances) is the generator's
+(``semg_study.synth.corpus.PROFILES``).
+
+No profile trims epochs to fit a time budget: each config trains until its dev
+metric stops improving (``train.patience``). ``make study`` stays fast because
+the quick runs are trained once and released (``semg_study.training.released``).
+"""
+from __future__ import annotations
+
+import copy
+
+from semg_study.errors import ConfigError
+
+PROFILES: dict[str, dict] = {
+    "smoke": {
+        "size": "smoke",
+        "plan": {
+            "table31_decoders": ["greedy", "beam"],
+            "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0],
+            "ablation_condition": "closed",
+            "epochs": {},
+            "workers": 1,
+            # notebook 07's latency measurement of each run
+            "bench": {"repeats": 1, "warmup": 0, "max_utterances": 3},
+        },
+        "benchmark": {
+            "epochs": 2,
+            # smoke only checks that the pipeline runs
+            "threads": 1,
+            "bench": {"repeats": 1, "warmup": 0, "max_utterances": 3},
+        },
+    },
+    "quick": {
+        "size": "quick",
+        "plan": {
+            "table31_decoders": ["greedy", "beam"],
+            "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
+            "ablation_condition": "closed",
+            # no epoch trims: every quick config trains until its dev CER stops improving
+            # (train.patience), with train.epochs as a ceiling. The ablations alone compare their 21
+            # runs (7 variants x 3 seeds) at one equal, shorter ceiling of 20 epochs: the full model's
+            # dev CER is within a few points of its best by then, and 21 full-length runs would not fit.
+            # Every open-vocabulary run (EMG models on 2,000 training utterances, DeepSpeech2 on 1,600
+            # voiced recordings or the LJSpeech-layout clips) shares a 30-epoch ceiling too, for the same
+            # reason; the benchmark gives its runs the same.
+            "epochs": {"ablation": 20, "open_emg": 30},
+            # DeepSpeech2 on EMG features is trained on the closed vocabulary only at this size: its
+            # recurrent layers make it the slowest model per epoch by far (a 2,000-utterance open run
+            # would cost as much as all ablations together); gaddy2022 and MyoStream cover both.
+            "ds2emg_conditions": ["closed"],
+            # independent runs of a notebook train two at a time (one torch thread each): 2 cores
+            "workers": 2,
+            "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
+        },
+        "benchmark": {
+            # no shared override; every quick config has the same ceiling (train.epochs) and
+            # early-stopping patience, so the budget is equal and each model trains until dev stops
+            # improving (check_equal_budget refuses configs that differ). The runs are then the study's own.
+            "epochs": None,
+            # the issue states its latency targets at 2 CPU threads
+            "threads": 2,
+            "bench": {"repeats": 3, "warmup": 1, "max_utterances": 25},
+        },
+    },
+    "full": {
+        "size": "paper",
+        "plan": {
+            "table31_decoders": ["greedy", "beam"],
+            "emg_seeds": [0], "myostream_seeds": [0], "ablation_seeds": [0, 1, 2],
+            "ablation_condition": "closed",
+            "epochs": {},
+            "workers": 1,  # paper-size runs: one at a time (a GPU, or all cores for one run)
+            "bench": {"repeats": 5, "warmup": 2, "max_utterances": 20},
+        },
+        "benchmark": {
+            # the reference model's published budget (200 epochs, Gaddy 2022) for every model, so the
+            # epochs are equal here too (the paper-size configs' own epochs differ: 10 / 200 / 100)
+            "epochs": 200,
+            "threads": 2,
+            "bench": {"repeats": 5, "warmup": 2, "max_utterances": 50},
+        },
+    },
+}
+PROFILE_NAMES = tuple(PROFILES)
+PROFILE_SIZE = {name: p["size"] for name, p in PROFILES.items()}
+
+
+def check_profile(profile: str) -> str:
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown profile {profile!r}; expected one of {', '.join(PROFILES)}")
+    return profile
+
+
+def config_name(base: str, profile: str) -> str:
+    """``ds2emg`` + ``quick`` -> ``ds2emg-quick``; ``full`` uses the ``-paper`` configs."""
+    return f"{base}-{PROFILES[check_profile(profile)]['size']}"
+
+
+def plan_knobs(profile: str) -> dict:
+    """The knobs of the notebooks' plan (a copy)."""
+    return copy.deepcopy(PROFILES[check_profile(profile)]["plan"])
+
+
+def benchmark_knobs(profile: str) -> dict:
+    """The knobs of the model comparison (a copy)."""
+    return copy.deepcopy(PROFILES[check_profile(profile)]["benchmark"])
