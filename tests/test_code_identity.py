@@ -3,7 +3,7 @@ import subprocess
 
 import pytest
 
-from semg_study.training import cache, code_identity as ci
+from semg_study.training import code_identity as ci, fingerprint
 
 ENTRIES = ("models", "training/loop.py")
 
@@ -39,8 +39,8 @@ def test_a_change_of_code_or_of_the_names_bound_changes_the_digest(edit):
 
 
 def test_the_byte_digest_is_the_fingerprints_code_version():
-    for entries in (cache.MODEL_CODE, cache.INPUT_CODE, cache.TRAINING_CODE):
-        assert ci.byte_digest(ci.current_sources(entries), entries) == cache.code_version(entries)
+    for entries in (fingerprint.MODEL_CODE, fingerprint.INPUT_CODE, fingerprint.TRAINING_CODE):
+        assert ci.byte_digest(ci.current_sources(entries), entries) == fingerprint.code_version(entries)
 
 
 def test_an_earlier_version_of_the_code_is_found_in_the_history_by_its_byte_digest(tmp_path):

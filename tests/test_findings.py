@@ -74,11 +74,11 @@ def test_training_stops_when_dev_stops_improving(smoke_corpus, tmp_path):
 
 # ------------------------------------------------------------------- released runs
 def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_corpus, tmp_path, monkeypatch):
-    from semg_study.training import cache, loop, released, train_cached
+    from semg_study.training import fingerprint, loop, released, train_cached
 
     store = tmp_path / "released"
     monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v1")
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
     first = train_cached("myostream-smoke", args, runs_root=tmp_path / "a")
     packed = released.pack(first)
@@ -96,13 +96,13 @@ def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_c
 
     # the training code changes: the released run is stale, reported, and a new run is trained
     monkeypatch.setattr(loop, "train", real_train)
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v2")
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v2")
     fresh = train_cached("myostream-smoke", args, runs_root=tmp_path / "c")
     assert json.loads((fresh / "manifest.json").read_text())["source"] == "trained"
     stale = released.stale_runs(tmp_path / "c")
     assert [Path_name(s["released"]) for s in stale] == [packed.name]
     # --retrain (force) ignores the released store altogether
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v1")
     monkeypatch.setattr(loop, "train", no_training)
     with pytest.raises(AssertionError, match="retrained"):
         train_cached("myostream-smoke", args, runs_root=tmp_path / "d", force=True)
@@ -115,9 +115,9 @@ def Path_name(p: str) -> str:
 
 
 def test_the_code_fingerprint_covers_training_code_only(monkeypatch):
-    from semg_study.training import cache
+    from semg_study.training import code_identity as ci, fingerprint
 
-    names = {str(p.relative_to(cache.PACKAGE_ROOT)) for p in cache.training_code_files()}
+    names = {str(p.relative_to(ci.PACKAGE_ROOT)) for p in ci.training_code_files(fingerprint.TRAINING_CODE)}
     assert "training/loop.py" in names and "models/myostream.py" in names and "features/preprocessing.py" in names
     assert not any(n.startswith(("report/", "evaluation/", "decoding/", "capture/")) for n in names)
     assert "data/validate.py" not in names
@@ -214,20 +214,20 @@ def test_every_model_of_the_benchmark_has_the_same_budget():
 
 def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identical(smoke_corpus, tmp_path,
                                                                                   monkeypatch):
-    from semg_study.training import cache, code_identity, released, train_cached
+    from semg_study.training import code_identity, fingerprint, released, train_cached
 
     store = tmp_path / "released"
     monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
     versions = {"input": "inputs-v1", "model": "model-v1", "semantics": "trees-v1"}
 
-    def fake_code_version(entries=cache.TRAINING_CODE):
-        if entries == cache.MODEL_CODE:
+    def fake_code_version(entries=fingerprint.TRAINING_CODE):
+        if entries == fingerprint.MODEL_CODE:
             return versions["model"]
-        if entries == cache.INPUT_CODE:
+        if entries == fingerprint.INPUT_CODE:
             return versions["input"]
         return f"{versions['model']}+{versions['input']}"
 
-    monkeypatch.setattr(cache, "code_version", fake_code_version)
+    monkeypatch.setattr(fingerprint, "code_version", fake_code_version)
     # the model code's normalised syntax trees (imports reduced to the names they bind)
     monkeypatch.setattr(code_identity, "semantic_digest", lambda sources, entries: versions["semantics"])
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]

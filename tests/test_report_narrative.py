@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from semg_study.report import narrative, provenance, tables
+from semg_study.report import checks, narrative, provenance, tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -143,9 +143,9 @@ def test_make_portable_and_the_checks(tmp_path, monkeypatch):
             "input_path": str(REPO / "notebooks" / "01.ipynb"),
             "output_path": f"{tempfile.gettempdir()}/tmpab12/01.ipynb"}}}))
         (out / "model.pt").write_bytes(str(REPO).encode())  # binary files are not read
-        assert len(provenance.absolute_paths(out)) == 2
+        assert len(checks.absolute_paths(out)) == 2
         provenance.make_portable(out)
-        assert provenance.absolute_paths(out) == []
+        assert checks.absolute_paths(out) == []
         assert json.loads((out / "executed" / "01.ipynb").read_text())["metadata"]["papermill"] == {
             "input_path": "notebooks/01.ipynb", "output_path": "<tmp>/tmpab12/01.ipynb"}
     finally:
@@ -158,10 +158,10 @@ def test_uncommitted_cited_manifests_are_found(tmp_path):
     out = tmp_path / "reports"
     _table(out, "04_x", [{"a": 1}], tmp_path)
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
-    problems = provenance.uncommitted_manifests(out)
+    problems = checks.uncommitted_manifests(out)
     assert problems == ["manifests/runs/myostream-tiny-1.json: not committed"]
     subprocess.run(["git", "-C", str(tmp_path), "add", "reports"], check=True)
-    assert provenance.uncommitted_manifests(out) == []
+    assert checks.uncommitted_manifests(out) == []
     # archived copies are already portable
     copy = json.loads((out / "manifests" / "runs" / "myostream-tiny-1.json").read_text())
     assert copy["data_root"] == "data/synthetic-smoke"
@@ -170,9 +170,9 @@ def test_uncommitted_cited_manifests_are_found(tmp_path):
 def test_committed_reports_are_portable_and_cite_committed_manifests():
     """The committed reports/: no absolute path of a machine, every cited manifest tracked by git."""
     reports = REPO / "reports"
-    if provenance.tracked_files(reports) is None:
+    if checks.tracked_files(reports) is None:
         pytest.skip("not a git checkout")
-    problems = provenance.absolute_paths(reports) + provenance.uncommitted_manifests(reports)
+    problems = checks.absolute_paths(reports) + checks.uncommitted_manifests(reports)
     assert not problems, f"{len(problems)} provenance problem(s) in reports/, e.g.: " + "; ".join(problems[:5])
 
 

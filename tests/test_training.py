@@ -176,10 +176,10 @@ def test_checkpoint_of_one_model_refuses_to_load_into_another(straight_run, smok
 
 
 def test_train_cached_reuses_a_finished_run_and_force_retrains(smoke_corpus, tmp_path, monkeypatch):
-    from semg_study.training import cache, loop
+    from semg_study.training import fingerprint, loop
 
     # The code version hashes the package sources; pin it (others may edit files while this runs).
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v1")
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
     first = train_cached("gaddy2022-smoke", args, runs_root=tmp_path)
     stamp = (first / "checkpoints" / "last.pt").stat().st_mtime_ns
@@ -193,9 +193,9 @@ def test_train_cached_reuses_a_finished_run_and_force_retrains(smoke_corpus, tmp
     monkeypatch.setattr(loop, "train", real_train)
     other = train_cached("gaddy2022-smoke", args + ["seed=1"], runs_root=tmp_path)
     assert other != first
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v2")  # changed code: a new run
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v2")  # changed code: a new run
     assert train_cached("gaddy2022-smoke", args, runs_root=tmp_path) not in (first, other)
-    monkeypatch.setattr(cache, "code_version", lambda *a, **k: "code-v1")
+    monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v1")
     again = train_cached("gaddy2022-smoke", args, runs_root=tmp_path, force=True)
     assert again == first and (first / "checkpoints" / "last.pt").stat().st_mtime_ns != stamp
 

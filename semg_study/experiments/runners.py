@@ -76,7 +76,7 @@ def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
     """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
     from semg_study.recipes.config import load_config
     from semg_study.report.paths import study_paths
-    from semg_study.training.cache import run_fingerprint
+    from semg_study.training.fingerprint import run_fingerprint
     from semg_study.training.data import data_fingerprint
 
     overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)

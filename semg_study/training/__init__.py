@@ -1,5 +1,6 @@
 """Training: the loop, checkpoints, run manifests, cached runs, :func:`load_run` (configs: :mod:`semg_study.recipes`)."""
-from semg_study.training.cache import run_fingerprint, train_cached
+from semg_study.training.cache import train_cached
+from semg_study.training.fingerprint import run_fingerprint
 from semg_study.training.checkpoint import LoadedRun, load_run, load_weights
 from semg_study.training.loop import train
 

@@ -1,6 +1,6 @@
 """When two versions of the model code compute the same thing although their bytes differ.
 
-A run's fingerprint covers the exact bytes of the model code (``cache.MODEL_CODE``), so a
+A run's fingerprint covers the exact bytes of the model code (``fingerprint.MODEL_CODE``), so a
 refactor that only moves a module the model code imports (``from semg_study.training.config
 import Config`` becoming ``from semg_study.recipes.config import Config``) or edits a comment
 or a docstring makes every released run stale, although no weight could change. This module
@@ -62,7 +62,7 @@ def normalised_source(text: str) -> str:
 
 
 def _in_order(sources: dict[str, bytes], entries) -> list[str]:
-    """The files in ``cache.code_version``'s order: entry by entry, sorted within a folder."""
+    """The files in ``fingerprint.code_version``'s order: entry by entry, sorted within a folder."""
     ordered = []
     for entry in entries:
         ordered += sorted(r for r in sources if r == entry or r.startswith(entry.rstrip("/") + "/"))
@@ -70,7 +70,7 @@ def _in_order(sources: dict[str, bytes], entries) -> list[str]:
 
 
 def byte_digest(sources: dict[str, bytes], entries) -> str:
-    """The same digest as ``cache.code_version(entries)``: sha256 over (package-relative path, bytes)."""
+    """The same digest as ``fingerprint.code_version(entries)``: sha256 over (package-relative path, bytes)."""
     h = hashlib.sha256()
     for rel in _in_order(sources, entries):
         h.update(rel.encode() + b"\0")
@@ -87,10 +87,17 @@ def semantic_digest(sources: dict[str, bytes], entries) -> str:
     return h.hexdigest()
 
 
-def current_sources(entries) -> dict[str, bytes]:
-    """The package's files under ``entries`` (as ``cache.training_code_files`` lists them)."""
-    from semg_study.training.cache import training_code_files
+def training_code_files(entries) -> list[Path]:
+    """The Python files of ``entries`` (package-relative files or folders), in digest order."""
+    files = []
+    for entry in entries:
+        path = PACKAGE_ROOT / entry
+        files += sorted(path.rglob("*.py")) if path.is_dir() else [path]
+    return [p for p in files if "__pycache__" not in p.parts]
 
+
+def current_sources(entries) -> dict[str, bytes]:
+    """The package's files under ``entries``, by package-relative path."""
     return {str(p.relative_to(PACKAGE_ROOT)): p.read_bytes() for p in training_code_files(entries)}
 
 

@@ -217,7 +217,7 @@ def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = Non
 def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) -> tuple[Path, str]:
     """Carry a released run over to the current training code, if and only if that is provably safe.
 
-    Allowed when the model code (``cache.MODEL_CODE``) is unchanged, or changed only in imports,
+    Allowed when the model code (``fingerprint.MODEL_CODE``) is unchanged, or changed only in imports,
     comments or docstrings (``training.code_identity``: its normalised syntax trees are the same as
     those of the code the run was trained with, found in the manifest or the git history), and the inputs the run was
     trained on, recomputed under the current input code, have the same digest as recorded at
@@ -225,7 +225,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     data by the same model code. The manifest keeps the history (``restamped``). Returns the
     (possibly renamed) folder and what happened: "current", "restamped" or the reason it stays stale.
     """
-    from semg_study.training.cache import code_parts, code_version, run_fingerprint, _resolved_for_fingerprint
+    from semg_study.training import fingerprint as fp
     from semg_study.recipes.config import load_config
     from semg_study.training.data import data_fingerprint, inputs_digest, make_training_data
 
@@ -233,13 +233,13 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
     root = released_root() if root is None else Path(root)
     manifest = _read(folder / "manifest.json")
     cfg = load_config(manifest["config"])
-    data_fp, code = data_fingerprint(cfg), code_version()
-    fingerprint = run_fingerprint(cfg, data_fp, code)
+    data_fp, code = data_fingerprint(cfg), fp.code_version()
+    fingerprint = fp.run_fingerprint(cfg, data_fp, code)
     if manifest.get("run_fingerprint") == fingerprint:
         return folder, "current"
-    if spec_key(_resolved_for_fingerprint(cfg), data_fp) != manifest.get("spec_key"):
+    if spec_key(fp.resolved_for_fingerprint(cfg), data_fp) != manifest.get("spec_key"):
         return folder, "stale: config or data differ"
-    parts = code_parts()
+    parts = fp.code_parts()
     model_check = "model code unchanged"
     if manifest.get("model_code") != parts["model_code"]:
         reasons = _model_code_differences(manifest)
@@ -280,7 +280,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
 def _model_code_differences(manifest: dict) -> list[str] | None:
     """Why the current model code may compute something else than the run's (``code_identity``);
     None when the run's model code is neither in the manifest's digest nor in the git history."""
-    from semg_study.training.cache import MODEL_CODE
+    from semg_study.training.fingerprint import MODEL_CODE
     from semg_study.training.code_identity import current_sources, differences, semantic_digest, sources_at
 
     now = current_sources(MODEL_CODE)
@@ -296,7 +296,7 @@ def _model_code_differences(manifest: dict) -> list[str] | None:
 def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
     """Record a finished run's inputs digest when its manifest lacks one (a run resumed before
     resumed runs kept theirs), but only under the very training code it was trained with."""
-    from semg_study.training.cache import code_version
+    from semg_study.training import fingerprint as fp
     from semg_study.recipes.config import load_config
     from semg_study.training.data import inputs_digest, make_training_data
 
@@ -304,7 +304,7 @@ def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
     manifest = _read(run_dir / "manifest.json")
     if manifest.get("inputs_digest"):
         return "present"
-    if manifest.get("code_version") != code_version():
+    if manifest.get("code_version") != fp.code_version():
         return "not recorded: the training code changed since the run was trained"
     manifest["inputs_digest"] = inputs_digest(make_training_data(load_config(manifest["config"])))
     manifest["inputs_digest_recorded"] = "after training, under the training code of the run (same code version)"

@@ -220,7 +220,7 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
 
     The report's ``paths`` holds the files written.
     """
-    from semg_study.training.cache import code_version  # deferred: the training package imports torch
+    from semg_study.training.fingerprint import code_version  # deferred: the training package imports torch
 
     started = time.perf_counter()
     code_at_start = code_version()  # the training code every run's fingerprint includes

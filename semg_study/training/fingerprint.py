@@ -1,0 +1,55 @@
+"""What a run's fingerprint covers: its resolved config, its data and the training code.
+
+``run_fingerprint`` names a run folder (``runs/<config>-<fingerprint[:12]>``); the
+released runs (``training.released``) and the local cache (``training.cache``) both
+compare it. The code part is the bytes of ``TRAINING_CODE``, in two halves a restamp
+can tell apart (``code_parts``).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+
+from semg_study.training import code_identity
+
+# Settings that do not change what a run computes.
+_IGNORED_TRAIN_KEYS = ("out", "progress", "threads")
+# The code that decides what a trained model is: the models, what turns a corpus into their
+# inputs and targets, and the training loop. A change here makes every finished (and released)
+# run stale. Reading, validation, decoding, evaluation, reporting and capture are left out: they
+# do not change the weights (which utterances are trained on is part of the data fingerprint).
+# Two parts: the model and its optimisation (MODEL_CODE), and what turns a corpus into the model's
+# inputs and targets (INPUT_CODE). A released run may be carried over to new INPUT_CODE only when
+# the inputs it was trained on are proven identical under it (released.restamp).
+MODEL_CODE = ("models", "text.py", "training/loop.py", "training/checkpoint.py")
+INPUT_CODE = ("features", "data/dataset.py", "data/textgrid.py", "recipes/selection.py", "training/data.py")
+TRAINING_CODE = MODEL_CODE + INPUT_CODE
+
+
+def code_version(entries=TRAINING_CODE) -> str:
+    """sha256 over the training code (path + content of every file of ``entries``)."""
+    return code_identity.byte_digest(code_identity.current_sources(entries), entries)
+
+
+def code_parts() -> dict:
+    """The code digests a manifest records: the bytes of the model and input code, and the model
+    code's syntax trees without docstrings and import origins (``code_identity``), which a restamp
+    compares when only the bytes changed."""
+    return {"model_code": code_version(MODEL_CODE), "input_code": code_version(INPUT_CODE),
+            "model_code_semantics": code_identity.semantic_digest(code_identity.current_sources(MODEL_CODE),
+                                                                 MODEL_CODE)}
+
+
+def resolved_for_fingerprint(cfg) -> dict:
+    resolved = cfg.to_dict()
+    for key in _IGNORED_TRAIN_KEYS:
+        resolved["train"].pop(key, None)
+    resolved["data"].pop("root", None)  # the data fingerprint stands for the corpus, wherever it lies
+    return resolved
+
+
+def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
+    resolved = resolved_for_fingerprint(cfg)
+    payload = json.dumps({"config": resolved, "data": data_fp, "code": code if code is not None else code_version()},
+                         sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
