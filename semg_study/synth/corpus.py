@@ -51,7 +51,11 @@ BOOK_PARALLEL = "synthetic/parallel.txt"
 BOOK_NONPARALLEL = "synthetic/nonparallel.txt"
 BOOK_CLOSED = "synthetic/datedata.txt"
 DV_VOICE = "en-us"  # the real dataset has one speaker
-LJSPEECH_VOICES = ("en-us", "en-us+f3", "en-us+m3", "en-gb-x-rp", "en-us+f2", "en-us+m7")
+# Voices of the LJSpeech-layout corpus. Only variants whose output is the same in every fresh
+# process: eSpeak's "breath" noise (variants f2, f3, f5) is drawn at random, which made a third of
+# the clips differ from one generation to the next (so the corpus's fingerprint, and every run
+# trained on it, could not be reproduced). f1 and f4 are female variants without it.
+LJSPEECH_VOICES = ("en-us", "en-us+f1", "en-us+m3", "en-gb-x-rp", "en-us+f4", "en-us+m7")
 _MARKER = ".synth-incomplete"
 LJSPEECH_RATE = 22050  # eSpeak NG's output rate, and LJSpeech's
 
