@@ -128,7 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             if what != "present":
                 print(f"{run_dir.name}: inputs digest {what}", flush=True)
         packed = released.pack_all([r for r in found if r is not None])
-        if not args.only:  # released runs the plan no longer names (an earlier plan's) are removed
+        # released runs the plan no longer names (an earlier plan's) are removed, but only when every
+        # run of the plan was found locally: a plan run missing here may be a current released run
+        # whose local copy is older (e.g. from before a restamp), and must not be lost
+        if not args.only and not missing:
             keep = {p.name for p in packed}
             for folder in sorted(released.released_root().glob("*")):
                 if folder.is_dir() and folder.name not in keep:
