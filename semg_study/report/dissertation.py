@@ -643,8 +643,11 @@ def to_typst(doc: Document) -> str:
             body = ", ".join(s(breakable(v)) for row in b.rows for v in (row + [""] * (n - len(row)))[:n])
             note = f"\n#text(size: 7.5pt, fill: rgb(\"#555555\"))[#{s(b.note)}]" if b.note else ""
             caption = f"[#strong({s((b.label or 'Table') + ':')}) #{s(b.caption)}]"
+            # more than a few columns: shares of the text width, so long cells wrap inside the page
+            # (auto-width columns let a wide table run past the right margin and be cut off)
+            columns = n if n <= 5 else "(" + ", ".join(["1fr"] * n) + ")"
             table = (f"#figure(kind: table, numbering: none, caption: {caption})[#set text(size: {size})\n#set par(justify: false)\n"
-                     f"#table(columns: {n}, align: left, table.header({cells}), {body})]{note}")
+                     f"#table(columns: {columns}, align: left, table.header({cells}), {body})]{note}")
             parts.append(f"#page(flipped: true)[{table}]" if wide else table)
     parts.append("#context [#metadata(counter(page).final().first()) <page-count>]")
     return "\n\n".join(parts) + "\n"
