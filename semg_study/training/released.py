@@ -151,14 +151,19 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     ckpt = torch.load(best, map_location="cpu", weights_only=False)
     for k in RESUME_ONLY_KEYS:
         ckpt.pop(k, None)
-    if isinstance(ckpt.get("config"), dict):
-        ckpt["config"].setdefault("data", {})["root"] = _repo_relative(ckpt["config"]["data"].get("root", ""))
     manifest = dict(manifest)
     manifest.pop("source", None)
     manifest.pop("released_folder", None)
     manifest["data_root"] = _repo_relative(manifest.get("data_root") or "")
-    if isinstance(manifest.get("config"), dict):
-        manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root") or "")
+    if manifest.get("testset"):
+        manifest["testset"] = _repo_relative(manifest["testset"])
+    # the corpus and the runs folder of the machine that trained it, as repository paths: a released
+    # run (and every model card made from it) must not carry that machine's absolute paths
+    for config in (ckpt.get("config"), manifest.get("config")):
+        if isinstance(config, dict):
+            config.setdefault("data", {})["root"] = _repo_relative(config["data"].get("root") or "")
+            if config.get("train", {}).get("out"):
+                config["train"]["out"] = _repo_relative(config["train"]["out"])
     if not _same_checkpoint(out / "checkpoints" / "best.pt", ckpt):  # torch.save's bytes vary run to run
         io.torch_save(out / "checkpoints" / "best.pt", ckpt)
     io.write_json(out / "manifest.json", manifest)
