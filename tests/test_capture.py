@@ -484,3 +484,25 @@ def test_notebook_buttons_record_redo_and_quit(tmp_path):
     infos = [json.loads((session.dir / f"{i}_info.json").read_text()) for i in saved_indices(session.dir)]
     assert [info["sentence_index"] for info in infos] == [-1, -1, 0]
     assert infos[1]["redone"] and infos[2]["text"] == first.text
+
+
+def test_newest_streaming_run_is_chosen_by_its_manifest_not_file_times(tmp_path):
+    import os
+
+    from semg_study.capture.workflow import find_streaming_run
+
+    def run(name, end_time, streaming=True):
+        d = tmp_path / name
+        (d / "checkpoints").mkdir(parents=True)
+        (d / "checkpoints" / "best.pt").write_bytes(b"weights")
+        (d / "manifest.json").write_text(json.dumps(
+            {"end_time": end_time, "config": {"model": {"kwargs": {"streaming_mask": streaming}}}}))
+        return d
+
+    older = run("myostream-quick-aaa", "2026-11-30T10:00:00+00:00")
+    newer = run("myostream-quick-bbb", "2026-12-01T10:00:00+00:00")
+    run("myostream-quick-ccc", "2026-12-02T10:00:00+00:00", streaming=False)  # cannot stream
+    # a checkout or copy gives the older run the newer file time: the manifest still decides
+    os.utime(older / "checkpoints" / "best.pt", (2e9, 2e9))
+    assert find_streaming_run(tmp_path, "quick") == newer
+    assert find_streaming_run(tmp_path, "smoke") is None

@@ -217,9 +217,8 @@ def test_fingerprint_changes_with_files_and_params(tmp_path, monkeypatch):
     base = c.fingerprint(n_mels=80)
     assert c.fingerprint(n_mels=80) == base
     assert c.fingerprint(n_mels=128) != base
-    assert (tmp_path / "cache" / "file_digests.json").exists()
     assert not list(fx.root.rglob("*digest*"))  # nothing written into the dataset
-    # same size, different content (and mtime): the fingerprint must change
+    # same size, different content: the fingerprint must change
     emg = fx.emg_data / "nonparallel_data" / "4-21" / "1_emg.npy"
     arr = np.load(emg)
     arr[0, 0] += 1.0
@@ -248,18 +247,26 @@ def test_fingerprint_ignores_unfinished_temporary_files(tmp_path, monkeypatch):
     assert open_corpus(fx.root).fingerprint() == base
 
 
-def test_digest_cache_same_file_by_any_path_and_notices_changes(tmp_path, monkeypatch):
-    from semg_study.data.fingerprint import DigestCache, file_sha256
+def test_file_digest_is_of_content_by_any_path_and_nothing_persists(tmp_path, monkeypatch):
+    import os
 
+    from semg_study.data.fingerprint import ContentDigests, file_sha256
+
+    monkeypatch.setenv("SEMG_STUDY_CACHE", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)
     f = tmp_path / "a.bin"
     f.write_bytes(b"one")
-    cache = DigestCache(tmp_path / "digests.json")
-    assert cache.digest("a.bin") == cache.digest(f) == cache.digest(str(f)) == file_sha256(f)
-    f.write_bytes(b"three")  # another size (and mtime): the memoised path still re-hashes
-    assert cache.digest("a.bin") == file_sha256(f)
-    cache.save()
-    assert list(DigestCache(tmp_path / "digests.json")._entries) == [str(f.resolve())]
+    digests = ContentDigests()
+    assert digests.digest("a.bin") == digests.digest(f) == digests.digest(str(f)) == file_sha256(f)
+    first = digests.digest(f)
+    # a same-size rewrite with the old modification time put back (what ``cp -p`` or ``rsync -t``
+    # leave) is still noticed: the inode's change time moves, and a new process re-reads the bytes
+    st = f.stat()
+    f.write_bytes(b"two")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert digests.digest(f) == file_sha256(f) != first
+    assert ContentDigests().digest(f) == file_sha256(f)
+    assert not (tmp_path / "cache").exists()  # no digest is stored between processes
 
 
 def test_corpus_root_largedev_split_wins_and_leaks_nothing(tmp_path, capsys):

@@ -5,6 +5,7 @@ that the tests cannot reach.
 """
 from __future__ import annotations
 
+import datetime as _dt
 import itertools
 import json
 import threading
@@ -98,7 +99,10 @@ def replay_recording(path: str | Path, master_board: str | None = None, poll_int
 
 
 def find_streaming_run(runs_root: str | Path, profile: str | None = None) -> Path | None:
-    """The newest finished MyoStream run under ``runs_root`` (of ``profile`` if given), or ``None``."""
+    """The newest finished MyoStream run under ``runs_root`` (of ``profile`` if given), or ``None``.
+
+    Newest by the end time its manifest records (then by name): modification times change with
+    every copy and checkout."""
     runs_root = Path(runs_root)
     if not runs_root.is_dir():
         return None
@@ -106,15 +110,28 @@ def find_streaming_run(runs_root: str | Path, profile: str | None = None) -> Pat
     candidates = [p for p in runs_root.iterdir()
                   if p.is_dir() and p.name.startswith(prefix) and (p / "checkpoints" / "best.pt").is_file()
                   and _can_stream(p)]
-    return max(candidates, key=lambda p: (p / "checkpoints" / "best.pt").stat().st_mtime) if candidates else None
+    return max(candidates, key=lambda p: (_finished_at(p), p.name)) if candidates else None
+
+
+def _manifest(run_dir: Path) -> dict:
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) else {}
+
+
+def _finished_at(run_dir: Path) -> float:
+    """When the run's training ended (manifest ``end_time``), or 0 where that is not recorded."""
+    try:
+        return _dt.datetime.fromisoformat(_manifest(run_dir)["end_time"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return 0.0
 
 
 def _can_stream(run_dir: Path) -> bool:
     """False for a run trained with ``streaming_mask`` off (an ablation variant): it cannot stream."""
-    try:
-        model = json.loads((run_dir / "manifest.json").read_text()).get("config", {}).get("model", {})
-    except (OSError, ValueError):
-        return True
+    model = _manifest(run_dir).get("config", {}).get("model", {})
     return model.get("streaming_mask", model.get("kwargs", {}).get("streaming_mask", True)) is not False
 
 

@@ -37,7 +37,7 @@ import torch
 
 from semg_study import io
 from semg_study.data.corpus import CONDITION_FOLDERS, Utterance
-from semg_study.data.fingerprint import shared_digest_cache
+from semg_study.data.fingerprint import file_digest
 from semg_study.errors import DataError, DataWarning
 from semg_study.features.config import STREAMS, FeatureConfig, compute_features
 from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB, CharVocab, normalize_text, text_to_phoneme_ids
@@ -288,10 +288,9 @@ class FeatureCache:
 
     def key(self, utt: Utterance, config_digest: str | None = None) -> str:
         """Cache key of ``utt``'s streams under this config (or the config of ``config_digest``)."""
-        digests = shared_digest_cache()
         h = hashlib.sha256(f"{utt.path}\0{config_digest or self._digest}\0{utt.alignment_borrowed}".encode())
         for f in self.source_files(utt):
-            h.update(f"\0{f.name}:{digests.digest(f)}".encode())
+            h.update(f"\0{f.name}:{file_digest(f)}".encode())
         return h.hexdigest()
 
     def _shares_store(self, utt: Utterance) -> bool:
@@ -406,8 +405,6 @@ class EMGDataset(torch.utils.data.Dataset):
                         if "audio_features" in f]
             mel_normalizer = fit_mel_normalizer([m for m, _ in with_mel], ids=[i for _, i in with_mel]) \
                 if with_mel else None
-        if fit_on is not None:
-            shared_digest_cache().save()
         self.normalizer = normalizer
         self.mel_normalizer = mel_normalizer if cfg.mel_normalize else None
 
@@ -425,9 +422,7 @@ class EMGDataset(torch.utils.data.Dataset):
 
     def frame_lengths(self) -> list[int]:
         """Frames per item (computes and caches every item's features)."""
-        lengths = [int(self.features(i)["n_frames"]) for i in range(len(self))]
-        shared_digest_cache().save()
-        return lengths
+        return [int(self.features(i)["n_frames"]) for i in range(len(self))]
 
     def raw_lengths(self) -> list[int]:
         k = self.feature_config.raw_samples_per_frame
@@ -493,7 +488,6 @@ class AudioDataset(torch.utils.data.Dataset):
             sample = normalizer_sample(self.utterances, cfg.normalizer_utterances)
             mel_normalizer = fit_mel_normalizer((self.cache.get(u)["audio_features"] for u in sample),
                                                 ids=[str(u.audio_path) for u in sample])
-            shared_digest_cache().save()
         self.mel_normalizer = mel_normalizer if cfg.mel_normalize else None
 
     def derive(self, utterances: Sequence[Utterance]) -> "AudioDataset":

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import math
 import multiprocessing
 import os
 import tempfile
@@ -167,8 +168,10 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
 
     run_dir = Path(result["run"])
     manifest = json.loads((run_dir / "manifest.json").read_text())
-    last = run_dir / "checkpoints" / "last.pt"
-    trained_now = last.is_file() and last.stat().st_mtime >= spawned
+    # trained by this child, or found: the manifest's own start time says (it has whole seconds,
+    # hence the floor); file modification times would not survive a copy or a checkout
+    started = manifest.get("start_time")
+    trained_now = bool(started) and _dt.datetime.fromisoformat(started).timestamp() >= math.floor(spawned)
     path = run_dir / "bench" / "train_resources.json"
     if trained_now:
         resources = {

@@ -70,13 +70,13 @@ _DATED = re.compile(r"^\d{4}-\d{2}-\d{2}-(?P<profile>[a-z]+)\.json$")
 
 
 def latest_benchmark(out_dir: str | os.PathLike | None, profile: str) -> Path | None:
-    """The newest ``<YYYY-MM-DD>-<profile>.json`` in ``out_dir`` (by date, then modification time)."""
+    """The newest ``<YYYY-MM-DD>-<profile>.json`` in ``out_dir`` (by the date in its name: one per day)."""
     folder = Path(out_dir) if out_dir is not None else default_out_dir()
     if not folder.is_dir():
         return None
     found = [p for p in folder.glob(f"*-{profile}.json")
              if (m := _DATED.match(p.name)) and m.group("profile") == profile]
-    return max(found, key=lambda p: (p.name[:10], p.stat().st_mtime), default=None)
+    return max(found, key=lambda p: p.name, default=None)
 
 
 REQUIRED_KEYS = ("models", "ratios", "streaming", "targets", "budget", "machine", "data", "synthetic", "profile",

@@ -104,7 +104,7 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
     """
     # deferred: the datasets and the training package import torch
     from semg_study.data.dataset import MEMORY_CACHE, FeatureCache
-    from semg_study.data.fingerprint import feature_cache_dir, shared_digest_cache
+    from semg_study.data.fingerprint import feature_cache_dir
     from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
 
@@ -125,7 +125,6 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
         for u in utterances.values():
             cache.get(u)
         computed += cache.computed
-    shared_digest_cache().save()
     MEMORY_CACHE.clear()  # the children read the disk cache; this process needs none of it in memory
     return {"feature_configs": sorted(feature_configs), "utterances": len(utterances), "computed": computed,
             "cache_dir": str(cache_dir)}
