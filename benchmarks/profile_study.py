@@ -69,7 +69,7 @@ def stage_synth(tmp: Path) -> dict:
 
 def stage_features_cold(root: Path, n: int) -> dict:
     from semg_study.data import open_corpus
-    from semg_study.data.dataset import MEMORY_CACHE, FeatureCache
+    from semg_study.data.feature_cache import MEMORY_CACHE, FeatureCache
     from semg_study.features import FeatureConfig
     from semg_study.features.audio import mel_spectrogram
     from semg_study.features.emg_features import emg_features
@@ -111,7 +111,7 @@ def _batches_time(loader) -> tuple[float, int, list]:
 
 
 def stage_config(config: str, root: Path, cache_root: Path, max_batches: int) -> dict:
-    from semg_study.data.dataset import MEMORY_CACHE
+    from semg_study.data.feature_cache import MEMORY_CACHE
     from semg_study.recipes.config import load_config
     from semg_study.training.data import make_training_data
     from semg_study.training.loop import compute_loss, model_kwargs, seed_everything, to_device

@@ -11,8 +11,10 @@ import torch
 from layout_fixture import make_layout_fixture
 from semg_study import io
 from semg_study.data import open_corpus
-from semg_study.data.dataset import (MEMORY_CACHE, UNKNOWN_SESSION, AudioDataset, BucketBatchSampler, EMGDataset,
-                                     FeatureNormalizer, collate, frame_phonemes, frame_rate, raw_samples_per_frame)
+from semg_study.data.dataset import (UNKNOWN_SESSION, AudioDataset, BucketBatchSampler, EMGDataset, collate, frame_rate,
+                                     raw_samples_per_frame)
+from semg_study.data.feature_cache import MEMORY_CACHE, frame_phonemes
+from semg_study.data.normalize import FeatureNormalizer
 from semg_study.features import FeatureConfig, MelConfig
 from semg_study.text import PHONEME_INDEX, SIL_ID, VOCAB
 
@@ -208,7 +210,7 @@ def test_audio_dataset_on_voiced_recordings_and_ljspeech(corpus, tmp_path):
 def test_stream_subsets_share_one_disk_file_and_give_the_same_streams(corpus, tmp_path):
     """Configs that differ only in their streams preprocess each EMG utterance once between them;
     each gets exactly its own streams, equal to computing them under its own config."""
-    from semg_study.data.dataset import FeatureCache
+    from semg_study.data.feature_cache import FeatureCache
 
     utts = corpus.utterances("open", "train")[:3]
     raw_cfg, feat_cfg = FeatureConfig(streams=("emg_raw",)), FeatureConfig(streams=("emg_features",))
@@ -232,7 +234,7 @@ def test_stream_subsets_share_one_disk_file_and_give_the_same_streams(corpus, tm
 
 
 def test_audio_only_config_keeps_its_own_files(corpus, tmp_path):
-    from semg_study.data.dataset import FeatureCache
+    from semg_study.data.feature_cache import FeatureCache
 
     cfg = FeatureConfig(streams=("audio_features",))
     cache = FeatureCache(cfg, tmp_path / "cache")
@@ -257,7 +259,7 @@ def test_normalised_features_are_reused_and_follow_the_normaliser(train):
 def test_normaliser_sample_follows_the_authors_shuffle(corpus):
     import random
 
-    from semg_study.data.dataset import normalizer_sample
+    from semg_study.data.normalize import normalizer_sample
 
     train_utts = corpus.utterances("open", "train")
     assert normalizer_sample(train_utts, 0) == list(train_utts)  # the project default: all of them
@@ -271,7 +273,7 @@ def test_normaliser_sample_follows_the_authors_shuffle(corpus):
 
 
 def test_mel_normaliser_shares_one_scale_and_does_not_clip():
-    from semg_study.data.dataset import fit_mel_normalizer
+    from semg_study.data.normalize import fit_mel_normalizer
 
     rng = np.random.default_rng(0)
     mels = [rng.normal([0.0, 5.0, -3.0], [1.0, 2.0, 3.0], size=(50, 3)) for _ in range(4)]

@@ -3,7 +3,7 @@
 Every cache of the study is keyed on content: a corpus's fingerprint is the
 sha256 of its files' bytes (:func:`fingerprint_files`), a feature-cache entry's
 key the digests of its source files and the feature config
-(``data.dataset.FeatureCache``), a trained run's the corpus fingerprint, the
+(``data.feature_cache.FeatureCache``), a trained run's the corpus fingerprint, the
 resolved config and the code (``training.fingerprint``). No cache trusts a
 file's modification time. Caches go to ``$SEMG_STUDY_CACHE`` (default
 ``~/.cache/semg_study/``); nothing is ever written inside a dataset.

@@ -42,7 +42,7 @@ def feature_names(n_channels: int = 8, feature_rate: float | None = None) -> lis
 
 
 def _cache(corpus, cfg):
-    from semg_study.data.dataset import FeatureCache
+    from semg_study.data.feature_cache import FeatureCache
 
     return FeatureCache(cfg, feature_cache_dir(corpus.root))
 

@@ -3,7 +3,7 @@
 Read by training (the datasets and the data fingerprint), evaluation (the
 session indices of a run that did not record them) and the model release (the
 training participants), so each stage asks the same rule. Part of the run
-fingerprint's input code (``training.cache.INPUT_CODE``): a change in what is
+fingerprint's input code (``training.fingerprint.INPUT_CODE``): a change in what is
 selected changes the training inputs.
 """
 from __future__ import annotations

@@ -61,7 +61,7 @@ def is_synthetic(root: Path) -> bool:
 def normalizer_from_state(state):
     if state is None:
         return None
-    from semg_study.data.dataset import FeatureNormalizer
+    from semg_study.data.normalize import FeatureNormalizer
 
     return FeatureNormalizer.from_state_dict(state)
 

@@ -22,7 +22,8 @@ _IGNORED_TRAIN_KEYS = ("out", "progress", "threads")
 # inputs and targets (INPUT_CODE). A released run may be carried over to new INPUT_CODE only when
 # the inputs it was trained on are proven identical under it (released.restamp).
 MODEL_CODE = ("models", "text.py", "training/loop.py", "training/checkpoint.py")
-INPUT_CODE = ("features", "data/dataset.py", "data/textgrid.py", "recipes/selection.py", "training/data.py")
+INPUT_CODE = ("features", "data/dataset.py", "data/feature_cache.py", "data/normalize.py", "data/textgrid.py",
+              "recipes/selection.py", "training/data.py")
 TRAINING_CODE = MODEL_CODE + INPUT_CODE
 
 

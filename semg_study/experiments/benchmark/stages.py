@@ -103,7 +103,7 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
     (``feature_cache_dir`` of the corpus).
     """
     # deferred: the datasets and the training package import torch
-    from semg_study.data.dataset import MEMORY_CACHE, FeatureCache
+    from semg_study.data.feature_cache import MEMORY_CACHE, FeatureCache
     from semg_study.data.fingerprint import feature_cache_dir
     from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
