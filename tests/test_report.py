@@ -329,3 +329,11 @@ def test_synthetic_corpus_generation_is_serialised(tmp_path, monkeypatch):
     assert len(calls) == 3 and not overlaps
     assert paths.synthetic_corpus("quick", tmp_path, layout="ljspeech") == tmp_path / "ljspeech-quick"
     assert calls[-1] == {"profile": "quick", "seed": 0, "progress": False, "layout": "ljspeech"}
+
+
+def test_markdown_table_escapes_cells_and_aligns_columns():
+    lines = tables.markdown_table(["run", "WER %"], [["a|b", "12.5"], ["c\nd", "3.0"]], align="lr")
+    assert lines == ["| run | WER % |", "|---|---:|", "| a\\|b | 12.5 |", "| c d | 3.0 |"]
+    assert tables.markdown_table(["x"], [["1"]])[1] == "|---|"  # left by default
+    with pytest.raises(ValueError, match="each of the 2 columns"):
+        tables.markdown_table(["run", "WER %"], [], align="l")

@@ -49,6 +49,7 @@ from semg_study.errors import StudyError
 from semg_study.evaluation.evaluate import data_label, ensure_lm, eval_dataset, open_run_corpus
 from semg_study.evaluation.streaming import item_session, stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
+from semg_study.report.tables import markdown_table
 
 
 def _percentiles(values_s: list[float]) -> dict:
@@ -288,7 +289,7 @@ def _met(flag) -> str:
     return "n/a" if flag is None else ("yes" if flag else "**no**")
 
 
-def markdown_table(results: list[dict]) -> str:
+def latency_markdown(results: list[dict]) -> str:
     """A Markdown report of several latency results against the latency targets."""
     synthetic = any(r.get("data") == "synthetic" for r in results)
     threads = sorted({r["machine"]["torch_threads"] for r in results})
@@ -304,24 +305,25 @@ def markdown_table(results: list[dict]) -> str:
         f"(algorithmic + p95 chunk compute) < {threshold_of('total_response_latency_ms'):.0f} ms; "
         f"offline RTF p95 < {threshold_of('offline_rtf_p95')}.",
         "",
-        "| run | model | params | checkpoint MB | weights MB | utterance p50 ms | utterance p95 ms | RTF p95 "
-        "| beam decode p95 ms | peak RSS MiB | chunk ms | chunk compute p95 ms | algorithmic ms "
-        "| total response ms | real time | < 300 ms | RTF < 1 |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
     ]
+    columns = ["run", "model", "params", "checkpoint MB", "weights MB", "utterance p50 ms", "utterance p95 ms",
+               "RTF p95", "beam decode p95 ms", "peak RSS MiB", "chunk ms", "chunk compute p95 ms", "algorithmic ms",
+               "total response ms", "real time", "< 300 ms", "RTF < 1"]
+    rows = []
     for r in results:
         s = r.get("streaming") or {}
         t = r["targets"]
-        lines.append(
-            f"| {Path(r['run']).name} | {r['model']} | {r['parameters']:,} | "
-            f"{r['size']['checkpoint_bytes'] / 1e6:.2f} | {r['size']['state_dict_bytes'] / 1e6:.2f} | "
-            f"{r['latency']['p50_ms']:.1f} | {r['latency']['p95_ms']:.1f} | {r['rtf']['p95']:.3f} | "
-            f"{_fmt(((r.get('decoding') or {}).get('beam') or {}).get('p95_ms'))} | "
-            f"{r['memory']['peak_rss_bytes'] / 2**20:.0f} | {_fmt(s.get('chunk_ms'))} | "
-            f"{_fmt((s.get('chunk_compute') or {}).get('p95_ms'), '.2f')} | {_fmt(s.get('algorithmic_latency_ms'))} | "
-            f"{_fmt(s.get('total_response_latency_ms'))} | "
-            f"{_met(t['streaming_chunk_p95_below_chunk_duration']['met'])} | "
-            f"{_met(t['total_response_latency_ms']['met'])} | {_met(t['offline_rtf_p95']['met'])} |")
+        rows.append([
+            Path(r["run"]).name, r["model"], f"{r['parameters']:,}",
+            f"{r['size']['checkpoint_bytes'] / 1e6:.2f}", f"{r['size']['state_dict_bytes'] / 1e6:.2f}",
+            f"{r['latency']['p50_ms']:.1f}", f"{r['latency']['p95_ms']:.1f}", f"{r['rtf']['p95']:.3f}",
+            _fmt(((r.get('decoding') or {}).get('beam') or {}).get('p95_ms')),
+            f"{r['memory']['peak_rss_bytes'] / 2**20:.0f}", _fmt(s.get('chunk_ms')),
+            _fmt((s.get('chunk_compute') or {}).get('p95_ms'), '.2f'), _fmt(s.get('algorithmic_latency_ms')),
+            _fmt(s.get('total_response_latency_ms')),
+            _met(t['streaming_chunk_p95_below_chunk_duration']['met']), _met(t['total_response_latency_ms']['met']),
+            _met(t['offline_rtf_p95']['met'])])
+    lines += markdown_table(columns, rows, align="llrrrrrrrrrrrrlll")
     return "\n".join(lines) + "\n"
 
 
@@ -367,7 +369,7 @@ def measure_many(run_dirs: list[str | Path], out_dir: str | Path, isolate: bool 
               "data": "synthetic" if any(r.get("data") == "synthetic" for r in results) else "real",
               "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
     io.write_json(out_dir / "latency.json", report)
-    io.write_text(out_dir / "latency.md", markdown_table(results))
+    io.write_text(out_dir / "latency.md", latency_markdown(results))
     return report
 
 

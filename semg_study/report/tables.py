@@ -150,14 +150,18 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str], header: str) -> str:
     return buf.getvalue()
 
 
-def markdown_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]]) -> list[str]:
+def markdown_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]], align: str | None = None) -> list[str]:
     """The lines of a Markdown pipe table: header, rule, one line per row, every cell escaped.
 
     Cells are written as ``str(cell)``: format numbers before (``format_value`` or the
-    caller's own precision), so that each report keeps the digits it means.
+    caller's own precision), so that each report keeps the digits it means. ``align`` has one
+    letter per column, ``l`` or ``r`` (right-aligned numbers); default: every column left.
     """
+    align = align or "l" * len(columns)
+    if len(align) != len(columns) or set(align) - {"l", "r"}:
+        raise ValueError(f"align {align!r} must give l or r for each of the {len(columns)} columns")
     lines = ["| " + " | ".join(markdown_escape(c) for c in columns) + " |",
-             "|" + "|".join("---" for _ in columns) + "|"]
+             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
     lines += ["| " + " | ".join(markdown_escape(cell) for cell in row) + " |" for row in rows]
     return lines
 

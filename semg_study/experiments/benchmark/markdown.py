@@ -10,7 +10,7 @@ from typing import Any
 
 from semg_study.evaluation.targets import finite_number
 from semg_study.experiments.benchmark.plan import PROPOSED, REFERENCE
-from semg_study.report.tables import markdown_escape
+from semg_study.report.tables import markdown_table
 
 
 def _f(value: Any, spec: str = ".1f", scale: float = 1.0) -> str:
@@ -26,12 +26,6 @@ def _met(flag: Any) -> str:
     return "n/a" if flag is None else ("yes" if flag else "**no**")
 
 
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(markdown_escape(c) for c in row) + " |" for row in rows]
-    return lines
-
-
 def _tag(report: dict) -> str:
     return " (synthetic data)" if report.get("synthetic") else ""
 
@@ -42,11 +36,11 @@ def targets_markdown(report: dict) -> str:
              _met(t["met"])] for t in report["targets"]]
     lines = [f"**Targets{_tag(report)}**: ratios are {report.get('proposed', PROPOSED)} / "
              f"{report.get('reference', REFERENCE)}, both measured in this benchmark", ""]
-    lines += _table(["target", "what", "value", "threshold", "met"], rows)
+    lines += markdown_table(["target", "what", "value", "threshold", "met"], rows)
     ratio_rows = [[name, _f(value, ".3f")] for name, value in report["ratios"].items()]
     lines += ["", f"**All ratios, {report.get('proposed', PROPOSED)} / {report.get('reference', REFERENCE)}"
                   f"{_tag(report)}**", ""]
-    lines += _table(["ratio", "value"], ratio_rows)
+    lines += markdown_table(["ratio", "value"], ratio_rows)
     return "\n".join(lines) + "\n"
 
 
@@ -85,7 +79,7 @@ def markdown_report(report: dict) -> str:
                      _pct(e.get("cer")), _pct(e.get("dev_wer")), _pct(e.get("dev_cer")),
                      "n/a" if not e.get("lm_weights") else f"{e['lm_weights']['alpha']:g} / {e['lm_weights']['beta']:g}",
                      str(t.get("source"))])
-    lines += _table(["model", "params", "checkpoint MB", "train wall s", "train utts/s", "peak train MB",
+    lines += markdown_table(["model", "params", "checkpoint MB", "train wall s", "train utts/s", "peak train MB",
                      f"latency p50 ms ({threads} thr)", f"latency p95 ms ({threads} thr)", "RTF p50",
                      "test WER % greedy", "test CER % greedy", "test WER % LM", "test CER % LM",
                      "dev WER % LM", "dev CER % LM", "LM alpha / beta (dev)", "training numbers"], rows)
@@ -99,7 +93,7 @@ def markdown_report(report: dict) -> str:
               *findings_markdown(report),
               f"## Streaming{tag}", ""]
     s = report["streaming"]
-    lines += _table(["quantity", "value"], [
+    lines += markdown_table(["quantity", "value"], [
         ["chunk (frames / ms)", f"{s.get('chunk_frames')} / {_f(s.get('chunk_ms'))}"],
         ["look-ahead frames", str(s.get("lookahead_frames"))],
         [f"chunk compute p50 / p95 ms ({s.get('threads')} thr)", f"{_f(s.get('chunk_p50_ms'), '.2f')} / "
@@ -119,7 +113,7 @@ def markdown_report(report: dict) -> str:
     ])
     lines += ["", f"## Every evaluation{tag}", ""]
     every = [r for e in [*report["models"].values(), *report.get("variants", {}).values()] for r in e["results"]]
-    lines += _table(["model", "variant", "condition", "split", "mode", "decoder", "WER %", "CER %", "utterances", "run"],
+    lines += markdown_table(["model", "variant", "condition", "split", "mode", "decoder", "WER %", "CER %", "utterances", "run"],
                     [[r["model"], r["variant"] or "", r["condition"], r["split"], r["mode"],
                       "beam + LM" if r["decoder"] == "beam" else "greedy", _pct(r["wer"]), _pct(r["cer"]),
                       str(r["utterances"]), r["run"]] for r in every])
@@ -145,7 +139,7 @@ def findings_markdown(report: dict) -> list[str]:
     lines = [f"## Findings{tag}", "",
              f"Test split, beam search + LM (weights chosen on dev), {f['method']}. EMG models on silent EMG, "
              f"DeepSpeech2 on audio on voiced TTS audio.", ""]
-    lines += _table(["model / condition", "WER % [95 % CI]", "CER % [95 % CI]", "utterances", "run"],
+    lines += markdown_table(["model / condition", "WER % [95 % CI]", "CER % [95 % CI]", "utterances", "run"],
                     [[k, _ci(v, "wer"), _ci(v, "cer"), str(v.get("utterances")), str(v.get("run"))]
                      for k, v in rates])
     comparisons = [(k, v) for k, v in f.items() if isinstance(v, dict) and "a_run" in v]
@@ -160,7 +154,7 @@ def findings_markdown(report: dict) -> list[str]:
                 rows.append([k, metric.upper(), _pct(c["a"]), _pct(c["b"]),
                              f"{_f(c['difference'], '+.1f', 100)} [{_f(lo, '+.1f', 100)}, {_f(hi, '+.1f', 100)}]",
                              f"{_f(c['ratio'], '.2f')} [{_f(rlo, '.2f')}, {_f(rhi, '.2f')}]", str(c["verdict"])])
-        lines += _table(["comparison (A vs B)", "metric", "A %", "B %", "A - B points [95 % CI]",
+        lines += markdown_table(["comparison (A vs B)", "metric", "A %", "B %", "A - B points [95 % CI]",
                          "A / B [95 % CI]", "verdict for A"], rows)
     return lines + [""]
 
