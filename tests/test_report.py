@@ -12,6 +12,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from semg_study.report import dissertation, figures, manifest, paths, tables  # noqa: E402
+from semg_study.report.dissertation_text import SYNTHETIC_BANNER  # noqa: E402
+from semg_study.report.render_typst import typst_string  # noqa: E402
 
 
 def _fig():
@@ -240,7 +242,7 @@ def test_report_follows_the_dissertation_structure_and_numbers_come_from_the_sid
     assert "81.8 s" in md and "345.5 MB" in md and "commit c0ffee (with uncommitted changes" in md
     assert "manifests/runs/myostream-tiny-1.json" in md and "manifests/runs/gaddy2022-tiny-2.json" in md
     assert info["manifests"] == ["manifests/runs/myostream-tiny-1.json", "manifests/runs/gaddy2022-tiny-2.json"]
-    assert dissertation.SYNTHETIC_BANNER in md
+    assert SYNTHETIC_BANNER in md
     assert "WER &amp; latency" in page and 'src="figures/01_overview.png"' in page
     assert "<strong>Figure 5.1:</strong> Training curve" in page and "Synthetic data" in page
     # change a table value: the report follows (nothing typed)
@@ -276,7 +278,7 @@ def test_report_findings_are_the_notebooks_findings(tmp_path):
 def test_report_on_real_data_has_no_synthetic_banner(tmp_path):
     out = _write_outputs(tmp_path, synthetic=False)
     md = dissertation.write_report(out, pdf=False)["markdown"].read_text()
-    assert dissertation.SYNTHETIC_BANNER not in md and "synthetic" not in md.lower()
+    assert SYNTHETIC_BANNER not in md and "synthetic" not in md.lower()
 
 
 def test_report_of_an_empty_folder_says_so(tmp_path):
@@ -299,7 +301,7 @@ def test_report_pdf_is_typeset_with_vector_figures(tmp_path):
 
 
 def test_typst_strings_escape_everything():
-    assert dissertation.typst_string(r'a "b" \ #c $d$' + "\n") == r'"a \"b\" \\ #c $d$\n"'
+    assert typst_string(r'a "b" \ #c $d$' + "\n") == r'"a \"b\" \\ #c $d$\n"'
 
 
 def test_synthetic_corpus_generation_is_serialised(tmp_path, monkeypatch):
