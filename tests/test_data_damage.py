@@ -27,7 +27,7 @@ import damage
 from layout_fixture import make_layout_fixture
 from semg_study import io
 from semg_study.data import open_corpus
-from semg_study.data.corpus import MAX_ABS_EMG_UV, MIN_EMG_SAMPLES
+from semg_study.data.recording_files import MAX_ABS_EMG_UV, MIN_EMG_SAMPLES
 from semg_study.data.dataset import OUTLIER_FACTOR, EMGDataset, FeatureNormalizer
 from semg_study.data.validate import validate
 from semg_study.errors import DataError, DataWarning

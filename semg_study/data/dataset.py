@@ -36,7 +36,8 @@ import numpy as np
 import torch
 
 from semg_study import io
-from semg_study.data.corpus import CONDITION_FOLDERS, Utterance
+from semg_study.data.corpus import Utterance
+from semg_study.data.dv_folders import CONDITION_FOLDERS
 from semg_study.data.fingerprint import file_digest
 from semg_study.errors import DataError, DataWarning
 from semg_study.features.config import STREAMS, FeatureConfig, compute_features
