@@ -21,7 +21,7 @@ import numpy as np
 
 def compare(root, sessions: int = 2, testset=None) -> tuple[list[dict], bool]:
     from semg_study.data import open_corpus
-    from semg_study.data.corpus import CONDITION_FOLDERS
+    from semg_study.data.dv_folders import CONDITION_FOLDERS
     from semg_study.data.feature_cache import FeatureCache
     from semg_study.features import FeatureConfig
 

@@ -61,7 +61,7 @@ class SessionEntry:
 
     @property
     def condition_mode(self) -> tuple[str, str]:
-        from semg_study.data.corpus import CONDITION_FOLDERS
+        from semg_study.data.dv_folders import CONDITION_FOLDERS
 
         condition, mode, _ = CONDITION_FOLDERS[self.folder]
         return condition, mode
@@ -93,7 +93,7 @@ class DataRelease:
 def capture_sessions(root: Path) -> list[SessionEntry]:
     """Every session folder of a Digital Voicing root, with its participant from ``session.json``."""
     from semg_study.capture.session import saved_indices
-    from semg_study.data.corpus import CONDITION_FOLDERS, locate_emg_data
+    from semg_study.data.dv_folders import CONDITION_FOLDERS, locate_emg_data
 
     _, emg_data = locate_emg_data(root)
     sessions = []
@@ -127,7 +127,7 @@ def _session_files(path: Path) -> list[Path]:
 def release_data(out: str | os.PathLike, register: str | os.PathLike | Register,
                  data_root: str | os.PathLike | None = None, license: str = DEFAULT_LICENSE) -> DataRelease:
     """Pack the consented sessions of ``data_root`` into ``out`` (see the module doc)."""
-    from semg_study.data.corpus import alignment_dirs, locate_emg_data
+    from semg_study.data.dv_folders import alignment_dirs, locate_emg_data
     from semg_study.data.layouts import open_corpus
 
     register = register if isinstance(register, Register) else read_register(register)

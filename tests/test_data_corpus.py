@@ -11,7 +11,7 @@ import pytest
 from layout_fixture import make_layout_fixture
 from semg_study import io
 from semg_study.data import open_corpus, packaged_testset
-from semg_study.data.corpus import closed_split_sizes, split_closed_sentences
+from semg_study.data.testsets import closed_split_sizes, split_closed_sentences
 from semg_study.errors import DataError
 
 
@@ -273,7 +273,7 @@ def test_corpus_root_largedev_split_wins_and_leaks_nothing(tmp_path, capsys):
     """The published layout keeps its split in ROOT/testset_largedev.json: it beats ROOT/testset.json
     and the packaged copy, and neither mode of its dev/test sentences is trained on."""
     from semg_study.data.cli_info import corpus_summary
-    from semg_study.data.corpus import testset_difference
+    from semg_study.data.testsets import testset_difference
 
     fx = make_layout_fixture(tmp_path / "published")
     own = {"dev": [["books/War_of_the_Worlds.txt", 10]], "test": [["books/War_of_the_Worlds.txt", 20]]}
@@ -304,7 +304,7 @@ def test_corpus_root_largedev_split_wins_and_leaks_nothing(tmp_path, capsys):
 
 
 def test_a_copy_of_the_packaged_split_in_the_corpus_root_is_no_warning(tmp_path):
-    from semg_study.data.corpus import testset_difference
+    from semg_study.data.testsets import testset_difference
 
     fx = make_layout_fixture(tmp_path / "copy")
     (fx.root / "testset_largedev.json").write_bytes(packaged_testset().read_bytes())

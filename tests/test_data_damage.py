@@ -27,9 +27,9 @@ import damage
 from layout_fixture import make_layout_fixture
 from semg_study import io
 from semg_study.data import open_corpus
-from semg_study.data.corpus import MAX_ABS_EMG_UV, MIN_EMG_SAMPLES
 from semg_study.data.dataset import EMGDataset
 from semg_study.data.normalize import OUTLIER_FACTOR, FeatureNormalizer
+from semg_study.data.recording_files import MAX_ABS_EMG_UV, MIN_EMG_SAMPLES
 from semg_study.data.validate import validate
 from semg_study.errors import DataError, DataWarning
 from semg_study.features.config import FeatureConfig, compute_features

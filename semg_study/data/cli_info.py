@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from semg_study.data.corpus import CONDITIONS, MODES, SKIP_RULES, SPLITS, testset_difference
+from semg_study.data.corpus import CONDITIONS, MODES, SKIP_RULES, SPLITS
+from semg_study.data.testsets import testset_difference
 from semg_study.data.layouts import open_corpus
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from semg_study.data.corpus import Corpus, Utterance, is_synthetic
+from semg_study.data.corpus import Corpus, Utterance
+from semg_study.data.dv_folders import is_synthetic
 from semg_study.errors import DataError
 from semg_study.text import normalize_text
 

@@ -14,7 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from semg_study.data.corpus import CONDITION_FOLDERS, Utterance
+from semg_study.data.corpus import Utterance
+from semg_study.data.dv_folders import CONDITION_FOLDERS
 from semg_study.data.feature_cache import MEMORY_CACHE
 from semg_study.errors import DataError, DataWarning
 
@@ -22,7 +23,7 @@ FEATURE_CLIP = 8.0  # normalised features: 8 * tanh(x / 8)
 # An utterance whose features peak this many times above the median utterance's peak (in
 # any feature) is left out of the normaliser's statistics: one such file would otherwise
 # set the scale of every feature and flatten everyone else's (the EMG bound of
-# corpus.MAX_ABS_EMG_UV still admits a file 10^4 times too loud).
+# recording_files.MAX_ABS_EMG_UV still admits a file 10^4 times too loud).
 OUTLIER_FACTOR = 100.0  # the synthetic quick corpus peaks at most ~11x its median utterance
 OUTLIER_MIN_UTTERANCES = 3  # a median of fewer says nothing about what is typical
 

@@ -46,10 +46,12 @@ from pathlib import Path
 import numpy as np
 
 from semg_study import io
-from semg_study.data.corpus import (CONDITION_FOLDERS, MISSING_AUDIO, check_audio_length, check_chunks,
-                                    check_emg_length, has_letter, locate_emg_data, read_audio, read_emg,
-                                    read_testset, resolve_testset, scan_layout, session_dirs, testset_difference)
+from semg_study.data.corpus import has_letter
+from semg_study.data.dv_folders import CONDITION_FOLDERS, alignment_dirs, locate_emg_data, scan_layout, session_dirs
 from semg_study.data.ljspeech import is_ljspeech_root, read_metadata
+from semg_study.data.recording_files import (MISSING_AUDIO, check_audio_length, check_chunks, check_emg_length,
+                                             read_audio, read_emg)
+from semg_study.data.testsets import read_testset, resolve_testset, testset_difference
 from semg_study.errors import DataError, DataWarning
 from semg_study.text import characters_outside_vocabulary, normalize_text
 
@@ -261,8 +263,6 @@ def validate(root, testset=None, alignments=None) -> Report:
 
     # alignments
     from semg_study.data.textgrid import read_phoneme_alignment
-
-    from semg_study.data.corpus import alignment_dirs
 
     try:
         dirs = alignment_dirs(root, base, emg_data, alignments)

@@ -11,7 +11,7 @@ cell) or nbval runs it (defaults, plus environment variables set by the tests):
 - ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``);
 - ``SEMG_STUDY_TESTSET``: the split file of the Digital Voicing corpus (``semg-study study
   --testset FILE`` sets it for the notebooks it runs; unset: the corpus's own split, else the
-  packaged one, as ``semg_study.data.corpus.resolve_testset`` chooses).
+  packaged one, as ``semg_study.data.testsets.resolve_testset`` chooses).
 """
 from __future__ import annotations
 

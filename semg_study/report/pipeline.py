@@ -290,7 +290,8 @@ def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[s
 
 def resolve_study_testset(args: argparse.Namespace, data_root: str) -> str:
     """The split file the study's Digital Voicing corpus opens with (named in the study record)."""
-    from semg_study.data.corpus import locate_emg_data, resolve_testset
+    from semg_study.data.dv_folders import locate_emg_data
+    from semg_study.data.testsets import resolve_testset
     from semg_study.errors import DataError
 
     root = Path(data_root)
