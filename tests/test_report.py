@@ -192,7 +192,9 @@ def test_study_paths_use_the_cached_synthetic_corpus(smoke_corpus, tmp_path, mon
     sp = paths.study_paths("smoke")
     assert sp.data_root == tmp_path / "data" / "synthetic-smoke" and sp.synthetic is True
     assert sorted(p.name for p in smoke_corpus.iterdir()) == before  # the cache matched: nothing rewritten
-    assert paths.is_synthetic(smoke_corpus) and not paths.is_synthetic(tmp_path)
+    from semg_study.data.synthetic_label import labelled_synthetic
+
+    assert labelled_synthetic(smoke_corpus) and not labelled_synthetic(tmp_path)
 
 
 # ----------------------------------------------------------------------------- the generated report

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from semg_study import io
 from semg_study.data.recording_files import read_info
+from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.errors import DataError
 
 # folder (relative to emg_data) -> (condition, mode, parallel)
@@ -121,13 +122,6 @@ def alignment_dirs(root: Path, base: Path, emg_data: Path, alignments=None) -> l
 
 
 def is_synthetic(base: Path, records: list[RawRecord] | None = None) -> bool:
-    """True for corpora made by ``semg_study.synth`` (``corpus.json`` labelled "synthetic",
-    or info JSONs with the ``"synthetic"`` key)."""
-    manifest = Path(base) / "corpus.json"
-    if manifest.is_file():
-        try:
-            if io.read_json(manifest, "corpus manifest").get("label") == "synthetic":
-                return True
-        except (DataError, AttributeError):
-            pass
-    return any(r.info is not None and "synthetic" in r.info for r in records or [])
+    """True for generated corpora: ``corpus.json`` labelled synthetic (:mod:`semg_study.data.synthetic_label`),
+    or, in a Digital Voicing layout without that file, info JSONs with the ``"synthetic"`` key."""
+    return labelled_synthetic(base) or any(r.info is not None and "synthetic" in r.info for r in records or [])

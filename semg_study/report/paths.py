@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.recipes.profiles import check_profile
 
 
@@ -80,29 +81,6 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def is_synthetic(root: str | os.PathLike) -> bool:
-    """True when ``root`` is a corpus made by ``semg_study.synth``.
-
-    The synthetic corpus describes itself (``semg_study.synth.describe``); the
-    real dataset has no such description.
-    """
-    try:
-        from semg_study.synth import describe
-    except ImportError:  # pragma: no cover - synth is part of the package
-        return False
-    try:
-        return describe(root).get("label") == "synthetic"
-    except Exception:
-        # other writers of generated data (capture from brainflow's synthetic board) label the
-        # root ``corpus.json`` {"label": "synthetic"} without being the synth generator
-        import json
-
-        try:
-            return json.loads((Path(root) / "corpus.json").read_text(encoding="utf-8")).get("label") == "synthetic"
-        except (OSError, ValueError, AttributeError):
-            return False
 
 
 @dataclass
@@ -186,7 +164,7 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
             from semg_study.errors import DataError
 
             raise DataError(data, "data root does not exist")
-        synthetic = is_synthetic(data)
+        synthetic = labelled_synthetic(data)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     return StudyPaths(repo=repo, profile=profile, out=out, data_root=data,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from semg_study.errors import ConfigError, StudyError
+from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.io import atomic_path, write_json, write_text
 from semg_study.recipes.profiles import PROFILE_NAMES
 from semg_study.report import paths as _paths
@@ -271,7 +272,7 @@ def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[s
             from semg_study.errors import DataError
 
             raise DataError(data_root, "--data-root does not exist")
-        corpus = "synthetic" if _paths.is_synthetic(data_root) else "digital-voicing"
+        corpus = "synthetic" if labelled_synthetic(data_root) else "digital-voicing"
         say(f"step 0: using the {corpus} corpus at {data_root}")
     else:
         say(f"step 0: synthetic corpus for profile {args.profile} in {data_dir} (cached by fingerprint)")

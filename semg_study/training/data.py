@@ -18,6 +18,7 @@ import torch
 
 from semg_study.errors import ConfigError, StudyError
 from semg_study.data.fingerprint import feature_cache_dir
+from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.recipes.config import Config
 from semg_study.recipes.selection import dev_utterances, open_configured_corpus, train_utterances
 
@@ -42,20 +43,6 @@ def feature_config_from(cfg: Config):
         return FeatureConfig.from_dict(cfg.data.features)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"data.features: {exc}") from exc
-
-
-def is_synthetic(root: Path) -> bool:
-    """The synthetic corpus labels itself in ``corpus.json``."""
-    from semg_study.errors import DataError
-    from semg_study.io import read_json
-
-    marker = root / "corpus.json"
-    if not marker.is_file():
-        return False
-    try:
-        return read_json(marker, "corpus manifest").get("label") == "synthetic"
-    except (DataError, AttributeError):
-        return False
 
 
 def normalizer_from_state(state):
@@ -165,7 +152,7 @@ def make_training_data(cfg: Config, rank: int = 0, world_size: int = 1) -> Train
     return TrainingData(root=root, corpus=corpus, feature_config=fc, input_key=key, train_set=train_set,
                         dev_set=dev_set, train_loader=train_loader, dev_loader=dev_loader,
                         train_sampler=train_sampler, normalizer_state=normalizer_state, sessions=sessions,
-                        fingerprint=data_fingerprint(cfg, corpus), synthetic=is_synthetic(root),
+                        fingerprint=data_fingerprint(cfg, corpus), synthetic=labelled_synthetic(root),
                         mel_normalizer_state=None if train_set.mel_normalizer is None
                         else train_set.mel_normalizer.state_dict())
 
