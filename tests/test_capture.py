@@ -12,9 +12,9 @@ from semg_study.capture import boards, session as session_mod
 from semg_study.capture.boards import (BoardConfig, BoardConnectionError, BoardDisconnectedError, BoardLayout,
                                        BoardStream, ChannelCountError, RateMismatchError, import_brainflow)
 from semg_study.capture.playback import playback_source, read_board_file, write_board_file
+from semg_study.capture.controllers import AutoController, run_session
 from semg_study.capture.prompts import Prompt, file_prompts, generated_prompts, prompt_condition
-from semg_study.capture.session import (AutoController, CaptureSession, ParticipantError, check_participant,
-                                        run_session, saved_indices)
+from semg_study.capture.session import CaptureSession, ParticipantError, check_participant, saved_indices
 from semg_study.cli import main as cli_main
 from semg_study.features.resample import StreamingResampler, resample_linear, resampled_length
 
@@ -361,7 +361,7 @@ def test_terminal_keys_start_stop_redo_quit(tmp_path):
     """Enter starts/stops, r marks the last take as re-recorded and asks again, q quits."""
     import os
 
-    from semg_study.capture.session import TerminalController
+    from semg_study.capture.controllers import TerminalController
 
     read_fd, write_fd = os.pipe()
     # reference: start, stop | prompt 0: start, stop, redo | again: start, stop, next | prompt 1: quit

@@ -160,7 +160,7 @@ def test_a_split_file_listing_closed_sentences_decides_the_closed_split(smoke_co
 
 
 def test_the_study_corpus_profile_has_the_real_closed_size_and_big_held_out_sets():
-    from semg_study.synth.corpus import PROFILES
+    from semg_study.synth.profiles import PROFILES
 
     q = PROFILES["quick"]
     assert q.closed_sentences - q.closed_dev_sentences - q.closed_test_sentences == 370  # real training size

@@ -14,7 +14,8 @@ import soundfile as sf
 from semg_study.data.textgrid import read_textgrid
 from semg_study.errors import DataError
 from semg_study.synth import cache_is_valid, describe, generate_corpus
-from semg_study.synth.corpus import BOOK_CLOSED, BOOK_NONPARALLEL, BOOK_PARALLEL, PROFILES
+from semg_study.synth.dv_corpus import BOOK_CLOSED, BOOK_NONPARALLEL, BOOK_PARALLEL
+from semg_study.synth.profiles import PROFILES
 from semg_study.text import PHONEMES
 
 KINDS = ("silent_parallel_data", "voiced_parallel_data", "nonparallel_data", "closed_vocab/silent",
@@ -185,7 +186,7 @@ def test_corpus_manifest_and_describe(smoke_corpus):
 
 
 def test_full_profile_is_planned_at_real_size():
-    from semg_study.synth.corpus import _plan
+    from semg_study.synth.dv_corpus import _plan
 
     full = PROFILES["full"]
     assert (full.closed_sentences, full.open_parallel_sentences, full.nonparallel_utterances) == (500, 1588, 5477)

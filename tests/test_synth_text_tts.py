@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from semg_study.data.textgrid import read_textgrid
-from semg_study.synth import text_gen
+from semg_study.synth import open_lexicon, text_gen
 from semg_study.synth.textgrid import format_textgrid
 from semg_study.synth.tts import (ESPEAK_TO_ARPABET, TTSSession, _Event, espeak_to_arpabet, events_to_intervals,
                                   get_tts)
@@ -24,7 +24,7 @@ def _cmu():
 
 @pytest.mark.slow
 def test_open_grammar_vocabulary_is_large_and_in_cmudict():
-    vocabulary = text_gen.open_vocabulary()
+    vocabulary = open_lexicon.open_vocabulary()
     assert len(vocabulary) >= 1000
     cmu = _cmu()
     assert not [w for w in vocabulary if w not in cmu]
@@ -62,7 +62,7 @@ def test_open_sentences_have_structure_punctuation_and_determinism():
     lengths = [len(normalize_text(s).split()) for s in sentences]
     assert min(lengths) >= 5 and max(lengths) <= 12
     # word order is structured: a determiner is never followed by a preposition or a verb
-    lex = text_gen.lexicon()
+    lex = open_lexicon.lexicon()
     banned = set(lex.prepositions) | set(lex.transitive) - set(lex.nouns) - set(lex.adjectives)
     for s in sentences:
         words = normalize_text(s).split()
@@ -129,7 +129,8 @@ def test_textgrid_round_trip(tmp_path):
 def test_every_voice_of_the_corpora_gives_the_same_audio_in_every_fresh_session():
     # eSpeak's breath-noise variants (f2, f3, f5) draw random noise: a corpus using them could
     # not be generated twice alike, so neither its fingerprint nor the runs trained on it
-    from semg_study.synth.corpus import DV_VOICE, LJSPEECH_VOICES
+    from semg_study.synth.dv_corpus import DV_VOICE
+    from semg_study.synth.ljspeech_corpus import LJSPEECH_VOICES
 
     voices = (DV_VOICE, *LJSPEECH_VOICES)
     runs = []

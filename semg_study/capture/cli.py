@@ -17,8 +17,8 @@ from semg_study.capture.audio import SoundDeviceMicrophone
 from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, BoardError, open_board
 from semg_study.capture.playback import playback_source
 from semg_study.capture.prompts import primed, prompt_condition, prompt_source
-from semg_study.capture.session import (AutoController, CaptureSession, TerminalController, check_participant,
-                                        condition_folder, run_session)
+from semg_study.capture.controllers import AutoController, TerminalController, run_session
+from semg_study.capture.session import CaptureSession, check_participant, condition_folder
 from semg_study.errors import StudyError
 
 

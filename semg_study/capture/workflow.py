@@ -18,8 +18,9 @@ import numpy as np
 
 from semg_study.capture.boards import BoardConfig, open_board
 from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
+from semg_study.capture.controllers import AutoController, run_session
 from semg_study.capture.prompts import Prompt, primed, prompt_condition, prompt_source
-from semg_study.capture.session import AutoController, CaptureSession, SavedUtterance, run_session
+from semg_study.capture.session import CaptureSession, SavedUtterance
 from semg_study.features.resample import resample_linear
 
 

@@ -5,7 +5,7 @@ trains (``size``: ``<family>-<size>``), the knobs of the notebooks' plan
 (``plan``: read by :func:`semg_study.experiments.plans.plan`) and those of the
 model comparison (``benchmark``: read by ``make bench``). The synthetic corpus
 of a profile (how many speakers and utterances) is the generator's
-(``semg_study.synth.corpus.PROFILES``).
+(``semg_study.synth.profiles.PROFILES``).
 
 No profile trims epochs to fit a time budget: each config trains until its dev
 metric stops improving (``train.patience``). ``make study`` stays fast because

@@ -5,7 +5,8 @@ import argparse
 import json
 import time
 
-from semg_study.synth.corpus import PROFILES, cache_is_valid, describe, generate_corpus
+from semg_study.synth.corpus import cache_is_valid, describe, generate_corpus
+from semg_study.synth.profiles import PROFILES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
