@@ -25,7 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def _evaluate(run_dir: Path) -> dict:
-    from semg_study.experiments.runners import evaluate_decoder
+    from semg_study.experiments.run_evaluation import evaluate_decoder
 
     m = evaluate_decoder(run_dir, "test", "beam", "silent")
     return {"wer": m["wer"], "wer_ci": m.get("wer_ci"), "cer": m["cer"], "cer_ci": m.get("cer_ci")}

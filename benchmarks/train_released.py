@@ -66,7 +66,7 @@ def priority(spec: dict) -> tuple:
 def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurrent: int) -> str:
     import torch
 
-    from semg_study.experiments.runners import plan_run
+    from semg_study.experiments.plan_runs import plan_run
 
     torch.set_num_threads(threads)
     started = time.time()
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{out.name}: {what}", flush=True)
         return 1 if bad else 0
     if args.pack_only:
-        from semg_study.experiments.runners import locate_run
+        from semg_study.experiments.plan_runs import locate_run
 
         found = [locate_run(s, args.profile, runs_root) for s in specs]
         missing = [s["config"] for s, r in zip(specs, found) if r is None]

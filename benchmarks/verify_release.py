@@ -27,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from semg_study import io
     from semg_study.experiments.plans import plan
-    from semg_study.experiments.runners import evaluate_decoder, plan_run
+    from semg_study.experiments.plan_runs import plan_run
+    from semg_study.experiments.run_evaluation import evaluate_decoder
     from semg_study.report.manifest import git_info
     from semg_study.report.paths import repo_root
 

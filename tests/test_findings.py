@@ -127,7 +127,7 @@ def test_decoded_outputs_are_cached_by_weights_not_file_times(smoke_corpus, tmp_
     import os
 
     from semg_study.evaluation.evaluate import evaluate_run, weights_digest
-    from semg_study.experiments.runners import cached_decoding_valid, evaluate_cached
+    from semg_study.experiments.run_evaluation import cached_decoding_valid, evaluate_cached
     from semg_study.training import train
 
     run = train("myostream-smoke", [f"data_root={smoke_corpus}", f"out={tmp_path}", *FAST, "train.epochs=1"])

@@ -6,17 +6,23 @@ per row (``<run>/manifest.json``), the run folders, the config the table states
 and a caption. Training only ever goes through
 :func:`semg_study.training.train_cached`, so a second notebook (07) or a rerun
 reuses the finished runs; ``study.force`` retrains the runs a notebook owns.
+How a spec's run is found is :mod:`~semg_study.experiments.plan_runs`, how it is
+evaluated :mod:`~semg_study.experiments.run_evaluation`, the paired comparisons and
+pooled seeds :mod:`~semg_study.experiments.comparisons`.
 """
 from __future__ import annotations
 
 import json
-import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from semg_study.experiments.comparisons import (comparison_rows, comparison_rows_from, mean_std_label, pool_seeds,
+                                                pooled_metrics, seed_mean_std)
+from semg_study.experiments.plan_runs import train_spec, train_specs
 from semg_study.experiments.plans import plan as make_plan
 from semg_study.experiments.plans import run_specs
+from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
+                                                   run_source)
 
 VOCABULARY = "38 symbols: CTC blank, space, a-z, 0-9"
 
@@ -35,248 +41,6 @@ class Experiment:
     comparisons: list[dict] = field(default_factory=list)  # paired bootstrap rows (comparison_rows_from)
 
 
-# ----------------------------------------------------------------- training
-
-def overrides_for(study, spec: dict) -> list[str]:
-    """``key=value`` overrides of one run spec: data root, seed, device, plus the plan's own."""
-    root = study.paths.ljspeech_root if spec.get("corpus") == "ljspeech" else study.paths.data_root
-    items = {"data_root": str(root), "seed": spec["seed"], "device": study.device, "train.progress": False}
-    testset = getattr(study.paths, "testset", None)
-    if testset is not None and spec.get("corpus") != "ljspeech":
-        items["data.testset"] = str(testset)  # `semg-study study --testset`: every run trains and scores on it
-    items.update(spec.get("overrides") or {})
-    return [f"{k}={json.dumps(v) if not isinstance(v, str) else v}" for k, v in items.items()]
-
-
-def train_spec(study, spec: dict, force: bool | None = None) -> Path:
-    """Train (or find) the run of one spec; ``force=None`` takes the notebook's ``force`` parameter."""
-    from semg_study.training import train_cached
-
-    force = study.force if force is None else force
-    return Path(train_cached(spec["config"], overrides_for(study, spec), runs_root=study.paths.runs_root,
-                             force=bool(force)))
-
-
-class _PlanContext:
-    """What ``train_spec`` needs of a notebook's study, for code outside the experiment notebooks."""
-
-    def __init__(self, paths, device: str = "cpu"):
-        self.paths, self.device, self.force = paths, device, False
-
-
-def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data_root=None) -> Path:
-    """The run of one plan spec, found (or, when missing, trained) exactly as the notebooks find it."""
-    from semg_study.report.paths import study_paths
-
-    paths = study_paths(profile, None, data_root, runs_root)
-    return train_spec(_PlanContext(paths, device), spec, force=False)
-
-
-def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
-    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
-    from semg_study.recipes.config import load_config
-    from semg_study.report.paths import study_paths
-    from semg_study.training.fingerprint import run_fingerprint
-    from semg_study.training.data import data_fingerprint
-
-    overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
-    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
-    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
-    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None
-
-
-def evaluation_corpus(run_dir: Path, data_root=None):
-    """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
-    from semg_study.evaluation.evaluate import open_run_corpus
-    from semg_study.recipes.config import load_config
-
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    return open_run_corpus(load_config(manifest["config"]), data_root)
-
-
-def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool) -> str:
-    """One training in a worker process: one torch thread, so two workers share two cores."""
-    import torch
-
-    from semg_study.training import train_cached
-
-    torch.set_num_threads(1)
-    return str(train_cached(config, overrides, runs_root=runs_root, force=force))
-
-
-def train_specs(study, specs: list[dict], workers: int = 1, force: bool | None = None) -> list[Path]:
-    """Train (or find) several independent runs, ``workers`` at a time.
-
-    Runs are independent, seeded and cached by fingerprint, so training them in
-    parallel processes gives the same run folders as training them one by one;
-    it only uses the second core of a small machine. ``workers=1`` trains in
-    this process.
-    """
-    if workers <= 1 or len(specs) <= 1:
-        return [train_spec(study, spec, force) for spec in specs]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    force = study.force if force is None else force
-    # spawn: a fresh interpreter per worker, no forked torch or kernel state
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures = [pool.submit(_train_in_worker, spec["config"], overrides_for(study, spec),
-                               str(study.paths.runs_root), bool(force)) for spec in specs]
-        return [Path(f.result()) for f in futures]
-
-
-def manifest_of(run_dir: Path) -> str:
-    return str(Path(run_dir) / "manifest.json")
-
-
-def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None) -> dict:
-    """``evaluate_run``, reusing its decoded output when it is newer than the run's best checkpoint.
-
-    Only the decoding is reused: the scores and their confidence intervals are
-    recomputed from ``predictions.jsonl`` every time (:func:`rescore`).
-    """
-    from semg_study.evaluation.evaluate import evaluate_run
-    from semg_study.recipes.config import load_config
-
-    run_dir = Path(run_dir)
-    if mode is None:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-        mode = load_config(manifest["config"]).data.eval_mode
-    metrics_path = run_dir / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
-    if cached_decoding_valid(run_dir, metrics_path):
-        return rescore(metrics_path.parent)
-    return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode)
-
-
-def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
-    """A stored decoding is reused only if it was made from the same weights (content, not mtime)."""
-    from semg_study.evaluation.evaluate import weights_digest
-
-    try:
-        stored = json.loads(Path(metrics_path).read_text(encoding="utf-8")).get("weights_digest")
-    except (OSError, ValueError):
-        return False
-    return stored is not None and stored == weights_digest(run_dir) and \
-        (Path(metrics_path).parent / "predictions.jsonl").is_file()
-
-
-def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None) -> dict:
-    """``evaluate_cached``, except that a beam evaluation uses ``weights`` (alpha, beta) and is
-    redone when the stored one was decoded with other weights."""
-    from semg_study.evaluation.evaluate import evaluate_run
-
-    if decoder != "beam" or not weights:
-        return evaluate_cached(run_dir, split, decoder, mode)
-    metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
-    if cached_decoding_valid(run_dir, metrics_path):
-        try:
-            metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError):
-            metrics = {}
-        d = metrics.get("decoder") or {}
-        if d.get("alpha") == weights["alpha"] and d.get("beta") == weights["beta"]:
-            metrics["out_dir"] = str(metrics_path.parent)
-            return metrics
-    return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
-                        beta=weights["beta"])
-
-
-
-def rescore(out_dir: Path) -> dict:
-    """An evaluation folder's metrics with WER/CER and their CIs recomputed from its predictions."""
-    from semg_study.evaluation.confidence import utterance_interval
-    from semg_study.evaluation.output import read_evaluation
-    from semg_study.evaluation.metrics import score
-
-    metrics, utterances = read_evaluation(out_dir)
-    scored = score([u.reference for u in utterances], [u.hypothesis for u in utterances],
-                   [u.id for u in utterances])
-    metrics.update(wer=scored.wer, cer=scored.cer, counts=scored.counts,
-                   predictions=str(Path(out_dir) / "predictions.jsonl"))
-    for key in ("wer", "cer"):
-        interval = utterance_interval(scored.utterances, key)
-        metrics[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
-    metrics["out_dir"] = str(out_dir)
-    return metrics
-
-
-def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None = None) -> dict:
-    """Greedy as is; the beam search with its LM weight and word bonus chosen on dev for this run.
-
-    The test split never takes part in choosing (alpha, beta): they come from
-    ``tune_lm_weights`` on the dev split of the same mode, from one grid for every model.
-    """
-    if decoder != "beam":
-        return evaluate_cached(run_dir, split, decoder, mode)
-    from semg_study.evaluation.lm_weights import tune_lm_weights
-    from semg_study.recipes.config import load_config
-
-    if mode is None:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-        mode = load_config(manifest["config"]).data.eval_mode
-    tuned = tune_lm_weights(run_dir, mode=mode, split="dev")
-    metrics = evaluate_with_weights(Path(run_dir), split, "beam", mode, {"alpha": tuned["alpha"], "beta": tuned["beta"]})
-    metrics = rescore(Path(metrics["out_dir"]))
-    metrics["lm_weights"] = {"alpha": tuned["alpha"], "beta": tuned["beta"], "chosen_on": f"dev ({mode})"}
-    return metrics
-
-
-def ci_columns(metrics: dict) -> dict:
-    """``WER %``/``CER %`` with their 95 % bootstrap CI bounds (the report's table contract)."""
-    out = {}
-    for key, label in (("wer", "WER %"), ("cer", "CER %")):
-        interval = metrics.get(f"{key}_ci") or [None, None]
-        out[label] = _pct(metrics.get(key))
-        out[f"{label} CI low"] = _pct(interval[0])
-        out[f"{label} CI high"] = _pct(interval[1])
-    return out
-
-
-def run_source(run_dir: Path) -> dict:
-    """Which run a row came from, and whether it was released or trained in this invocation."""
-    try:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    except (OSError, ValueError):
-        manifest = {}
-    source = manifest.get("source")
-    return {"run": Path(run_dir).name,
-            "source": "released" if source == "released" else "trained now" if source == "trained" else "local cache",
-            "epochs trained": manifest.get("epochs_completed")}
-
-
-def comparison_rows(label: str, a_metrics: dict, b_metrics: dict, what: str = "") -> list[dict]:
-    """Paired bootstrap rows (WER and CER) of system A against system B on the same utterances."""
-    from semg_study.evaluation.confidence import compare_utterances
-    from semg_study.evaluation.output import read_evaluation
-
-    _, a = read_evaluation(a_metrics["out_dir"])
-    _, b = read_evaluation(b_metrics["out_dir"])
-    return comparison_rows_from(label, a, b, what)
-
-
-def comparison_rows_from(label: str, a: list, b: list, what: str = "") -> list[dict]:
-    from semg_study.evaluation.confidence import compare_utterances
-
-    rows = []
-    for key, name in (("wer", "WER %"), ("cer", "CER %")):
-        c = compare_utterances(a, b, key)
-        rows.append({"comparison": label, "evaluated on": what, "metric": name,
-                     "A %": _pct(c.a), "B %": _pct(c.b),
-                     "difference (points)": _pct(c.difference.value),
-                     "difference CI low": _pct(c.difference.low), "difference CI high": _pct(c.difference.high),
-                     "ratio A/B": None if c.ratio.value is None else round(c.ratio.value, 3),
-                     "ratio CI low": None if c.ratio.low is None else round(c.ratio.low, 3),
-                     "ratio CI high": None if c.ratio.high is None else round(c.ratio.high, 3),
-                     "verdict": c.verdict or "not enough utterances", "utterances": c.difference.n})
-    return rows
-
-
 def _plan(study) -> dict:
     return make_plan(study.profile)
 
@@ -289,10 +53,6 @@ def _config_summary(p: dict, key: str, specs: list[dict]) -> dict:
             overrides.setdefault(k, set()).add(json.dumps(v))
     return {"configs": configs, "overrides": {k: sorted(v) for k, v in overrides.items()},
             "seeds": sorted({s["seed"] for s in specs}), "plan": key, "profile": p["profile"]}
-
-
-def _pct(x: float | None) -> float | None:
-    return None if x is None else round(100.0 * x, 2)
 
 
 def _decoder_label(decoder: str) -> str:
@@ -427,32 +187,7 @@ def run_model_comparisons(study, p: dict | None = None) -> Experiment:
                       caption)
 
 
-def worst_utterances(metrics: dict, k: int = 5) -> tuple[list[dict], str]:
-    """Rows and jiwer alignments of the ``k`` utterances of an evaluation with the most word errors."""
-    from semg_study.evaluation.metrics import alignment_report, score
-    from semg_study.evaluation.metrics import worst_utterances as worst
-
-    lines = [json.loads(line) for line in Path(metrics["predictions"]).read_text().splitlines() if line.strip()]
-    scored = score([r["reference"] for r in lines], [r["hypothesis"] for r in lines], [r["id"] for r in lines])
-    rows = [{"utterance": u.id, "reference words": u.words, "substitutions": u.substitutions,
-             "deletions": u.deletions, "insertions": u.insertions,
-             "WER %": _pct(u.wer), "reference": u.reference, "hypothesis": u.hypothesis}
-            for u in worst(scored.utterances, k)]
-    return rows, alignment_report(scored.utterances, k)
-
-
 # ------------------------------------------------------------- 06: ablations
-
-def _mean_std(values: list[float]) -> tuple[float, float | None]:
-    """Mean and sample standard deviation (None from a single seed)."""
-    mean = statistics.fmean(values)
-    std = statistics.stdev(values) if len(values) > 1 else None
-    return mean, std
-
-
-def _pm(mean: float, std: float | None) -> str:
-    return f"{mean:.1f} ± {std:.1f}" if std is not None else f"{mean:.1f} (1 seed, no spread)"
-
 
 def run_ablations(study, p: dict | None = None) -> Experiment:
     """Notebook 06: each MyoStream component switched off in turn, same budget and seeds."""
@@ -473,7 +208,7 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
     for variant, entries in by_variant.items():
         wers = [100.0 * e["metrics"]["wer"] for e in entries]
         cers = [100.0 * e["metrics"]["cer"] for e in entries]
-        (wm, ws), (cm, cs) = _mean_std(wers), _mean_std(cers)
+        (wm, ws), (cm, cs) = seed_mean_std(wers), seed_mean_std(cers)
         if entries[0]["spec"]["switched_off"] is None:
             full_wer = wm
         # the seeds' errors summed per utterance: one record per utterance, so the bootstrap
@@ -483,8 +218,8 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
         rows.append({"variant": variant, "switched off": entries[0]["spec"]["switched_off"] or "(none)",
                      "seeds": ", ".join(str(e["spec"]["seed"]) for e in entries),
                      "WER % mean": round(wm, 2), "WER % std": None if ws is None else round(ws, 2),
-                     "WER % (mean ± std)": _pm(wm, ws),
-                     "CER % (mean ± std)": _pm(cm, cs),
+                     "WER % (mean ± std)": mean_std_label(wm, ws),
+                     "CER % (mean ± std)": mean_std_label(cm, cs),
                      **pooled_ci,
                      "WER % per seed": ", ".join(f"{w:.1f}" for w in wers),
                      "CER % per seed": ", ".join(f"{c:.1f}" for c in cers),
@@ -510,33 +245,6 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
                             caption, details)
     experiment.comparisons = comparisons
     return experiment
-
-
-def pool_seeds(per_seed: list[list]) -> list[dict]:
-    """Per-utterance records of several seeds on the same utterances, errors summed per utterance.
-
-    The corpus rate of the pooled records is the seeds' mean corpus rate (equal reference lengths)."""
-    from semg_study.evaluation.confidence import _errors
-
-    pooled: dict[str, dict] = {}
-    for records in per_seed:
-        for r in map(_errors, records):
-            entry = pooled.setdefault(r["id"], {"id": r["id"], "word_errors": 0, "words": 0,
-                                                "character_errors": 0, "characters": 0})
-            for k in ("word_errors", "words", "character_errors", "characters"):
-                entry[k] += r[k]
-    return [pooled[k] for k in sorted(pooled)]
-
-
-def pooled_metrics(records: list[dict]) -> dict:
-    from semg_study.evaluation.confidence import utterance_interval
-
-    out = {}
-    for key in ("wer", "cer"):
-        interval = utterance_interval(records, key)
-        out[key] = interval.value
-        out[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
-    return out
 
 
 # ---------------------------------------------------------- 07: latency
@@ -588,7 +296,7 @@ def run_latency(study, p: dict | None = None) -> Experiment:
             "chunk compute p95 ms": round(s["chunk_compute"]["p95_ms"], 2) if s else None,
             "algorithmic latency ms": round(s["algorithmic_latency_ms"], 1) if s else None,
             "total response latency ms": round(s["total_response_latency_ms"], 1) if s else None,
-            "WER % (greedy)": _pct(m["wer"]), "CER % (greedy)": _pct(m["cer"]),
+            "WER % (greedy)": percent(m["wer"]), "CER % (greedy)": percent(m["cer"]),
         })
         manifests.append([manifest_of(run_dir)])
         runs.append(run_dir)
@@ -633,5 +341,5 @@ def release_models(study, latency: Experiment) -> list[dict]:
         size = (out / "checkpoints" / "best.pt").stat().st_size
         rows.append({"model": detail["label"], "folder": str(out.relative_to(study.paths.out)),
                      "parameters": detail["bench"]["parameters"], "checkpoint MB": round(size / 2**20, 2),
-                     "WER % (greedy)": _pct(detail["metrics"]["wer"]), "CER % (greedy)": _pct(detail["metrics"]["cer"])})
+                     "WER % (greedy)": percent(detail["metrics"]["wer"]), "CER % (greedy)": percent(detail["metrics"]["cer"])})
     return rows

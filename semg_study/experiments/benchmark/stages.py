@@ -24,7 +24,6 @@ The report is assembled and written by :mod:`semg_study.experiments.benchmark.re
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
 import time
@@ -41,7 +40,8 @@ from semg_study.experiments.benchmark.plan import (CONDITIONS, HEADLINE, MODES, 
                                                    benchmark_plan, check_equal_budget)
 from semg_study.experiments.benchmark.report import (Measurements, assemble_report, default_out_dir, result_row,
                                                      utc_now, write_report)
-from semg_study.experiments.runners import evaluate_with_weights
+from semg_study.experiments.run_evaluation import evaluate_with_weights
+from semg_study.recipes.config import load_config, run_overrides
 from semg_study.report.paths import repo_root, study_testset, synthetic_corpus
 
 
@@ -85,12 +85,10 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
     return corpus
 
 
-def override_list(data_root: Path, overrides: dict) -> list[str]:
-    """A run's plan overrides as ``key=value`` strings, on ``data_root`` and the study's testset."""
+def benchmark_overrides(data_root: Path, overrides: dict) -> list[str]:
+    """A benchmark run's plan overrides as ``key=value`` strings, on ``data_root`` and the study's testset."""
     testset = study_testset()  # set by `semg-study study --testset` for the notebooks
-    items = {"data_root": str(data_root), "train.progress": False,
-             **({"data.testset": str(testset)} if testset is not None else {}), **overrides}
-    return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in items.items()]
+    return run_overrides(data_root, overrides, testset)
 
 
 def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
@@ -105,12 +103,11 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
     # deferred: the datasets and the training package import torch
     from semg_study.data.feature_cache import MEMORY_CACHE, FeatureCache
     from semg_study.data.fingerprint import feature_cache_dir
-    from semg_study.recipes.config import load_config
     from semg_study.training.data import feature_config_from
 
     feature_configs = {}
     for spec in plan["runs"]:
-        fc = feature_config_from(load_config(spec["config"], override_list(data_root, spec["overrides"])))
+        fc = feature_config_from(load_config(spec["config"], benchmark_overrides(data_root, spec["overrides"])))
         feature_configs.setdefault(fc.digest(), fc)
     utterances = {}
     for condition in plan["conditions"]:
@@ -186,7 +183,7 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
         for spec in specs:
             with stages.stage(f"train {spec['key']}"):
                 m.runs[spec["key"]], m.resources[spec["key"]] = train_measured(
-                    spec, override_list(data_root, spec["overrides"]), runs_root, plan["threads"], force,
+                    spec, benchmark_overrides(data_root, spec["overrides"]), runs_root, plan["threads"], force,
                     invocation)
         for spec in specs:
             with stages.stage(f"evaluate {spec['key']}"):

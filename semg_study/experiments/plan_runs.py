@@ -1,0 +1,101 @@
+"""The plan's runs: the overrides of a plan spec, its run trained (or found) through ``train_cached``.
+
+The notebooks (``train_spec``, ``train_specs``), the release scripts (``plan_run``,
+``locate_run``) and notebook 08 (``evaluation_corpus``) all find a spec's run here,
+so each of them reaches the same run folder for the same spec.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from semg_study.recipes.config import load_config, run_overrides
+
+
+def overrides_for(study, spec: dict) -> list[str]:
+    """``key=value`` overrides of one run spec: data root, seed, device, plus the plan's own."""
+    root = study.paths.ljspeech_root if spec.get("corpus") == "ljspeech" else study.paths.data_root
+    # `semg-study study --testset`: every run trains and scores on it (the LJSpeech runs excepted)
+    testset = getattr(study.paths, "testset", None) if spec.get("corpus") != "ljspeech" else None
+    return run_overrides(root, spec.get("overrides"), testset, {"seed": spec["seed"], "device": study.device})
+
+
+def train_spec(study, spec: dict, force: bool | None = None) -> Path:
+    """Train (or find) the run of one spec; ``force=None`` takes the notebook's ``force`` parameter."""
+    from semg_study.training import train_cached
+
+    force = study.force if force is None else force
+    return Path(train_cached(spec["config"], overrides_for(study, spec), runs_root=study.paths.runs_root,
+                             force=bool(force)))
+
+
+class _PlanContext:
+    """What ``train_spec`` needs of a notebook's study, for code outside the experiment notebooks."""
+
+    def __init__(self, paths, device: str = "cpu"):
+        self.paths, self.device, self.force = paths, device, False
+
+
+def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data_root=None) -> Path:
+    """The run of one plan spec, found (or, when missing, trained) exactly as the notebooks find it."""
+    from semg_study.report.paths import study_paths
+
+    paths = study_paths(profile, None, data_root, runs_root)
+    return train_spec(_PlanContext(paths, device), spec, force=False)
+
+
+def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
+    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
+    from semg_study.report.paths import study_paths
+    from semg_study.training.fingerprint import run_fingerprint
+    from semg_study.training.data import data_fingerprint
+
+    overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
+    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
+    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
+    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
+    try:
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None
+    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
+    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None
+
+
+def evaluation_corpus(run_dir: Path, data_root=None):
+    """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
+    from semg_study.evaluation.evaluate import open_run_corpus
+
+    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    return open_run_corpus(load_config(manifest["config"]), data_root)
+
+
+def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool) -> str:
+    """One training in a worker process: one torch thread, so two workers share two cores."""
+    import torch
+
+    from semg_study.training import train_cached
+
+    torch.set_num_threads(1)
+    return str(train_cached(config, overrides, runs_root=runs_root, force=force))
+
+
+def train_specs(study, specs: list[dict], workers: int = 1, force: bool | None = None) -> list[Path]:
+    """Train (or find) several independent runs, ``workers`` at a time.
+
+    Runs are independent, seeded and cached by fingerprint, so training them in
+    parallel processes gives the same run folders as training them one by one;
+    it only uses the second core of a small machine. ``workers=1`` trains in
+    this process.
+    """
+    if workers <= 1 or len(specs) <= 1:
+        return [train_spec(study, spec, force) for spec in specs]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    force = study.force if force is None else force
+    # spawn: a fresh interpreter per worker, no forked torch or kernel state
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures = [pool.submit(_train_in_worker, spec["config"], overrides_for(study, spec),
+                               str(study.paths.runs_root), bool(force)) for spec in specs]
+        return [Path(f.result()) for f in futures]
