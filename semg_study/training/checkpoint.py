@@ -71,7 +71,7 @@ def load_weights(model: torch.nn.Module, path: str | Path) -> torch.nn.Module:
 @dataclass
 class LoadedRun:
     model: torch.nn.Module          # eval mode, on CPU
-    config: Any                     # semg_study.training.config.Config
+    config: Any                     # semg_study.recipes.config.Config
     normalizer: Any                 # semg_study.data FeatureNormalizer (or None if the model reads no features)
     vocab: CharVocab
     manifest: dict
