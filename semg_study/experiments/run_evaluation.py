@@ -21,7 +21,7 @@ def manifest_of(run_dir: Path) -> str:
 
 
 def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None) -> dict:
-    """``evaluate_run``, reusing its decoded output when it is newer than the run's best checkpoint.
+    """``evaluate_run``, reusing its decoded output when it was made from the run's current weights.
 
     Only the decoding is reused: the scores and their confidence intervals are
     recomputed from ``predictions.jsonl`` every time (:func:`rescore`).
@@ -70,6 +70,7 @@ def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, we
             return metrics
     return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
                         beta=weights["beta"])
+
 
 def rescore(out_dir: Path) -> dict:
     """An evaluation folder's metrics with WER/CER and their CIs recomputed from its predictions."""

@@ -28,6 +28,7 @@ import sys
 from pathlib import Path
 
 from semg_study import io
+from semg_study.report.provenance import portable_text
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -169,17 +170,25 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     io.write_json(out / "manifest.json", manifest)
     for name in ("metrics.json", "bench/train_resources.json"):
         if (run_dir / name).is_file():
-            io.write_bytes(out / name, (run_dir / name).read_bytes())
+            _copy_portable(run_dir / name, out / name)
     # decoded outputs, keyed by the weights' digest (evaluation.evaluate.weights_digest): a study
     # reusing this run re-scores them instead of decoding again; streamed decodings are redone
     for path in sorted((run_dir / "eval").glob("*")) if (run_dir / "eval").is_dir() else []:
         if path.is_file() and path.name.startswith("lm-weights-"):
-            io.write_bytes(out / "eval" / path.name, path.read_bytes())
+            _copy_portable(path, out / "eval" / path.name)
         elif path.is_dir() and not path.name.endswith("-streamed"):
             for name in ("metrics.json", "predictions.jsonl"):
                 if (path / name).is_file():
-                    io.write_bytes(out / "eval" / path.name / name, (path / name).read_bytes())
+                    _copy_portable(path / name, out / "eval" / path.name / name)
     return out
+
+
+def _copy_portable(src: Path, dest: Path) -> None:
+    """Copy a run's text file with the packing machine's absolute paths made repository-relative
+    (or placeholders, :func:`semg_study.report.provenance.portable_text`): the decoded outputs
+    name the run, checkpoint, corpus and LM they came from, and a released run is read elsewhere.
+    Nothing that decides reuse is a path (decodings are keyed by the weights' digest)."""
+    io.write_text(dest, portable_text(src.read_text(encoding="utf-8"), REPO_ROOT))
 
 
 def _same_checkpoint(path: Path, ckpt: dict) -> bool:
