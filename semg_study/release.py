@@ -24,6 +24,8 @@ import argparse
 import io as _io
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,7 @@ from semg_study import io
 from semg_study.checksums import write_checksums
 from semg_study.consent import Register, check_model_release, read_register, training_participants
 from semg_study.errors import StudyError
+from semg_study.report.provenance import keeps_tmp, portable
 from semg_study.report.tables import markdown_table
 
 # Training-only state that a released model does not need.
@@ -199,7 +202,14 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     participants = check_model_release(run_participants(run_dir, manifest), register, str(run_dir))
     root = Path(repo_root) if repo_root is not None else find_repo_root()
     name = name or manifest.get("config_name") or run_dir.name
-    out = Path(models_dir) / name
+    models_dir = Path(models_dir)
+    out = models_dir / name
+    # every text of the folder is written portable here, before its checksums: nothing may
+    # rewrite a released file afterwards (the pipeline's final path pass leaves release folders alone)
+    keep_tmp = keeps_tmp(models_dir)
+
+    def shown(value: Any) -> Any:
+        return portable(value, root, keep_tmp)
 
     ckpt = torch.load(best, map_location="cpu", weights_only=False)
     for key in _RESUME_ONLY_KEYS:
@@ -215,24 +225,37 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     manifest["data_root"] = _repo_relative(manifest.get("data_root"), root)
     manifest["released_from"] = str(run_dir)
     manifest["participants"] = participants
-
-    # serialised in memory: torch names the archive's records after the file, and io.torch_save's
-    # temporary file has a random name, so the same checkpoint would not give the same bytes twice
-    buffer = _io.BytesIO()
-    torch.save(ckpt, buffer)
-    io.write_bytes(out / "checkpoints" / "best.pt", buffer.getvalue())
-    io.write_json(out / "manifest.json", manifest)
-    if (run_dir / "metrics.json").is_file():
-        io.write_bytes(out / "metrics.json", (run_dir / "metrics.json").read_bytes())
-    for metrics_path in sorted(run_dir.glob("eval/*/metrics.json")):
-        io.write_bytes(out / "eval" / metrics_path.parent.name / "metrics.json", metrics_path.read_bytes())
-    evaluations = evaluation_rows(run_dir)
+    manifest = shown(manifest)
+    evaluations = shown(evaluation_rows(run_dir))
     try:  # show the folder as a reader of the repository will type it
         location = str(out.resolve().relative_to(root.resolve()))
     except ValueError:
-        location = str(out)
-    io.write_text(out / "MODEL_CARD.md", model_card(name, manifest, evaluations, str(run_dir), location))
-    write_checksums(out)
+        location = shown(str(out))
+
+    # the folder is built beside its destination and swapped in whole, checksums last: an earlier
+    # release of the same name leaves no file behind, and a failure leaves the earlier one intact
+    models_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", dir=models_dir))
+    try:
+        # serialised in memory: torch names the archive's records after the file, and io.torch_save's
+        # temporary file has a random name, so the same checkpoint would not give the same bytes twice
+        buffer = _io.BytesIO()
+        torch.save(ckpt, buffer)
+        io.write_bytes(staging / "checkpoints" / "best.pt", buffer.getvalue())
+        io.write_json(staging / "manifest.json", manifest)
+        if (run_dir / "metrics.json").is_file():
+            io.write_json(staging / "metrics.json", shown(_read_json(run_dir / "metrics.json")))
+        for metrics_path in sorted(run_dir.glob("eval/*/metrics.json")):
+            io.write_json(staging / "eval" / metrics_path.parent.name / "metrics.json", shown(_read_json(metrics_path)))
+        io.write_text(staging / "MODEL_CARD.md",
+                      model_card(name, manifest, evaluations, manifest["released_from"], location))
+        write_checksums(staging)
+        if out.exists():
+            shutil.rmtree(out)
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     return out
 
 

@@ -24,6 +24,9 @@ os.environ.setdefault("SEMG_STUDY_CACHE", tempfile.mkdtemp(prefix="semg-study-te
 # The repository's released runs never stand in for a test's own training (tests that check
 # the released-run store point this at a folder of their own).
 os.environ["SEMG_STUDY_RELEASED"] = tempfile.mkdtemp(prefix="semg-study-test-released-")
+# Runs a test trains or evaluates without naming a folder (a released run's evaluations among
+# them) go to a private temporary folder, never into the checkout's runs/.
+os.environ.setdefault("SEMG_STUDY_RUNS", tempfile.mkdtemp(prefix="semg-study-test-runs-"))
 
 import pytest
 

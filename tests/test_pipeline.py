@@ -122,6 +122,38 @@ def test_a_partial_rerun_keeps_earlier_measurements(tmp_path):
     assert "| 01_a | ok (earlier run) |" in (out / "tables" / "study_run.md").read_text()
 
 
+def test_a_smoke_study_writes_no_path_of_this_machine_and_releases_that_verify(smoke_corpus, smoke_ljspeech):
+    """What `semg-study study` itself writes (not only the committed reports/) names no folder of this
+    machine, and every model folder it packs passes verify-release as written. Notebook 07 packs the
+    models; notebook 08 records, releases and trains in scratch folders of its own."""
+    import shutil
+
+    from semg_study.checksums import verify_release
+    from semg_study.report import checks
+
+    work = REPO / "build" / "test-smoke-study-paths"  # inside the checkout (ignored), as reports/ and runs/
+    shutil.rmtree(work, ignore_errors=True)
+    try:
+        (work / "data").mkdir(parents=True)
+        # copies, not links: a link into the temporary folder would be followed to a machine path
+        shutil.copytree(smoke_corpus, work / "data" / "synthetic-smoke")
+        shutil.copytree(smoke_ljspeech, work / "data" / "ljspeech-smoke")
+        out = work / "reports"
+        res = _study("--profile", "smoke", "--out", str(out), "--data-dir", str(work / "data"), "--only", "07,08",
+                     "--runs-root", str(work / "runs"), timeout=900)
+        assert res.returncode == 0, res.stdout[-3000:] + res.stderr[-3000:]
+        assert checks.absolute_paths(out) == []
+        executed = (out / "executed" / "08_live_openbci_capture.ipynb").read_text()
+        assert "runs/scratch/08-capture" in executed and "semg-capture-" not in executed
+        models = sorted((out / "models").iterdir())
+        assert len(models) >= 3
+        for folder in models:
+            result = verify_release(folder)
+            assert result.ok, f"{folder.name}: " + "; ".join(result.lines())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, smoke_ljspeech, tmp_path):
     """The real notebooks (those present), smoke profile, corpora from the synth cache (step 0)."""
     data_dir = tmp_path / "data"

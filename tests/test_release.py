@@ -89,3 +89,86 @@ def test_a_run_from_before_participant_lists_is_derived_again_from_its_data(eval
     (old / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(StudyError, match="fingerprint differs"):
         release_run(old, models_dir=tmp_path / "models2")
+
+
+# ----------------------------------------------------------------------------- releases that verify
+def test_a_release_packed_as_the_study_does_verifies_and_stays_verified(evaluated_smoke_run, monkeypatch):
+    """Notebook 07 packs each run into ``<reports>/models/<name>`` with release_run, and the study then
+    makes its results folder portable: the release verifies right after it is written, still verifies
+    after that pass, and holds no path of this machine (it is committed with reports/)."""
+    import shutil
+    from pathlib import Path
+
+    from semg_study import release
+    from semg_study.checksums import verify_release
+    from semg_study.report import checks, provenance
+
+    run, _ = evaluated_smoke_run
+    repo = Path(__file__).resolve().parents[1]
+    results = repo / "build" / "test-release-verifies"  # a results folder inside the checkout (ignored), as reports/
+    # as for reports/: not a scratch folder, even when the checkout itself lies under /tmp (CI)
+    monkeypatch.setattr(provenance, "keeps_tmp", lambda folder: False)
+    monkeypatch.setattr(release, "keeps_tmp", lambda folder: False)
+    shutil.rmtree(results, ignore_errors=True)
+    try:
+        folder = release.release_run(run, models_dir=results / "models", name="myostream-smoke-closed")
+        first = verify_release(folder)
+        assert first.ok and first.checked >= 5, first.lines()
+        assert checks.absolute_paths(folder) == []
+        provenance.make_portable(results)  # the study's last step over its results folder
+        assert verify_release(folder).ok
+        # released again under the same name: nothing of the earlier folder is left behind
+        (folder / "eval" / "left-over").mkdir()
+        (folder / "eval" / "left-over" / "metrics.json").write_text("{}")
+        again = release.release_run(run, models_dir=results / "models", name="myostream-smoke-closed")
+        assert not (again / "eval" / "left-over").exists() and verify_release(again).ok
+        assert sorted(p.name for p in (results / "models").iterdir()) == ["myostream-smoke-closed"]
+    finally:
+        shutil.rmtree(results, ignore_errors=True)
+
+
+def _snapshot(folder):
+    from semg_study.data.fingerprint import file_sha256
+
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_evaluating_a_released_run_writes_outside_it_keyed_by_the_data(evaluated_smoke_run, tmp_path, monkeypatch):
+    """A released run is read-only: its decoded outputs and LM go under the runs folder, and results on
+    other data (here another split file over the same recordings) get folders of their own."""
+    from pathlib import Path
+
+    from semg_study.data.testsets import read_testset
+    from semg_study.evaluation.evaluate import evaluate_run
+    from semg_study.training import load_run, released
+
+    run, _ = evaluated_smoke_run
+    store, runs = tmp_path / "released", tmp_path / "runs"
+    monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
+    monkeypatch.setenv("SEMG_STUDY_RUNS", str(runs))
+    folder = released.pack(run, store)
+    before = _snapshot(folder)
+
+    own = evaluate_run(folder, split="dev", decoder="beam")
+    out = Path(own["out_dir"])
+    assert out.name == "dev-silent-beam" and out.parent.parent.parent == runs / "evaluations"
+    assert out.parent.parent.name.startswith(folder.name + "-") and (out.parent.parent / "lm").is_dir()
+    assert own["data_fingerprint"]
+
+    from semg_study.data import open_corpus
+
+    split_file = Path(open_corpus(load_run(run).config.data.root, testset=load_run(run).config.data.testset).testset_path)
+    split = read_testset(split_file)
+    # the same split file (its bytes) under another name is the same data: the same folder
+    same = tmp_path / "same.json"
+    same.write_bytes(split_file.read_bytes())
+    assert Path(evaluate_run(folder, split="dev", decoder="greedy", testset=same)["out_dir"]).name == "dev-silent-greedy"
+    # one dev sentence moved to test: other data, other folders (eval and LM)
+    moved = tmp_path / "moved.json"
+    moved.write_text(json.dumps({"dev": [list(e) for e in split["dev"][1:]],
+                                 "test": [list(e) for e in split["test"] + split["dev"][:1]]}))
+    other = evaluate_run(folder, split="dev", decoder="beam", testset=moved)
+    assert other["data_fingerprint"] != own["data_fingerprint"]
+    assert Path(other["out_dir"]).name == f"dev-silent-beam-data-{other['data_fingerprint'][:12]}"
+    assert Path(other["out_dir"]).parent == out.parent
+    assert _snapshot(folder) == before  # nothing was written into the released run

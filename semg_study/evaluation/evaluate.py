@@ -9,14 +9,21 @@
    testset unless one is given.
 3. Greedy or beam decoding. The beam search's LM is built from the **train
    split** transcripts of the same corpus object (so the evaluated dev/test
-   sentences cannot be in it), cached in ``RUN/lm/`` and rebuilt whenever the
+   sentences cannot be in it), cached in ``HOME/lm/`` and rebuilt whenever the
    fingerprint of those training texts changes (a different testset moves
    sentences between splits).
-4. ``RUN/eval/<split>-<mode>-<decoder>[-<testset>]/predictions.jsonl`` (one line
-   per utterance: id, reference, hypothesis, per-utterance errors) and
+4. ``HOME/eval/<split>-<mode>-<decoder>[-lexfree][-data-<fp>]/predictions.jsonl``
+   (one line per utterance: id, reference, hypothesis, per-utterance errors) and
    ``metrics.json`` (corpus WER/CER, counts, decoder settings, the LM and the
-   fingerprint of its training texts, a reference to the run's manifest), all
-   written atomically.
+   fingerprint of its training texts, the data's fingerprint, a reference to the
+   run's manifest), all written atomically.
+
+``HOME`` is the run folder, or for a released run (read-only) a folder under the
+runs root (:func:`semg_study.evaluation.output.evaluation_home`). Outputs on the
+data the run was trained on (same data fingerprint) have the plain folder names;
+on any other corpus or split file the folder names end in ``-data-`` and the
+corpus's fingerprint (which covers its split file), so results on two corpora
+never share a folder.
 """
 from __future__ import annotations
 
@@ -35,7 +42,7 @@ from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, tex
 from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
-from semg_study.evaluation.output import manifest_reference, predictions_path, write_evaluation
+from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
 
 DECODERS = ("greedy", "beam")
 SPLITS = ("train", "dev", "test")
@@ -163,15 +170,15 @@ def lm_fingerprint(corpus, config) -> str:
     return text_fingerprint(text for _, text in lm_text_pairs(corpus, config))
 
 
-def ensure_lm(run_dir: Path, corpus, config, order: int) -> LMBuild:
-    """The run's LM from its training transcripts; reused when those texts are unchanged."""
+def ensure_lm(lm_dir: Path, corpus, config, order: int) -> LMBuild:
+    """The run's LM from its training transcripts, kept in ``lm_dir``; reused when those texts are unchanged."""
     pairs = lm_text_pairs(corpus, config)
     lm_text = getattr(config.decode, "lm_text", "train")
     if not pairs:
         raise StudyError(f"{corpus.root}: no training transcripts for condition={config.data.condition!r}: "
                          f"cannot build the beam search's language model")
     fingerprint = text_fingerprint(text for _, text in pairs)
-    lm_dir = run_dir / "lm"
+    lm_dir = Path(lm_dir)
     arpa, lexicon, info_path = lm_paths(lm_dir, order)
     if arpa.is_file() and lexicon.is_file() and info_path.is_file():
         try:
@@ -211,6 +218,19 @@ def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
     return h.hexdigest()
 
 
+def data_suffix(loaded, config, corpus) -> str:
+    """"" when ``corpus`` (with its split file) is the data the run was trained on, else
+    ``-data-<corpus fingerprint[:12]>``: the key of every output folder made from it."""
+    from semg_study.training.data import data_fingerprint
+
+    recorded = (loaded.manifest or {}).get("data_fingerprint")
+    try:
+        own = recorded is not None and data_fingerprint(config, corpus) == recorded
+    except StudyError:  # the run's selection does not apply to this corpus: another corpus
+        own = False
+    return "" if own else f"-data-{corpus.fingerprint()[:12]}"
+
+
 def _ci(utterances, metric: str) -> list | None:
     from semg_study.evaluation.confidence import utterance_interval
 
@@ -223,8 +243,10 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
                  which: str = "best", lexicon: bool = True, alpha: float | None = None,
                  beta: float | None = None, beam_size: int | None = None, lm_order: int | None = None,
                  beam_threshold: float = DEFAULT_BEAM_THRESHOLD, batch_size: int = INFERENCE_BATCH,
-                 loaded=None) -> dict:
-    """Decode ``split`` with a trained run, score it, write predictions and metrics; return the metrics."""
+                 loaded=None, out: str | Path | None = None) -> dict:
+    """Decode ``split`` with a trained run, score it, write predictions and metrics; return the metrics.
+
+    ``out``: the folder for the outputs (default :func:`evaluation_home`: never a released run)."""
     from semg_study.training import load_run
 
     started = time.time()
@@ -244,6 +266,8 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances "
                          f"in mode {mode!r} to evaluate")
     label = data_label(corpus)
+    home = evaluation_home(run_dir, out)
+    suffix = data_suffix(loaded, config, corpus)
 
     dataset = eval_dataset(loaded, corpus, utterances)
     log_probs = infer(loaded.model, dataset, batch_size)
@@ -259,7 +283,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
 
         d = config.decode
         order = int(lm_order or d.lm_order)
-        lm = ensure_lm(run_dir, corpus, config, order)
+        lm = ensure_lm(home / f"lm{suffix}", corpus, config, order)
         beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab,
                            alpha=d.alpha if alpha is None else alpha, beta=d.beta if beta is None else beta,
                            beam=int(beam_size or d.beam_size), lexicon=lexicon, beam_threshold=beam_threshold)
@@ -274,16 +298,15 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     references = [u.text for u in utterances]
     result = score(references, hypotheses, ids)
 
-    name = f"{split}-{mode}-{decoder}" + ("" if decoder == "greedy" or lexicon else "-lexfree")
-    if testset is not None:
-        name += "-" + Path(str(testset)).stem
-    out_dir = run_dir / "eval" / name
+    name = f"{split}-{mode}-{decoder}" + ("" if decoder == "greedy" or lexicon else "-lexfree") + suffix
+    out_dir = home / "eval" / name
     metrics = {
         "data": label,
         "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "epoch": loaded.epoch,
         "config": config.name, "model": config.model.name,
         "split": split, "mode": mode, "condition": config.data.condition,
         "corpus": str(corpus.root), "testset": str(getattr(corpus, "testset_path", None)),
+        "data_fingerprint": corpus.fingerprint(),
         "wer": result.wer, "cer": result.cer, "counts": result.counts,
         # 95 % bootstrap CIs over utterances of the corpus-level rates (evaluation.confidence)
         "wer_ci": _ci(result.utterances, "wer"), "cer_ci": _ci(result.utterances, "cer"),

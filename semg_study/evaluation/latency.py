@@ -47,6 +47,7 @@ from semg_study.decoding.beam import BeamDecoder
 from semg_study.decoding.greedy import greedy_decode
 from semg_study.errors import StudyError
 from semg_study.evaluation.evaluate import data_label, ensure_lm, eval_dataset, open_run_corpus
+from semg_study.evaluation.output import evaluation_home
 from semg_study.evaluation.streaming import item_session, stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
 from semg_study.report.tables import markdown_table
@@ -205,7 +206,7 @@ def _time_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, ru
     result = {"greedy": _percentiles(greedy_times), "beam": None}
     if beam:
         d = loaded.config.decode
-        lm = ensure_lm(run_dir, corpus, loaded.config, int(d.lm_order))
+        lm = ensure_lm(evaluation_home(run_dir) / "lm", corpus, loaded.config, int(d.lm_order))
         decoder = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
                               beam=int(d.beam_size), lexicon=True)
         beam_times = []

@@ -17,6 +17,7 @@ from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, ensure_lm, eval_dataset, infer, lm_fingerprint,
                                             open_run_corpus, weights_digest)
 from semg_study.evaluation.metrics import score
+from semg_study.evaluation.output import evaluation_home
 
 LM_GRID = {"alpha": [0.5, 1.0, 1.5, 2.0], "beta": [0.0, 1.0, 2.0, 3.0]}
 LM_TUNING_SPLIT = "dev"
@@ -33,8 +34,9 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
     The run's log-probabilities are computed once; every grid point decodes them
     with the run's LM and lexicon. The lowest WER wins, then the lowest CER, then
     the smaller alpha (a lighter LM). Returns the choice and every point's scores;
-    cached in ``RUN/eval/lm-weights-<split>-<mode>.json`` (reused while the best
-    checkpoint, the grid and the LM are unchanged).
+    cached in ``HOME/eval/lm-weights-<split>-<mode>.json`` (``HOME``: the run folder, or for a
+    released run a folder outside it, :func:`evaluation_home`; reused while the best
+    checkpoint, the grid and the LM are unchanged). Always on the run's own corpus.
     """
     from semg_study.training import load_run  # deferred: the training package imports torch
 
@@ -42,7 +44,8 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
         raise ConfigError("LM weights are tuned on dev, never on the test split")
     grid = LM_GRID if grid is None else grid
     run_dir = Path(run_dir)
-    cache = run_dir / "eval" / f"lm-weights-{split}-{mode}.json"
+    home = evaluation_home(run_dir)
+    cache = home / "eval" / f"lm-weights-{split}-{mode}.json"
     best_ckpt = run_dir / "checkpoints" / "best.pt"
     loaded = load_run(run_dir)
     config = loaded.config
@@ -57,7 +60,7 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
         if (stored.get("grid") == grid and stored.get("lm_fingerprint") == text_fp
                 and stored.get("weights_digest") == digest):
             return stored
-    lm = ensure_lm(run_dir, corpus, config, int(config.decode.lm_order))
+    lm = ensure_lm(home / "lm", corpus, config, int(config.decode.lm_order))
     utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
     if not utterances:
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances in mode "

@@ -21,6 +21,27 @@ _UTTERANCE_FIELDS = ("id", "reference", "hypothesis", "words", "hits", "substitu
                      "characters", "character_errors")
 
 
+def evaluation_home(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """The folder a run's decoded outputs (``eval/``) and language models (``lm/``) are written under.
+
+    ``out`` when given; otherwise the run folder itself, except for a read-only run (a released
+    run under ``released/`` or a checksummed model release), whose outputs go to
+    ``<runs root>/evaluations/<run name>-<weights digest>``: evaluating a released run never
+    writes into it, and two releases of one name with other weights never share a folder.
+    """
+    from semg_study.training.released import default_runs_root, read_only_run
+
+    if out is not None:
+        return Path(out)
+    run_dir = Path(run_dir)
+    if not read_only_run(run_dir):
+        return run_dir
+    from semg_study.evaluation.evaluate import weights_digest
+
+    digest = weights_digest(run_dir) or "no-weights"
+    return default_runs_root() / "evaluations" / f"{run_dir.name}-{digest[:12]}"
+
+
 def predictions_path(out_dir: str | Path) -> Path:
     return Path(out_dir) / PREDICTIONS
 

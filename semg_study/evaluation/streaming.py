@@ -21,7 +21,7 @@ from semg_study.errors import StudyError
 from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, data_label, ensure_lm, eval_dataset,
                                             open_run_corpus)
 from semg_study.evaluation.metrics import score
-from semg_study.evaluation.output import manifest_reference, predictions_path, write_evaluation
+from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
 
 # Streamed log-probabilities equal to the full pass's up to float rounding.
 STREAM_MATCH_TOLERANCE = 1e-4
@@ -80,7 +80,8 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
     and with the run's lexicon beam search and LM (the same settings
     ``evaluate_run`` uses; ``weights`` replaces its alpha and beta). Also reports
     how far the streamed log-probabilities are from the same model's
-    full-sequence pass. Writes ``RUN/eval/<split>-<mode>-<decoder>-streamed/``.
+    full-sequence pass. Writes ``HOME/eval/<split>-<mode>-<decoder>-streamed/`` (``HOME``: the run
+    folder, or for a released run a folder outside it, :func:`evaluation_home`).
     """
     # deferred: torch (the run loader and the datasets import it too); capture imports this module
     # for the driver alone
@@ -119,7 +120,8 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
 
     d = config.decode
     order = int(d.lm_order)
-    lm = ensure_lm(run_dir, corpus, config, order)
+    home = evaluation_home(run_dir)
+    lm = ensure_lm(home / "lm", corpus, config, order)
     alpha, beta = (weights["alpha"], weights["beta"]) if weights else (d.alpha, d.beta)
     beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=alpha, beta=beta,
                        beam=int(d.beam_size), lexicon=True, beam_threshold=DEFAULT_BEAM_THRESHOLD)
@@ -138,7 +140,7 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
         scored = score(references, hypotheses, ids)
         entry = {"wer": scored.wer, "cer": scored.cer, "counts": scored.counts, "decoder": settings}
         if write:
-            out_dir = run_dir / "eval" / f"{split}-{mode}-{decoder}-streamed"
+            out_dir = home / "eval" / f"{split}-{mode}-{decoder}-streamed"
             metrics = {"data": label, "run": str(run_dir), "checkpoint": str(loaded.checkpoint),
                        "epoch": loaded.epoch, "config": config.name, "model": config.model.name,
                        "split": split, "mode": mode, "condition": config.data.condition,

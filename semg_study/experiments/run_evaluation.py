@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from semg_study.evaluation.output import evaluation_home
+
 
 def percent(x: float | None) -> float | None:
     """A rate as the tables print it: percent, two decimals (None stays None)."""
@@ -33,7 +35,8 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
     if mode is None:
         manifest = json.loads((run_dir / "manifest.json").read_text())
         mode = load_config(manifest["config"]).data.eval_mode
-    metrics_path = run_dir / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
+    # the plain folder name: decoded on the run's own data (evaluation.evaluate.data_suffix)
+    metrics_path = evaluation_home(run_dir) / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
     if cached_decoding_valid(run_dir, metrics_path):
         return rescore(metrics_path.parent)
     return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode)
@@ -58,7 +61,7 @@ def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, we
 
     if decoder != "beam" or not weights:
         return evaluate_cached(run_dir, split, decoder, mode)
-    metrics_path = run_dir / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+    metrics_path = evaluation_home(run_dir) / "eval" / f"{split}-{mode}-beam" / "metrics.json"
     if cached_decoding_valid(run_dir, metrics_path):
         try:
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))

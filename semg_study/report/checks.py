@@ -1,6 +1,6 @@
 """The checks the committed reports must pass (a test runs them on ``reports/``).
 
-:func:`absolute_paths`: no absolute path of this machine in any text file;
+:func:`absolute_paths`: no absolute path of this machine (nor a temporary folder) in any text file;
 :func:`uncommitted_manifests`: every manifest a table cites is committed. They read
 the tables (``report.tables``) and the path rules (``report.provenance``), which do
 not read them back.
@@ -8,6 +8,7 @@ not read them back.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -15,8 +16,14 @@ from semg_study.report.provenance import ABSOLUTE_PATH, text_files
 from semg_study.report.tables import read_tables
 
 
+# a folder of the temporary folder, as :func:`semg_study.report.provenance.portable_text` writes it:
+# the study named a throwaway folder by where it lay on one machine instead of by its role
+TEMPORARY_PATH = re.compile(r"<tmp>/[\w.\-]+")
+
+
 def absolute_paths(folder: str | os.PathLike, repo: str | os.PathLike | None = None) -> list[str]:
-    """``"<file>: <path>"`` for every absolute path of this machine found in a text file under ``folder``."""
+    """``"<file>: <path>"`` for every absolute path of this machine found in a text file under ``folder``,
+    and every folder of a temporary folder (``<tmp>/...``: random, and gone after the run)."""
     from semg_study.report.paths import repo_root
 
     root = Path(repo) if repo is not None else repo_root()
@@ -24,6 +31,7 @@ def absolute_paths(folder: str | os.PathLike, repo: str | os.PathLike | None = N
     found = []
     for path, text in text_files(folder):
         hits = {m.group(0) for m in ABSOLUTE_PATH.finditer(text)}
+        hits |= {m.group(0) for m in TEMPORARY_PATH.finditer(text)}
         hits |= {p for p in own if p in text}
         for hit in sorted(hits):
             found.append(f"{Path(path).relative_to(folder).as_posix()}: {hit}")

@@ -71,6 +71,28 @@ def synthetic_corpus(profile: str, data_dir: str | os.PathLike | None = None, se
     return root
 
 
+def scratch_folder(role: str, runs_root: str | os.PathLike | None = None) -> Path:
+    """A fresh, empty folder for a notebook's throwaway data, named by its role:
+    ``<runs root>/scratch/<role>`` (the runs root as the notebook's ``runs_root`` parameter, else
+    the default, ``<repo>/runs``, ignored by git).
+
+    Not the system's temporary folder: a path the study prints or records from it is then the
+    same on every run and machine (``runs/scratch/08-capture/...``), never a random folder of one
+    machine. Whatever an earlier run left there is removed first.
+    """
+    import shutil
+
+    from semg_study.training.released import default_runs_root
+
+    if not role or any(sep in role for sep in ("/", "\\")) or role in (".", ".."):
+        raise ValueError(f"a scratch folder's role is a plain name, not {role!r}")
+    folder = (Path(runs_root) if runs_root is not None else default_runs_root()).resolve() / "scratch" / role
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    return folder
+
+
 @contextlib.contextmanager
 def _exclusive_lock(path: Path) -> Iterator[None]:
     import fcntl

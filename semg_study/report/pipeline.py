@@ -265,7 +265,7 @@ def write_record(out: Path, record: dict[str, Any]) -> None:
 def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[str, Any]:
     """Step 0: the corpora the notebooks read."""
     started = time.perf_counter()
-    data_dir = Path(args.data_dir) if args.data_dir else _paths.default_data_dir()
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else _paths.default_data_dir()
     if args.data_root:
         data_root = Path(args.data_root).resolve()
         if not data_root.exists():

@@ -23,6 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable
 
+from semg_study.checksums import CHECKSUM_FILE
 from semg_study.io import write_text
 
 # files of the results folder that are text (checkpoints, images and PDFs are not read)
@@ -114,11 +115,23 @@ def text_files(folder: str | os.PathLike) -> Iterable[tuple[Path, str]]:
             continue
 
 
+def checksummed(path: Path, top: Path) -> bool:
+    """True when ``path`` lies in a checksummed release folder (one holding ``SHA256SUMS``) under ``top``."""
+    return any((parent / CHECKSUM_FILE).is_file() for parent in path.parents
+               if parent == top or top in parent.parents)
+
+
 def make_portable(folder: str | os.PathLike, repo: str | os.PathLike | None = None) -> list[Path]:
-    """Rewrite every text file under ``folder`` with :func:`portable_text`; return the files changed."""
+    """Rewrite every text file under ``folder`` with :func:`portable_text`; return the files changed.
+
+    Release folders (those holding ``SHA256SUMS``) are final when written: their writer made them
+    portable before checksumming, and rewriting one here would break its checksums."""
     keep_tmp = keeps_tmp(folder)
+    top = Path(folder)
     changed = []
     for path, text in text_files(folder):
+        if checksummed(path, top):
+            continue
         new = portable_text(text, repo, keep_tmp)
         if new != text:
             write_text(path, new)

@@ -45,6 +45,26 @@ def released_root() -> Path:
     return REPO_ROOT / "released" / "runs"
 
 
+def default_runs_root() -> Path:
+    """Where runs are trained and their outputs written when no folder is named:
+    ``$SEMG_STUDY_RUNS``, else ``<repo>/runs`` (ignored by git)."""
+    return Path(os.environ.get("SEMG_STUDY_RUNS") or REPO_ROOT / "runs")
+
+
+def read_only_run(run_dir: str | os.PathLike) -> bool:
+    """True for a run folder nothing may write into: a released run (committed under
+    ``released/``) or any checksummed release folder (``semg-study release-model``)."""
+    from semg_study.checksums import CHECKSUM_FILE
+
+    folder = Path(run_dir).resolve()
+    if (folder / CHECKSUM_FILE).is_file():
+        return True
+    for root in {released_root().resolve(), (REPO_ROOT / "released").resolve()}:
+        if folder == root or root in folder.parents:
+            return True
+    return False
+
+
 def released_enabled() -> bool:
     """``SEMG_STUDY_RELEASED=off`` (or an empty value) turns reuse of released runs off."""
     return os.environ.get("SEMG_STUDY_RELEASED", "on").strip().lower() not in ("", "off", "0", "no")

@@ -42,11 +42,8 @@ from semg_study.experiments.benchmark.report import (Measurements, assemble_repo
                                                      utc_now, write_report)
 from semg_study.experiments.run_evaluation import evaluate_with_weights
 from semg_study.recipes.config import load_config, run_overrides
-from semg_study.report.paths import repo_root, study_testset, synthetic_corpus
-
-
-def default_runs_root() -> Path:
-    return Path(os.environ.get("SEMG_STUDY_RUNS") or repo_root() / "runs")
+from semg_study.report.paths import study_testset, synthetic_corpus
+from semg_study.training.released import default_runs_root
 
 
 class EmptySplitError(DataError):
