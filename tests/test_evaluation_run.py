@@ -165,11 +165,16 @@ def test_another_testset_rebuilds_the_lm_without_its_sentences(smoke_run, smoke_
     testset = tmp_path / "moved.json"
     testset.write_text(json.dumps({"dev": [list(k) for k in moved], "test": []}))
     second = evaluate_run(run, decoder="beam", beam_size=4, testset=testset)
-    assert (run / "eval" / "dev-silent-beam-moved" / "metrics.json").is_file()
+    # another split file is other data: its outputs and LM are keyed by that data's fingerprint
+    key = f"data-{second['data_fingerprint'][:12]}"
+    assert second["data_fingerprint"] != first["data_fingerprint"]
+    assert (run / "eval" / "dev-silent-beam" / "metrics.json").is_file()
+    assert (run / "eval" / f"dev-silent-beam-{key}" / "metrics.json").is_file()
     assert second["lm"]["text_fingerprint"] != first["lm"]["text_fingerprint"]
+    assert json.loads((run / "lm" / "3gram.json").read_text())["text_fingerprint"] == first["lm"]["text_fingerprint"]
     corpus = open_corpus(smoke_corpus, testset=testset)
     new_dev = {u.id for m in ("silent", "voiced") for u in corpus.utterances("open", "dev", m)}
     assert len(new_dev) >= 2
-    lm_ids = set(json.loads((run / "lm" / "3gram.json").read_text())["utterance_ids"])
+    lm_ids = set(json.loads((run / f"lm-{key}" / "3gram.json").read_text())["utterance_ids"])
     assert not new_dev & lm_ids
     assert {i for i in lm_ids if not i.startswith("lm_text:")} == set(_split_texts(corpus, "train"))
