@@ -47,10 +47,10 @@ def test_greedy_ctc_is_carried_across_chunk_borders():
     b = VOCAB.blank_id
     h, e, l, o = (VOCAB.encode(c)[0] for c in "helo")
     frames = [h, h, h, e, b, l, l, l, b, l, o, o, o, b]
-    transcriber = StreamingTranscriber(_Run(_ScriptedModel(frames)), board_rate=250)
+    transcriber = StreamingTranscriber(_Run(_ScriptedModel(frames)), board_rate=1000)
     rng = np.random.default_rng(0)
     for _ in range(4):
-        transcriber.feed(rng.normal(size=(25, 8)))
+        transcriber.feed(rng.normal(size=(100, 8)))
     transcriber.finish()
     assert transcriber.frame_ids == frames
     assert transcriber.transcript == "hello" == VOCAB.decode(VOCAB.ctc_collapse(frames))
