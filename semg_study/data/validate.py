@@ -16,7 +16,9 @@ Severities (exit code 1 when there is any error):
   features need; audio whose length disagrees with ``chunks`` or whose duration
   disagrees with the EMG's; ``03_info.json`` beside ``3_info.json``; a session
   reached twice through a link; any file the study reads (split file, TextGrid,
-  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep.
+  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep;
+  an ``emg_rate`` that is not a rate, or that disagrees with the session's
+  ``session.json`` (``emg_rate_hz``).
 * **warning**: usable, but worth a look: a session with no audio at all
   (EMG-only recordings, as ``semg-study capture`` writes them), no ``chunks``
   in the info JSON, a missing ``{i}_button.npy``, an ``{i}_emg.npy`` without
@@ -25,7 +27,10 @@ Severities (exit code 1 when there is any error):
   (``# $ % & * + < = > @ \\ ^ | ~``), testset entries for a book the corpus
   does not hold at all (a testset made for another corpus), ``chunks: null``,
   stereo audio (the first channel is used), letters outside the Latin script
-  that ``unidecode`` transliterates.
+  that ``unidecode`` transliterates; EMG recorded below the dataset's 1000 Hz
+  (the models refuse it: the message names the board setting that gives
+  1000 Hz); EMG an older capture upsampled from a slower board (``board_rate``
+  below ``emg_rate``).
 * **info**: ordinary punctuation (``. , ; ! ? ' " ( ) [ ] { }``) that the
   normaliser deletes by design, digits-only transcripts that the training set
   skips by the dataset's rule, ``_audio.flac`` used because ``_audio_clean.flac``
