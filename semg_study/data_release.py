@@ -110,9 +110,20 @@ def capture_sessions(root: Path) -> list[SessionEntry]:
             entry = SessionEntry(folder, path.name, path, code, meta)
             entry.n_utterances = len(saved_indices(path))
             entry.emg_seconds = sum(np.load(p, mmap_mode="r", allow_pickle=False).shape[0]
-                                    for p in sorted(path.glob("*_emg.npy"))) / 1000.0
+                                    for p in sorted(path.glob("*_emg.npy"))) / session_emg_rate(meta)
             sessions.append(entry)
     return sessions
+
+
+def session_emg_rate(meta: dict) -> float:
+    """The EMG rate a capture session states (its board's own; 1000 Hz in sessions of older captures, which
+    resampled every board to it)."""
+    return float(meta.get("emg_rate_hz", 1000.0))
+
+
+def _rates_text(released) -> str:
+    rates = sorted({session_emg_rate(s.meta) for s in released})
+    return ", ".join(f"{r:g}" for r in rates) + " Hz" if rates else "1000 Hz"
 
 
 def _json_text(obj) -> str:
@@ -221,7 +232,7 @@ def _title(synthetic: bool) -> str:
 
 def _description(result: DataRelease, synthetic: bool) -> str:
     hours = sum(s.emg_seconds for s in result.released) / 3600
-    text = (f"Facial surface EMG (8 channels, 1000 Hz, microvolts) of prompted silent and voiced speech in the "
+    text = (f"Facial surface EMG (8 channels, {_rates_text(result.released)}, microvolts) of prompted silent and voiced speech in the "
             f"Digital Voicing layout (Gaddy & Klein 2020), recorded with an OpenBCI board through brainflow: "
             f"{len(result.released)} session(s) of {len({s.participant for s in result.released})} participant(s) "
             f"who consented to release, {hours:.4f} h of EMG. Participants are known by pseudonymous codes only.")
@@ -258,8 +269,8 @@ def zenodo_metadata(result: DataRelease, synthetic: bool, license: str) -> dict:
 def datasheet(result: DataRelease, register: Register, synthetic: bool, license: str) -> str:
     released = result.released
     participants = sorted({s.participant for s in released})
-    boards = sorted({(s.meta.get("board", {}).get("board"), s.meta.get("board", {}).get("sampling_rate"))
-                     for s in released}, key=str)
+    boards = sorted({(s.meta.get("board", {}).get("board"), s.meta.get("board", {}).get("sampling_rate"),
+                      session_emg_rate(s.meta)) for s in released}, key=str)
     electrodes: dict[str, str] = {}
     for s in released:
         electrodes.update({str(k): str(v) for k, v in (s.meta.get("electrodes") or {}).items()})
@@ -275,10 +286,11 @@ def datasheet(result: DataRelease, register: Register, synthetic: bool, license:
         "## Composition", "",
         f"- Participants: {len(participants)} (pseudonymous codes; no names are held in this release)",
         f"- Sessions: {len(released)}; utterances (incl. reference clips): {sum(s.n_utterances for s in released)}",
-        f"- EMG: {sum(s.emg_seconds for s in released) / 3600:.4f} h, 8 channels, 1000 Hz, microvolts "
-        "(`{i}_emg.npy`, shape (T, 8) float32)",
-        "- Boards: " + "; ".join(f"{b} at {r:g} Hz (resampled to 1000 Hz)" if isinstance(r, (int, float))
-                                 else f"{b}" for b, r in boards),
+        f"- EMG: {sum(s.emg_seconds for s in released) / 3600:.4f} h, 8 channels, {_rates_text(released)}, "
+        "microvolts (`{i}_emg.npy`, shape (T, 8) float32, at the rate each info file states as `emg_rate`)",
+        "- Boards: " + "; ".join((f"{b} at {r:g} Hz" + ("" if e == r else f" (resampled to {e:g} Hz by an older "
+                                                               "capture)")) if isinstance(r, (int, float))
+                                 else f"{b}" for b, r, e in boards),
         f"- Layout: Digital Voicing (Gaddy & Klein 2020); split in `split.json`; checksums in `{CHECKSUM_FILE}`",
         f"- Licence: {license}",
         "",

@@ -16,6 +16,7 @@ from semg_study.capture.controllers import AutoController, run_session
 from semg_study.capture.prompts import Prompt, file_prompts, generated_prompts, prompt_condition
 from semg_study.capture.session import CaptureSession, ParticipantError, check_participant, saved_indices
 from semg_study.cli import main as cli_main
+from semg_study.errors import DataError
 from semg_study.features.resample import StreamingResampler, resample_linear, resampled_length
 
 
@@ -73,6 +74,7 @@ def test_capture_writes_dataset_layout(captured):
     assert saved_indices(session_dir) == [0, 1, 2]
     meta = json.loads((session_dir / "session.json").read_text())
     assert meta["board"]["board"] == "synthetic" and meta["board"]["sampling_rate"] == 250.0
+    assert meta["emg_rate_hz"] == 250.0 and "resampling" not in meta
     assert meta["emg_rows_used"] == [1, 2, 3, 4, 5, 6, 7, 8]
     assert meta["electrodes"]["4"] == "throat, 3 cm left of Adam's apple"
     assert meta["synthetic"] is True
@@ -85,7 +87,8 @@ def test_capture_writes_dataset_layout(captured):
         info = json.loads((session_dir / f"{index}_info.json").read_text())
         emg = np.load(session_dir / f"{index}_emg.npy")
         assert emg.dtype == np.float32 and emg.ndim == 2 and emg.shape[1] == 8
-        assert emg.shape[0] > 200  # 0.4 s at 1000 Hz, less the first poll's offset
+        assert emg.shape[0] > 50  # 0.4 s at the board's 250 Hz, less the first poll's offset
+        assert info["emg_rate"] == 250.0 and info["board_rate"] == 250.0  # the board's own rate, stated
         assert sum(chunk[0] for chunk in info["chunks"]) == len(emg)
         assert np.load(session_dir / f"{index}_button.npy").shape == (len(emg),)
         assert not (session_dir / f"{index}_audio.flac").exists()
@@ -93,8 +96,8 @@ def test_capture_writes_dataset_layout(captured):
         board = read_board_file(session_dir / f"{index}_board.csv")
         # one marker per utterance (index + 1) in the board's marker row
         assert set(board[31][board[31] != 0]) == {index + 1} == {info["marker"]}
-        # the 1000 Hz EMG is the board's first 8 EMG rows, resampled
-        np.testing.assert_allclose(emg, resample_linear(board[1:9].T, in_rate=250, out_rate=1000), atol=1e-3)
+        # the EMG is the board's first 8 EMG rows at the board's rate, never resampled
+        np.testing.assert_allclose(emg, board[1:9].T, atol=1e-3)
         if index == 0:
             assert (info["book"], info["sentence_index"], info["text"]) == ("", -1, "")
         else:
@@ -111,8 +114,13 @@ def test_captured_session_opens_with_the_data_loader(captured):
     found = [u for split in ("train", "dev", "test") for u in corpus.utterances(condition="closed", split=split)]
     assert sorted(u.text for u in found) == sorted(
         json.loads((session_dir / f"{i}_info.json").read_text())["text"] for i in (1, 2))
-    loaded = found[0].load()
-    assert loaded.emg.shape[1] == 8 and loaded.audio is None
+    assert {u.emg_rate for u in found} == {250.0}  # the rate each info file states
+    loaded = found[0].as_recorded.load()
+    assert loaded.emg.shape[1] == 8 and loaded.audio is None and loaded.emg_rate == 250.0
+    # a model's input (the dataset's 1000 Hz) is refused, naming the file, its rate and the board setting
+    with pytest.raises(DataError,
+                       match=r"_info.json: recorded at 250 Hz but the model needs 1000 Hz.*synthetic board"):
+        found[0].load()
 
 
 def test_captured_session_passes_validate(captured, capsys):
@@ -146,8 +154,7 @@ def test_playback_reproduces_recorded_samples(captured, tmp_path):
         index = segment.label.split("/")[-1]
         part = replay[:, start:start + segment.n_samples]
         start += segment.n_samples
-        replayed_emg = resample_linear(part[1:9].T, in_rate=250, out_rate=1000)
-        np.testing.assert_allclose(replayed_emg, np.load(session_dir / f"{index}_emg.npy"), atol=1e-3)
+        np.testing.assert_allclose(part[1:9].T, np.load(session_dir / f"{index}_emg.npy"), atol=1e-3)
 
 
 def test_playback_refuses_a_recording_of_another_rate(captured, tmp_path):
@@ -293,7 +300,7 @@ def test_fault_mid_utterance_keeps_data_and_session_resumes(tmp_path, fault, rai
     assert info["incomplete"] is True and info["incomplete_reason"]
     assert info["board_samples"] == 50  # every sample received before the fault is kept
     emg = np.load(session.dir / "2_emg.npy")
-    assert len(emg) == resampled_length(50, in_rate=250, out_rate=1000)
+    assert len(emg) == 50  # at the board's rate
     # the kept samples are the ones the board sent (row 1 = channel 0)
     board_data = read_board_file(session.dir / "2_board.csv")
     np.testing.assert_allclose(np.diff(board_data[1]), 1.0)
@@ -395,7 +402,7 @@ def test_capture_from_the_playback_board(captured, tmp_path, capsys):
     assert meta["connection"]["master_board"] == "synthetic" and meta["board"]["sampling_rate"] == 250.0
     assert meta["synthetic"] is True  # replayed synthetic-board data stays labelled synthetic
     assert saved_indices(new_session) == [0, 1]
-    assert all(len(np.load(new_session / f"{i}_emg.npy")) > 100 for i in (0, 1))
+    assert all(len(np.load(new_session / f"{i}_emg.npy")) > 25 for i in (0, 1))  # at the replayed 250 Hz
     # the same recording as a 1000 Hz board: refused before anything is recorded
     rc = cli_main(["capture", "--participant", "8", "--board", "playback", "--file", str(session_dir),
                    "--master-board", "cyton-wifi", "--out", str(tmp_path / "wrong"), "--auto", "0.3", "--n", "1"])

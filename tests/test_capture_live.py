@@ -11,6 +11,7 @@ from semg_study.capture.boards import BoardConfig, open_board
 from semg_study.capture.live import LiveDecodingError, StreamingTranscriber, decode_stream, load_streaming_run
 from semg_study.capture.playback import playback_source
 from semg_study.cli import main as cli_main
+from semg_study.errors import DataError
 from semg_study.text import VOCAB
 
 
@@ -47,10 +48,10 @@ def test_greedy_ctc_is_carried_across_chunk_borders():
     b = VOCAB.blank_id
     h, e, l, o = (VOCAB.encode(c)[0] for c in "helo")
     frames = [h, h, h, e, b, l, l, l, b, l, o, o, o, b]
-    transcriber = StreamingTranscriber(_Run(_ScriptedModel(frames)), board_rate=250)
+    transcriber = StreamingTranscriber(_Run(_ScriptedModel(frames)), board_rate=1000)
     rng = np.random.default_rng(0)
     for _ in range(4):
-        transcriber.feed(rng.normal(size=(25, 8)))
+        transcriber.feed(rng.normal(size=(100, 8)))
     transcriber.finish()
     assert transcriber.frame_ids == frames
     assert transcriber.transcript == "hello" == VOCAB.decode(VOCAB.ctc_collapse(frames))
@@ -115,8 +116,26 @@ def test_replayed_utterance_decodes_like_the_offline_stream(smoke_run, smoke_cor
 
 
 @pytest.mark.slow
-def test_live_on_the_synthetic_board_says_the_transcript_is_meaningless(smoke_run, capsys):
-    assert cli_main(["live", "--run", str(smoke_run), "--seconds", "0.6"]) == 0
-    out = capsys.readouterr().out
-    assert "transcript is meaningless" in out and "[synthetic]" in out
-    assert " ms " in out and "p50" in out and "algorithmic latency" in out
+def test_live_refuses_the_250_hz_synthetic_board(smoke_run, capsys):
+    # brainflow's synthetic board streams at 250 Hz; the run needs 1000 Hz: refused before it streams
+    assert cli_main(["live", "--run", str(smoke_run), "--seconds", "0.6"]) == 1
+    err = capsys.readouterr().err
+    assert "board 'synthetic': recorded at 250 Hz but the model needs 1000 Hz input" in err
+    assert "playback board" in err and "Traceback" not in err
+
+
+def test_live_checks_the_board_rate_against_the_run():
+    b = VOCAB.blank_id
+    h = VOCAB.encode("h")[0]
+    # a Cyton over its USB dongle (250 Hz) for a 1000 Hz run: refused, naming the setting that gives 1000 Hz
+    with pytest.raises(DataError, match=r"board 'cyton': recorded at 250 Hz but the model needs 1000 Hz input.*"
+                                        r"WiFi shield at 1000 Hz \(--board cyton-wifi\)"):
+        StreamingTranscriber(_Run(_ScriptedModel([h])), board_rate=250, source="board 'cyton'", board="cyton")
+    # a faster stream (2000 Hz) is resampled down: half as many samples reach the preprocessing
+    transcriber = StreamingTranscriber(_Run(_ScriptedModel([h, b])), board_rate=2000)
+    seen = []
+    process = transcriber.preprocessor.process
+    transcriber.preprocessor.process = lambda x: (seen.append(len(x)), process(x))[1]
+    for _ in range(4):
+        transcriber.feed(np.random.default_rng(0).normal(size=(200, 8)))
+    assert sum(seen) == 400

@@ -42,9 +42,15 @@ BOARD_IDS: dict[str, int] = {
     "ganglion": 1,
     "cyton-daisy": 2,
     "cyton-wifi": 5,
+    "cyton-daisy-wifi": 6,
     "playback": -3,
 }
 BOARD_NAMES = tuple(BOARD_IDS)
+#: The OpenBCI command that sets a Cyton's sampling rate to 1000 Hz (``~4``; the WiFi shield carries it,
+#: the USB dongle's radio link cannot): the rate the dataset was recorded at and the models need.
+RATE_1000_COMMAND = "~4"
+#: Boards whose rate capture sets to 1000 Hz when it opens them.
+SETTABLE_TO_1000 = ("cyton-wifi", "cyton-daisy-wifi")
 #: Boards a recording file can be replayed as (playback's master board).
 MASTER_BOARDS = tuple(name for name in BOARD_NAMES if name != "playback")
 
@@ -177,7 +183,7 @@ class BoardStream:
                     f"board {config.name!r} needs --serial-port (the dongle's full path, e.g. /dev/ttyUSB0 "
                     "on Linux, /dev/cu.usbserial-XXXX on macOS, COM3 on Windows)")
             params.serial_port = config.serial_port
-        if config.name == "cyton-wifi":
+        if config.name in ("cyton-wifi", "cyton-daisy-wifi"):
             params.ip_address = config.ip_address or ""
             params.ip_port = int(config.ip_port or 6677)
         self._shim = bs.BoardShim(bid, params)
@@ -192,6 +198,14 @@ class BoardStream:
             self._shim = None  # drop it now: brainflow's __del__ at interpreter exit prints noise
             raise BoardConnectionError(self._connection_hint(exc)) from None
         self._prepared = True
+        if self.config.name in SETTABLE_TO_1000 and self.layout.sampling_rate == 1000.0:
+            # make the board record at the rate brainflow reports for it, 1000 Hz (the dataset's and the
+            # models' rate), whatever it was last set to (the OpenBCI GUI may have left it at another)
+            try:
+                self._shim.config_board(RATE_1000_COMMAND)
+            except self._bs.BrainFlowError as exc:
+                raise BoardConnectionError(f"board {self.config.name!r} refused the 1000 Hz setting "
+                                           f"({RATE_1000_COMMAND}): {exc}") from None
         if self.config.name == "playback":
             # keep the recording's own timestamps, replay it once (no loop)
             self._shim.config_board("old_timestamps")
@@ -254,7 +268,7 @@ class BoardStream:
                         "path (ls /dev/ttyUSB* /dev/ttyACM* on Linux, /dev/cu.* on macOS), or use --board synthetic")
             return (f"{base} on serial port {port!r}: check the board is switched on (PC mode), that no other "
                     "program (OpenBCI GUI) holds the port, and that you may read it (Linux: dialout group)")
-        if name == "cyton-wifi":
+        if name in ("cyton-wifi", "cyton-daisy-wifi"):
             return (f"{base} at IP address {self.config.ip_address or '(none given)'}: join the WiFi shield's "
                     "network or pass --ip-address of the shield, and check no other program is streaming")
         if name == "playback":
@@ -263,6 +277,16 @@ class BoardStream:
         if code is not None:
             return f"{base}: brainflow error code {code}"
         return base
+
+
+def rate_advice(layout: BoardLayout, needed: float = 1000.0) -> str | None:
+    """A warning for a board that records below the models' rate (what they will refuse), else None."""
+    from semg_study.data.rates import board_setting
+
+    if layout.sampling_rate >= needed:
+        return None
+    return (f"board {layout.name!r} records at {layout.sampling_rate:g} Hz; the models need {needed:g} Hz and "
+            f"refuse these recordings: {board_setting(layout.name)}")
 
 
 def open_board(config: BoardConfig, n_channels: int = MODEL_CHANNELS) -> BoardStream:

@@ -3,8 +3,14 @@
 Examples::
 
     semg-study capture --participant 7 --out DIR --prompts closed --auto 0.5 --n 3     # synthetic, no hardware
-    semg-study capture --participant 7 --board cyton --serial-port /dev/ttyUSB0 --out DIR --prompts open
+    semg-study capture --participant 7 --board cyton-wifi --ip-address 192.168.4.1 --out DIR --prompts open
+    semg-study capture --participant 7 --board cyton --serial-port /dev/ttyUSB0 --out DIR --prompts open    # 250 Hz
     semg-study capture --participant 7 --board playback --file DIR/emg_data/.../3_board.csv --out DIR2 --prompts closed --auto 2 --n 1
+
+Recordings keep the board's rate (stated in each info file and ``session.json``). The models need
+1000 Hz, the rate of the Cyton's WiFi shield (set when capture opens it, as the dataset was recorded);
+a Cyton over its USB dongle gives 250 Hz, Cyton+Daisy 125 Hz, brainflow's synthetic board 250 Hz, and
+capture warns that models will refuse those.
 
 Interactive keys: Enter starts and stops an utterance, ``r`` redoes the last one, ``q`` quits.
 """
@@ -14,7 +20,7 @@ import argparse
 import sys
 
 from semg_study.capture.audio import SoundDeviceMicrophone
-from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, BoardError, open_board
+from semg_study.capture.boards import BOARD_NAMES, MASTER_BOARDS, BoardConfig, BoardError, open_board, rate_advice
 from semg_study.capture.playback import playback_source
 from semg_study.capture.prompts import primed, prompt_condition, prompt_source
 from semg_study.capture.controllers import AutoController, TerminalController, run_session
@@ -24,9 +30,10 @@ from semg_study.errors import StudyError
 
 def add_board_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--board", choices=BOARD_NAMES, default="synthetic",
-                        help="OpenBCI board (synthetic needs no hardware; playback replays --file)")
+                        help="OpenBCI board (synthetic needs no hardware, 250 Hz; playback replays --file; "
+                             "cyton-wifi records at 1000 Hz, the models' rate)")
     parser.add_argument("--serial-port", help="serial port of the Cyton/Ganglion dongle, full path (e.g. /dev/ttyUSB0)")
-    parser.add_argument("--ip-address", help="IP address of the Cyton WiFi shield")
+    parser.add_argument("--ip-address", help="IP address of the Cyton (or Cyton+Daisy) WiFi shield")
     parser.add_argument("--ip-port", type=int, help="local port for the WiFi shield's stream (default 6677)")
     parser.add_argument("--file", help="playback: a recording written by capture (brainflow .csv or session folder) "
                                        "or an utterance/session of a corpus")
@@ -96,6 +103,9 @@ def run(args: argparse.Namespace) -> int:
         where = condition_folder(args.out, condition, args.mode)
         print(f"session {session.meta['session']} in {where} "
               f"(board {board.config.name}, {board.layout.sampling_rate:g} Hz, EMG rows {list(session.emg_rows)})")
+        advice = rate_advice(board.layout)
+        if advice:
+            print(f"warning: {advice}", file=sys.stderr)
         if board.is_synthetic:
             print("synthetic data: brainflow generates this signal, it is not EMG (results are labelled 'synthetic')")
         saved = run_session(session, prompts, controller, n_prompts, reference_clip=not args.resume)

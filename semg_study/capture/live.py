@@ -2,7 +2,8 @@
 
 The stream goes through exactly what training saw, causally and chunk by chunk:
 
-    board rows (board rate, µV) -> first 8 EMG rows -> linear resampling to 1000 Hz
+    board rows (board rate, µV) -> first 8 EMG rows -> the run's input rate (1000 Hz): as is, or
+    resampled down by a causal anti-aliasing polyphase filter; a slower board is refused
     -> StreamingPreprocessor (causal notches + high-pass, resampling to 689.0625 Hz, /20 and 50*tanh(x/50))
     -> MyoStream.stream_step (evaluation.streaming.StreamDriver) -> greedy CTC, carried across chunks
 
@@ -17,9 +18,12 @@ reference text.
 
 Examples::
 
-    semg-study live --run runs/myostream-quick --seconds 5                              # synthetic board
+    semg-study live --run runs/myostream-quick --board cyton-wifi --ip-address 192.168.4.1 --seconds 30
     semg-study live --run runs/myostream-quick --board playback --session DIR/emg_data/silent_parallel_data/5-4_silent
-    semg-study live --run runs/myostream-quick --board cyton --serial-port /dev/ttyUSB0 --seconds 30
+
+A board slower than the run's input rate (brainflow's synthetic board and a Cyton over its USB
+dongle at 250 Hz, for the 1000 Hz runs) is refused before it streams, naming the setting that
+gives the rate (:mod:`semg_study.data.rates`).
 """
 from __future__ import annotations
 
@@ -33,10 +37,10 @@ from typing import Callable
 import numpy as np
 
 from semg_study.capture.boards import BoardStream, open_board
-from semg_study.capture.playback import DATASET_RATE, PlaybackSource
+from semg_study.capture.playback import PlaybackSource
+from semg_study.data.rates import StreamingDownsampler, check_rate, run_input_rate
 from semg_study.errors import StudyError
 from semg_study.evaluation.streaming import StreamDriver
-from semg_study.features.resample import StreamingResampler
 
 TRAIN_HINT = "train one with `semg-study train myostream-quick`"
 
@@ -67,7 +71,8 @@ def load_streaming_run(run_dir: str | Path | None, which: str = "best"):
 class StreamingTranscriber:
     """Board-rate EMG chunks in, a growing greedy-CTC transcript out (one utterance at a time)."""
 
-    def __init__(self, loaded_run, board_rate: float, session_index: int | None = None):
+    def __init__(self, loaded_run, board_rate: float, session_index: int | None = None,
+                 source: str = "the board", board: str | None = None):
         import torch
 
         from semg_study.features import StreamingPreprocessor
@@ -78,10 +83,9 @@ class StreamingTranscriber:
         self.vocab = loaded_run.vocab
         self.board_rate = float(board_rate)
         self.preprocessor = StreamingPreprocessor(loaded_run.feature_config)
-        source_rate = float(self.preprocessor.cfg.source_rate)
-        if source_rate != DATASET_RATE:
-            raise LiveDecodingError(f"the run's preprocessing expects {source_rate:g} Hz input, "
-                                    f"capture delivers {DATASET_RATE:g} Hz")
+        self.input_rate = run_input_rate(loaded_run)
+        # before anything streams: a slower board is refused (naming it, its rate, the run's and the setting)
+        check_rate(source, self.board_rate, self.input_rate, board)
         self.session_index = session_index
         self.reset(session_index)
 
@@ -90,7 +94,7 @@ class StreamingTranscriber:
         return float(self.model.algorithmic_latency_ms)
 
     def reset(self, session_index: int | None = None) -> None:
-        self.resampler = StreamingResampler(in_rate=self.board_rate, out_rate=DATASET_RATE)
+        self.resampler = StreamingDownsampler(in_rate=self.board_rate, out_rate=self.input_rate)
         self.preprocessor.reset()
         self.stream = StreamDriver(self.model, session_index if session_index is not None else self.session_index)
         self.frame_ids: list[int] = []
@@ -112,8 +116,8 @@ class StreamingTranscriber:
     def feed(self, emg_board_rate: np.ndarray) -> float:
         """Feed (n, 8) µV at the board rate; returns the compute time of this chunk in ms."""
         started = time.perf_counter()
-        at_1000 = self.resampler.process(emg_board_rate)
-        raw = self.preprocessor.process(at_1000) if len(at_1000) else np.zeros((0, 8), np.float32)
+        at_input_rate = self.resampler.process(emg_board_rate)
+        raw = self.preprocessor.process(at_input_rate) if len(at_input_rate) else np.zeros((0, 8), np.float32)
         if len(raw):
             chunk = self._torch.from_numpy(np.ascontiguousarray(raw, dtype=np.float32))[None]
             log_probs = self.stream.step(chunk)
@@ -252,9 +256,8 @@ def run(args: argparse.Namespace) -> int:
         args.file = args.utterance or args.session
     config, source = board_config(args, max_utterances=args.max_utterances, skip_reference_clips=True)
     seconds = args.seconds if args.seconds is not None else (None if source else 5.0)
+    transcriber = transcriber_for(loaded, config, source, _session_index(loaded, source))  # refuses a slow board
     board = open_board(config)
-    transcriber = StreamingTranscriber(loaded, board.layout.sampling_rate,
-                                       session_index=_session_index(loaded, source))
     label = "synthetic" if board.is_synthetic else "EMG"
     print(f"live decoding with {loaded.run_dir} ({getattr(loaded.model, 'registry_name', 'model')}), "
           f"board {config.name} at {board.layout.sampling_rate:g} Hz")
@@ -265,6 +268,30 @@ def run(args: argparse.Namespace) -> int:
     result = decode_stream(board, transcriber, seconds=seconds, source=source)
     print(f"[{label}] {result.summary()}")
     return 0
+
+
+def transcriber_for(loaded, config, source: PlaybackSource | None, session_index: int | None) -> StreamingTranscriber:
+    """The transcriber of a board (or a replay) about to be opened: refused before it opens when its rate
+    is below the run's input rate."""
+    from semg_study.capture.boards import BoardLayout
+
+    rate = BoardLayout.of(source.master_board if source else config.name).sampling_rate
+    return StreamingTranscriber(loaded, rate, session_index, source=stream_label(config, source),
+                                board=_setting_board(config, source))
+
+
+def _setting_board(config, source: PlaybackSource | None) -> str:
+    """The board a rate advice is about: the one a replayed recording was made with, else the live one."""
+    if source and source.segments and source.segments[0].info.get("board"):
+        return str(source.segments[0].info["board"])
+    return source.master_board if source else config.name
+
+
+def stream_label(config, source: PlaybackSource | None) -> str:
+    """What a refused stream is called in the message: the replayed recording, or the live board."""
+    if source is not None:
+        return f"{source.file} (replayed as board {source.master_board!r})"
+    return f"board {config.name!r}"
 
 
 def _session_index(loaded, source: PlaybackSource | None) -> int | None:

@@ -1,16 +1,20 @@
 """Recordings in brainflow's file format, and replay sources for the playback board.
 
 The capture stage keeps each utterance's raw board data (all rows, board rate,
-original timestamps) as ``{i}_board.csv`` in brainflow's own format, beside the
-1000 Hz ``{i}_emg.npy``. The playback board (``PLAYBACK_FILE_BOARD``) replays
+original timestamps) as ``{i}_board.csv`` in brainflow's own format, beside
+``{i}_emg.npy`` at the same rate. The playback board (``PLAYBACK_FILE_BOARD``) replays
 such a file in real time. :func:`playback_source` accepts
 
 * a brainflow file (``*.csv``),
 * a session folder written by ``semg-study capture`` (its ``{i}_board.csv`` files, in order),
 * any utterance of a corpus in the Digital Voicing layout (``{i}_emg.npy``,
   ``{i}_info.json`` or the prefix ``.../{i}``) or a whole session folder of one:
-  its 1000 Hz EMG is converted on the fly to brainflow's format at the master
-  board's rate.
+  its EMG (at the rate its info file states, 1000 Hz for the dataset) is
+  converted on the fly to brainflow's format at the master board's rate,
+  resampled down (anti-aliased) when the board is slower, as that board would
+  have recorded it; a board faster than the recording is refused (that would
+  be upsampling). By default the master board is the fastest board no faster
+  than the recording (the Cyton WiFi shield's 1000 Hz for the dataset).
 
 brainflow's playback board does not replay the marker row (checked with
 brainflow 5.23.0: it comes back as zeros), so a source also lists its segments
@@ -29,13 +33,13 @@ from typing import Any
 
 import numpy as np
 
-from semg_study.capture.boards import (MODEL_CHANNELS, BoardLayout, BoardError, RateMismatchError,
+from semg_study.capture.boards import (MASTER_BOARDS, MODEL_CHANNELS, BoardLayout, BoardError, RateMismatchError,
                                        import_brainflow)
+from semg_study.data.rates import resample_down, stated_rate
 from semg_study.errors import DataError
 from semg_study.io import atomic_path
 
 SESSION_FILE = "session.json"
-DATASET_RATE = 1000.0
 _INDEX = re.compile(r"^(\d+)_(emg\.npy|info\.json|board\.csv)$")
 
 
@@ -133,20 +137,19 @@ def _utterance_prefix(path: Path) -> Path | None:
     return None
 
 
-def _board_rows_from_emg(emg_1000: np.ndarray, layout: BoardLayout, t0: float) -> np.ndarray:
-    """Dataset EMG (T, 8) at 1000 Hz -> a (rows, n) board array at the layout's rate."""
-    emg = np.asarray(emg_1000, dtype=np.float64)
+def _board_rows_from_emg(emg: np.ndarray, emg_rate: float, layout: BoardLayout, t0: float,
+                         path: Path | None = None) -> np.ndarray:
+    """Corpus EMG (T, 8) at ``emg_rate`` -> a (rows, n) board array at the layout's rate."""
+    emg = np.asarray(emg, dtype=np.float64)
     if emg.ndim != 2 or emg.shape[1] < MODEL_CHANNELS:
         raise BoardError(f"EMG of shape {emg.shape} cannot be replayed: expected (samples, 8)")
     rate = layout.sampling_rate
-    if rate != DATASET_RATE:
-        from fractions import Fraction
-
-        from scipy.signal import resample_poly
-
-        ratio = Fraction(str(rate)) / Fraction(str(DATASET_RATE))
-        # anti-aliased polyphase resampling: going down to 250 Hz must not fold energy back
-        emg = resample_poly(emg, ratio.numerator, ratio.denominator, axis=0)
+    if rate > emg_rate:
+        raise RateMismatchError(f"{path or 'EMG'}: recorded at {emg_rate:g} Hz, cannot be replayed as board "
+                                f"{layout.name!r} at {rate:g} Hz (that would be upsampling); choose a board of at "
+                                f"most {emg_rate:g} Hz (--master-board)")
+    # anti-aliased polyphase resampling: going down to 250 Hz must not fold energy back
+    emg = resample_down(emg, in_rate=emg_rate, out_rate=rate)
     rows = np.zeros((layout.num_rows, len(emg)))
     for channel, row in enumerate(layout.model_rows()):
         rows[row] = emg[:, channel]
@@ -172,8 +175,9 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
     """Make a replayable brainflow file (see the module doc for what ``path`` may be).
 
     ``master_board`` is the board the file is replayed as; for a capture session
-    it defaults to the board it was recorded with, for corpus EMG to
-    ``cyton-wifi`` (the dataset's own board, 1000 Hz: no resampling).
+    it defaults to the board it was recorded with, for corpus EMG to the fastest
+    board no faster than the recording (:func:`board_for_rate`: ``cyton-wifi``,
+    the dataset's own board, for 1000 Hz EMG: no resampling).
     ``skip_reference_clips`` leaves out ``sentence_index -1`` clips of a session
     (live decoding has nothing to show for them).
     """
@@ -246,13 +250,15 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
         utterances = utterances[:max_utterances]
     if not utterances:
         raise DataError(path, "no utterance with an info file to replay")
-    master = master_board or "cyton-wifi"
+    rates = [stated_rate(info, emg_path.parent / emg_path.name.replace("_emg.npy", "_info.json"))
+             for emg_path, info in utterances]
+    master = master_board or board_for_rate(min(rates))
     layout = BoardLayout.of(master)
     t0 = time.time()
     arrays, segments = [], []
-    for emg_path, info in utterances:
+    for (emg_path, info), emg_rate in zip(utterances, rates):
         emg = np.load(emg_path, allow_pickle=False)
-        rows = _board_rows_from_emg(emg, layout, t0)
+        rows = _board_rows_from_emg(emg, emg_rate, layout, t0, emg_path)
         t0 = rows[layout.timestamp_row, -1] + 1.0 / layout.sampling_rate
         arrays.append(rows)
         segments.append(Segment(label=f"{emg_path.parent.name}/{emg_path.name.split('_')[0]}",
@@ -262,6 +268,17 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
     corpus_synthetic = (synthetic or any(bool(info.get("synthetic")) for _, info in utterances)
                         or _in_synthetic_corpus(path))
     return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=corpus_synthetic)
+
+
+def board_for_rate(rate: float) -> str:
+    """The fastest board (of one Cyton's 8 channels first) whose rate is at most ``rate``."""
+    # ties go to the dataset's own board, then to real boards over brainflow's synthetic one
+    fitting = [(BoardLayout.of(name).sampling_rate, name == "cyton-wifi", name != "synthetic", name)
+               for name in MASTER_BOARDS if name != "ganglion"]  # 4 channels: not the 8 the models expect
+    fitting = [f for f in fitting if f[0] <= rate]
+    if not fitting:
+        raise RateMismatchError(f"no board records at {rate:g} Hz or less: this EMG cannot be replayed")
+    return max(fitting)[-1]
 
 
 def _in_synthetic_corpus(path: Path) -> bool:

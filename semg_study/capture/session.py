@@ -12,10 +12,11 @@ speech (the dataset's own suffix). Participants are codes, never names.
 Per utterance ``i`` (index 0 is a reference clip, ``sentence_index -1``, as in the
 real data) the session writes, each file atomically and in this order:
 
-1. ``{i}_emg.npy``   (T, 8) float32 microvolts at 1000 Hz (board EMG rows, first 8, resampled)
+1. ``{i}_emg.npy``   (T, 8) float32 microvolts at the board's own rate (board EMG rows, first 8; never
+   resampled: the info file and ``session.json`` state the rate, and a model that needs more refuses it)
 2. ``{i}_button.npy`` (T,) int8 zeros (the dataset's button channel; no button here)
 3. ``{i}_board.csv`` the raw board data, all rows, in brainflow's file format (for playback)
-4. ``{i}_info.json`` LAST: ``book``, ``sentence_index``, ``text``, ``chunks`` and capture metadata.
+4. ``{i}_info.json`` LAST: ``book``, ``sentence_index``, ``text``, ``chunks``, ``emg_rate`` and capture metadata.
 
 The loader lists an utterance only when its info file exists, so a crash
 between these writes never exposes a half-written utterance. Audio
@@ -46,10 +47,9 @@ import numpy as np
 from semg_study import __version__
 from semg_study.capture.boards import (ELECTRODE_MAP, ELECTRODE_REFERENCE, MODEL_CHANNELS, BoardDisconnectedError,
                                        BoardStream, import_brainflow)
-from semg_study.capture.playback import DATASET_RATE, SESSION_FILE, write_board_file
+from semg_study.capture.playback import SESSION_FILE, write_board_file
 from semg_study.capture.prompts import Prompt
 from semg_study.errors import StudyError
-from semg_study.features.resample import resample_linear, resampled_length
 from semg_study.io import save_audio, save_npy, write_json
 
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z]?\d+$")
@@ -191,23 +191,15 @@ def record_utterance(board: BoardStream, should_stop: Callable[[float], bool], m
                      audio_rate=getattr(microphone, "rate", None))
 
 
-def board_emg_at_dataset_rate(board_data: np.ndarray, emg_rows: tuple[int, ...], board_rate: float) -> np.ndarray:
-    """The first 8 EMG rows of a board array as (T, 8) float32 microvolts at 1000 Hz."""
-    emg = np.asarray(board_data[list(emg_rows)], dtype=np.float64).T
-    return resample_linear(emg, in_rate=board_rate, out_rate=DATASET_RATE).astype(np.float32)
+def board_emg(board_data: np.ndarray, emg_rows: tuple[int, ...]) -> np.ndarray:
+    """The first 8 EMG rows of a board array as (T, 8) float32 microvolts, at the board's rate."""
+    return np.ascontiguousarray(np.asarray(board_data[list(emg_rows)], dtype=np.float64).T).astype(np.float32)
 
 
-def chunks_at_dataset_rate(poll_sizes: list[int], board_rate: float, total: int,
-                           audio_sizes: list[int] | None = None) -> list[list[int]]:
-    """Per-poll ``[emg, audio, button]`` lengths; EMG/button in 1000 Hz samples summing to ``total``."""
-    chunks, consumed, emitted = [], 0, 0
+def poll_chunks(poll_sizes: list[int], audio_sizes: list[int] | None = None) -> list[list[int]]:
+    """Per-poll ``[emg, audio, button]`` lengths (the dataset's ``chunks``), EMG/button in board samples."""
     audio_sizes = audio_sizes or [0] * len(poll_sizes)
-    for size, audio in zip(poll_sizes, audio_sizes):
-        consumed += size
-        upto = min(resampled_length(consumed, in_rate=board_rate, out_rate=DATASET_RATE), total)
-        chunks.append([upto - emitted, int(audio), upto - emitted])
-        emitted = upto
-    return chunks
+    return [[int(size), int(audio), int(size)] for size, audio in zip(poll_sizes, audio_sizes)]
 
 
 @dataclass
@@ -256,8 +248,7 @@ class CaptureSession:
             "board": layout.as_json(),
             "connection": _connection_json(board),
             "emg_rows_used": list(layout.model_rows(MODEL_CHANNELS)),
-            "emg_rate_hz": DATASET_RATE,
-            "resampling": f"linear interpolation from {layout.sampling_rate:g} Hz to {DATASET_RATE:g} Hz",
+            "emg_rate_hz": layout.sampling_rate,  # the board's own: recordings are never resampled
             "units": "microvolts",
             "electrodes": {str(k): v for k, v in ELECTRODE_MAP.items()},
             "electrode_reference": ELECTRODE_REFERENCE,
@@ -325,7 +316,7 @@ class CaptureSession:
         return saved
 
     def save(self, index: int, prompt: Prompt | None, recording: Recording) -> SavedUtterance:
-        emg = board_emg_at_dataset_rate(recording.board_data, self.emg_rows, self.board_rate)
+        emg = board_emg(recording.board_data, self.emg_rows)
         prefix = self.dir / str(index)
         save_npy(self.dir / f"{index}_emg.npy", emg)
         save_npy(self.dir / f"{index}_button.npy", np.zeros(len(emg), dtype=np.int8))
@@ -336,7 +327,7 @@ class CaptureSession:
             "book": prompt.book if prompt else "",
             "sentence_index": prompt.sentence_index if prompt else -1,
             "text": prompt.text if prompt else "",
-            "chunks": chunks_at_dataset_rate(recording.poll_sizes, self.board_rate, len(emg), recording.audio_sizes),
+            "chunks": poll_chunks(recording.poll_sizes, recording.audio_sizes),
             "incomplete": recording.incomplete,
             "session": self.meta["session"],
             "participant": self.meta["participant"],
@@ -344,10 +335,10 @@ class CaptureSession:
             "board": self.meta["board"]["board"],
             "board_rate": self.board_rate,
             "board_samples": recording.n_samples,
-            "emg_rate": DATASET_RATE,
+            "emg_rate": self.board_rate,
             "marker": index + 1,
             "recorded_utc": _dt.datetime.fromtimestamp(recording.started_at, _dt.timezone.utc).isoformat(),
-            "duration_s": round(len(emg) / DATASET_RATE, 3),
+            "duration_s": round(len(emg) / self.board_rate, 3),
         }
         if self.meta.get("synthetic"):
             # the data layer reads the key's presence as "synthetic": real recordings must not carry it

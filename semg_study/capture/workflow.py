@@ -17,11 +17,11 @@ from typing import Callable
 import numpy as np
 
 from semg_study.capture.boards import BoardConfig, open_board
-from semg_study.capture.playback import DATASET_RATE, PlaybackSource, playback_source
+from semg_study.capture.playback import PlaybackSource, playback_source
 from semg_study.capture.controllers import AutoController, run_session
 from semg_study.capture.prompts import Prompt, primed, prompt_condition, prompt_source
 from semg_study.capture.session import CaptureSession, SavedUtterance
-from semg_study.features.resample import resample_linear
+from semg_study.data.rates import DATASET_RATE
 
 
 def prepare_capture_root(root: str | Path, board: str) -> Path:
@@ -36,7 +36,7 @@ def prepare_capture_root(root: str | Path, board: str) -> Path:
 
 
 def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: float = 0.1):
-    """Stream ``seconds`` from a board: (T, 8) µV at 1000 Hz (first 8 EMG rows) and the board's layout."""
+    """Stream ``seconds`` from a board: (T, 8) µV at the board's rate (first 8 EMG rows) and the board's layout."""
     board = open_board(config)
     chunks = []
     try:
@@ -50,7 +50,7 @@ def stream_snapshot(config: BoardConfig, seconds: float = 2.0, poll_interval: fl
         board.release()
     data = np.concatenate(chunks, axis=1)
     emg = data[list(board.layout.model_rows())].T
-    return resample_linear(emg, in_rate=board.layout.sampling_rate, out_rate=DATASET_RATE).astype(np.float32), board.layout
+    return emg.astype(np.float32), board.layout
 
 
 def record_session(out_root: str | Path, participant: str, config: BoardConfig, prompts: str = "closed",
@@ -72,7 +72,7 @@ def record_session(out_root: str | Path, participant: str, config: BoardConfig, 
 @dataclass
 class Replay:
     source: PlaybackSource
-    emg: dict[str, np.ndarray]        # segment label -> replayed (T, 8) at 1000 Hz
+    emg: dict[str, np.ndarray]        # segment label -> replayed (T, 8) at the board rate
     board_rate: float
 
 
@@ -95,7 +95,7 @@ def replay_recording(path: str | Path, master_board: str | None = None, poll_int
     for segment in source.segments:
         part = data[rows, start:start + segment.n_samples].T
         start += segment.n_samples
-        out[segment.label] = resample_linear(part, in_rate=rate, out_rate=DATASET_RATE).astype(np.float32)
+        out[segment.label] = part.astype(np.float32)  # the board's rate, as recorded
     return Replay(source=source, emg=out, board_rate=rate)
 
 
@@ -147,7 +147,7 @@ def run_data_root(run_dir: str | Path) -> Path | None:
 
 
 def replay_differences(session_dir: str | Path, replay: Replay) -> list[dict]:
-    """Per utterance: recorded against replayed samples (after the same resampling to 1000 Hz)."""
+    """Per utterance: recorded against replayed samples (both at the board's rate)."""
     rows = []
     for segment in replay.source.segments:
         index = segment.label.split("/")[-1]
@@ -174,7 +174,7 @@ def replay_session_of(root: str | Path) -> Path | None:
 def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: int = 1,
                        emit: Callable[[str], None] = print):
     """Decode ``path`` (a session, an utterance or a corpus root) replayed through the playback board."""
-    from semg_study.capture.live import StreamingTranscriber, decode_stream, load_streaming_run
+    from semg_study.capture.live import decode_stream, load_streaming_run, transcriber_for
 
     loaded = load_streaming_run(run_dir)
     path = Path(path)
@@ -184,9 +184,9 @@ def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: in
             raise FileNotFoundError(f"{path}: no session to replay")
         path = session
     source = playback_source(path, max_utterances=max_utterances, skip_reference_clips=True)
-    board = open_board(BoardConfig.for_playback(source))
-    sessions = loaded.sessions or {}
-    transcriber = StreamingTranscriber(loaded, board.layout.sampling_rate, sessions.get("<unknown>"))
+    config = BoardConfig.for_playback(source)
+    transcriber = transcriber_for(loaded, config, source, (loaded.sessions or {}).get("<unknown>"))
+    board = open_board(config)
     return decode_stream(board, transcriber, source=source, emit=emit)
 
 
@@ -241,13 +241,16 @@ def plot_channels(emg: np.ndarray, rate: float = DATASET_RATE, title: str = "", 
 
 
 def plot_session(saved: list[SavedUtterance] | list, rate: float = DATASET_RATE):
-    """One row per utterance: channel 1 of the recorded EMG, titled with its prompt."""
+    """One row per utterance: the recorded EMG at its own rate, titled with its prompt."""
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(saved), 1, figsize=(9, 1.6 * len(saved) + 0.6), squeeze=False)
     for ax, item in zip(axes[:, 0], saved):
-        emg, text = (item.emg, item.info["text"]) if isinstance(item, SavedUtterance) else (item[0], item[1])
-        t = np.arange(len(emg)) / rate
+        if isinstance(item, SavedUtterance):
+            emg, text, item_rate = item.emg, item.info["text"], float(item.info.get("emg_rate", rate))
+        else:  # (emg, text) or (emg, text, rate)
+            emg, text, item_rate = item[0], item[1], float(item[2]) if len(item) > 2 else rate
+        t = np.arange(len(emg)) / item_rate
         ax.plot(t, emg[:, :8] - emg[:, :8].mean(axis=0), lw=0.5)
         ax.set_title(text or "(reference clip)", fontsize=9, loc="left")
         ax.set_ylabel("µV")

@@ -26,6 +26,7 @@ split is by sentence, so both modes of a sentence fall in the same split.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,8 @@ import numpy as np
 from semg_study import io
 from semg_study.data.dv_folders import (CONDITION_FOLDERS, RawRecord, alignment_dirs, is_synthetic, locate_emg_data,
                                         scan_layout)
-from semg_study.data.recording_files import (EMG_RATE, MISSING_AUDIO, audio_file, check_audio_length, check_chunks,
+from semg_study.data.rates import DATASET_RATE, conform, stated_rate
+from semg_study.data.recording_files import (MISSING_AUDIO, audio_file, check_audio_length, check_chunks,
                                              check_emg_length, read_audio, read_emg, read_info)
 from semg_study.data.testsets import read_testset, resolve_testset, split_closed_sentences
 from semg_study.errors import DataError
@@ -56,12 +58,13 @@ def has_letter(text: str) -> bool:
 
 @dataclass(frozen=True)
 class UtteranceData:
-    emg: np.ndarray | None  # (T, 8) float32, 1000 Hz, microvolts
+    emg: np.ndarray | None  # (T, 8) float32 microvolts, at the utterance's ``delivered_rate`` (1000 Hz by default)
     audio: np.ndarray | None  # float32 mono
     audio_rate: int | None
     info: dict
     phoneme_alignment: list[tuple[float, float, str]] | None
     alignment_borrowed: bool = False  # a silent utterance using its voiced partner's alignment
+    emg_rate: float | None = None  # the rate of ``emg`` as delivered (Hz)
 
 
 @dataclass(frozen=True, order=True)
@@ -83,6 +86,11 @@ class Utterance:
     alignment_path: Path | None = field(default=None, compare=False)
     alignment_borrowed: bool = field(default=False, compare=False)
     kind: str = "emg"  # "emg" (Digital Voicing layout) or "audio" (LJSpeech)
+    # the rate the recording states (its info file's emg_rate; the dataset's 1000 Hz when it states none)
+    emg_rate: float = field(default=DATASET_RATE, compare=False)
+    # the rate load() delivers the EMG at: the dataset's 1000 Hz, the rate every feature pipeline of the
+    # study is built for, unless the utterance was conformed to a model's input rate (rates.conform_utterances)
+    load_rate: float | None = field(default=None, compare=False)
 
     @property
     def id(self) -> str:
@@ -107,6 +115,33 @@ class Utterance:
     def neighbour_path(self, offset: int) -> Path:
         return self.path.parent / f"{self.index + offset}_emg.npy"
 
+    @property
+    def delivered_rate(self) -> float:
+        return float(self.load_rate or DATASET_RATE)
+
+    @property
+    def as_recorded(self) -> "Utterance":
+        """This utterance delivering its EMG at the rate it was recorded at (for looking at it, not for a model)."""
+        return dataclasses.replace(self, load_rate=self.emg_rate)
+
+    def at_rate(self, rate: float) -> "Utterance":
+        """This utterance delivering its EMG at ``rate`` (refused now, naming the file, if it was recorded slower)."""
+        from semg_study.data.rates import check_rate
+
+        if self.emg_rate < rate:
+            board = read_info(self.info_path).get("board")
+            check_rate(self.info_path, self.emg_rate, rate, board if isinstance(board, str) else None)
+        return dataclasses.replace(self, load_rate=float(rate))
+
+    def _delivered(self, emg: np.ndarray, rate: float, info_path: Path, info: dict | None = None) -> np.ndarray:
+        # a higher rate is resampled down (anti-aliased), a lower one refused (naming the board that
+        # recorded it, which capture writes into the info file): never upsampled
+        if rate == self.delivered_rate:
+            return emg
+        board = (info or {}).get("board")
+        return conform(emg, rate=rate, needed=self.delivered_rate, what=info_path,
+                       board=board if isinstance(board, str) else None).astype(np.float32)
+
     # -- loading -----------------------------------------------------------------
     def load(self) -> UtteranceData:
         if self.kind == "audio":
@@ -114,20 +149,22 @@ class Utterance:
             return UtteranceData(None, audio, rate, {"text": self.text}, None)
         info = read_info(self.info_path)
         emg = read_emg(self.emg_path)
-        check_emg_length(self.emg_path, emg.shape[0])  # first: an empty EMG is the EMG's fault, not the info's
+        emg_rate = stated_rate(info, self.info_path)
+        check_emg_length(self.emg_path, emg.shape[0], emg_rate)  # first: an empty EMG is the EMG's fault
         check_chunks(self.info_path, info, emg.shape[0])
         if not normalize_text(str(info.get("text", ""))):
             raise DataError(self.info_path, "empty transcript (after normalisation) for an utterance that needs text")
         audio = rate = None
         if self.audio_path is not None:
             audio, rate = read_audio(self.audio_path)
-            check_audio_length(self.audio_path, info, emg.shape[0], len(audio), rate)
+            check_audio_length(self.audio_path, info, emg.shape[0], len(audio), rate, emg_rate=emg_rate)
         alignment = None
         if self.alignment_path is not None:
             from semg_study.data.textgrid import read_phoneme_alignment
 
             alignment = read_phoneme_alignment(self.alignment_path)
-        return UtteranceData(emg, audio, rate, info, alignment, self.alignment_borrowed)
+        emg = self._delivered(emg, emg_rate, self.info_path, info)
+        return UtteranceData(emg, audio, rate, info, alignment, self.alignment_borrowed, self.delivered_rate)
 
     def load_context(self) -> tuple[np.ndarray | None, np.ndarray | None]:
         """EMG of the neighbouring recordings ``{i-1}`` and ``{i+1}`` (filter context), or None."""
@@ -137,8 +174,15 @@ class Utterance:
         for offset in (-1, 1):
             p = self.neighbour_path(offset)
             # a neighbour whose info JSON exists must have its EMG (read_emg says "missing EMG file")
-            recorded = io.is_present(p) or io.is_present(self.path.parent / f"{self.index + offset}_info.json")
-            out.append(read_emg(p) if recorded else None)
+            info_path = self.path.parent / f"{self.index + offset}_info.json"
+            recorded = io.is_present(p) or io.is_present(info_path)
+            if not recorded:
+                out.append(None)
+                continue
+            # a neighbour states its own rate (an EMG file without its info: this utterance's)
+            info = read_info(info_path) if io.is_present(info_path) else {}
+            rate = stated_rate(info, info_path) if info else self.emg_rate
+            out.append(self._delivered(read_emg(p), rate, info_path, info))
         return out[0], out[1]
 
 
@@ -198,7 +242,7 @@ class Corpus:
 
                 i = sf.info(str(path))
                 return i.frames / i.samplerate
-            return np.load(path, mmap_mode="r", allow_pickle=False).shape[0] / EMG_RATE
+            return np.load(path, mmap_mode="r", allow_pickle=False).shape[0] / utt.emg_rate
         except Exception as exc:  # numpy and soundfile raise several types for broken files
             raise DataError(path, f"unreadable {'audio' if utt.kind == 'audio' else 'npy'}: {exc}") from exc
 
@@ -305,7 +349,7 @@ def open_digital_voicing(root, testset=None, alignments=None) -> Corpus:
                         mode=mode, condition=condition, parallel=parallel, book=info["book"],
                         sentence_index=info["sentence_index"], text=info["text"], index=r.index,
                         folder=r.folder, audio_path=audio, alignment_path=alignment,
-                        alignment_borrowed=borrowed)
+                        alignment_borrowed=borrowed, emg_rate=stated_rate(info, Path(f"{prefix}_info.json")))
         assigned.setdefault((condition, split, mode), []).append(utt)
 
     data_files = []

@@ -6,6 +6,7 @@ a file is judged by one rule everywhere.
 """
 from __future__ import annotations
 
+import math
 import warnings
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from semg_study import io
 from semg_study.errors import DataError, DataWarning
 
 N_CHANNELS = 8
-EMG_RATE = 1000
+EMG_RATE = 1000  # the dataset's rate; a recording states its own (semg_study.data.rates)
 # Plausible EMG: the OpenBCI boards of the dataset saturate near +-187,500 microvolts
 # (4.5 V reference at gain 24) and surface EMG itself stays below ~10 mV, so a sample
 # beyond 1 V is a unit mistake or a corrupt file, never a recording.
@@ -70,11 +71,12 @@ def read_emg(path: Path) -> np.ndarray:
     return emg.astype(np.float32, copy=False)
 
 
-def check_emg_length(path: Path, n_samples: int) -> None:
-    """An utterance the features are made of needs at least MIN_EMG_SAMPLES samples."""
-    if n_samples < MIN_EMG_SAMPLES:
+def check_emg_length(path: Path, n_samples: int, emg_rate: float = EMG_RATE) -> None:
+    """An utterance the features are made of needs at least MIN_EMG_SAMPLES samples at 1000 Hz (0.1 s)."""
+    needed = math.ceil(MIN_EMG_SAMPLES * emg_rate / EMG_RATE)
+    if n_samples < needed:
         raise DataError(path, f"EMG has {n_samples} samples, too short for the features "
-                              f"(at least {MIN_EMG_SAMPLES}, {MIN_EMG_SAMPLES / EMG_RATE:.1f} s)")
+                              f"(at least {needed}, {MIN_EMG_SAMPLES / EMG_RATE:.1f} s at {emg_rate:g} Hz)")
 
 
 def read_audio(path: Path) -> tuple[np.ndarray, int]:
@@ -109,7 +111,8 @@ def check_chunks(info_path: Path, info: dict, emg_length: int) -> None:
         raise DataError(info_path, f"chunk EMG lengths sum to {total} but the EMG has {emg_length} samples")
 
 
-def check_audio_length(audio_path: Path, info: dict, emg_length: int, n_audio: int, rate: int) -> None:
+def check_audio_length(audio_path: Path, info: dict, emg_length: int, n_audio: int, rate: int,
+                       emg_rate: float = EMG_RATE) -> None:
     """The audio holds the samples ``chunks`` records (their second column) and lasts as long as the EMG."""
     try:
         recorded = int(sum(int(row[1]) for row in info["chunks"]))
@@ -118,7 +121,7 @@ def check_audio_length(audio_path: Path, info: dict, emg_length: int, n_audio: i
     if recorded is not None and recorded != n_audio:
         raise DataError(audio_path, f"audio has {n_audio} samples but 'chunks' records {recorded} "
                                     "(a truncated or replaced file)")
-    emg_s, audio_s = emg_length / EMG_RATE, n_audio / rate
+    emg_s, audio_s = emg_length / emg_rate, n_audio / rate
     if abs(audio_s - emg_s) > max(AUDIO_DURATION_SLACK_S, AUDIO_DURATION_TOLERANCE * emg_s):
         raise DataError(audio_path, f"audio lasts {audio_s:.2f} s at its {rate} Hz but the EMG {emg_s:.2f} s "
                                     "(a wrong sample rate or a truncated file)")

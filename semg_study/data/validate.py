@@ -16,7 +16,9 @@ Severities (exit code 1 when there is any error):
   features need; audio whose length disagrees with ``chunks`` or whose duration
   disagrees with the EMG's; ``03_info.json`` beside ``3_info.json``; a session
   reached twice through a link; any file the study reads (split file, TextGrid,
-  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep.
+  info JSON, ...) that is a folder, FIFO or device, or JSON nested too deep;
+  an ``emg_rate`` that is not a rate, or that disagrees with the session's
+  ``session.json`` (``emg_rate_hz``).
 * **warning**: usable, but worth a look: a session with no audio at all
   (EMG-only recordings, as ``semg-study capture`` writes them), no ``chunks``
   in the info JSON, a missing ``{i}_button.npy``, an ``{i}_emg.npy`` without
@@ -25,7 +27,10 @@ Severities (exit code 1 when there is any error):
   (``# $ % & * + < = > @ \\ ^ | ~``), testset entries for a book the corpus
   does not hold at all (a testset made for another corpus), ``chunks: null``,
   stereo audio (the first channel is used), letters outside the Latin script
-  that ``unidecode`` transliterates.
+  that ``unidecode`` transliterates; EMG recorded below the dataset's 1000 Hz
+  (the models refuse it: the message names the board setting that gives
+  1000 Hz); EMG an older capture upsampled from a slower board (``board_rate``
+  below ``emg_rate``).
 * **info**: ordinary punctuation (``. , ; ! ? ' " ( ) [ ] { }``) that the
   normaliser deletes by design, digits-only transcripts that the training set
   skips by the dataset's rule, ``_audio.flac`` used because ``_audio_clean.flac``
@@ -49,6 +54,7 @@ from semg_study import io
 from semg_study.data.corpus import has_letter
 from semg_study.data.dv_folders import CONDITION_FOLDERS, alignment_dirs, locate_emg_data, scan_layout, session_dirs
 from semg_study.data.ljspeech import is_ljspeech_root, read_metadata
+from semg_study.data.rates import DATASET_RATE, INFO_KEY, board_setting, stated_rate
 from semg_study.data.recording_files import (MISSING_AUDIO, check_audio_length, check_chunks, check_emg_length,
                                              read_audio, read_emg)
 from semg_study.data.testsets import read_testset, resolve_testset, testset_difference
@@ -203,6 +209,7 @@ def validate(root, testset=None, alignments=None) -> Report:
 
     silent_keys: set[tuple[str, int]] = set()
     silent_books: set[str] = set()
+    session_rates: dict[Path, float | None] = {}
     for r in records:
         report.checked["utterances"] += 1
         prefix = r.session_dir / str(r.index)
@@ -214,10 +221,11 @@ def validate(root, testset=None, alignments=None) -> Report:
         info = r.info
         emg_len = None
         emg_path = Path(f"{prefix}_emg.npy")
+        emg_rate = _checked_rate(report, info_path, info, session_rates, r.session_dir)
         with report.collecting():
             emg_len = read_emg(emg_path).shape[0]
             if info is None or info["sentence_index"] != -1:  # reference clips are never featurised
-                check_emg_length(emg_path, emg_len)
+                check_emg_length(emg_path, emg_len, emg_rate)
         if info is not None:
             if info.get("chunks") is None:
                 report.add("warning", info_path, "info JSON has no 'chunks'" if "chunks" not in info
@@ -245,7 +253,7 @@ def validate(root, testset=None, alignments=None) -> Report:
                     with report.collecting():
                         audio, rate = read_audio(p)
                         if emg_len is not None and info is not None:
-                            check_audio_length(p, info, emg_len, len(audio), rate)
+                            check_audio_length(p, info, emg_len, len(audio), rate, emg_rate=emg_rate)
         if info is None:
             continue
         if info["sentence_index"] == -1:
@@ -307,6 +315,45 @@ def validate(root, testset=None, alignments=None) -> Report:
                 report.add("warning", ts_path, f"{split} entry [{book!r}, {idx}]: the corpus has no silent "
                                                f"recordings of {book!r} (a testset for another corpus?)")
     return report
+
+
+def _session_rate(report: Report, session_dir: Path) -> float | None:
+    """The EMG rate a capture session's ``session.json`` states (``emg_rate_hz``), or None."""
+    path = session_dir / "session.json"
+    if not io.is_present(path):
+        return None
+    try:
+        meta = io.read_json(path, "session file")
+        return stated_rate({INFO_KEY: meta["emg_rate_hz"]}, path) if isinstance(meta, dict) and \
+            "emg_rate_hz" in meta else None
+    except DataError as exc:
+        report.add_error(exc)
+        return None
+
+
+def _checked_rate(report: Report, info_path: Path, info: dict | None, session_rates: dict, session_dir: Path) -> float:
+    """The rate an utterance states, checked against its session's and against the dataset's rate."""
+    if session_dir not in session_rates:
+        session_rates[session_dir] = _session_rate(report, session_dir)
+    if info is None:
+        return DATASET_RATE
+    try:
+        rate = stated_rate(info, info_path)
+    except DataError as exc:
+        report.add_error(exc)
+        return DATASET_RATE
+    session_rate = session_rates[session_dir]
+    if session_rate is not None and session_rate != rate:
+        report.add("error", info_path, f"states {rate:g} Hz but its session.json records {session_rate:g} Hz")
+    if rate < DATASET_RATE:
+        report.add("warning", info_path, f"EMG recorded at {rate:g} Hz: models built for the dataset's "
+                                         f"{DATASET_RATE:g} Hz refuse it ({board_setting(info.get('board'))})")
+    board_rate = info.get("board_rate")
+    if isinstance(board_rate, (int, float)) and not isinstance(board_rate, bool) and 0 < board_rate < rate:
+        # what capture wrote before recordings kept their own rate: interpolated, nothing above board_rate / 2
+        report.add("warning", info_path, f"EMG was upsampled from a {board_rate:g} Hz board to {rate:g} Hz: it "
+                                         f"holds nothing above {board_rate / 2:g} Hz")
+    return rate
 
 
 def _validate_ljspeech(root: Path, report: Report) -> None:

@@ -40,6 +40,7 @@ from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
 from semg_study.data.fingerprint import feature_cache_dir
+from semg_study.data.rates import conform_utterances, run_input_rate
 from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
@@ -265,6 +266,9 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     if not utterances:
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances "
                          f"in mode {mode!r} to evaluate")
+    if getattr(loaded.model, "input_key", "emg_raw") != "audio_features":
+        # at the run's input rate: faster recordings resampled down (anti-aliased), slower ones refused here
+        utterances = conform_utterances(utterances, run_input_rate(loaded))
     label = data_label(corpus)
     home = evaluation_home(run_dir, out)
     suffix = data_suffix(loaded, config, corpus)

@@ -6,13 +6,16 @@ import json
 import time
 
 from semg_study.synth.corpus import cache_is_valid, describe, generate_corpus
+from semg_study.synth.participants import PARTICIPANT_PROFILES
 from semg_study.synth.profiles import PROFILES
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", required=True, help="folder to write the corpus into")
-    parser.add_argument("--profile", choices=sorted(PROFILES), default="quick",
-                        help="corpus size: smoke (tests), quick (the default study), full (real size)")
+    parser.add_argument("--profile", choices=sorted(PROFILES) + sorted(PARTICIPANT_PROFILES), default="quick",
+                        help="corpus size: smoke (tests), quick (the default study), full (real size); "
+                             "participants: new synthetic participants (5 people, 20 min of calibration and "
+                             "60 test utterances each; participants-smoke for tests)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (the corpus is deterministic for it)")
     parser.add_argument("--layout", choices=("dv", "ljspeech"), default="dv",
                         help="dv: Digital Voicing layout with EMG; ljspeech: TTS speech in LJSpeech layout")

@@ -23,6 +23,7 @@ from semg_study.errors import DataError
 from semg_study.synth import emg_model
 from semg_study.synth.dv_corpus import AUDIO_RATE, BOOK_CLOSED, BOOK_NONPARALLEL, BOOK_PARALLEL, DV_VOICE, generate_dv
 from semg_study.synth.ljspeech_corpus import LJSPEECH_RATE, LJSPEECH_VOICES, generate_ljspeech
+from semg_study.synth.participants import PARTICIPANT_PROFILES, ParticipantsProfile, generate_participants
 from semg_study.synth.profiles import PROFILES, Profile
 
 GENERATOR = "semg_study.synth"
@@ -38,7 +39,16 @@ def _fingerprint(files: dict[str, str]) -> str:
     return h.hexdigest()
 
 
-def _parameters(profile: Profile, seed: int, layout: str) -> dict:
+def _profile(name: str) -> Profile | ParticipantsProfile:
+    """A study corpus's sizes (smoke, quick, full) or a new-participants corpus's (participants, ...)."""
+    if name in PROFILES:
+        return PROFILES[name]
+    if name in PARTICIPANT_PROFILES:
+        return PARTICIPANT_PROFILES[name]
+    raise ValueError(f"unknown profile {name!r}; choose one of {sorted(PROFILES) + sorted(PARTICIPANT_PROFILES)}")
+
+
+def _parameters(profile: Profile | ParticipantsProfile, seed: int, layout: str) -> dict:
     return {"profile": profile.name, "seed": int(seed), "layout": layout,
             "sizes": dataclasses.asdict(profile)}
 
@@ -62,7 +72,7 @@ def cache_is_valid(out: str | os.PathLike, profile: str, seed: int, layout: str)
     manifest = _read_manifest(out)
     if manifest is None or (out / _MARKER).exists():
         return False
-    if manifest.get("version") != VERSION or manifest.get("parameters") != _parameters(PROFILES[profile], seed, layout):
+    if manifest.get("version") != VERSION or manifest.get("parameters") != _parameters(_profile(profile), seed, layout):
         return False
     files = manifest.get("files") or {}
     for name, digest in files.items():
@@ -82,7 +92,7 @@ def _clear_previous(out: Path) -> None:
     if (out / _MARKER).exists():
         for sub in ("emg_data", "text_alignments", "wavs", "lm_text"):
             shutil.rmtree(out / sub, ignore_errors=True)
-        for name in ("testset.json", "metadata.csv"):
+        for name in ("testset.json", "metadata.csv", "participants.json"):
             (out / name).unlink(missing_ok=True)
     elif manifest is None and ((out / "emg_data").exists() or (out / "metadata.csv").exists()):
         raise DataError(out, "holds a dataset that this generator did not write; refusing to overwrite it")
@@ -96,17 +106,19 @@ def generate_corpus(out: str | os.PathLike, profile: str = "smoke", seed: int = 
     with the same parameters returns at once when every recorded file still has
     its recorded digest, and regenerates otherwise (or when ``force``).
     """
-    if profile not in PROFILES:
-        raise ValueError(f"unknown profile {profile!r}; choose one of {sorted(PROFILES)}")
+    prof = _profile(profile)
     if layout not in ("dv", "ljspeech"):
         raise ValueError(f"unknown layout {layout!r}; choose 'dv' or 'ljspeech'")
+    if isinstance(prof, ParticipantsProfile) and layout != "dv":
+        raise ValueError(f"profile {profile!r} (new participants) is written in the Digital Voicing layout only")
     out = Path(out)
     if not force and cache_is_valid(out, profile, seed, layout):
         return out
     out.mkdir(parents=True, exist_ok=True)
     _clear_previous(out)
     sio.write_text(out / _MARKER, "generation in progress\n")
-    prof = PROFILES[profile]
+    if isinstance(prof, ParticipantsProfile):
+        return _finish_participants(out, prof, seed, progress)
     if layout == "dv":
         written, counts = generate_dv(out, prof, seed, progress)
     else:
@@ -126,6 +138,34 @@ def generate_corpus(out: str | os.PathLike, profile: str = "smoke", seed: int = 
         "books": {"parallel": BOOK_PARALLEL, "nonparallel": BOOK_NONPARALLEL, "closed_vocab": BOOK_CLOSED},
         "tts": {"engine": "eSpeak NG via espeakng-loader",
                 "voices": [DV_VOICE] if layout == "dv" else list(LJSPEECH_VOICES)},
+        "target_ranges_uv": {k: list(v) for k, v in emg_model.TARGET_RANGES_UV.items()},
+        "counts": counts,
+        "fingerprint": _fingerprint(files),
+        "files": files,
+    }
+    sio.write_json(out / "corpus.json", manifest)
+    (out / _MARKER).unlink()
+    return out
+
+
+def _finish_participants(out: Path, prof: ParticipantsProfile, seed: int, progress: bool) -> Path:
+    """Write a new-participants corpus and its manifest (the study corpus's manifest, with its own counts)."""
+    written, counts = generate_participants(out, prof, seed, progress)
+    files = {name: file_sha256(out / name) for name in sorted(written)}
+    manifest = {
+        "generator": GENERATOR,
+        "version": VERSION,
+        "label": "synthetic",
+        "kind": "new participants",
+        "profile": prof.name,
+        "seed": int(seed),
+        "layout": "dv",
+        "parameters": _parameters(prof, seed, "dv"),
+        "emg": {"dtype": EMG_DTYPE, "rate_hz": emg_model.EMG_RATE, "units": "microvolts",
+                "channels": list(emg_model.ELECTRODE_SITES), "muscles": list(emg_model.MUSCLES)},
+        "audio_rate_hz": None,
+        "books": {"closed_vocab": BOOK_CLOSED},
+        "tts": {"engine": "eSpeak NG via espeakng-loader", "voices": "one per participant (participants.json)"},
         "target_ranges_uv": {k: list(v) for k, v in emg_model.TARGET_RANGES_UV.items()},
         "counts": counts,
         "fingerprint": _fingerprint(files),

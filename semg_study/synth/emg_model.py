@@ -178,6 +178,7 @@ class SessionModel:
     dc_offset_uv: np.ndarray    # (8,)
     silent_factor: float        # amplitude of silent relative to voiced articulation
     mixing_seed: int
+    tau_s: np.ndarray | None = None  # (8,) coarticulation time constants; None: MUSCLE_TAU_S (the corpus speaker)
 
     def __post_init__(self) -> None:
         self._sos = [signal.butter(2, [20.0, float(c)], btype="bandpass", fs=EMG_RATE, output="sos")
@@ -188,22 +189,27 @@ def placement_seed(seed: int, placement: str) -> int:
     return stable_key(seed, "placement", placement)
 
 
-def make_session_model(seed: int, placement: str, folder: str) -> SessionModel:
+def make_session_model(seed: int, placement: str, folder: str, participant=None) -> SessionModel:
     """Session model for ``folder``, recorded with the electrode placement ``placement``.
 
     Folders sharing a placement (the silent and voiced sessions of one day) share
-    most of their mixing; a small per-folder perturbation remains.
+    most of their mixing; a small per-folder perturbation remains. ``participant``
+    (a :class:`semg_study.synth.participants.Participant`) puts another person under
+    the electrodes: their own anatomy-derived mixing replaces :data:`BASE_MIXING`,
+    and their effort, articulation, amplitude and noise scale the session's; without
+    one the session is the study corpus's speaker's, draw for draw.
     """
+    base = BASE_MIXING if participant is None else participant.mixing
     mixing_seed = placement_seed(seed, placement)
     day = np.random.default_rng(mixing_seed)
-    mixing = BASE_MIXING * day.lognormal(0.0, 0.3, BASE_MIXING.shape)
-    mixing += np.abs(day.normal(0.0, 0.08, BASE_MIXING.shape))       # crosstalk from displaced electrodes
-    mixing[:, LARYNX] = BASE_MIXING[:, LARYNX] * day.lognormal(0.0, 0.3, N_CHANNELS)
+    mixing = base * day.lognormal(0.0, 0.3, base.shape)
+    mixing += np.abs(day.normal(0.0, 0.08, base.shape))       # crosstalk from displaced electrodes
+    mixing[:, LARYNX] = base[:, LARYNX] * day.lognormal(0.0, 0.3, N_CHANNELS)
     channel_gain = day.lognormal(0.0, 0.3, N_CHANNELS)                 # skin impedance, paste
     rng = make_rng(seed, "folder", folder)
     mixing = mixing * rng.lognormal(0.0, 0.08, mixing.shape)
     mixing = mixing * channel_gain[:, None]
-    return SessionModel(
+    model = SessionModel(
         mixing=mixing,
         muscle_gain=day.lognormal(0.0, 0.15, len(MUSCLES)),
         lead_s=day.uniform(0.02, 0.06, len(MUSCLES)),
@@ -216,6 +222,7 @@ def make_session_model(seed: int, placement: str, folder: str) -> SessionModel:
         silent_factor=float(day.uniform(0.5, 0.75)),
         mixing_seed=int(mixing_seed),
     )
+    return model if participant is None else participant.session(model)
 
 
 # Raising the table to this power sharpens the contrast between strongly and
@@ -274,12 +281,13 @@ def muscle_activation(phonemes: list[tuple[float, float, str]], n: int, session:
     """(n, muscles) activation (0..~1.5) for a phoneme sequence; larynx is 0 when silent."""
     track = _target_track(phonemes, n, rng)
     # the muscles act before the sound: look ahead by the lag plus the smoother's delay
-    lookahead = np.round((session.lead_s + 2 * MUSCLE_TAU_S) * EMG_RATE).astype(int)
+    tau_s = MUSCLE_TAU_S if session.tau_s is None else session.tau_s
+    lookahead = np.round((session.lead_s + 2 * tau_s) * EMG_RATE).astype(int)
     shifted = np.empty_like(track)
     for m in range(track.shape[1]):
         k = int(lookahead[m])
         shifted[:, m] = np.concatenate([track[k:, m], np.repeat(track[-1:, m], k)])[:n]
-    act = _smooth(shifted, MUSCLE_TAU_S)
+    act = _smooth(shifted, tau_s)
     act *= np.exp(0.15 * _slow_noise(rng, n, len(MUSCLES), 1.5))        # effort fluctuations
     act += 0.03 + 0.02 * np.abs(_slow_noise(rng, n, len(MUSCLES), 0.5))  # tonic rest level
     act *= session.muscle_gain

@@ -12,6 +12,7 @@ import torch
 
 from semg_study import io
 from semg_study.consent import training_participants
+from semg_study.data.rates import input_rate
 
 PACKAGES = ("torch", "numpy", "scipy", "jiwer", "flashlight-text", "soundfile", "pyyaml", "semg-study")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -58,6 +59,9 @@ def start_manifest(run_dir: Path, cfg, data, device, n_parameters: int, model_kw
         "participants": training_participants(data.train_set.utterances, data.corpus),
         "n_dev_utterances": data.n_dev,
         "feature_config": data.feature_config.to_dict(),
+        # the EMG rate the run's features are built for: live decoding and evaluation resample faster
+        # recordings down to it and refuse slower ones (semg_study.data.rates)
+        "input_rate_hz": input_rate(data.feature_config),
         "testset": getattr(data, "testset", None),
         # the training statistics evaluation reuses (the checkpoint holds the same)
         "normalizers": {"emg_features": getattr(data, "normalizer_state", None),
