@@ -38,7 +38,7 @@ AUDIO_MIN_SCALE = 0.05
 SPECTROGRAM_RANGE_DB = 80.0
 SPECTROGRAM_MIN_TOP_DB = -30.0  # the colour scale's top never sits below this (silence stays dark)
 FEATURE_CLIP = 3.0
-FIGURE_SIZE = (11.0, 5.3)  # inches at 100 dpi: with the controls, fits a 1280x800 window
+FIGURE_SIZE = (11.0, 5.0)  # inches at 100 dpi: with the controls, fits a 1280x800 window
 PLAY_COLOR = "#f2b705"
 
 
@@ -427,20 +427,20 @@ class SignalExplorer:
         utt = W.Dropdown(description="utterance", style=label_width, layout=W.Layout(flex="1 1 auto", width="auto"))
         sentence = W.HTML(layout=W.Layout(width="100%"))
         channel_boxes = [W.Checkbox(value=c < 4, description=channel_name(c), indent=False,
-                                    layout=W.Layout(width="215px")) for c in range(N_CHANNELS)]
-        channels_label = W.Label("channels", layout=W.Layout(width="72px"))
-        channels = W.HBox([channels_label, W.GridBox(channel_boxes, layout=W.Layout(
-            grid_template_columns="repeat(4, 215px)", grid_gap="0px 4px"))])
-        view = W.ToggleButtons(options=VIEWS, value="filtered", description="view", style={**label_width,
-                               "button_width": "80px"})
+                                    layout=W.Layout(width="auto")) for c in range(N_CHANNELS)]
+        # labels as wide as the dropdowns' descriptions keep every row's controls in line
+        channels = W.HBox([W.Label("channels", layout=W.Layout(width="76px")),
+                           W.GridBox(channel_boxes, layout=W.Layout(grid_template_columns="repeat(4, minmax(0, 1fr))",
+                                                                    grid_gap="0px 6px", flex="1 1 auto"))])
+        view = W.ToggleButtons(options=VIEWS, value="filtered", style={"button_width": "80px"})
         side_by_side = W.Checkbox(value=False, description="silent and voiced side by side", indent=False,
                                   layout=W.Layout(width="260px"))
         zoom = W.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.01, description="time (s)",
                                   continuous_update=False, readout_format=".2f", style=label_width,
-                                  layout=W.Layout(width="100%"))
+                                  layout=W.Layout(width="96%"))
         play = W.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.01, description="play (s)",
                                   continuous_update=False, readout_format=".2f", style=label_width,
-                                  layout=W.Layout(width="100%"))
+                                  layout=W.Layout(width="96%"))
         player = W.Audio(value=b"", format="wav", autoplay=False, loop=False, layout=W.Layout(width="300px"))
         plot = W.Image(format="png", layout=W.Layout(width="100%", max_width="1100px"))
         hold = {"depth": 0}  # > 0 while one change sets several controls: one redraw at the end
@@ -542,7 +542,8 @@ class SignalExplorer:
         hold["depth"] -= 1
         utt.value = first
         box = W.VBox([W.HBox([condition, session, utt], layout=W.Layout(width="100%")), sentence, channels,
-                      W.HBox([view, side_by_side, player], layout=W.Layout(align_items="center")),
+                      W.HBox([W.Label("view", layout=W.Layout(width="76px")), view, side_by_side, player],
+                             layout=W.Layout(align_items="center")),
                       zoom, play, plot], layout=W.Layout(width="100%", max_width="1120px"))
         box.controls = {"condition": condition, "session": session, "utterance": utt, "sentence": sentence,
                         "channels": channel_boxes, "view": view, "side_by_side": side_by_side, "zoom": zoom,

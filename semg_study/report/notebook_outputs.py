@@ -50,9 +50,10 @@ def strip_outputs(nb: dict) -> dict:
 def clean(text: str) -> str:
     """The stripped notebook; ``text`` unchanged when it is not a v4 notebook.
 
-    Plain JSON, keys kept in their order and written as nbformat writes them
-    (one-space indent, UTF-8 characters as they are, a final newline), so a
-    notebook that has nothing to strip comes out byte for byte as it went in.
+    Plain JSON written as nbformat (and so JupyterLab) writes it: keys sorted,
+    one-space indent, UTF-8 characters as they are, a final newline. A committed
+    notebook therefore comes out byte for byte as it went in, and the same
+    notebook saved by JupyterLab with outputs comes out as the committed one.
     A clean filter must never lose content: a file in the middle of a merge
     conflict, or otherwise not JSON, goes through as it is.
     """
@@ -64,7 +65,7 @@ def clean(text: str) -> str:
         return text
     if not isinstance(nb, dict) or nb.get("nbformat") != 4 or not isinstance(nb.get("cells"), list):
         return text
-    return json.dumps(strip_outputs(nb), indent=1, ensure_ascii=False) + "\n"
+    return json.dumps(strip_outputs(nb), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def main() -> int:
