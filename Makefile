@@ -53,9 +53,11 @@ release-runs: $(STAMP)
 # JupyterLab on notebooks/ with the project's kernel ("Python 3 (semg-study)", installed
 # into the .venv above), after the same set-up as `make study` / `make test`. A notebook run here
 # writes its tables and figures to .scratch/reports (git-ignored; notebooks/README.md), and the
-# output-stripping filter keeps what JupyterLab saves into notebooks/*.ipynb out of git.
+# notebooks are saved without outputs (a pre-save hook), and the output-stripping git filter keeps
+# outputs that another editor saves out of commits.
 lab: $(STAMP) notebook-filter
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks \
+	  --FileContentsManager.pre_save_hook=semg_study.report.notebook_outputs.jupyter_pre_save
 
 # registers the clean filter that .gitattributes names for notebooks/*.ipynb
 # (semg_study/report/notebook_outputs.py); outside a git checkout there is nothing to register

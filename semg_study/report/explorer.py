@@ -306,7 +306,8 @@ class SignalExplorer:
                 if prep.phonemes and kind not in ("alignment", "no-channel"):
                     ax.vlines([p[0] for p in prep.phonemes], 0, 1, transform=ax.get_xaxis_transform(),
                               color="k", lw=0.4, alpha=0.15)
-                if name == "main" and play_s is not None and self._marks_play(play_s, window) \
+                shown = (window[0], min(window[1], prep.duration_s))  # the zoom may reach past this recording
+                if name == "main" and play_s is not None and self._marks_play(play_s, shown) \
                         and kind != "no-channel":
                     ax.axvspan(*play_s, color=PLAY_COLOR, alpha=0.18, lw=0)
             grid[-1, col].set_xlabel("time (s)")
@@ -334,7 +335,8 @@ class SignalExplorer:
     @staticmethod
     def _marks_play(play_s, window) -> bool:
         """Shade the played stretch only when it is part of what is shown (else it says nothing)."""
-        return play_s[1] > play_s[0] and (play_s[0] > window[0] + 1e-6 or play_s[1] < window[1] - 1e-6)
+        tolerance = 0.011  # the sliders move in steps of 0.01 s
+        return play_s[1] > play_s[0] and (play_s[0] > window[0] + tolerance or play_s[1] < window[1] - tolerance)
 
     def _column_title(self, prep: Prepared, name: str, play_s) -> str:
         u = prep.utterance
@@ -432,7 +434,7 @@ class SignalExplorer:
         channels = W.HBox([W.Label("channels", layout=W.Layout(width="76px")),
                            W.GridBox(channel_boxes, layout=W.Layout(grid_template_columns="repeat(4, minmax(0, 1fr))",
                                                                     grid_gap="0px 6px", flex="1 1 auto"))])
-        view = W.ToggleButtons(options=VIEWS, value="filtered", style={"button_width": "80px"})
+        view = W.ToggleButtons(options=VIEWS, value="filtered", style={"button_width": "64px"})
         side_by_side = W.Checkbox(value=False, description="silent and voiced side by side", indent=False,
                                   layout=W.Layout(width="260px"))
         zoom = W.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.01, description="time (s)",

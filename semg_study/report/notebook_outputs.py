@@ -47,6 +47,18 @@ def strip_outputs(nb: dict) -> dict:
     return nb
 
 
+def jupyter_pre_save(model: dict, **_: object) -> None:
+    """JupyterLab's pre-save hook (``make lab`` sets ``FileContentsManager.pre_save_hook`` to it).
+
+    The file on disk then never gains outputs: git's clean filter alone keeps them
+    out of commits, but ``git status`` still lists a notebook whose size changed
+    (it compares sizes before running any filter), so the working copy is kept
+    clean at the source too.
+    """
+    if model.get("type") == "notebook" and isinstance(model.get("content"), dict):
+        strip_outputs(model["content"])
+
+
 def clean(text: str) -> str:
     """The stripped notebook; ``text`` unchanged when it is not a v4 notebook.
 
