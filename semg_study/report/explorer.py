@@ -434,7 +434,7 @@ class SignalExplorer:
         channels = W.HBox([W.Label("channels", layout=W.Layout(width="76px")),
                            W.GridBox(channel_boxes, layout=W.Layout(grid_template_columns="repeat(4, minmax(0, 1fr))",
                                                                     grid_gap="0px 6px", flex="1 1 auto"))])
-        view = W.ToggleButtons(options=VIEWS, value="filtered", style={"button_width": "64px"})
+        view = W.ToggleButtons(options=VIEWS, value="filtered", style={"button_width": "80px"})  # narrower cuts "features"
         side_by_side = W.Checkbox(value=False, description="silent and voiced side by side", indent=False,
                                   layout=W.Layout(width="260px"))
         zoom = W.FloatRangeSlider(value=(0.0, 1.0), min=0.0, max=1.0, step=0.01, description="time (s)",
