@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 
-.PHONY: study test install clean-reports bench latency retrain verify release-runs lab
+.PHONY: study test install clean-reports bench latency retrain verify release-runs lab notebook-filter
 
 $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,9 +51,19 @@ release-runs: $(STAMP)
 	$(BIN)/python benchmarks/train_released.py --profile $(PROFILE)
 
 # JupyterLab on notebooks/ with the project's kernel ("Python 3 (semg-study)", installed
-# into the .venv above), after the same set-up as `make study` / `make test`
-lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# into the .venv above), after the same set-up as `make study` / `make test`. A notebook run here
+# writes its tables and figures to .scratch/reports (git-ignored; notebooks/README.md), and the
+# notebooks are saved without outputs (a pre-save hook), and the output-stripping git filter keeps
+# outputs that another editor saves out of commits.
+lab: $(STAMP) notebook-filter
+	$(BIN)/jupyter lab --notebook-dir=notebooks \
+	  --FileContentsManager.pre_save_hook=semg_study.report.notebook_outputs.jupyter_pre_save
+
+# registers the clean filter that .gitattributes names for notebooks/*.ipynb
+# (semg_study/report/notebook_outputs.py); outside a git checkout there is nothing to register
+notebook-filter: $(STAMP)
+	if git rev-parse --git-dir >/dev/null 2>&1; then \
+	  git config filter.notebook-outputs.clean '"$(abspath $(BIN))/python" -m semg_study.report.notebook_outputs'; fi
 
 clean-reports:
 	rm -rf reports/executed

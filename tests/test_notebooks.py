@@ -100,3 +100,30 @@ def test_nbval_runs_every_notebook_into_a_temporary_folder(smoke_corpus, smoke_l
     assert (out / "dissertation.md").is_file()
     assert _manifests_written_from(REPO / "reports", started, data_dir) == []
     assert len(_manifests_written_from(out, started, data_dir)) >= 2  # the check above can see such manifests
+
+
+def test_the_output_filter_keeps_committed_notebooks_and_strips_executed_ones():
+    from semg_study.report.notebook_outputs import clean
+
+    for path in committed_notebooks():
+        text = path.read_text(encoding="utf-8")
+        assert clean(text) == text, f"{path.name}: the clean filter would change a committed notebook"
+    nb = nbformat.read(REPO / "notebooks" / "01_dataset_exploration.ipynb", as_version=4)
+    committed = nbformat.writes(nb) + "\n"
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="/home/someone/semg-study/data\n")]
+    code.execution_count = 3
+    code.metadata["execution"] = {"iopub.status.busy": "2025-01-01"}
+    nb.metadata["kernelspec"]["display_name"] = "Python 3 (semg-study)"
+    nb.metadata["language_info"] = {"name": "python", "version": "3.11.9"}
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    assert clean(nbformat.writes(nb)) == committed
+    assert clean("<<<<<<< HEAD\n") == "<<<<<<< HEAD\n"  # not a notebook: through as it is
+
+
+def test_git_knows_the_filter_and_the_scratch_folder():
+    attributes = (REPO / ".gitattributes").read_text(encoding="utf-8")
+    assert "notebooks/*.ipynb filter=notebook-outputs" in attributes
+    res = subprocess.run(["git", "check-ignore", "-q", ".scratch/reports/tables/x.json"], cwd=REPO)
+    if (REPO / ".git").exists():
+        assert res.returncode == 0, "hand-run results must be git-ignored"

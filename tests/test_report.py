@@ -183,6 +183,17 @@ def test_study_paths_honour_environment_and_label_real_data(tmp_path, monkeypatc
         paths.study_paths("smoke", data_root=tmp_path / "nope")
 
 
+def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, monkeypatch):
+    monkeypatch.delenv("SEMG_STUDY_OUT", raising=False)
+    monkeypatch.setenv("SEMG_STUDY_RUNS", str(tmp_path / "runs"))
+    (tmp_path / "real").mkdir()
+    repo = paths.repo_root()
+    assert paths.study_paths("smoke", data_root=tmp_path / "real").out == repo / ".scratch" / "reports"
+    # asked for by name, from notebooks/ (JupyterLab's working folder), it is the committed folder
+    monkeypatch.chdir(repo / "notebooks")
+    assert paths.study_paths("smoke", out_dir="reports", data_root=tmp_path / "real").out == repo / "reports"
+
+
 def test_study_paths_use_the_cached_synthetic_corpus(smoke_corpus, tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     os.symlink(smoke_corpus, tmp_path / "data" / "synthetic-smoke")

@@ -94,6 +94,12 @@ def test_figures_draw_the_data(corpus):
     plt.close("all")
 
 
+def _emg_lines(fig, column="main"):
+    """channel -> the (x, y) data drawn on that channel's row of the explorer figure."""
+    return {c: (ax.lines[0].get_xdata(), ax.lines[0].get_ydata())
+            for c, ax in fig.explorer_axes[column]["emg"].items() if ax.lines}
+
+
 def test_explorer_widgets_follow_the_controls(corpus, monkeypatch):
     pytest.importorskip("ipywidgets")
     monkeypatch.delenv("SEMG_STUDY_INTERACTIVE", raising=False)
@@ -106,21 +112,86 @@ def test_explorer_widgets_follow_the_controls(corpus, monkeypatch):
     box = exp.widgets()
     c = box.controls
     first = c["utterance"].value
-    assert first is not None and c["audio"].value[:4] == b"RIFF"  # voiced utterance: audio to play
-    assert c["zoom"].max == pytest.approx(corpus.duration_s(first), abs=0.01)
-    c["view"].value = "features"
-    assert exp.last_figure.axes[1].images  # feature view is an image per channel
-    c["channels"].value = (2,)
-    assert len(exp.last_figure.axes) == 2  # audio + one channel
+    data = first.load()
+    duration = corpus.duration_s(first)
+    assert first.mode == "voiced" and exp.partner(first) is not None  # default: a sentence recorded both ways
+    assert c["plot"].value[:8] == b"\x89PNG\r\n\x1a\n"
+    fig = exp.last_figure
+    # the full sentence, its split and the synthetic mark
+    assert first.text in fig._suptitle.get_text() and first.text in c["sentence"].value
+    assert exp.split_of(first) in c["sentence"].value and "split" in fig.axes[0].get_title(loc="left")
+    assert any(t.get_text() == "synthetic data" for t in fig.texts)
+    # rows: audio, spectrogram, phoneme alignment, then the ticked channels named by electrode site
+    main = fig.explorer_axes["main"]
+    assert main["spectrogram"].images and main["audio"].lines
+    assert [t.get_text() for t in main["alignment"].texts if t.get_text() in
+            {p[2] for p in data.phoneme_alignment}], "phoneme labels drawn"
+    assert sorted(main["emg"]) == [0, 1, 2, 3]
+    assert main["emg"][2].get_ylabel() == "3 below chin"
+    assert c["audio"].value[:4] == b"RIFF" and c["zoom"].max == pytest.approx(duration, abs=0.01)
+
+    # channels: untick all -> no EMG drawn (a message instead), tick one -> only that one
+    for box_ in c["channels"]:
+        box_.value = False
+    assert exp.last_figure.explorer_axes["main"]["emg"] == {}
+    assert any("No EMG channel selected" in t.get_text() for ax in exp.last_figure.axes for t in ax.texts)
+    c["channels"][5].value = True
+    lines = _emg_lines(exp.last_figure)
+    assert list(lines) == [5]
+
+    # view: raw is the mean-removed recording; filtered differs; features are z-scored images with names
     c["view"].value = "raw"
-    assert np.allclose(exp.last_figure.axes[1].lines[0].get_ydata(),
-                       first.load().emg[:, 2] - first.load().emg[:, 2].astype(float).mean(), atol=1e-4)
+    raw = data.emg[:, 5].astype(float)
+    assert np.allclose(_emg_lines(exp.last_figure)[5][1], raw - raw.mean(), atol=1e-4)
+    c["view"].value = "filtered"
+    assert np.allclose(_emg_lines(exp.last_figure)[5][1], ex.filtered(data.emg)[:, 5], atol=1e-6)
+    c["view"].value = "features"
+    ax = exp.last_figure.explorer_axes["main"]["emg"][5]
+    assert ax.images and ax.images[0].get_array().shape[0] == 14
+    assert "low-band mean" in [t.get_text() for t in ax.get_yticklabels()]
+    assert any("z-score" in a.get_ylabel() for a in exp.last_figure.axes)  # the colour bar says how
+    c["view"].value = "filtered"
+
+    # zoom: the x range follows, and each channel's vertical scale is the peak inside the window
+    c["zoom"].value = (0.5, 1.0)
+    ax = exp.last_figure.explorer_axes["main"]["emg"][5]
+    x, y = _emg_lines(exp.last_figure)[5]
+    assert ax.get_xlim() == pytest.approx((0.5, 1.0)) and x.min() >= 0.5 and x.max() <= 1.0
+    assert ax.get_ylim()[1] == pytest.approx(1.05 * np.abs(y).max())
+    full_peak = np.abs(ex.filtered(data.emg)[:, 5]).max()
+    assert np.abs(y).max() <= full_peak
+    # the player follows the zoom, then plays the stretch chosen on the play slider (shaded)
+    assert c["play"].value == pytest.approx((0.5, 1.0))
+    c["play"].value = (0.6, 0.8)
+    import io
+
+    import soundfile as sf
+
+    played, rate = sf.read(io.BytesIO(c["audio"].value))
+    assert len(played) == pytest.approx(0.2 * rate, abs=2)
+    spans = [p for p in exp.last_figure.explorer_axes["main"]["audio"].patches]
+    assert spans and spans[0].get_x() == pytest.approx(0.6) and spans[0].get_width() == pytest.approx(0.2)
+
+    # side by side: a second column with the other mode's recording of the same sentence
+    c["side_by_side"].value = True
+    partner = exp.partner(first)
+    fig = exp.last_figure
+    assert set(fig.explorer_axes) == {"main", "partner"} and partner.mode == "silent"
+    assert partner.mode in fig.explorer_axes["partner"]["audio"].get_title(loc="left")
+    # a near-silent recording is not autoscaled into a band of noise
+    assert fig.explorer_axes["partner"]["audio"].get_ylim()[1] >= explorer_mod.AUDIO_MIN_SCALE
+    c["side_by_side"].value = False
+
+    # condition / session / utterance: the options follow, the figure shows the chosen recording
     other = "open" if c["condition"].value == "closed" else "closed"
     c["condition"].value = other
     assert set(c["session"].options) == set(exp.sessions(other))
-    assert c["utterance"].value.condition == other
-    c["zoom"].value = (0.1, 0.5)
-    assert exp.last_figure.axes[-1].get_xlim() == pytest.approx((0.1, 0.5))
+    u = c["utterance"].value
+    assert u.condition == other and u.text in exp.last_figure._suptitle.get_text()
+    second = [v for _, v in c["utterance"].options][-1]
+    c["utterance"].value = second
+    assert second.text in exp.last_figure._suptitle.get_text()
+    assert c["zoom"].value == pytest.approx((0.0, corpus.duration_s(second)), abs=0.01)
 
 
 def test_explorer_static_fallback_is_a_figure(corpus):

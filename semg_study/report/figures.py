@@ -72,6 +72,14 @@ def read_captions(out_dir: str | os.PathLike) -> dict[str, dict[str, Any]]:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def stamp_synthetic(fig) -> None:
+    """Mark ``fig`` "synthetic data" in its lower right corner (once, however often it is asked)."""
+    if not any(getattr(t, "_semg_synthetic_stamp", False) for t in fig.texts):
+        stamp = fig.text(0.995, 0.005, SYNTHETIC_LABEL, ha="right", va="bottom", fontsize=7,
+                         color="#b00020", alpha=0.8)
+        stamp._semg_synthetic_stamp = True
+
+
 def save_figure(fig, name: str, out_dir: str | os.PathLike = "reports/figures", caption: str | None = None,
                 synthetic: bool = True, notebook: str | None = None) -> dict[str, str]:
     """Write ``fig`` as ``<out_dir>/<name>.png`` and ``.pdf`` and register its caption.
@@ -84,10 +92,8 @@ def save_figure(fig, name: str, out_dir: str | os.PathLike = "reports/figures", 
         raise ValueError(f"invalid figure name {name!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    if synthetic and not any(getattr(t, "_semg_synthetic_stamp", False) for t in fig.texts):
-        stamp = fig.text(0.995, 0.005, SYNTHETIC_LABEL, ha="right", va="bottom", fontsize=7,
-                         color="#b00020", alpha=0.8)
-        stamp._semg_synthetic_stamp = True
+    if synthetic:
+        stamp_synthetic(fig)
     files = {}
     for ext in ("png", "pdf"):
         target = out / f"{name}.{ext}"

@@ -6,7 +6,11 @@ cell) or nbval runs it (defaults, plus environment variables set by the tests):
 
 - ``SEMG_STUDY_PROFILE``: default profile of the ``parameters`` cell (smoke under tests);
 - ``SEMG_STUDY_OUT``: results folder when ``out_dir`` is None (tests point it at a
-  temporary folder so the committed ``reports/`` is never touched);
+  temporary folder so the committed ``reports/`` is never touched); unset, a notebook
+  run by hand writes to ``<repo>/.scratch/reports`` (git-ignored), so exploring leaves
+  the repository as it was. ``semg-study study`` passes ``out_dir`` (``reports/`` unless
+  ``--out``); to regenerate the committed reports by hand, set ``out_dir = "reports"``
+  (a relative ``out_dir`` is taken from the repository root, wherever the kernel runs);
 - ``SEMG_STUDY_DATA_DIR``: folder of the cached synthetic corpora (default ``<repo>/data``);
 - ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``);
 - ``SEMG_STUDY_TESTSET``: the split file of the Digital Voicing corpus (``semg-study study
@@ -23,6 +27,10 @@ from typing import Iterator
 
 from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.recipes.profiles import check_profile
+
+
+# where a notebook run by hand (no out_dir, no $SEMG_STUDY_OUT) writes, relative to the repository
+SCRATCH_OUT = Path(".scratch") / "reports"
 
 
 def repo_root(start: str | os.PathLike | None = None) -> Path:
@@ -174,7 +182,9 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
     repo = repo_root()
     data_dir = default_data_dir(repo)
     if out_dir is None:
-        out_dir = os.environ.get("SEMG_STUDY_OUT") or repo / "reports"
+        out_dir = os.environ.get("SEMG_STUDY_OUT") or repo / SCRATCH_OUT
+    elif not Path(out_dir).is_absolute():
+        out_dir = repo / out_dir  # JupyterLab's kernel runs in notebooks/: "reports" means <repo>/reports
     if runs_root is None:
         runs_root = os.environ.get("SEMG_STUDY_RUNS") or repo / "runs"
     if data_root is None:
