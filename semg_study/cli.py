@@ -20,6 +20,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "info": ("semg_study.data.cli_info", "count utterances per condition, split and mode, and what was skipped"),
     "validate": ("semg_study.data.validate", "check a dataset and report every problem, per file"),
     "models": ("semg_study.recipes.cli", "list registered models and configs with parameter counts"),
+    "config": ("semg_study.recipes.explain", "print the resolved configuration of a config and where each value was set"),
     "train": ("semg_study.training.cli", "train a model from a config file"),
     "evaluate": ("semg_study.evaluation.cli", "decode a split with a trained run and score WER/CER"),
     "latency": ("semg_study.evaluation.latency", "measure a run's inference latency, real-time factor and size"),

@@ -153,3 +153,29 @@ def test_profiles_are_one_table_the_plans_and_the_benchmark_read():
     assert plan_knobs("quick")["workers"] == 2
     with pytest.raises(ConfigError, match="unknown profile 'medium'"):
         config_name("myostream", "medium")
+
+
+def test_config_verb_prints_the_resolved_config_and_where_each_value_was_set(capsys):
+    from semg_study.cli import main
+    from semg_study.recipes import load_config
+    from semg_study.recipes.explain import resolved_entries
+
+    cfg, entries = resolved_entries("myostream-quick", ["train.epochs=80"])
+    by_key = {e["key"]: e for e in entries}
+    resolved = load_config("myostream-quick", ["train.epochs=80"]).to_dict()
+    # every key of every section, with the value training reads
+    for section in ("data", "train", "decode"):
+        for key, value in resolved[section].items():
+            assert by_key[f"{section}.{key}"]["value"] == value
+    for key, value in resolved["model"].items():
+        if key != "name":
+            assert by_key[f"model.{key}"]["value"] == value
+    assert by_key["train.epochs"]["origin"] == "overrides of myostream-quick"
+    assert by_key["model.d_model"]["origin"] == "semg_study/configs/myostream.yaml (sizes.quick)"
+    assert by_key["train.seed"]["origin"] == "default (semg_study/recipes/config.py)"
+    assert by_key["model.n_sessions"]["origin"].startswith("set from the data when training")
+    assert main(["config", "myostream-quick", "train.epochs=80"]) == 0
+    printed = capsys.readouterr().out
+    assert "train.epochs = 80" in printed and "# overrides of myostream-quick" in printed
+    assert main(["config", "no-such-config"]) == 1
+    assert "unknown config 'no-such-config'" in capsys.readouterr().err

@@ -112,10 +112,21 @@ _CHOICES = {
 _SECTIONS = {"data": DataConfig, "train": TrainConfig, "decode": DecodeConfig}
 
 
-def _model_parameters(name: str) -> set[str]:
+def _model_signature(name: str) -> dict[str, inspect.Parameter]:
+    """The model constructor's parameters (``self`` left out): the one place model arguments are read."""
     from semg_study.models.registry import model_class
 
-    return set(inspect.signature(model_class(name).__init__).parameters) - {"self"}
+    return {k: v for k, v in inspect.signature(model_class(name).__init__).parameters.items() if k != "self"}
+
+
+def _model_parameters(name: str) -> set[str]:
+    return set(_model_signature(name))
+
+
+def model_defaults(name: str) -> dict[str, Any]:
+    """Every model argument with a default, and that default (what a config leaves unset)."""
+    return {k: p.default for k, p in _model_signature(name).items()
+            if p.default is not inspect.Parameter.empty and p.kind is not inspect.Parameter.VAR_KEYWORD}
 
 
 def _check_value(section: str, key: str, value: Any, source: str) -> Any:
@@ -235,24 +246,40 @@ def apply_overrides(raw: dict, overrides: Iterable[str] | dict | None) -> dict:
     return raw
 
 
-def load_config(name_or_path: str | Path | dict | Config, overrides: Iterable[str] | dict | None = None) -> Config:
-    """Load a config by name, path, dict or Config, then apply ``overrides``."""
-    origins: dict[tuple[str, str], str] = {}
+def _raw_config(name_or_path: str | Path | dict | Config) -> tuple[dict, dict[tuple[str, str], str], str, str]:
+    """``(raw sections, origins, source, name)`` of a config given by name, path, dict or Config;
+    ``origins[(section, key)]`` is the file (and size) that set the key."""
     if isinstance(name_or_path, Config):
-        raw, source, name = name_or_path.to_dict(), name_or_path.name or "config", name_or_path.name
-    elif isinstance(name_or_path, dict):
-        raw, source, name = name_or_path, "config", name_or_path.get("name", "")
-    elif Path(name_or_path).suffix in (".yaml", ".yml"):
+        return name_or_path.to_dict(), {}, name_or_path.name or "config", name_or_path.name
+    if isinstance(name_or_path, dict):
+        return name_or_path, {}, "config", name_or_path.get("name", "")
+    if Path(name_or_path).suffix in (".yaml", ".yml"):
         path = Path(name_or_path)
         if not path.is_file():
             raise ConfigError(f"{path}: no such config file")
         composed, rest = compose_file(path)
-        raw, origins, source, name = {**composed.raw, **rest}, composed.origins, str(path), path.stem
-    else:
-        composed = compose_named(str(name_or_path))
-        raw, origins, source, name = composed.raw, composed.origins, str(name_or_path), str(name_or_path)
+        return {**composed.raw, **rest}, composed.origins, str(path), path.stem
+    composed = compose_named(str(name_or_path))
+    return composed.raw, composed.origins, str(name_or_path), str(name_or_path)
+
+
+def _with_override_origins(origins: dict, items: list[tuple[str, Any]], source: str) -> dict:
+    return {**origins, **{tuple(key.split(".", 1)): f"overrides of {source}" for key, _ in items if "." in key}}
+
+
+def config_origins(name_or_path: str | Path | dict | Config,
+                   overrides: Iterable[str] | dict | None = None) -> dict[tuple[str, str], str]:
+    """Where each ``(section, key)`` of the config was set: a file (and size) or the overrides
+    (``semg-study config`` prints them); keys left to a default are absent."""
+    _, origins, source, _ = _raw_config(name_or_path)
+    return _with_override_origins(origins, override_items(overrides), source)
+
+
+def load_config(name_or_path: str | Path | dict | Config, overrides: Iterable[str] | dict | None = None) -> Config:
+    """Load a config by name, path, dict or Config, then apply ``overrides``."""
+    raw, origins, source, name = _raw_config(name_or_path)
     items = override_items(overrides)
-    origins.update({tuple(key.split(".", 1)): f"overrides of {source}" for key, _ in items if "." in key})
+    origins = _with_override_origins(origins, items, source)
     return config_from_dict(apply_overrides(raw, dict(items)), source=source, name=name, origins=origins)
 
 
