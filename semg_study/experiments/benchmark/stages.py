@@ -120,8 +120,9 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
             cache.get(u)
         computed += cache.computed
     MEMORY_CACHE.clear()  # the children read the disk cache; this process needs none of it in memory
+    # the cache is named by its key (the corpus's), not by where this machine keeps it: the report is committed
     return {"feature_configs": sorted(feature_configs), "utterances": len(utterances), "computed": computed,
-            "cache_dir": str(cache_dir)}
+            "feature_cache_key": cache_dir.name}
 
 
 class _Stages:
