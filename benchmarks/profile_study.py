@@ -224,7 +224,7 @@ def main(argv=None) -> int:
         print(f"wrote {stem}.json / .md")
         return 0
     torch.set_num_threads(1)
-    from semg_study.report.manifest import git_info, machine_info, now_utc, package_versions
+    from semg_study.provenance import git_info, machine_info, now_utc, package_versions
 
     root = Path(args.corpus or REPO / "data" / f"synthetic-{args.profile}").resolve()
     configs = args.configs if args.configs is not None else [f"myostream-{args.profile}", f"ds2emg-{args.profile}"]

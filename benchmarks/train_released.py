@@ -98,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                              "so their decoded outputs travel with them)")
     args = parser.parse_args(argv)
 
-    from semg_study.report.paths import repo_root, synthetic_corpus
+    from semg_study.provenance import repo_root
+    from semg_study.report.paths import synthetic_corpus
     from semg_study.training import released
 
     runs_root = Path(args.runs_root) if args.runs_root else repo_root() / "runs"

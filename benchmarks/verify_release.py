@@ -29,8 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     from semg_study.experiments.plans import plan
     from semg_study.experiments.plan_runs import plan_run
     from semg_study.experiments.run_evaluation import evaluate_decoder
-    from semg_study.report.manifest import git_info
-    from semg_study.report.paths import repo_root
+    from semg_study.provenance import git_info, repo_root
 
     spec = next(s for s in plan(args.profile)["myostream"]["runs"] if s.get("condition") == "closed")
     scratch = Path(tempfile.mkdtemp(prefix="semg-verify-"))

@@ -215,7 +215,7 @@ def _project_authors() -> list[dict]:
     """The study's authors from the repository's CITATION.cff (the dataset's creators)."""
     import yaml
 
-    from semg_study.report.paths import repo_root
+    from semg_study.provenance import repo_root
 
     try:
         cff = yaml.safe_load((repo_root() / "CITATION.cff").read_text(encoding="utf-8"))

@@ -33,7 +33,7 @@ from semg_study import io
 from semg_study.checksums import write_checksums
 from semg_study.consent import Register, check_model_release, read_register, training_participants
 from semg_study.errors import StudyError
-from semg_study.report.provenance import keeps_tmp, portable
+from semg_study.provenance import keeps_tmp, portable
 from semg_study.report.tables import markdown_table
 
 # Training-only state that a released model does not need.
@@ -186,7 +186,7 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
     consent to model release in ``register``, or there is no register to ask."""
     import torch
 
-    from semg_study.report.paths import repo_root as find_repo_root
+    from semg_study.provenance import repo_root as find_repo_root
 
     run_dir = Path(run_dir)
     best = run_dir / "checkpoints" / "best.pt"

@@ -126,7 +126,8 @@ def test_the_code_fingerprint_covers_training_code_only(monkeypatch):
 def test_decoded_outputs_are_cached_by_weights_not_file_times(smoke_corpus, tmp_path):
     import os
 
-    from semg_study.evaluation.evaluate import evaluate_run, weights_digest
+    from semg_study.evaluation.evaluate import evaluate_run
+    from semg_study.evaluation.output import weights_digest
     from semg_study.experiments.run_evaluation import cached_decoding_valid, evaluate_cached
     from semg_study.training import train
 

@@ -101,13 +101,13 @@ def test_a_release_packed_as_the_study_does_verifies_and_stays_verified(evaluate
 
     from semg_study import release
     from semg_study.checksums import verify_release
-    from semg_study.report import checks, provenance
+    from semg_study.report import checks, portability
 
     run, _ = evaluated_smoke_run
     repo = Path(__file__).resolve().parents[1]
     results = repo / "build" / "test-release-verifies"  # a results folder inside the checkout (ignored), as reports/
     # as for reports/: not a scratch folder, even when the checkout itself lies under /tmp (CI)
-    monkeypatch.setattr(provenance, "keeps_tmp", lambda folder: False)
+    monkeypatch.setattr(portability, "keeps_tmp", lambda folder: False)
     monkeypatch.setattr(release, "keeps_tmp", lambda folder: False)
     shutil.rmtree(results, ignore_errors=True)
     try:
@@ -115,7 +115,7 @@ def test_a_release_packed_as_the_study_does_verifies_and_stays_verified(evaluate
         first = verify_release(folder)
         assert first.ok and first.checked >= 5, first.lines()
         assert checks.absolute_paths(folder) == []
-        provenance.make_portable(results)  # the study's last step over its results folder
+        portability.make_portable(results)  # the study's last step over its results folder
         assert verify_release(folder).ok
         # released again under the same name: nothing of the earlier folder is left behind
         (folder / "eval" / "left-over").mkdir()

@@ -11,6 +11,7 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from semg_study import provenance  # noqa: E402
 from semg_study.report import dissertation, figures, manifest, paths, tables  # noqa: E402
 from semg_study.report.dissertation_text import SYNTHETIC_BANNER  # noqa: E402
 from semg_study.report.render_typst import typst_string  # noqa: E402
@@ -145,7 +146,7 @@ def test_save_table_keeps_old_files_when_a_write_fails(tmp_path, monkeypatch):
 # ----------------------------------------------------------------------------- manifests / paths
 def test_study_manifest_records_git_packages_and_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    sp = paths.StudyPaths(repo=paths.repo_root(), profile="smoke", out=tmp_path / "reports",
+    sp = paths.StudyPaths(repo=provenance.repo_root(), profile="smoke", out=tmp_path / "reports",
                           data_root=tmp_path, runs_root=tmp_path / "runs", synthetic=True, seed=3)
     path = manifest.write_study_manifest("01_x", sp, config={"k": 1}, data_fingerprint="abc")
     data = json.loads(path.read_text())
@@ -157,11 +158,11 @@ def test_study_manifest_records_git_packages_and_data(tmp_path, monkeypatch):
 
 
 def test_repo_root_walks_up_to_pyproject(tmp_path):
-    root = paths.repo_root()
+    root = provenance.repo_root()
     assert (root / "pyproject.toml").is_file()
-    assert paths.repo_root(root / "notebooks") == root
+    assert provenance.repo_root(root / "notebooks") == root
     # outside the repository it still finds the package's own repository
-    assert paths.repo_root(tmp_path) == root
+    assert provenance.repo_root(tmp_path) == root
 
 
 def test_study_paths_honour_environment_and_label_real_data(tmp_path, monkeypatch):
@@ -187,7 +188,7 @@ def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, monkeypat
     monkeypatch.delenv("SEMG_STUDY_OUT", raising=False)
     monkeypatch.setenv("SEMG_STUDY_RUNS", str(tmp_path / "runs"))
     (tmp_path / "real").mkdir()
-    repo = paths.repo_root()
+    repo = provenance.repo_root()
     assert paths.study_paths("smoke", data_root=tmp_path / "real").out == repo / ".scratch" / "reports"
     # asked for by name, from notebooks/ (JupyterLab's working folder), it is the committed folder
     monkeypatch.chdir(repo / "notebooks")

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from semg_study.report import checks, narrative, provenance, tables
+from semg_study import provenance
+from semg_study.report import checks, narrative, portability, tables
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -132,7 +133,7 @@ def test_portable_text_names_no_folder_of_this_machine():
 def test_make_portable_and_the_checks(tmp_path, monkeypatch):
     out = REPO / "build" / "test-provenance"  # inside the checkout (ignored)
     # as for reports/: a results folder that is not scratch (the checkout may itself be under /tmp in CI)
-    monkeypatch.setattr(provenance, "keeps_tmp", lambda folder: False)
+    monkeypatch.setattr(portability, "keeps_tmp", lambda folder: False)
     if out.exists():
         import shutil
 
@@ -144,7 +145,7 @@ def test_make_portable_and_the_checks(tmp_path, monkeypatch):
             "output_path": f"{tempfile.gettempdir()}/tmpab12/01.ipynb"}}}))
         (out / "model.pt").write_bytes(str(REPO).encode())  # binary files are not read
         assert len(checks.absolute_paths(out)) == 2
-        provenance.make_portable(out)
+        portability.make_portable(out)
         # the checkout's path is gone; the temporary folder is named, but still a temporary folder:
         # the check asks for folders named by their role
         assert checks.absolute_paths(out) == ["executed/01.ipynb: <tmp>/tmpab12"]

@@ -27,7 +27,6 @@ never share a folder.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from pathlib import Path
@@ -43,7 +42,8 @@ from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.data.rates import conform_utterances, run_input_rate
 from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
-from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
+from semg_study.evaluation.output import (evaluation_home, manifest_reference, predictions_path, weights_digest,
+                                         write_evaluation)
 
 DECODERS = ("greedy", "beam")
 SPLITS = ("train", "dev", "test")
@@ -196,28 +196,6 @@ def ensure_lm(lm_dir: Path, corpus, config, order: int) -> LMBuild:
 
 
 # -------------------------------------------------------------------- evaluate
-
-def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
-    """sha256 of a run's model weights (tensor names, shapes, dtypes and bytes), or None without a checkpoint.
-
-    Decoded outputs are cached under this key, not under file modification times:
-    a copied or freshly cloned run keeps its cache exactly when its weights are the same.
-    """
-    import torch
-
-    path = Path(run_dir) / "checkpoints" / f"{which}.pt"
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError):
-        return None
-    h = hashlib.sha256()
-    state = ckpt.get("model_state") or {}
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
-        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
-    return h.hexdigest()
-
 
 def data_suffix(loaded, config, corpus) -> str:
     """"" when ``corpus`` (with its split file) is the data the run was trained on, else

@@ -2,7 +2,7 @@
 
 :func:`absolute_paths`: no absolute path of this machine (nor a temporary folder) in any text file;
 :func:`uncommitted_manifests`: every manifest a table cites is committed. They read
-the tables (``report.tables``) and the path rules (``report.provenance``), which do
+the tables (``report.tables``) and the path rules (``semg_study.provenance``), which do
 not read them back.
 """
 from __future__ import annotations
@@ -12,11 +12,12 @@ import re
 import subprocess
 from pathlib import Path
 
-from semg_study.report.provenance import ABSOLUTE_PATH, text_files
+from semg_study.provenance import ABSOLUTE_PATH, repo_root
+from semg_study.report.portability import text_files
 from semg_study.report.tables import read_tables
 
 
-# a folder of the temporary folder, as :func:`semg_study.report.provenance.portable_text` writes it:
+# a folder of the temporary folder, as :func:`semg_study.provenance.portable_text` writes it:
 # the study named a throwaway folder by where it lay on one machine instead of by its role
 TEMPORARY_PATH = re.compile(r"<tmp>/[\w.\-]+")
 
@@ -24,8 +25,6 @@ TEMPORARY_PATH = re.compile(r"<tmp>/[\w.\-]+")
 def absolute_paths(folder: str | os.PathLike, repo: str | os.PathLike | None = None) -> list[str]:
     """``"<file>: <path>"`` for every absolute path of this machine found in a text file under ``folder``,
     and every folder of a temporary folder (``<tmp>/...``: random, and gone after the run)."""
-    from semg_study.report.paths import repo_root
-
     root = Path(repo) if repo is not None else repo_root()
     own = [str(root), os.path.realpath(root)]
     found = []

@@ -8,80 +8,19 @@ a table cites into ``<reports>/manifests/runs/``.
 """
 from __future__ import annotations
 
-import datetime as _dt
 import os
-import platform
-import subprocess
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from semg_study.io import write_json
-
-PACKAGES = ("semg-study", "torch", "numpy", "scipy", "soundfile", "jiwer", "flashlight-text", "brainflow",
-            "matplotlib", "seaborn", "pandas", "scikit-learn", "papermill", "nbformat", "ipykernel", "ipywidgets",
-            "jupyterlab", "typst")
-
-
-# the study's output folder, relative to the repository root
-OUTPUT_DIR = "reports"
-
-
-def git_info(repo: str | os.PathLike | None = None) -> dict[str, Any]:
-    """``{"commit": sha or None, "dirty": bool or None}`` of the repository at ``repo``."""
-    from semg_study.report.paths import repo_root
-
-    cwd = str(repo or repo_root())
-
-    def git(*args: str) -> str | None:
-        try:
-            res = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=20)
-        except (OSError, subprocess.TimeoutExpired):
-            return None
-        return res.stdout if res.returncode == 0 else None
-
-    commit = git("rev-parse", "HEAD")
-    # reports/ is what the study writes: its own outputs, rewritten while it runs, must not
-    # mark the code that produced them as modified (every manifest after the first was "dirty")
-    status = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":(exclude){OUTPUT_DIR}")
-    return {"commit": commit.strip() if commit else None,
-            "dirty": (bool(status.strip()) if status is not None else None)}
-
-
-def package_versions(packages: tuple[str, ...] = PACKAGES) -> dict[str, str | None]:
-    versions = {}
-    for name in packages:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return versions
-
-
-def machine_info() -> dict[str, Any]:
-    info: dict[str, Any] = {"platform": platform.platform(), "python": platform.python_version(),
-                            "cpu_count": os.cpu_count()}
-    try:
-        import psutil
-
-        info["memory_gb"] = round(psutil.virtual_memory().total / 2**30, 2)
-        info["physical_cores"] = psutil.cpu_count(logical=False)
-    except ImportError:  # pragma: no cover - psutil is a dependency
-        pass
-    return info
+from semg_study.provenance import git_info, keeps_tmp, machine_info, now_utc, package_versions, portable_text
 
 
 def _portable_path(path: str | os.PathLike | None) -> str | None:
-    """Repo-relative where possible: manifests are committed (semg_study.report.provenance)."""
+    """Repo-relative where possible: manifests are committed (semg_study.provenance)."""
     if path is None:
         return None
-    from semg_study.report.provenance import keeps_tmp, portable_text
-
     return portable_text(str(path), keep_tmp=keeps_tmp(path))
-
-
-def now_utc() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def study_manifest(notebook: str, *, profile: str, seed: int, config: Any = None,

@@ -26,26 +26,13 @@ from pathlib import Path
 from typing import Iterator
 
 from semg_study.data.synthetic_label import labelled_synthetic
+from semg_study.locations import default_runs_root
+from semg_study.provenance import repo_root
 from semg_study.recipes.profiles import check_profile
 
 
 # where a notebook run by hand (no out_dir, no $SEMG_STUDY_OUT) writes, relative to the repository
 SCRATCH_OUT = Path(".scratch") / "reports"
-
-
-def repo_root(start: str | os.PathLike | None = None) -> Path:
-    """The folder holding this project's ``pyproject.toml``.
-
-    Walks up from ``start`` (default: the current directory), then from this
-    package's own location (an editable install lives in the repository);
-    falls back to the current directory.
-    """
-    candidates = [Path(start or os.getcwd()).resolve(), Path(__file__).resolve().parent]
-    for origin in candidates:
-        for folder in (origin, *origin.parents):
-            if (folder / "pyproject.toml").is_file() and (folder / "semg_study").is_dir():
-                return folder
-    return Path(os.getcwd()).resolve()
 
 
 def default_data_dir(repo: Path | None = None) -> Path:
@@ -89,8 +76,6 @@ def scratch_folder(role: str, runs_root: str | os.PathLike | None = None) -> Pat
     machine. Whatever an earlier run left there is removed first.
     """
     import shutil
-
-    from semg_study.training.released import default_runs_root
 
     if not role or any(sep in role for sep in ("/", "\\")) or role in (".", ".."):
         raise ValueError(f"a scratch folder's role is a plain name, not {role!r}")
@@ -186,7 +171,7 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
     elif not Path(out_dir).is_absolute():
         out_dir = repo / out_dir  # JupyterLab's kernel runs in notebooks/: "reports" means <repo>/reports
     if runs_root is None:
-        runs_root = os.environ.get("SEMG_STUDY_RUNS") or repo / "runs"
+        runs_root = default_runs_root()
     if data_root is None:
         data = synthetic_corpus(profile, data_dir, seed)
         synthetic = True

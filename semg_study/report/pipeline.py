@@ -206,7 +206,8 @@ def execute(slot: Slot, dest: Path, parameters: dict[str, Any], cwd: Path, progr
             if tmp.stat().st_size == 0:
                 raise _NothingWritten
             # papermill names its temporary output and this machine's folders in the metadata
-            from semg_study.report.provenance import portable_notebook, portable_text
+            from semg_study.provenance import portable_text
+            from semg_study.report.portability import portable_notebook
 
             keep = _keep_tmp(dest)
             portable_notebook(tmp, portable_text(str(dest), keep_tmp=keep), portable_text(str(slot.path), keep_tmp=keep))
@@ -250,13 +251,13 @@ def study_run_markdown(record: dict[str, Any]) -> str:
 
 
 def _keep_tmp(path: Path) -> bool:
-    from semg_study.report.provenance import keeps_tmp
+    from semg_study.provenance import keeps_tmp
 
     return keeps_tmp(path)
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
-    from semg_study.report.provenance import portable
+    from semg_study.provenance import portable
 
     write_json(out / "study_run.json", portable(record, keep_tmp=_keep_tmp(out)))
     write_text(out / "tables" / "study_run.md", study_run_markdown(record))
@@ -327,10 +328,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from semg_study.report.manifest import git_info, machine_info, now_utc
+    from semg_study.provenance import git_info, machine_info, now_utc, repo_root
 
     say = lambda msg: print(msg, flush=True)  # noqa: E731
-    repo = _paths.repo_root()
+    repo = repo_root()
     out = Path(args.out).resolve() if args.out else repo / "reports"
     notebooks_dir = Path(args.notebooks).resolve() if args.notebooks else repo / "notebooks"
     runs_root = Path(args.runs_root).resolve() if args.runs_root else repo / "runs"
@@ -417,7 +418,7 @@ def run(args: argparse.Namespace) -> int:
             entry.update(status="failed", error=exc.error, failed_cell=exc.cell_index)
             _measure(entry, t0, sampler, peaks)
             finish("failed")
-            from semg_study.report.provenance import make_portable
+            from semg_study.report.portability import make_portable
 
             make_portable(out)
             say(f"[{slot.number}] {slot.name}: FAILED after {entry['wall_s']:.1f} s")
@@ -434,7 +435,7 @@ def run(args: argparse.Namespace) -> int:
 
         write_report(out)
     # last: every text file of the results folder names only repo-relative paths
-    from semg_study.report.provenance import make_portable
+    from semg_study.report.portability import make_portable
 
     make_portable(out)
     missing = [e["name"] for e in record["notebooks"] if e["status"] == "not yet present"]
@@ -458,7 +459,7 @@ def _previous_entries(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def _measure(entry: dict[str, Any], t0: float, sampler: MemorySampler, peaks: list[float]) -> None:
-    from semg_study.report.manifest import now_utc
+    from semg_study.provenance import now_utc
 
     entry["wall_s"] = round(time.perf_counter() - t0, 3)
     entry["peak_rss_mb"] = round(sampler.peak_bytes / 2**20, 1)

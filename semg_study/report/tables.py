@@ -130,7 +130,7 @@ def archive_manifest(path: str | os.PathLike, manifests_dir: str | os.PathLike) 
         pass
     run_name = src.parent.name if src.name == "manifest.json" else src.stem
     dest = mdir / "runs" / f"{run_name}.json"
-    from semg_study.report.provenance import keeps_tmp, portable_text
+    from semg_study.provenance import keeps_tmp, portable_text
 
     # the copy is committed with the report: this machine's folders become repo-relative
     data = portable_text(src.read_text(encoding="utf-8"), keep_tmp=keeps_tmp(mdir)).encode("utf-8")

@@ -24,7 +24,7 @@ def git_state(repo: Path = REPO_ROOT) -> dict:
     The same rule as the study manifests (``semg_study.report.manifest.git_info``):
     changes under ``reports/``, the study's own outputs, do not count as dirty.
     """
-    from semg_study.report.manifest import git_info
+    from semg_study.provenance import git_info
 
     return git_info(repo)
 

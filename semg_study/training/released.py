@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 
 from semg_study import io
-from semg_study.report.provenance import portable_text
+from semg_study.provenance import portable_text
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -43,12 +43,6 @@ def released_root() -> Path:
     if env is not None:
         return Path(env).expanduser()
     return REPO_ROOT / "released" / "runs"
-
-
-def default_runs_root() -> Path:
-    """Where runs are trained and their outputs written when no folder is named:
-    ``$SEMG_STUDY_RUNS``, else ``<repo>/runs`` (ignored by git)."""
-    return Path(os.environ.get("SEMG_STUDY_RUNS") or REPO_ROOT / "runs")
 
 
 def read_only_run(run_dir: str | os.PathLike) -> bool:
@@ -191,7 +185,7 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     for name in ("metrics.json", "bench/train_resources.json"):
         if (run_dir / name).is_file():
             _copy_portable(run_dir / name, out / name)
-    # decoded outputs, keyed by the weights' digest (evaluation.evaluate.weights_digest): a study
+    # decoded outputs, keyed by the weights' digest (evaluation.output.weights_digest): a study
     # reusing this run re-scores them instead of decoding again; streamed decodings are redone
     for path in sorted((run_dir / "eval").glob("*")) if (run_dir / "eval").is_dir() else []:
         if path.is_file() and path.name.startswith("lm-weights-"):
@@ -205,7 +199,7 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
 
 def _copy_portable(src: Path, dest: Path) -> None:
     """Copy a run's text file with the packing machine's absolute paths made repository-relative
-    (or placeholders, :func:`semg_study.report.provenance.portable_text`): the decoded outputs
+    (or placeholders, :func:`semg_study.provenance.portable_text`): the decoded outputs
     name the run, checkpoint, corpus and LM they came from, and a released run is read elsewhere.
     Nothing that decides reuse is a path (decodings are keyed by the weights' digest)."""
     io.write_text(dest, portable_text(src.read_text(encoding="utf-8"), REPO_ROOT))

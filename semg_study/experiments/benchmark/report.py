@@ -25,9 +25,7 @@ from semg_study.experiments.benchmark import findings
 from semg_study.experiments.benchmark.markdown import markdown_report
 from semg_study.experiments.benchmark.plan import (FULL_CONTEXT, HEADLINE, HEADLINE_TEXT, PROPOSED, RATIO_FIELDS,
                                                    REFERENCE, comparison_specs)
-from semg_study.report.manifest import git_info, machine_info, package_versions
-from semg_study.report.paths import repo_root
-from semg_study.report.provenance import keeps_tmp, portable
+from semg_study.provenance import git_info, keeps_tmp, machine_info, package_versions, portable, repo_root
 
 
 def ratio(numerator: Any, denominator: Any) -> float | None:

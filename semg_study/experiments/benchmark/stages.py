@@ -43,7 +43,7 @@ from semg_study.experiments.benchmark.report import (Measurements, assemble_repo
 from semg_study.experiments.run_evaluation import evaluate_with_weights
 from semg_study.recipes.config import load_config, run_overrides
 from semg_study.report.paths import study_testset, synthetic_corpus
-from semg_study.training.released import default_runs_root
+from semg_study.locations import default_runs_root
 
 
 class EmptySplitError(DataError):
