@@ -13,23 +13,11 @@ recording machine. Anything with ``start()``, ``read() -> float32 samples`` and
 from __future__ import annotations
 
 import queue
-from typing import Protocol
-
 import numpy as np
 
 from semg_study.capture.boards import BoardError
 
 AUDIO_RATE = 16000
-
-
-class Microphone(Protocol):
-    rate: int
-
-    def start(self) -> None: ...
-
-    def read(self) -> np.ndarray: ...
-
-    def stop(self) -> None: ...
 
 
 class SoundDeviceMicrophone:

@@ -93,13 +93,6 @@ def board_id(name: str) -> int:
         raise BoardError(f"unknown board {name!r}; choose one of {', '.join(BOARD_NAMES)}") from None
 
 
-def board_name(board_id_value: int) -> str:
-    for name, value in BOARD_IDS.items():
-        if value == board_id_value:
-            return name
-    raise BoardError(f"board id {board_id_value} is not one this study supports")
-
-
 @dataclass(frozen=True)
 class BoardLayout:
     """Where a board puts its data: rows of brainflow's (rows, samples) array."""

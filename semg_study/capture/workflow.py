@@ -136,16 +136,6 @@ def _can_stream(run_dir: Path) -> bool:
     return model.get("streaming_mask", model.get("kwargs", {}).get("streaming_mask", True)) is not False
 
 
-def run_data_root(run_dir: str | Path) -> Path | None:
-    """The corpus a run was trained on, from its manifest (if it still exists)."""
-    try:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    root = (manifest.get("config") or {}).get("data", {}).get("root") or manifest.get("data_root")
-    return Path(root) if root and Path(root).exists() else None
-
-
 def replay_differences(session_dir: str | Path, replay: Replay) -> list[dict]:
     """Per utterance: recorded against replayed samples (both at the board's rate)."""
     rows = []

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from semg_study import io
 from semg_study.data.recording_files import read_info
 from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.errors import DataError

@@ -2,12 +2,11 @@
 registered in ``<out_dir>/captions.json`` for the generated report."""
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from semg_study.io import atomic_path, write_json
 
@@ -46,15 +45,6 @@ def apply_style() -> None:
     import matplotlib
 
     matplotlib.rcParams.update(_style())
-
-
-@contextlib.contextmanager
-def study_style() -> Iterator[None]:
-    """The study's style inside a ``with`` block only."""
-    import matplotlib
-
-    with matplotlib.rc_context(_style()):
-        yield
 
 
 def label_caption(caption: str | None, name: str, synthetic: bool) -> str:
