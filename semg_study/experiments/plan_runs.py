@@ -47,13 +47,13 @@ def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data
 def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
     """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
     from semg_study.report.paths import study_paths
-    from semg_study.training.fingerprint import run_fingerprint
+    from semg_study.training.fingerprint import run_fingerprint, run_folder_name
     from semg_study.training.data import data_fingerprint
 
     overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
     cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
     fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
+    run_dir = Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint)
     try:
         manifest = json.loads((run_dir / "manifest.json").read_text())
     except (OSError, ValueError):

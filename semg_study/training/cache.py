@@ -23,7 +23,7 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     cfg = load_config(config_name, overrides + [f"out={Path(runs_root)}"])
     data_fp, code = data_fingerprint(cfg), fp.code_version()
     fingerprint = fp.run_fingerprint(cfg, data_fp, code)
-    run_dir = Path(runs_root) / f"{cfg.name or cfg.model.name}-{fingerprint[:12]}"
+    run_dir = Path(runs_root) / fp.run_folder_name(cfg.name or cfg.model.name, fingerprint)
     manifest_path = run_dir / "manifest.json"
     key = released.spec_key(fp.resolved_for_fingerprint(cfg), data_fp)
     extra = {"run_fingerprint": fingerprint, "spec_key": key, "code_version": code, "source": "trained",

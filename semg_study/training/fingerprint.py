@@ -49,6 +49,12 @@ def resolved_for_fingerprint(cfg) -> dict:
     return resolved
 
 
+def run_folder_name(config_name: str, fingerprint: str) -> str:
+    """A run's folder name, ``<config>-<fingerprint[:12]>``: the same name wherever the run lies
+    (the runs folder, the released runs)."""
+    return f"{config_name}-{fingerprint[:12]}"
+
+
 def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
     resolved = resolved_for_fingerprint(cfg)
     payload = json.dumps({"config": resolved, "data": data_fp, "code": code if code is not None else code_version()},

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from semg_study import io
 from semg_study.provenance import portable_text
+from semg_study.training.fingerprint import run_folder_name
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPO_ROOT = PACKAGE_ROOT.parent
@@ -86,7 +87,7 @@ def find_released(name: str, fingerprint: str, key: str, root: Path | None = Non
     root = released_root() if root is None else Path(root)
     if not root.is_dir():
         return None
-    exact = root / f"{name}-{fingerprint[:12]}"
+    exact = root / run_folder_name(name, fingerprint)
     manifest = _read(exact / "manifest.json")
     if manifest.get("run_fingerprint") == fingerprint and (exact / "checkpoints" / "best.pt").is_file():
         return "fresh", exact
@@ -296,7 +297,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
                     "from_model_code": manifest.get("model_code"),
                     "check": f"{model_check}; inputs recomputed under the new input code are identical"})
     manifest.update(run_fingerprint=fingerprint, code_version=code, restamped=history, **parts)
-    out = root / f"{folder.name.rsplit('-', 1)[0]}-{fingerprint[:12]}"
+    out = root / run_folder_name(folder.name.rsplit('-', 1)[0], fingerprint)
     io.write_json(folder / "manifest.json", manifest)
     if out != folder:
         if out.exists():
