@@ -290,7 +290,7 @@ def _setting_board(config, source: PlaybackSource | None) -> str:
 def stream_label(config, source: PlaybackSource | None) -> str:
     """What a refused stream is called in the message: the replayed recording, or the live board."""
     if source is not None:
-        return f"{source.file} (replayed as board {source.master_board!r})"
+        return f"{source.recording or source.file} (replayed as board {source.master_board!r})"
     return f"board {config.name!r}"
 
 

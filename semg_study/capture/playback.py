@@ -103,6 +103,9 @@ class PlaybackSource:
     master_board: str
     segments: list[Segment]
     synthetic: bool = False
+    # what was asked to be replayed (a session, an utterance, a brainflow file): messages name it,
+    # not ``file``, which lies in a throwaway work folder
+    recording: Path | None = None
 
     @property
     def total_samples(self) -> int:
@@ -235,7 +238,8 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
         else:
             file = work_dir / f"{path.name}_playback.csv"
             write_board_file(file, np.concatenate(arrays, axis=1))
-        return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=synthetic)
+        return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=synthetic,
+                              recording=path)
 
     # -- corpus EMG in the dataset layout, converted -----------------------------------------
     prefix = _utterance_prefix(path) if path.is_file() or not path.is_dir() else None
@@ -267,7 +271,8 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
     write_board_file(file, np.concatenate(arrays, axis=1))
     corpus_synthetic = (synthetic or any(bool(info.get("synthetic")) for _, info in utterances)
                         or _in_synthetic_corpus(path))
-    return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=corpus_synthetic)
+    return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=corpus_synthetic,
+                          recording=path)
 
 
 def board_for_rate(rate: float) -> str:
