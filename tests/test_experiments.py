@@ -177,6 +177,14 @@ def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
     assert res.rows[0]["ΔWER vs full model (points)"] == 0
     for row in res.rows:  # the seeds' mean with a CI over utterances
         assert row["WER % CI low"] is None or row["WER % CI low"] <= row["WER %"] <= row["WER % CI high"]
+    full, variant = res.rows
+    assert full["verdict vs full model"] is None and full["difference CI low"] is None
+    wer_vs_full = next(c for c in res.comparisons if c["metric"] == "WER %")
+    assert variant["verdict vs full model"] == wer_vs_full["verdict"]  # the ablation row states its comparison
+    assert variant["ΔWER vs full model (points)"] == wer_vs_full["difference (points)"]
+    assert (variant["difference CI low"], variant["difference CI high"]) == \
+        (wer_vs_full["difference CI low"], wer_vs_full["difference CI high"])
+    assert {(c["seeds A"], c["seeds B"]) for c in res.comparisons} == {(2, 2)}
     assert {c["comparison"] for c in res.comparisons} == {"without streaming_mask vs full model"}
     assert {c["metric"] for c in res.comparisons} == {"WER %", "CER %"}
     for c in res.comparisons:
@@ -208,6 +216,45 @@ def test_parallel_training_gives_the_runs_of_sequential_training(smoke_corpus, t
         assert a.name == b.name  # same fingerprint
         sa, sb = load_run(a).model.state_dict(), load_run(b).model.state_dict()
         assert sa.keys() == sb.keys() and all(torch.equal(sa[k], sb[k]) for k in sa)
+
+
+def test_a_model_with_several_seeds_is_compared_over_its_seeds(myostream_result, smoke_study):
+    """Adding seeds to the plan is all it takes: each model's mean, sd and seed-and-utterance CI."""
+    p = exp.plan("smoke")
+    closed = [s for s in p["myostream"]["runs"] if s["condition"] == "closed"]
+    p["myostream"]["runs"] = closed + [dict(s, seed=1) for s in closed]
+    p["emg_baselines"]["runs"] = [s for s in p["emg_baselines"]["runs"]
+                                  if s["condition"] == "closed" and s["label"].startswith("Gaddy")]
+    res = exp.run_model_comparisons(smoke_study, p)
+    assert [r["metric"] for r in res.rows] == ["WER %", "CER %"]
+    for row, manifests in zip(res.rows, res.manifests):
+        assert (row["seeds A"], row["seeds B"]) == (2, 1) and len(manifests) == 3
+        assert len(row["run A"].split(", ")) == 2
+        assert row["A sd (points)"] is not None and row["B sd (points)"] is None
+        assert row["A CI low"] is None or row["A CI low"] <= row["A %"] <= row["A CI high"]
+        assert row["verdict"] in ("better", "worse", "no significant difference", "not enough utterances")
+
+
+def test_comparison_rows_of_seeds_reduce_to_one_seed_rows():
+    from semg_study.experiments.comparisons import comparison_rows_from, seed_comparison_rows, seed_summary_columns
+
+    rng = np.random.default_rng(2)
+    words = rng.integers(3, 9, 40)
+
+    def records(rate):
+        errors = rng.binomial(words, rate)
+        return [{"id": f"u{i}", "word_errors": int(e), "words": int(w), "character_errors": int(2 * e),
+                 "characters": int(5 * w)} for i, (e, w) in enumerate(zip(errors, words))]
+
+    a, b = [records(0.2), records(0.3)], [records(0.4)]
+    one = comparison_rows_from("a vs b", a[0], b[0])
+    assert [r["seeds A"] for r in one] == [1, 1] and one[0]["A sd (points)"] is None
+    rows = seed_comparison_rows("a vs b", a, b)
+    assert rows[0]["A %"] == pytest.approx(np.mean([sum(r["word_errors"] for r in s) / words.sum() for s in a]) * 100,
+                                           abs=0.01)
+    summary = seed_summary_columns(a)
+    assert summary["WER %"] == rows[0]["A %"] and summary["WER % std"] == rows[0]["A sd (points)"]
+    assert (summary["WER % CI low"], summary["WER % CI high"]) == (rows[0]["A CI low"], rows[0]["A CI high"])
 
 
 def test_myostream_is_compared_with_each_baseline_on_the_same_utterances(myostream_result, smoke_study):

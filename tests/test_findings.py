@@ -7,8 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from semg_study.evaluation.confidence import (compare_utterances, paired_comparison, rate_interval,
-                                              utterance_interval, verdict)
+from semg_study.evaluation.confidence import (compare_seed_utterances, compare_utterances, paired_comparison,
+                                              rate_interval, seed_paired_comparison, seed_rate_interval,
+                                              seed_utterance_interval, utterance_interval, verdict)
 
 FAST = ["train.progress=false", "data.max_train_utterances=6", "train.batch_samples=6000"]
 
@@ -57,6 +58,75 @@ def test_pairing_needs_the_same_utterances():
     c = compare_utterances(a, [dict(a[0], word_errors=2), a[1]], "wer")
     assert c.a == pytest.approx(1 / 5) and c.b == pytest.approx(2 / 5)
     assert utterance_interval(a, "cer").value == pytest.approx(2 / 18)
+
+
+# ------------------------------------------------- seeds and utterances resampled together
+def _seeds(rng, totals, rates):
+    """Per-seed errors on the same utterances: one row per seed, each with its own error rate."""
+    return np.stack([rng.binomial(totals, r) for r in rates])
+
+
+def test_one_seed_reduces_to_the_utterance_bootstrap():
+    rng = np.random.default_rng(5)
+    totals = rng.integers(2, 12, 150)
+    a, b = rng.binomial(totals, 0.3), rng.binomial(totals, 0.35)
+    one, plain = seed_rate_interval(a[None, :], totals), rate_interval(a, totals)
+    assert one.seeds == 1 and one.sd is None and one.mean == plain.value
+    assert (one.interval.low, one.interval.high) == pytest.approx((plain.low, plain.high), rel=1e-12)
+    seeded, paired = seed_paired_comparison(a, b, totals), paired_comparison(a, b, totals)
+    assert seeded.verdict == paired.verdict
+    for got, want in ((seeded.difference, paired.difference), (seeded.ratio, paired.ratio)):
+        assert (got.value, got.low, got.high) == pytest.approx((want.value, want.low, want.high), rel=1e-12)
+
+
+def test_a_seed_spread_wider_than_the_utterance_spread_widens_the_interval():
+    rng = np.random.default_rng(7)
+    totals = rng.integers(4, 12, 300)
+    close = _seeds(rng, totals, [0.30, 0.30, 0.30])
+    spread = _seeds(rng, totals, [0.15, 0.30, 0.45])
+    tight, wide = seed_rate_interval(close, totals), seed_rate_interval(spread, totals)
+    assert wide.sd > 5 * tight.sd
+    assert wide.mean == pytest.approx(spread.sum() / (3 * totals.sum()))  # the mean of the seeds' corpus rates
+    width = lambda s: s.interval.high - s.interval.low  # noqa: E731
+    assert width(wide) > 2 * width(tight)
+    # the seeds pooled into one bootstrap over utterances would miss the seed spread
+    pooled = rate_interval(spread.sum(axis=0), 3 * totals)
+    assert width(wide) > 2 * (pooled.high - pooled.low)
+    for s in (tight, wide):
+        assert s.interval.low <= s.mean <= s.interval.high
+    assert seed_rate_interval(spread, totals) == wide  # fixed seed, fixed resample count
+
+
+def test_seed_aware_verdicts():
+    rng = np.random.default_rng(11)
+    totals = rng.integers(3, 10, 200)
+    good = _seeds(rng, totals, [0.10, 0.12, 0.11])
+    bad = _seeds(rng, totals, [0.30, 0.33, 0.31, 0.29, 0.32])
+    assert seed_paired_comparison(good, bad, totals).verdict == "better"
+    assert seed_paired_comparison(bad, good, totals).verdict == "worse"
+    same = seed_paired_comparison(good, good, totals)
+    assert same.verdict == "no significant difference" and same.difference.value == 0
+    # a gap smaller than the seeds' spread is no finding, though each seed differs clearly over utterances
+    a = _seeds(rng, totals, [0.15, 0.30, 0.45])
+    b = _seeds(rng, totals, [0.20, 0.35, 0.50])
+    assert paired_comparison(a.sum(0), b.sum(0), 3 * totals).verdict == "better"
+    assert seed_paired_comparison(a, b, totals).verdict == "no significant difference"
+
+
+def test_seed_records_are_matched_by_utterance_id():
+    rec = lambda i, w, n: {"id": i, "word_errors": w, "words": n, "character_errors": w, "characters": 4 * n}  # noqa: E731
+    seed0 = [rec("u1", 1, 4), rec("u2", 0, 3), rec("u3", 2, 5)]
+    seed1 = [rec("u3", 1, 5), rec("u1", 2, 4), rec("u2", 1, 3)]  # another order, same utterances
+    s = seed_utterance_interval([seed0, seed1], "wer")
+    assert s.per_seed == pytest.approx((3 / 12, 4 / 12)) and s.mean == pytest.approx(7 / 24)
+    c = compare_seed_utterances([seed0, seed1], [seed0], "cer")
+    assert c.a == pytest.approx(7 / 96) and c.b == pytest.approx(3 / 48)
+    with pytest.raises(ValueError, match="same utterances"):
+        seed_utterance_interval([seed0, seed1[:2]])
+    with pytest.raises(ValueError, match="same utterances"):
+        compare_seed_utterances([seed0], [[rec("u1", 1, 4), rec("u2", 0, 3), rec("u4", 2, 5)]])
+    with pytest.raises(ValueError, match="reference lengths"):
+        seed_utterance_interval([seed0, [rec("u1", 1, 4), rec("u2", 0, 3), rec("u3", 2, 6)]])
 
 
 # ------------------------------------------------------------------ early stopping
@@ -187,8 +257,8 @@ def test_targets_read_either_direction_and_a_required_condition():
 def test_one_targets_table_serves_the_benchmark_and_the_latency_measurement():
     from semg_study.evaluation.targets import TARGETS, evaluate_targets, targets_for, threshold_of
 
-    assert [t["name"] for t in targets_for("benchmark")] + [t["name"] for t in targets_for("latency")] == \
-        [t["name"] for t in TARGETS]
+    assert [t["name"] for t in targets_for("benchmark")] + [t["name"] for t in targets_for("latency")] + \
+        [t["name"] for t in targets_for("response")] == [t["name"] for t in TARGETS]
     assert len({t["name"] for t in TARGETS}) == len(TARGETS)  # one row per target
     assert threshold_of("total_response_latency_ms") == 300.0 and threshold_of("offline_rtf_p95") == 1.0
     with pytest.raises(KeyError):

@@ -79,3 +79,42 @@ def test_latency_cli_one_run_and_several(bench_smoke_run, tmp_path, capsys):
     assert main(["latency", "--runs-root", str(tmp_path / "nothing-here"), "--out-dir", str(report_dir)]) == 1
     assert "no run folders" in capsys.readouterr().err
     assert main(["latency", str(bench_smoke_run), str(bench_smoke_run), "--out", str(out)]) == 1
+
+
+# ------------------------------------------------------------ response latency, side by side
+def test_response_latency_of_a_streaming_and_a_full_context_model():
+    """Tiny random models (the smoke configs), labelled as the paper size so every target is read."""
+    from semg_study.evaluation import response
+    from semg_study.evaluation.targets import targets_for
+
+    candidates = [response.from_config("myostream-smoke", size="paper"),
+                  response.from_config("gaddy2022-smoke", size="paper")]
+    report = response.measure_response(candidates, threads=1, repeats=2, warmup=1, seconds=1.0)
+    mine, ref = report["models"]
+    assert (mine["kind"], ref["kind"]) == ("streaming", "full context")
+    assert mine["weights"].startswith("random") and mine["parameters"] > 0
+    # streaming: the algorithmic latency (chunk + look-ahead) is part of the response, a full pass has none
+    model = candidates[0].model
+    assert mine["algorithmic_ms"] == pytest.approx(1000 * (model.chunk + model.lookahead) / model.output_frame_rate)
+    assert mine["response_greedy"]["p50_ms"] > mine["algorithmic_ms"] and ref["algorithmic_ms"] == 0
+    assert mine["chunk_compute"]["n"] >= 2 and ref["chunk_compute"] is None
+    assert mine["response_greedy"]["n"] == ref["response_greedy"]["n"] == 2 and mine["response_beam"] is None
+    ratio = report["ratios"]["paper"]["response_greedy_p50"]
+    assert ratio == pytest.approx(mine["response_greedy"]["p50_ms"] / ref["response_greedy"]["p50_ms"])
+    assert report["ratios"]["paper"]["response_beam_p50"] is None
+    targets = {t["name"]: t for t in report["targets"]}
+    assert set(targets) == {t["name"] for t in targets_for("response")}
+    assert isinstance(targets["response_p50_ratio_paper_greedy"]["met"], bool)
+    assert targets["response_p50_ratio_paper_beam"]["met"] is None  # no beam search: not measured
+    text = response.response_markdown(report)
+    assert "myostream-smoke" in text and "gaddy2022-smoke" in text and "random" in text
+
+
+def test_response_input_has_the_model_s_shape():
+    from semg_study.evaluation import response
+
+    c = response.from_config("ds2emg-smoke", size="paper")
+    item = response.random_item(c, seconds=2.0)
+    frames = item[c.model.input_key]
+    assert frames.shape == (round(2.0 * c.frame_rate), c.model.n_feats)
+    assert not response.streams(c.model)

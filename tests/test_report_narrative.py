@@ -90,6 +90,24 @@ def test_ablation_effects_inside_the_seed_spread_claim_nothing(tmp_path):
     assert "no effect can be claimed" in noise.text and noise.caveat
 
 
+def test_ablation_verdicts_come_from_the_seed_and_utterance_interval(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "06_ablations", [
+        {"variant": "full model", "switched off": "(none)", "seeds": "0, 1, 2", "WER % mean": 40.0, "WER % std": 1.0,
+         "WER %": 40.0, "WER % CI low": 35.0, "WER % CI high": 45.0, "ΔWER vs full model (points)": 0.0},
+        # larger than both seed spreads, but its interval includes zero: no effect
+        {"variant": "without conv_module", "switched off": "conv_module", "WER % mean": 45.0, "WER % std": 2.0,
+         "ΔWER vs full model (points)": 5.0, "difference CI low": -1.0, "difference CI high": 11.0},
+        {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 43.0, "WER % std": 3.0,
+         "ΔWER vs full model (points)": 3.0, "difference CI low": 1.0, "difference CI high": 5.0}], tmp_path)
+    found = narrative.findings(narrative.tables_by_name(out), "06")
+    assert "40.0% (95% CI 35.0% to 45.0%) ± 1.0 (std over seeds 0, 1, 2)" in found[0].text
+    noise = next(f for f in found if "without conv_module" in f.text)
+    effect = next(f for f in found if "without augmentation" in f.text)
+    assert noise.caveat and "no effect can be claimed" in noise.text
+    assert effect.headline and "+3.0 points (95% CI +1.0 points to +5.0 points)" in effect.text
+
+
 def test_live_demonstration_with_another_run_is_flagged(tmp_path):
     out = tmp_path / "reports"
     tables.save_table([{"model": "MyoStream", "WER %": 50.0, "decoder": "greedy"}], "05_myostream", out / "tables",

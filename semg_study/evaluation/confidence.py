@@ -18,6 +18,10 @@ share cancels. The difference ``A - B`` in points gets a CI, and a verdict:
 The ratio ``A / B`` of corpus rates has its own paired CI (used by targets such
 as "gaddy2022's WER at least 1.25 x MyoStream's").
 
+A model trained with several seeds is scored with a two-level bootstrap that
+also resamples its seeds (:func:`seed_rate_interval`, :func:`seed_paired_comparison`;
+the note above them says why and how); with one seed it is the utterance bootstrap.
+
 ``scipy.stats.bootstrap`` does the resampling (``paired=True``; percentile
 intervals, which stay defined when a resample has no errors at all; BCa is
 undefined on such degenerate data). The seed is fixed so a rerun of the
@@ -190,3 +194,165 @@ def compare_utterances(a: Sequence, b: Sequence, metric: str = "wer", **kw) -> C
         if ra[i][tot] != rb[i][tot]:
             raise ValueError(f"utterance {i}: reference lengths differ ({ra[i][tot]} vs {rb[i][tot]})")
     return paired_comparison([ra[i][err] for i in ids], [rb[i][err] for i in ids], [ra[i][tot] for i in ids], **kw)
+
+
+# ------------------------------------------------------------ several seeds of one model
+#
+# One training run is one draw from the training procedure: another seed gives
+# another model. A model trained with k seeds and scored on the same n test
+# utterances therefore has two sources of variation, and an interval that
+# resamples only utterances ignores the first. The two-level bootstrap below
+# draws, per resample, n utterances with replacement (the same indices for every
+# seed, because the seeds share the test set and their errors on one utterance
+# are correlated) and k seeds with replacement, and takes the mean over the
+# drawn seeds of each drawn seed's corpus rate on the drawn utterances.
+#
+# The utterance indices are drawn first, with the same generator call scipy's
+# paired bootstrap makes, so with one seed (the seed draw is then constant) the
+# interval is exactly :func:`rate_interval`'s and the comparison exactly
+# :func:`paired_comparison`'s.
+
+SEED_METHOD = "bootstrap over seeds and utterances (percentile)"
+
+
+@dataclass(frozen=True)
+class SeedSummary:
+    """One model's corpus rate over several seeds on the same utterances."""
+    per_seed: tuple          # each seed's corpus rate (fraction)
+    mean: float | None
+    sd: float | None         # sample standard deviation over seeds (None from one seed)
+    interval: Interval       # the mean with its seed-and-utterance CI
+
+    @property
+    def seeds(self) -> int:
+        return len(self.per_seed)
+
+    def as_dict(self) -> dict:
+        return {"per_seed": list(self.per_seed), "mean": self.mean, "sd": self.sd, "seeds": self.seeds,
+                "interval": {**self.interval.as_dict(), "method": SEED_METHOD}}
+
+
+def _seed_matrix(errors, totals) -> tuple[np.ndarray, np.ndarray]:
+    e, t = np.asarray(errors, dtype=float), np.asarray(totals, dtype=float)
+    if e.ndim == 1:
+        e = e[None, :]
+    if e.ndim != 2 or t.ndim != 1 or e.shape[1] != t.shape[0] or e.shape[0] == 0:
+        raise ValueError(f"errors must be (seeds, utterances) and totals (utterances,), got {e.shape} and {t.shape}")
+    return e, t
+
+
+def _draw_utterances(n: int, n_resamples: int, seed: int) -> tuple[np.random.Generator, np.ndarray]:
+    # the same call scipy.stats.bootstrap(paired=True) makes on a fresh generator (see the note above)
+    rng = np.random.default_rng(seed)
+    return rng, rng.integers(0, n, (n_resamples, n))
+
+
+def _resampled_means(e: np.ndarray, idx: np.ndarray, tot: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Per resample: the mean over k drawn seeds of the seeds' error sums on the drawn utterances.
+
+    ``e``: (seeds, utterances), ``idx``: (resamples, utterances); returns (resamples,)
+    error sums, to be divided by the drawn utterances' total (the same for every seed)."""
+    sums = e[:, idx].sum(axis=-1).T                       # (resamples, seeds)
+    k = e.shape[0]
+    drawn = rng.integers(0, k, (idx.shape[0], k))         # seeds drawn per resample
+    return np.take_along_axis(sums, drawn, axis=1).mean(axis=1)
+
+
+def _percentile(values: np.ndarray) -> tuple[float, float]:
+    alpha = (1 - CONFIDENCE) / 2
+    low, high = np.quantile(values, [alpha, 1 - alpha])
+    return float(low), float(high)
+
+
+def seed_rate_interval(errors, totals, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> SeedSummary:
+    """Mean, sd over seeds and the seed-and-utterance CI of one model's corpus rate.
+
+    ``errors[s][i]``: seed ``s``'s errors on utterance ``i`` (a 1-d array is one seed);
+    ``totals[i]``: utterance ``i``'s reference length.
+    """
+    e, t = _seed_matrix(errors, totals)
+    n = e.shape[1]
+    if n == 0 or t.sum() <= 0:
+        return SeedSummary(tuple(None for _ in e), None, None, Interval(None, None, None, n))
+    rates = e.sum(axis=1) / t.sum()
+    mean = float(rates.mean())
+    sd = float(rates.std(ddof=1)) if len(rates) > 1 else None
+    if n < 2:
+        return SeedSummary(tuple(map(float, rates)), mean, sd, Interval(mean, None, None, n))
+    rng, idx = _draw_utterances(n, n_resamples, seed)
+    low, high = _percentile(_safe_ratio(_resampled_means(e, idx, t, rng), t[idx].sum(axis=-1)))
+    return SeedSummary(tuple(map(float, rates)), mean, sd, Interval(mean, low, high, n))
+
+
+def seed_paired_comparison(errors_a, errors_b, totals, n_resamples: int = N_RESAMPLES,
+                           seed: int = SEED) -> Comparison:
+    """Model A (>= 1 seeds) against model B (>= 1 seeds) on the same utterances.
+
+    Each resample draws the utterances once for both models (paired) and each
+    model's seeds independently (their runs are unrelated); the difference and
+    the ratio are of the two models' seed-mean corpus rates, the verdict is from
+    the difference's CI. One seed each: exactly :func:`paired_comparison`.
+    """
+    ea, t = _seed_matrix(errors_a, totals)
+    eb, _ = _seed_matrix(errors_b, totals)
+    n = len(t)
+    if n == 0 or t.sum() <= 0:
+        empty = Interval(None, None, None, n)
+        return Comparison(None, None, empty, empty, None)
+    a, b = float(ea.sum(axis=1).mean() / t.sum()), float(eb.sum(axis=1).mean() / t.sum())
+    ratio_value = a / b if b > 0 else None
+    if n < 2:
+        return Comparison(a, b, Interval(a - b, None, None, n), Interval(ratio_value, None, None, n), None)
+    rng, idx = _draw_utterances(n, n_resamples, seed)
+    sum_a = _resampled_means(ea, idx, t, rng)
+    sum_b = _resampled_means(eb, idx, t, rng)
+    d_low, d_high = _percentile(_safe_ratio(sum_a - sum_b, t[idx].sum(axis=-1)))
+    if b > 0:
+        r_low, r_high = _percentile(_safe_ratio(sum_a, sum_b))
+    else:
+        r_low = r_high = None
+    return Comparison(a, b, Interval(a - b, d_low, d_high, n), Interval(ratio_value, r_low, r_high, n),
+                      verdict(d_low, d_high))
+
+
+def _seed_records(per_seed: Sequence[Sequence], metric: str, ids: list | None = None):
+    """(ids, errors (seeds, utterances), totals) of per-seed record lists, matched by utterance id.
+
+    Every seed must hold the same utterances with the same reference lengths: a
+    model's seeds are scored on one test set, and a mismatch is an error."""
+    err, tot = _key(metric)
+    if not per_seed:
+        raise ValueError("at least one seed's records are needed")
+    tables = [{r["id"]: r for r in map(_errors, records)} for records in per_seed]
+    ids = sorted(tables[0]) if ids is None else ids
+    errors, totals = [], None
+    for s, table in enumerate(tables):
+        if set(table) != set(ids):
+            only_here, missing = sorted(set(table) - set(ids)), sorted(set(ids) - set(table))
+            raise ValueError(f"seed {s}: not the same utterances ({len(only_here)} extra, e.g. {only_here[:2]}; "
+                             f"{len(missing)} missing, e.g. {missing[:2]})")
+        if totals is None:
+            totals = [table[i][tot] for i in ids]
+        for i, total in zip(ids, totals):
+            if table[i][tot] != total:
+                raise ValueError(f"utterance {i}: reference lengths differ between seeds ({table[i][tot]} vs {total})")
+        errors.append([table[i][err] for i in ids])
+    return ids, np.asarray(errors, dtype=float), np.asarray(totals, dtype=float)
+
+
+def seed_utterance_interval(per_seed: Sequence[Sequence], metric: str = "wer", **kw) -> SeedSummary:
+    """:func:`seed_rate_interval` of per-seed lists of per-utterance records."""
+    _, e, t = _seed_records(per_seed, metric)
+    return seed_rate_interval(e, t, **kw)
+
+
+def compare_seed_utterances(a: Sequence[Sequence], b: Sequence[Sequence], metric: str = "wer", **kw) -> Comparison:
+    """:func:`seed_paired_comparison` of two models' per-seed record lists, matched by utterance id."""
+    ids, ea, t = _seed_records(a, metric)
+    try:
+        _, eb, tb = _seed_records(b, metric, ids)
+    except ValueError as exc:
+        raise ValueError(f"paired comparison needs the same utterances in A and B: {exc}") from None
+    if not np.array_equal(t, tb):
+        raise ValueError("paired comparison: reference lengths differ between A and B")
+    return seed_paired_comparison(ea, eb, t, **kw)

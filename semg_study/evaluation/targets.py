@@ -6,7 +6,9 @@ Every row of :data:`TARGETS` names the report it is read from:
   (``reports/benchmarks/<date>-<profile>.json``): the findings' error rates with
   their CIs and paired ratios, the MyoStream / gaddy2022 ratios, the streaming
   numbers, the study's own wall time and memory;
-* ``"latency"``: one run's inference cost (``semg-study latency RUN``).
+* ``"latency"``: one run's inference cost (``semg-study latency RUN``);
+* ``"response"``: the response latency of the models side by side
+  (:mod:`semg_study.evaluation.response`, ``benchmarks/response_latency.py``).
 
 ``quantity`` is a dotted path into that report. The value must be ``<=``,
 ``<`` or ``>=`` (``comparison``) the ``threshold``, or, for a row with ``limit``,
@@ -69,9 +71,26 @@ TARGETS = [
      "comparison": "<", "threshold": 300.0,
      "description": "the dissertation's project document: a response within 300 ms (algorithmic latency + "
                     "p95 chunk compute)"},
+    # the response latency side by side (semg_study.evaluation.response): 2 CPU threads, 5 s of EMG, batch 1,
+    # the paper-size configs (random weights where no trained run exists)
+    {"name": "response_p50_ratio_paper_greedy", "report": "response", "quantity": "ratios.paper.response_greedy_p50",
+     "comparison": "<=", "threshold": 0.25,
+     "description": "paper size: MyoStream / reproduction response latency p50, greedy decoding"},
+    {"name": "response_p50_ratio_paper_beam", "report": "response", "quantity": "ratios.paper.response_beam_p50",
+     "comparison": "<=", "threshold": 0.25,
+     "description": "paper size: MyoStream / reproduction response latency p50, beam + LM"},
+    {"name": "response_p50_ms_paper_greedy", "report": "response",
+     "quantity": "paper.myostream.response_greedy.p50_ms", "comparison": "<=", "threshold": 200.0,
+     "description": "paper size: MyoStream response latency p50 (ms), greedy decoding"},
+    {"name": "response_p50_ms_paper_beam", "report": "response", "quantity": "paper.myostream.response_beam.p50_ms",
+     "comparison": "<=", "threshold": 200.0,
+     "description": "paper size: MyoStream response latency p50 (ms), beam + LM"},
+    {"name": "chunk_p95_ms_paper", "report": "response", "quantity": "paper.myostream.chunk_compute.p95_ms",
+     "comparison": "<=", "threshold": 50.0,
+     "description": "paper size: MyoStream streaming compute per chunk, p95 (ms)"},
 ]
 
-REPORTS = ("benchmark", "latency")
+REPORTS = ("benchmark", "latency", "response")
 
 
 def targets_for(report: str) -> list[dict]:

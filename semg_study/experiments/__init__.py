@@ -14,7 +14,8 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   (:func:`train_spec`, :func:`train_specs`, :func:`plan_run`);
   ``run_evaluation.py``: a run's evaluation, decoded once and rescored
   (:func:`evaluate_cached`, :func:`evaluate_decoder`); ``comparisons.py``: paired
-  bootstrap rows (:func:`comparison_rows`) and seeds pooled per utterance.
+  bootstrap rows of two models with one or more seeds each (:func:`comparison_rows`:
+  seeds and utterances resampled).
 * ``features_view.py`` (02), ``attention.py`` (05, hook-based attention
   weights), ``plots.py`` (figures of 03-07).
 * ``benchmark/``: ``make bench`` (``benchmarks/run.py``), the proposed model

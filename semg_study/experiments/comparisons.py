@@ -1,9 +1,12 @@
-"""Paired comparisons of two systems on the same utterances, and several seeds pooled into one.
+"""Paired comparisons of two models on the same utterances, each with one or more seeds.
 
-``comparison_rows`` are the paired-bootstrap table rows (difference and ratio with
-their CIs, a verdict); ``pool_seeds`` sums each utterance's errors over seeds so a
-bootstrap over utterances covers every seed; ``seed_mean_std`` / ``mean_std_label``
-give the seeds' spread as the ablation table prints it.
+``seed_comparison_rows`` are the paired-bootstrap table rows of model A against
+model B (each model's seed mean, sd over seeds and seed-and-utterance CI; the
+difference and ratio with their CIs; a verdict), ``seed_summary_columns`` one
+model's mean, sd and seed-and-utterance CI as table columns
+(:mod:`semg_study.evaluation.confidence` does the statistics); ``seed_mean_std``
+/ ``mean_std_label`` give the seeds' spread as the ablation table prints it.
+With one seed per model every number is the utterance bootstrap's.
 """
 from __future__ import annotations
 
@@ -11,22 +14,41 @@ import statistics
 
 from semg_study.experiments.run_evaluation import percent
 
+METRICS = (("wer", "WER %"), ("cer", "CER %"))
 
-def comparison_rows(label: str, a_metrics: dict, b_metrics: dict, what: str = "") -> list[dict]:
-    """Paired bootstrap rows (WER and CER) of system A against system B on the same utterances."""
+
+def comparison_rows(label: str, a_metrics: list[dict] | dict, b_metrics: list[dict] | dict,
+                    what: str = "") -> list[dict]:
+    """Paired bootstrap rows (WER and CER) of model A against model B on the same utterances.
+
+    ``a_metrics`` / ``b_metrics``: one evaluation (``metrics`` with its ``out_dir``) per seed
+    of the model, or a single evaluation for a single seed."""
     from semg_study.evaluation.output import read_evaluation
 
-    _, a = read_evaluation(a_metrics["out_dir"])
-    _, b = read_evaluation(b_metrics["out_dir"])
-    return comparison_rows_from(label, a, b, what)
+    def records(metrics):
+        return [read_evaluation(m["out_dir"])[1] for m in (metrics if isinstance(metrics, list) else [metrics])]
+
+    return seed_comparison_rows(label, records(a_metrics), records(b_metrics), what)
 
 
 def comparison_rows_from(label: str, a: list, b: list, what: str = "") -> list[dict]:
-    from semg_study.evaluation.confidence import compare_utterances
+    """:func:`seed_comparison_rows` of two single-seed models' per-utterance records."""
+    return seed_comparison_rows(label, [a], [b], what)
+
+
+def seed_comparison_rows(label: str, a: list[list], b: list[list], what: str = "") -> list[dict]:
+    """Rows (WER, CER) of model A (per-seed record lists) against model B, seeds and utterances resampled.
+
+    Column names are the comparison-table contract the narrative reads
+    (``difference (points)``, ``difference CI low/high``, ``verdict``); the
+    ``A``/``B`` columns are each model's seed mean, sd over seeds and its own
+    seed-and-utterance CI."""
+    from semg_study.evaluation.confidence import compare_seed_utterances, seed_utterance_interval
 
     rows = []
-    for key, name in (("wer", "WER %"), ("cer", "CER %")):
-        c = compare_utterances(a, b, key)
+    for key, name in METRICS:
+        c = compare_seed_utterances(a, b, key)
+        sa, sb = seed_utterance_interval(a, key), seed_utterance_interval(b, key)
         rows.append({"comparison": label, "evaluated on": what, "metric": name,
                      "A %": percent(c.a), "B %": percent(c.b),
                      "difference (points)": percent(c.difference.value),
@@ -34,34 +56,28 @@ def comparison_rows_from(label: str, a: list, b: list, what: str = "") -> list[d
                      "ratio A/B": None if c.ratio.value is None else round(c.ratio.value, 3),
                      "ratio CI low": None if c.ratio.low is None else round(c.ratio.low, 3),
                      "ratio CI high": None if c.ratio.high is None else round(c.ratio.high, 3),
-                     "verdict": c.verdict or "not enough utterances", "utterances": c.difference.n})
+                     "verdict": c.verdict or "not enough utterances", "utterances": c.difference.n,
+                     "seeds A": sa.seeds, "seeds B": sb.seeds,
+                     "A sd (points)": percent(sa.sd), "B sd (points)": percent(sb.sd),
+                     "A CI low": percent(sa.interval.low), "A CI high": percent(sa.interval.high),
+                     "B CI low": percent(sb.interval.low), "B CI high": percent(sb.interval.high)})
     return rows
 
 
-def pool_seeds(per_seed: list[list]) -> list[dict]:
-    """Per-utterance records of several seeds on the same utterances, errors summed per utterance.
-
-    The corpus rate of the pooled records is the seeds' mean corpus rate (equal reference lengths)."""
-    from semg_study.evaluation.confidence import _errors
-
-    pooled: dict[str, dict] = {}
-    for records in per_seed:
-        for r in map(_errors, records):
-            entry = pooled.setdefault(r["id"], {"id": r["id"], "word_errors": 0, "words": 0,
-                                                "character_errors": 0, "characters": 0})
-            for k in ("word_errors", "words", "character_errors", "characters"):
-                entry[k] += r[k]
-    return [pooled[k] for k in sorted(pooled)]
-
-
-def pooled_metrics(records: list[dict]) -> dict:
-    from semg_study.evaluation.confidence import utterance_interval
+def seed_summary_columns(per_seed: list[list]) -> dict:
+    """One model's seeds as table columns: ``WER %`` (the seeds' mean), its seed-and-utterance
+    CI (``WER % CI low/high``, the report's CI contract), ``WER % mean`` / ``WER % std`` and the
+    same for CER."""
+    from semg_study.evaluation.confidence import seed_utterance_interval
 
     out = {}
-    for key in ("wer", "cer"):
-        interval = utterance_interval(records, key)
-        out[key] = interval.value
-        out[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
+    for key, name in METRICS:
+        s = seed_utterance_interval(per_seed, key)
+        out[name] = percent(s.mean)
+        out[f"{name} CI low"] = percent(s.interval.low)
+        out[f"{name} CI high"] = percent(s.interval.high)
+        out[f"{name} mean"] = percent(s.mean)
+        out[f"{name} std"] = percent(s.sd)
     return out
 
 

@@ -16,8 +16,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from semg_study.experiments.comparisons import (comparison_rows, comparison_rows_from, mean_std_label, pool_seeds,
-                                                pooled_metrics, seed_mean_std)
+from semg_study.experiments.comparisons import (comparison_rows, mean_std_label, seed_comparison_rows, seed_mean_std,
+                                                seed_summary_columns)
 from semg_study.experiments.plan_runs import train_spec, train_specs
 from semg_study.experiments.plans import plan as make_plan
 from semg_study.experiments.plans import run_specs
@@ -38,7 +38,7 @@ class Experiment:
     config: dict
     caption: str
     details: list[dict] = field(default_factory=list)  # per run: spec, metrics, ... (for figures)
-    comparisons: list[dict] = field(default_factory=list)  # paired bootstrap rows (comparison_rows_from)
+    comparisons: list[dict] = field(default_factory=list)  # paired bootstrap rows (seed_comparison_rows)
 
 
 def _plan(study) -> dict:
@@ -159,30 +159,43 @@ def run_model_comparisons(study, p: dict | None = None) -> Experiment:
     """Notebook 05: MyoStream against each EMG baseline, per condition, paired on the same test utterances.
 
     Beam search + LM (weights chosen on dev for each run), silent EMG: the setting of the
-    study's headline. Runs come through ``train_cached`` (reused, never retrained here).
+    study's headline. Every seed of a model in the plan (``myostream_seeds``, ``emg_seeds``)
+    takes part: each model's seed mean, sd and seed-and-utterance CI, and the verdict from
+    a bootstrap that resamples both models' seeds and the shared utterances (one seed per
+    model: the utterance bootstrap). Runs come through ``train_cached`` (reused, never retrained here).
     """
     p = p or _plan(study)
     split, mode = p["myostream"]["split"], p["myostream"]["mode"]
-    first_seed = min(s["seed"] for s in p["myostream"]["runs"])
-    ours = {s["condition"]: s for s in p["myostream"]["runs"] if s["seed"] == first_seed}
+
+    def grouped(specs):
+        groups: dict[tuple, list[dict]] = {}
+        for s in specs:
+            groups.setdefault((s["label"], s["condition"]), []).append(s)
+        return groups
+
+    def evaluated(specs):
+        found = [train_spec(study, s, force=False) for s in sorted(specs, key=lambda s: s["seed"])]
+        return found, [evaluate_decoder(r, split, "beam", mode) for r in found]
+
+    ours = grouped(p["myostream"]["runs"])
+    theirs = grouped(p["emg_baselines"]["runs"])
     rows, manifests, runs = [], [], []
-    for condition, spec in sorted(ours.items()):
-        mine = train_spec(study, spec, force=False)
-        m_a = evaluate_decoder(mine, split, "beam", mode)
-        for base in p["emg_baselines"]["runs"]:
-            if base["condition"] != condition:
+    for (_, condition), specs in sorted(ours.items(), key=lambda kv: kv[0][1]):
+        mine, m_a = evaluated(specs)
+        for (label, base_condition), base_specs in theirs.items():
+            if base_condition != condition:
                 continue
-            other = train_spec(study, base, force=False)
-            m_b = evaluate_decoder(other, split, "beam", mode)
-            for row in comparison_rows(f"MyoStream vs {base['label']} ({condition})", m_a, m_b,
-                                       f"{split} {mode}, beam + LM"):
-                rows.append({**row, "run A": mine.name, "run B": other.name})
-                manifests.append([manifest_of(mine), manifest_of(other)])
-            runs += [mine, other]
+            other, m_b = evaluated(base_specs)
+            for row in comparison_rows(f"MyoStream vs {label} ({condition})", m_a, m_b, f"{split} {mode}, beam + LM"):
+                rows.append({**row, "run A": ", ".join(r.name for r in mine), "run B": ", ".join(r.name for r in other)})
+                manifests.append([manifest_of(r) for r in mine + other])
+            runs += mine + other
     caption = (f"MyoStream (A) against each EMG baseline (B): paired bootstrap over the same {split} utterances "
-               f"({mode} EMG, beam search + LM with weights chosen on dev). Difference A - B in points with its 95 % "
-               f"CI; ratio A/B of corpus error rates with its CI; verdict 'better' when the whole CI of A - B is "
-               f"below 0, 'worse' when above, else 'no significant difference'")
+               f"({mode} EMG, beam search + LM with weights chosen on dev), resampling each model's seeds too "
+               f"(seeds A / B; with one seed the bootstrap is over utterances only). A % / B %: mean over seeds, "
+               f"with sd over seeds and each model's 95 % CI; difference A - B in points with its 95 % CI; ratio "
+               f"A/B of corpus error rates with its CI; verdict 'better' when the whole CI of A - B is below 0, "
+               f"'worse' when above, else 'no significant difference'")
     return Experiment("05_comparisons", rows, manifests, runs, _config_summary(p, "myostream", p["myostream"]["runs"]),
                       caption)
 
@@ -200,47 +213,51 @@ def run_ablations(study, p: dict | None = None) -> Experiment:
         runs.append(run_dir)
         m = evaluate_cached(run_dir, section["split"], section["decoder"], section["mode"])
         by_variant.setdefault(spec["variant"], []).append({"spec": spec, "run": run_dir, "metrics": m})
-    rows, manifests, details = [], [], []
-    full_wer = None
     from semg_study.evaluation.output import read_evaluation
 
-    pooled: dict[str, list] = {}
-    for variant, entries in by_variant.items():
-        wers = [100.0 * e["metrics"]["wer"] for e in entries]
-        cers = [100.0 * e["metrics"]["cer"] for e in entries]
-        (wm, ws), (cm, cs) = seed_mean_std(wers), seed_mean_std(cers)
-        if entries[0]["spec"]["switched_off"] is None:
-            full_wer = wm
-        # the seeds' errors summed per utterance: one record per utterance, so the bootstrap
-        # resamples utterances (the unit the test set samples) with every seed's errors on it
-        pooled[variant] = pool_seeds([read_evaluation(e["metrics"]["out_dir"])[1] for e in entries])
-        pooled_ci = ci_columns(pooled_metrics(pooled[variant]))
-        rows.append({"variant": variant, "switched off": entries[0]["spec"]["switched_off"] or "(none)",
-                     "seeds": ", ".join(str(e["spec"]["seed"]) for e in entries),
-                     "WER % mean": round(wm, 2), "WER % std": None if ws is None else round(ws, 2),
-                     "WER % (mean ± std)": mean_std_label(wm, ws),
-                     "CER % (mean ± std)": mean_std_label(cm, cs),
-                     **pooled_ci,
-                     "WER % per seed": ", ".join(f"{w:.1f}" for w in wers),
-                     "CER % per seed": ", ".join(f"{c:.1f}" for c in cers),
-                     "ΔWER vs full model (points)": None if full_wer is None else round(wm - full_wer, 2),
-                     "epochs trained": ", ".join(str(run_source(e["run"])["epochs trained"]) for e in entries),
-                     "runs": ", ".join(e["run"].name for e in entries),
-                     "source": ", ".join(sorted({run_source(e["run"])["source"] for e in entries}))})
-        manifests.append([manifest_of(e["run"]) for e in entries])
-        details.append({"variant": variant, "wers": wers, "cers": cers, "entries": entries})
+    records = {v: [read_evaluation(e["metrics"]["out_dir"])[1] for e in entries] for v, entries in by_variant.items()}
     full = next((v for v, es in by_variant.items() if es[0]["spec"]["switched_off"] is None), None)
     comparisons = []
     if full is not None:
         for variant in by_variant:
             if variant != full:
-                comparisons += comparison_rows_from(f"{variant} vs full model", pooled[variant], pooled[full],
-                                                    f"{section['split']} {section['mode']}, seeds pooled")
+                comparisons += seed_comparison_rows(f"{variant} vs full model", records[variant], records[full],
+                                                    f"{section['split']} {section['mode']}, seeds and utterances "
+                                                    f"resampled")
+    versus = {(c["comparison"].removesuffix(" vs full model"), c["metric"]): c for c in comparisons}
+    rows, manifests, details = [], [], []
+    for variant, entries in by_variant.items():
+        wers = [100.0 * e["metrics"]["wer"] for e in entries]
+        cers = [100.0 * e["metrics"]["cer"] for e in entries]
+        (wm, ws), (cm, cs) = seed_mean_std(wers), seed_mean_std(cers)
+        # the seeds' mean with a CI that resamples seeds and (jointly for every seed) utterances
+        summary = seed_summary_columns(records[variant])
+        vs = versus.get((variant, "WER %")) or {}
+        rows.append({"variant": variant, "switched off": entries[0]["spec"]["switched_off"] or "(none)",
+                     "seeds": ", ".join(str(e["spec"]["seed"]) for e in entries),
+                     "WER % mean": round(wm, 2), "WER % std": None if ws is None else round(ws, 2),
+                     "WER % (mean ± std)": mean_std_label(wm, ws),
+                     "CER % (mean ± std)": mean_std_label(cm, cs),
+                     **{k: summary[k] for k in ("WER %", "WER % CI low", "WER % CI high",
+                                                "CER %", "CER % CI low", "CER % CI high")},
+                     "WER % per seed": ", ".join(f"{w:.1f}" for w in wers),
+                     "CER % per seed": ", ".join(f"{c:.1f}" for c in cers),
+                     # the seed-aware paired comparison with the full model (its row: none)
+                     "ΔWER vs full model (points)": 0.0 if variant == full else vs.get("difference (points)"),
+                     "difference CI low": vs.get("difference CI low"),
+                     "difference CI high": vs.get("difference CI high"),
+                     "verdict vs full model": vs.get("verdict"),
+                     "epochs trained": ", ".join(str(run_source(e["run"])["epochs trained"]) for e in entries),
+                     "runs": ", ".join(e["run"].name for e in entries),
+                     "source": ", ".join(sorted({run_source(e["run"])["source"] for e in entries}))})
+        manifests.append([manifest_of(e["run"]) for e in entries])
+        details.append({"variant": variant, "wers": wers, "cers": cers, "entries": entries})
     caption = (f"MyoStream ablations: one component switched off at a time, {section['condition']} vocabulary, "
                f"same epochs and seeds ({', '.join(map(str, section['seeds']))}) for every variant; corpus-level "
                f"WER/CER on the {section['split']} split ({section['mode']} EMG, {section['decoder']} decoding), "
-               f"mean ± sample std over seeds; the CI columns are 95 % bootstrap CIs over utterances of the "
-               f"seeds' mean (errors pooled per utterance)")
+               f"mean ± sample std over seeds; the CI columns are 95 % bootstrap CIs of the seeds' mean that "
+               f"resample seeds and utterances; ΔWER, its CI and the verdict are the paired comparison with the "
+               f"full model (seeds of each variant resampled independently, the shared test utterances jointly)")
     experiment = Experiment("06_ablations", rows, manifests, runs, _config_summary(p, "ablations", section["runs"]),
                             caption, details)
     experiment.comparisons = comparisons

@@ -334,7 +334,9 @@ def _ablations(t: dict[str, dict]) -> list[Finding]:
     mean_col = "WER % mean" if "WER % mean" in (table or {}).get("columns", []) else "WER %"
     delta_col = next((c for c in table["columns"] if c.startswith("ΔWER")), None)
     seeds = str(full.get("seeds", ""))
-    out.append(Finding(f"The full model's closed-vocabulary dev WER is {with_ci(full, mean_col)}"
+    # "WER %" is the seeds' mean with its seed-and-utterance CI where the table has one
+    shown = with_ci(full, "WER %") if num(full.get("WER %" + CI_LOW)) is not None else with_ci(full, mean_col)
+    out.append(Finding(f"The full model's closed-vocabulary test WER is {shown}"
                        + (f" ± {full['WER % std']:.1f} (std over seeds {seeds})" if num(full.get("WER % std")) is not None else "")
                        + "."))
     effects, noise = [], []
@@ -358,11 +360,12 @@ def _ablations(t: dict[str, dict]) -> list[Finding]:
         (effects if significant else noise).append((delta, text))
     if effects:
         effects.sort(key=lambda e: -abs(e[0]))
-        out.append(Finding("Changes in WER larger than the seeds' spread (a positive change: the component "
+        out.append(Finding("Changes in WER whose interval (seeds and utterances resampled) excludes zero, or larger "
+                           "than the seeds' spread where no interval is given (a positive change: the component "
                            "helps, as switching it off raises the WER): " + join([e[1] for e in effects]) + ".",
                            headline=True))
     if noise:
-        out.append(Finding("Within the seeds' spread (or with an interval that includes zero), so no effect can "
+        out.append(Finding("Within the seeds' spread or with an interval that includes zero, so no effect can "
                            "be claimed: " + join([n[1] for n in noise]) + ".", caveat=True))
     caveat = _noise_caveat([v for r in rows if (v := num(r.get(mean_col))) is not None], "ablation variant")
     if caveat:
