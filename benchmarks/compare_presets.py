@@ -52,7 +52,7 @@ def compare(root, sessions: int = 2, testset=None) -> tuple[list[dict], bool]:
 
 
 def main(argv=None) -> int:
-    from semg_study.report.tables import markdown_table
+    from semg_study.markdown import markdown_table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("root", help="a Digital Voicing-layout corpus")

@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from semg_study import io  # noqa: E402
-from semg_study.report.tables import markdown_table  # noqa: E402
+from semg_study.markdown import markdown_table  # noqa: E402
 
 
 @contextmanager

@@ -44,7 +44,7 @@ from semg_study import io
 from semg_study.checksums import CHECKSUM_FILE, write_checksums
 from semg_study.consent import Register, read_register, session_participant
 from semg_study.errors import DataError, StudyError
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 DEFAULT_LICENSE = "CC-BY-4.0"
 

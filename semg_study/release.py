@@ -34,7 +34,7 @@ from semg_study.checksums import write_checksums
 from semg_study.consent import Register, check_model_release, read_register, training_participants
 from semg_study.errors import StudyError
 from semg_study.provenance import keeps_tmp, portable
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 # Training-only state that a released model does not need.
 _RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")

@@ -348,8 +348,10 @@ def test_synthetic_corpus_generation_is_serialised(tmp_path, monkeypatch):
 
 
 def test_markdown_table_escapes_cells_and_aligns_columns():
-    lines = tables.markdown_table(["run", "WER %"], [["a|b", "12.5"], ["c\nd", "3.0"]], align="lr")
+    from semg_study.markdown import markdown_table
+
+    lines = markdown_table(["run", "WER %"], [["a|b", "12.5"], ["c\nd", "3.0"]], align="lr")
     assert lines == ["| run | WER % |", "|---|---:|", "| a\\|b | 12.5 |", "| c d | 3.0 |"]
-    assert tables.markdown_table(["x"], [["1"]])[1] == "|---|"  # left by default
+    assert markdown_table(["x"], [["1"]])[1] == "|---|"  # left by default
     with pytest.raises(ValueError, match="each of the 2 columns"):
-        tables.markdown_table(["run", "WER %"], [], align="l")
+        markdown_table(["run", "WER %"], [], align="l")

@@ -50,7 +50,7 @@ from semg_study.evaluation.evaluate import data_label, ensure_lm, eval_dataset, 
 from semg_study.evaluation.output import evaluation_home
 from semg_study.evaluation.streaming import item_session, stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 
 def _percentiles(values_s: list[float]) -> dict:

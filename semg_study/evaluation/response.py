@@ -40,7 +40,7 @@ from semg_study.decoding.greedy import greedy_decode
 from semg_study.evaluation.latency import _machine, _percentiles
 from semg_study.evaluation.streaming import stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 SECONDS = 5.0
 STREAMING_DEFINITION = ("algorithmic latency (chunk + look-ahead, from the config) + compute of the final "

@@ -228,7 +228,8 @@ class _NothingWritten(Exception):
 
 
 def study_run_markdown(record: dict[str, Any]) -> str:
-    from semg_study.report.tables import markdown_escape, markdown_table, provenance_line
+    from semg_study.markdown import markdown_escape, markdown_table
+    from semg_study.report.tables import provenance_line
 
     synthetic = record.get("corpus") == "synthetic"
     lines = ["**Study run: wall time and peak memory per notebook**", "",

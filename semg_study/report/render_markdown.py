@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from semg_study.report.document import Banner, Bullets, Code, Document, Figure, Heading, Para, Table
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 
 def to_markdown(doc: Document) -> str:

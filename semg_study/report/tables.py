@@ -19,9 +19,10 @@ import math
 import os
 import time
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from semg_study.io import write_bytes, write_json, write_text
+from semg_study.markdown import markdown_escape, markdown_table
 
 SYNTHETIC_LABEL = "synthetic data"
 
@@ -45,11 +46,6 @@ _LATEX_SPECIALS = {
 def latex_escape(text: Any) -> str:
     """Escape every LaTeX special character of ``str(text)`` (one pass, so no double escaping)."""
     return "".join(_LATEX_SPECIALS.get(ch, ch) for ch in str(text)).replace("\n", " ")
-
-
-def markdown_escape(text: Any) -> str:
-    """Make ``str(text)`` safe inside a Markdown table cell."""
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
 
 
 def format_value(value: Any) -> str:
@@ -148,22 +144,6 @@ def to_csv(rows: Sequence[dict], columns: Sequence[str], header: str) -> str:
     for row in rows:
         writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
     return buf.getvalue()
-
-
-def markdown_table(columns: Sequence[Any], rows: Iterable[Sequence[Any]], align: str | None = None) -> list[str]:
-    """The lines of a Markdown pipe table: header, rule, one line per row, every cell escaped.
-
-    Cells are written as ``str(cell)``: format numbers before (``format_value`` or the
-    caller's own precision), so that each report keeps the digits it means. ``align`` has one
-    letter per column, ``l`` or ``r`` (right-aligned numbers); default: every column left.
-    """
-    align = align or "l" * len(columns)
-    if len(align) != len(columns) or set(align) - {"l", "r"}:
-        raise ValueError(f"align {align!r} must give l or r for each of the {len(columns)} columns")
-    lines = ["| " + " | ".join(markdown_escape(c) for c in columns) + " |",
-             "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
-    lines += ["| " + " | ".join(markdown_escape(cell) for cell in row) + " |" for row in rows]
-    return lines
 
 
 def to_markdown(rows: Sequence[dict], columns: Sequence[str], caption: str, header: str) -> str:

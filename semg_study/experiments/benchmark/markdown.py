@@ -10,7 +10,7 @@ from typing import Any
 
 from semg_study.evaluation.targets import finite_number
 from semg_study.experiments.benchmark.plan import PROPOSED, REFERENCE
-from semg_study.report.tables import markdown_table
+from semg_study.markdown import markdown_table
 
 
 def _f(value: Any, spec: str = ".1f", scale: float = 1.0) -> str:
