@@ -28,9 +28,11 @@ study: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
-# deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms (benchmarks/README.md)
+# deepspeech2, gaddy2022 and MyoStream trained and compared on equal terms, then their response latency
+# (end of utterance to final transcript) side by side at the study and the paper sizes (benchmarks/README.md)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
+	$(if $(filter full,$(PROFILE)),,$(BIN)/python benchmarks/response_latency.py --profile $(PROFILE))
 
 # the inference latency, real-time factor and size of every trained run under runs/, each in its own
 # process (benchmarks/README.md): reports/benchmarks/latency.json and latency.md
