@@ -114,7 +114,10 @@ def test_a_release_packed_as_the_study_does_verifies_and_stays_verified(evaluate
         folder = release.release_run(run, models_dir=results / "models", name="myostream-smoke-closed")
         first = verify_release(folder)
         assert first.ok and first.checked >= 5, first.lines()
-        assert checks.absolute_paths(folder) == []
+        # no path of this machine; the run and its corpus lie in the test's temporary folder, which the
+        # release names <tmp>/... (a study's runs and corpora lie in the checkout: repository paths)
+        machine_paths = [p for p in checks.absolute_paths(folder) if not p.split(": ", 1)[1].startswith("<tmp>/")]
+        assert machine_paths == []
         portability.make_portable(results)  # the study's last step over its results folder
         assert verify_release(folder).ok
         # released again under the same name: nothing of the earlier folder is left behind
