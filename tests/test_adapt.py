@@ -13,8 +13,8 @@ import pytest
 import torch
 
 from semg_study.cli import main as cli_main
-from semg_study.training.adapt import (AdaptSettings, adapt_run, calibration_utterances, extended_sessions,
-                                       merged_participants)
+from semg_study.training.adapt import (AdaptSettings, adapt_run, adapted_model, calibration_utterances,
+                                       extended_sessions, merged_participants)
 
 
 # ------------------------------------------------------------------ fast: selection and bookkeeping
@@ -128,6 +128,13 @@ def test_adapted_run_keeps_the_parents_features_normaliser_vocab_and_sessions(pa
     assert a_ckpt["normalizer"] == p_ckpt["normalizer"] and a_ckpt["mel_normalizer"] == p_ckpt["mel_normalizer"]
     assert {k: v for k, v in adapted.sessions.items() if k in parent.sessions} == parent.sessions
     assert all(name.startswith("pS1-") for name in set(adapted.sessions) - set(parent.sessions))
+    # before training, a new session's adapter row is the <unknown> session's
+    model, kwargs = adapted_model(parent, adapted.sessions, "adapter", seed=0)
+    assert kwargs["n_sessions"] == len(adapted.sessions)
+    for name in ("session_weight", "session_bias"):
+        table = getattr(model, name).detach()
+        assert torch.equal(table[:len(parent.sessions)], p_ckpt["model_state"][name])
+        assert all(torch.equal(row, table[0]) for row in table[len(parent.sessions):])
 
 
 @pytest.mark.slow
