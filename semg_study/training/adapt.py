@@ -261,7 +261,8 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
     from semg_study.training.loop import (PLATEAU_CER, autocast, compute_loss, evaluate_dev, make_schedule,
                                           seed_everything, to_device)
     from semg_study.training.manifest import finish_manifest, start_manifest
-    from semg_study.training.released import default_runs_root
+    from semg_study.locations import default_runs_root
+    from semg_study.training.fingerprint import run_folder_name
 
     settings.check()
     if threads > 0:
@@ -299,7 +300,8 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
     parent_fp = parent.manifest.get("run_fingerprint") or weights_digest(run)
     fingerprint = adapted_fingerprint(parent_fp, settings, data_fp, code_digest())
     label = (settings.participant or "participant").replace("/", "-")
-    run_dir = Path(out or default_runs_root()) / f"{pcfg.name or pcfg.model.name}-{settings.adapt}-{label}-{fingerprint[:12]}"
+    run_dir = Path(out or default_runs_root()) / run_folder_name(
+        f"{pcfg.name or pcfg.model.name}-{settings.adapt}-{label}", fingerprint)
     manifest_path = run_dir / "manifest.json"
     if manifest_path.is_file():
         done = json.loads(manifest_path.read_text())
