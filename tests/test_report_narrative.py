@@ -224,3 +224,17 @@ def test_statistical_figures(tmp_path):
     rows = statplots.utterance_errors({"greedy": {"predictions": str(predictions)}})
     assert [r["WER %"] for r in rows] == [0.0, 25.0, 75.0]
     plt.close(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}}))
+
+    def drawn(fig) -> list:  # where every jittered dot landed
+        points = [c.get_offsets().tolist() for ax in fig.axes for c in ax.collections]
+        plt.close(fig)
+        return points
+
+    # the dots' jitter is seeded: the same data draw the same figure on every run (reports are compared)
+    import numpy as np
+
+    np.random.seed(123)
+    first = drawn(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}}))
+    np.random.seed(456)
+    assert drawn(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}})) == first
+    assert drawn(statplots.plot_differences(ablations)) == drawn(statplots.plot_differences(ablations))

@@ -7,13 +7,28 @@ hold: evaluation metrics with their ``predictions.jsonl``, and table sidecars.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from semg_study.report.figures import SYNTHETIC_LABEL
+
+
+@contextlib.contextmanager
+def _fixed_jitter(seed: int = 0) -> Iterator[None]:
+    """seaborn's strip plots jitter their dots with numpy's global generator: seeded here (and put back
+    after), so that the same data draw the same figure on every run of the study."""
+    import numpy as np
+
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def _title(text: str, synthetic: bool) -> str:
@@ -47,7 +62,8 @@ def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = 
             warnings.simplefilter("ignore", category=DeprecationWarning)
             warnings.filterwarnings("ignore", message="vert: bool was deprecated")
             sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
-        sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
+        with _fixed_jitter():
+            sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
     ax.set_xlabel("WER per test utterance (%)")
     ax.set_ylabel("")
     ax.set_title(_title(f"{title}: per-utterance word error rate", synthetic))
@@ -98,7 +114,8 @@ def plot_differences(table: dict[str, Any], synthetic: bool = True):
         if not data.empty:
             sns.pointplot(data=data, x="difference (points)", y="variant", errorbar="sd", linestyle="none",
                           color="#d1495b", capsize=0.2, ax=ax)
-            sns.stripplot(data=data, x="difference (points)", y="variant", color="k", size=4, ax=ax)
+            with _fixed_jitter():
+                sns.stripplot(data=data, x="difference (points)", y="variant", color="k", size=4, ax=ax)
         ax.set_xlabel("test WER, variant minus full model, same seed (points); mean ± std, dots: seeds")
         title = "Ablations: WER change with one component off"
     ax.axvline(0, color="#999999", linewidth=1)
