@@ -71,7 +71,7 @@ def item_session(item: dict) -> int | None:
 
 
 def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "silent",
-                         write: bool = True, weights: dict | None = None) -> dict:
+                         write: bool = True, weights: dict | None = None, out: str | Path | None = None) -> dict:
     """Decode ``split`` by streaming each utterance chunk by chunk through ``stream_step``.
 
     Each utterance's raw EMG is fed in chunks of ``chunk`` output frames (the
@@ -80,8 +80,8 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
     and with the run's lexicon beam search and LM (the same settings
     ``evaluate_run`` uses; ``weights`` replaces its alpha and beta). Also reports
     how far the streamed log-probabilities are from the same model's
-    full-sequence pass. Writes ``HOME/eval/<split>-<mode>-<decoder>-streamed/`` (``HOME``: the run
-    folder, or for a released run a folder outside it, :func:`evaluation_home`).
+    full-sequence pass. Writes ``HOME/eval/<split>-<mode>-<decoder>-streamed/`` (``HOME``: ``out``, else
+    the run folder, or for a released run a folder outside it, :func:`evaluation_home`).
     """
     # deferred: torch (the run loader and the datasets import it too); capture imports this module
     # for the driver alone
@@ -120,7 +120,7 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
 
     d = config.decode
     order = int(d.lm_order)
-    home = evaluation_home(run_dir)
+    home = evaluation_home(run_dir, out)
     lm = ensure_lm(home / "lm", corpus, config, order)
     alpha, beta = (weights["alpha"], weights["beta"]) if weights else (d.alpha, d.beta)
     beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=alpha, beta=beta,

@@ -86,7 +86,7 @@ def markdown_report(report: dict) -> str:
     lines += ["", f"{str(report.get('comparison_condition') or 'open').capitalize()} vocabulary, silent EMG. "
                   "\"training numbers\": measured by this invocation, or cached from "
                   "the invocation that trained the run (\"run files\": reconstructed, memory not sampled). "
-                  f"LM alpha / beta: chosen per run on the dev split (silent) from alpha {report['lm_weights']['grid']['alpha']} "
+                  f"LM alpha / beta: chosen per run and mode on that mode's dev split (shown: silent) from alpha {report['lm_weights']['grid']['alpha']} "
                   f"x beta {report['lm_weights']['grid']['beta']}, so the dev LM numbers are optimistic and the test "
                   "ones are not.", "",
               f"## Ratios and targets{tag}", "", targets_markdown(report).rstrip("\n"), "",
