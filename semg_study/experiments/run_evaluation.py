@@ -22,11 +22,13 @@ def manifest_of(run_dir: Path) -> str:
     return str(Path(run_dir) / "manifest.json")
 
 
-def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None) -> dict:
+def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None,
+                    out: Path | None = None) -> dict:
     """``evaluate_run``, reusing its decoded output when it was made from the run's current weights.
 
     Only the decoding is reused: the scores and their confidence intervals are
-    recomputed from ``predictions.jsonl`` every time (:func:`rescore`).
+    recomputed from ``predictions.jsonl`` every time (:func:`rescore`). ``out``: where the
+    decodings live (default :func:`evaluation_home`: the run folder).
     """
     from semg_study.evaluation.evaluate import evaluate_run
     from semg_study.recipes.config import load_config
@@ -36,10 +38,10 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
         manifest = json.loads((run_dir / "manifest.json").read_text())
         mode = load_config(manifest["config"]).data.eval_mode
     # the plain folder name: decoded on the run's own data (evaluation.evaluate.data_suffix)
-    metrics_path = evaluation_home(run_dir) / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
+    metrics_path = evaluation_home(run_dir, out) / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
     if cached_decoding_valid(run_dir, metrics_path):
         return rescore(metrics_path.parent)
-    return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode)
+    return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode, out=out)
 
 
 def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
@@ -54,14 +56,15 @@ def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
         (Path(metrics_path).parent / "predictions.jsonl").is_file()
 
 
-def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None) -> dict:
+def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None,
+                          out: Path | None = None) -> dict:
     """``evaluate_cached``, except that a beam evaluation uses ``weights`` (alpha, beta) and is
     redone when the stored one was decoded with other weights."""
     from semg_study.evaluation.evaluate import evaluate_run
 
     if decoder != "beam" or not weights:
-        return evaluate_cached(run_dir, split, decoder, mode)
-    metrics_path = evaluation_home(run_dir) / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+        return evaluate_cached(run_dir, split, decoder, mode, out)
+    metrics_path = evaluation_home(run_dir, out) / "eval" / f"{split}-{mode}-beam" / "metrics.json"
     if cached_decoding_valid(run_dir, metrics_path):
         try:
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -72,7 +75,7 @@ def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, we
             metrics["out_dir"] = str(metrics_path.parent)
             return metrics
     return evaluate_run(run_dir, split=split, decoder="beam", mode=mode, alpha=weights["alpha"],
-                        beta=weights["beta"])
+                        beta=weights["beta"], out=out)
 
 
 def rescore(out_dir: Path) -> dict:

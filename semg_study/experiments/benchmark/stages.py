@@ -150,15 +150,16 @@ class _Stages:
 
 def _evaluate(spec: dict, run_dir: Path, plan: dict, m: Measurements) -> None:
     """Stage 2 for one run: every split x mode x decoder, the beam search with LM weights chosen on the
-    dev split of the mode it decodes (the study's rule, evaluation.lm_weights: one decoding per run, split,
-    mode and decoder, whichever of the two made it). The report shows the headline mode's weights."""
+    dev split of the mode it decodes (the study's rule, evaluation.lm_weights). The decodings are the
+    benchmark's own, in the run's ``bench/`` folder: the evaluations the study makes (and a released
+    model carries) are the same whether or not ``make bench`` ran. The report shows the headline mode's weights."""
     modes = spec.get("modes") or plan["modes"]
     weights = {mode: tune_lm_weights(run_dir, mode=mode) for mode in modes}
     m.lm_weights[spec["key"]] = weights[modes[0] if spec.get("modes") else HEADLINE["mode"]]
     for split in plan["splits"]:
         for mode in modes:
             for decoder in plan["decoders"]:
-                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode])
+                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode], out=run_dir / "bench")
                 m.results.append(result_row(spec, run_dir, metrics))
 
 
