@@ -252,7 +252,7 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
     from semg_study.data.fingerprint import feature_cache_dir
     from semg_study.data.rates import conform_utterances, run_input_rate
     from semg_study.data.synthetic_label import labelled_synthetic
-    from semg_study.evaluation.evaluate import weights_digest
+    from semg_study.evaluation.output import weights_digest
     from semg_study.models.registry import count_parameters
     from semg_study.recipes.config import config_from_dict
     from semg_study.text import VOCAB
