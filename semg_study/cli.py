@@ -12,7 +12,7 @@ import importlib
 import sys
 
 from semg_study import __version__
-from semg_study.errors import StudyError
+from semg_study.errors import run_command
 
 # verb -> (module, one-line help)
 VERBS: dict[str, tuple[str, str]] = {
@@ -55,16 +55,3 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog=f"semg-study {verb}", description=VERBS[verb][1])
     module.configure(parser)
     return run_command(f"semg-study {verb}", module.run, parser.parse_args(argv[1:]))
-
-
-def run_command(prog: str, run, args) -> int:
-    """``run(args)`` as a command's exit status: a StudyError is one line naming ``prog`` (1),
-    Ctrl-C is "interrupted" (130)."""
-    try:
-        return int(run(args) or 0)
-    except StudyError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        return 130

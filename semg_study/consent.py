@@ -16,37 +16,28 @@ data (``participants.csv``)::
 Lines starting with ``#`` are comments. Every problem is a one-line
 :class:`~semg_study.errors.DataError` naming the file and the line.
 
-A run's training participants (:func:`training_participants`) come from each
-utterance's session metadata (``session.json``, written by capture with the
-participant's code); a corpus without capture metadata is either the synthetic
-corpus ("synthetic") or the public Digital Voicing dataset ("Gaddy & Klein
-2020"), which may always be released.
+A run's training participants (:func:`semg_study.data.participants.training_participants`)
+come from each utterance's session metadata (``session.json``, written by capture
+with the participant's code); a corpus without capture metadata is either the
+synthetic corpus ("synthetic") or the public Digital Voicing dataset ("Gaddy &
+Klein 2020"), which may always be released.
 """
 from __future__ import annotations
 
 import csv
 import datetime as _dt
-import json
 import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 from semg_study import io
+from semg_study.data.participants import ETHICS_RULE, PARTICIPANT_PATTERN
 from semg_study.errors import DataError, StudyError
 
 COLUMNS = ("participant", "data_release", "model_release", "consent_date", "note")
 REQUIRED = COLUMNS[:4]
 ANSWERS = {"yes": True, "no": False}
-
-# provenance labels of data that has no participant code
-SYNTHETIC = "synthetic"
-GADDY_KLEIN = "Gaddy & Klein 2020"
-LJSPEECH = "LJ Speech (Ito & Johnson 2017)"
-# "captured": a participant of this study (needs consent); "synthetic" / "public": always releasable
-SOURCES = ("captured", "synthetic", "public")
-
 
 @dataclass(frozen=True)
 class Consent:
@@ -73,8 +64,6 @@ class Register:
 
 
 def _name_problem(code: str) -> str | None:
-    from semg_study.capture.session import ETHICS_RULE, PARTICIPANT_PATTERN
-
     if not PARTICIPANT_PATTERN.match(code):
         return f"participant {code!r} looks like a name or is not a code: {ETHICS_RULE}"
     return None
@@ -133,46 +122,6 @@ def read_register(path: str | os.PathLike) -> Register:
     return Register(path, entries)
 
 
-# ------------------------------------------------------------------ training provenance
-def session_participant(session_dir: Path) -> str | None:
-    """The participant code recorded in a capture session's metadata, or None for other data."""
-    from semg_study.capture.playback import SESSION_FILE
-
-    meta_path = Path(session_dir) / SESSION_FILE
-    if not meta_path.is_file():
-        return None
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        raise DataError(meta_path, f"unreadable session metadata: {exc}") from None
-    code = meta.get("participant") if isinstance(meta, dict) else None
-    if not isinstance(code, str) or not code.strip():
-        raise DataError(meta_path, "session metadata lacks the participant code ('participant')")
-    return code.strip()
-
-
-def training_participants(utterances: Iterable, corpus) -> list[dict]:
-    """Who the ``utterances`` (of ``corpus``) came from: one row per participant code or data source,
-    ``{"participant", "source", "utterances"}``, sorted by source then participant."""
-    codes: dict[Path, str | None] = {}
-    counts: Counter = Counter()
-    for utt in utterances:
-        session_dir = Path(utt.path).parent
-        if session_dir not in codes:
-            codes[session_dir] = session_participant(session_dir) if utt.kind == "emg" else None
-        code = codes[session_dir]
-        if code is not None:
-            counts[(code, "captured")] += 1
-        elif getattr(corpus, "synthetic", False):
-            counts[(SYNTHETIC, "synthetic")] += 1
-        elif getattr(corpus, "kind", "") == "ljspeech":
-            counts[(LJSPEECH, "public")] += 1
-        else:
-            counts[(GADDY_KLEIN, "public")] += 1
-    rows = [{"participant": code, "source": source, "utterances": n} for (code, source), n in counts.items()]
-    return sorted(rows, key=lambda r: (SOURCES.index(r["source"]), r["participant"]))
-
-
 def check_model_release(participants: list[dict], register: Register | None, what: str) -> list[dict]:
     """Refuse (StudyError naming the participants) unless every captured participant of
     ``participants`` consented to model release in ``register``. Returns the rows with
@@ -202,5 +151,4 @@ def check_model_release(participants: list[dict], register: Register | None, wha
     return out
 
 
-__all__ = ["COLUMNS", "Consent", "Register", "read_register", "session_participant", "training_participants",
-           "check_model_release", "SYNTHETIC", "GADDY_KLEIN", "LJSPEECH"]
+__all__ = ["COLUMNS", "Consent", "Register", "read_register", "check_model_release"]

@@ -42,7 +42,8 @@ import numpy as np
 
 from semg_study import io
 from semg_study.checksums import CHECKSUM_FILE, write_checksums
-from semg_study.consent import Register, read_register, session_participant
+from semg_study.consent import Register, read_register
+from semg_study.data.participants import session_participant
 from semg_study.errors import DataError, StudyError
 from semg_study.markdown import markdown_table
 

@@ -1,7 +1,8 @@
-"""Errors that name the file and the problem; the CLI prints them without a traceback."""
+"""Errors that name the file and the problem; every command prints them without a traceback (:func:`run_command`)."""
 from __future__ import annotations
 
 import os
+import sys
 
 
 class StudyError(Exception):
@@ -28,3 +29,16 @@ class DataWarning(UserWarning):
 
 class ConfigError(StudyError):
     """An invalid configuration or override."""
+
+
+def run_command(prog: str, run, args) -> int:
+    """``run(args)`` as a command's exit status: a StudyError is one line naming ``prog`` (1),
+    Ctrl-C is "interrupted" (130)."""
+    try:
+        return int(run(args) or 0)
+    except StudyError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130

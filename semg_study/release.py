@@ -31,7 +31,8 @@ from typing import Any
 
 from semg_study import io
 from semg_study.checksums import write_checksums
-from semg_study.consent import Register, check_model_release, read_register, training_participants
+from semg_study.consent import Register, check_model_release, read_register
+from semg_study.data.participants import training_participants
 from semg_study.errors import StudyError
 from semg_study.provenance import keeps_tmp, portable
 from semg_study.markdown import markdown_table

@@ -139,7 +139,7 @@ def test_adapted_run_keeps_the_parents_features_normaliser_vocab_and_sessions(pa
 
 @pytest.mark.slow
 def test_manifest_names_the_parent_and_the_union_of_participants(parent_run, adapter_run):
-    from semg_study.evaluation.output import weights_digest
+    from semg_study.training.fingerprint import weights_digest
 
     parent = json.loads((Path(parent_run) / "manifest.json").read_text())
     manifest = json.loads((Path(adapter_run) / "manifest.json").read_text())

@@ -243,7 +243,7 @@ def test_consented_synthetic_and_public_training_data_may_be_released(capture_ro
 
 
 def test_training_participants_come_from_session_metadata(capture_root):
-    from semg_study.consent import training_participants
+    from semg_study.data.participants import training_participants
     from semg_study.data import open_corpus
 
     root, _ = capture_root

@@ -197,7 +197,7 @@ def test_decoded_outputs_are_cached_by_weights_not_file_times(smoke_corpus, tmp_
     import os
 
     from semg_study.evaluation.evaluate import evaluate_run
-    from semg_study.evaluation.output import weights_digest
+    from semg_study.training.fingerprint import weights_digest
     from semg_study.experiments.run_evaluation import cached_decoding_valid, evaluate_cached
     from semg_study.training import train
 

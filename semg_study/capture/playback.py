@@ -35,11 +35,11 @@ import numpy as np
 
 from semg_study.capture.boards import (MASTER_BOARDS, MODEL_CHANNELS, BoardLayout, BoardError, RateMismatchError,
                                        import_brainflow)
+from semg_study.data.participants import SESSION_FILE
 from semg_study.data.rates import resample_down, stated_rate
 from semg_study.errors import DataError
 from semg_study.io import atomic_path
 
-SESSION_FILE = "session.json"
 _INDEX = re.compile(r"^(\d+)_(emg\.npy|info\.json|board\.csv)$")
 
 

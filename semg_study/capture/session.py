@@ -47,14 +47,12 @@ import numpy as np
 from semg_study import __version__
 from semg_study.capture.boards import (ELECTRODE_MAP, ELECTRODE_REFERENCE, MODEL_CHANNELS, BoardDisconnectedError,
                                        BoardStream, import_brainflow)
-from semg_study.capture.playback import SESSION_FILE, write_board_file
+from semg_study.capture.playback import write_board_file
 from semg_study.capture.prompts import Prompt
+from semg_study.data.participants import ETHICS_RULE, PARTICIPANT_PATTERN, SESSION_FILE
 from semg_study.errors import StudyError
 from semg_study.io import save_audio, save_npy, write_json
 
-PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z]?\d+$")
-ETHICS_RULE = ("participant IDs must be codes (a number, optionally after one letter, e.g. 7 or P7), never "
-               "names: the ethics approval allows only pseudonymous codes and no data leaves this machine")
 
 
 class ParticipantError(StudyError):

@@ -42,8 +42,8 @@ from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.data.rates import conform_utterances, run_input_rate
 from semg_study.errors import ConfigError, DataError, StudyError
 from semg_study.evaluation.metrics import score
-from semg_study.evaluation.output import (evaluation_home, manifest_reference, predictions_path, weights_digest,
-                                         write_evaluation)
+from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
+from semg_study.training.fingerprint import weights_digest
 
 DECODERS = ("greedy", "beam")
 SPLITS = ("train", "dev", "test")

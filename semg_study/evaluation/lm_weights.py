@@ -17,7 +17,8 @@ from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, ensure_lm, eval_dataset, infer, lm_fingerprint,
                                             open_run_corpus)
 from semg_study.evaluation.metrics import score
-from semg_study.evaluation.output import evaluation_home, weights_digest
+from semg_study.evaluation.output import evaluation_home
+from semg_study.training.fingerprint import weights_digest
 
 LM_GRID = {"alpha": [0.5, 1.0, 1.5, 2.0], "beta": [0.0, 1.0, 2.0, 3.0]}
 LM_TUNING_SPLIT = "dev"

@@ -15,33 +15,12 @@ from semg_study import io
 from semg_study.errors import DataError
 from semg_study.evaluation.metrics import UtteranceErrors
 from semg_study.locations import default_runs_root
+from semg_study.training.fingerprint import weights_digest
 
 PREDICTIONS = "predictions.jsonl"
 METRICS = "metrics.json"
 _UTTERANCE_FIELDS = ("id", "reference", "hypothesis", "words", "hits", "substitutions", "deletions", "insertions",
                      "characters", "character_errors")
-
-
-def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
-    """sha256 of a run's model weights (tensor names, shapes, dtypes and bytes), or None without a checkpoint.
-
-    Decoded outputs are cached under this key, not under file modification times:
-    a copied or freshly cloned run keeps its cache exactly when its weights are the same.
-    """
-    import torch
-
-    path = Path(run_dir) / "checkpoints" / f"{which}.pt"
-    try:
-        ckpt = torch.load(path, map_location="cpu", weights_only=False)
-    except (OSError, RuntimeError, EOFError):
-        return None
-    h = hashlib.sha256()
-    state = ckpt.get("model_state") or {}
-    for name in sorted(state):
-        t = state[name].detach().cpu().contiguous()
-        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
-        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
-    return h.hexdigest()
 
 
 def evaluation_home(run_dir: str | Path, out: str | Path | None = None) -> Path:

@@ -46,7 +46,7 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
 
 def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
     """A stored decoding is reused only if it was made from the same weights (content, not mtime)."""
-    from semg_study.evaluation.output import weights_digest
+    from semg_study.training.fingerprint import weights_digest
 
     try:
         stored = json.loads(Path(metrics_path).read_text(encoding="utf-8")).get("weights_digest")

@@ -80,7 +80,7 @@ class AdaptSettings:
 def utterance_participant(utt) -> str | None:
     """The participant code of a recording: its capture session's metadata, else the synthetic
     participant its info file names, else None (a corpus of one speaker)."""
-    from semg_study.consent import session_participant
+    from semg_study.data.participants import session_participant
 
     code = session_participant(Path(utt.path).parent)
     if code is not None:
@@ -142,8 +142,8 @@ def extended_sessions(parent: dict, utterances) -> dict:
 
 def merged_participants(*lists) -> list[dict]:
     """The union of manifests' ``participants`` rows (utterances summed per participant and source),
-    in :func:`semg_study.consent.training_participants`' order."""
-    from semg_study.consent import SOURCES
+    in :func:`semg_study.data.participants.training_participants`' order."""
+    from semg_study.data.participants import SOURCES
 
     counts: dict[tuple[str, str], int] = {}
     for rows in lists:
@@ -252,7 +252,7 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
     from semg_study.data.fingerprint import feature_cache_dir
     from semg_study.data.rates import conform_utterances, run_input_rate
     from semg_study.data.synthetic_label import labelled_synthetic
-    from semg_study.evaluation.output import weights_digest
+    from semg_study.training.fingerprint import weights_digest
     from semg_study.models.registry import count_parameters
     from semg_study.recipes.config import config_from_dict
     from semg_study.text import VOCAB
@@ -348,7 +348,7 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
                         mel_normalizer_state=None if parent.mel_normalizer is None
                         else parent.mel_normalizer.state_dict())
 
-    from semg_study.consent import training_participants
+    from semg_study.data.participants import training_participants
 
     own = training_participants(calibration, corpus)
     seconds = sum(emg_seconds(u) for u in calibration)

@@ -1,6 +1,8 @@
 """What a run's fingerprint covers: its resolved config, its data and the training code.
 
-``run_fingerprint`` names a run folder (``runs/<config>-<fingerprint[:12]>``); the
+``run_fingerprint`` names a run folder (``runs/<config>-<fingerprint[:12]>``,
+:func:`run_folder_name`); :func:`weights_digest` is the digest of a trained run's weights,
+which decoded outputs are keyed by. The
 released runs (``training.released``) and the local cache (``training.cache``) both
 compare it. The code part is the bytes of ``TRAINING_CODE``, in two halves a restamp
 can tell apart (``code_parts``).
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from semg_study.training import code_identity
 
@@ -60,3 +63,25 @@ def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
     payload = json.dumps({"config": resolved, "data": data_fp, "code": code if code is not None else code_version()},
                          sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
+    """sha256 of a run's model weights (tensor names, shapes, dtypes and bytes), or None without a checkpoint.
+
+    Decoded outputs are cached under this key, not under file modification times:
+    a copied or freshly cloned run keeps its cache exactly when its weights are the same.
+    """
+    import torch
+
+    path = Path(run_dir) / "checkpoints" / f"{which}.pt"
+    try:
+        ckpt = torch.load(path, map_location="cpu", weights_only=False)
+    except (OSError, RuntimeError, EOFError):
+        return None
+    h = hashlib.sha256()
+    state = ckpt.get("model_state") or {}
+    for name in sorted(state):
+        t = state[name].detach().cpu().contiguous()
+        h.update(f"{name}:{tuple(t.shape)}:{t.dtype}".encode())
+        h.update(t.numpy().tobytes() if t.dtype != torch.bfloat16 else t.float().numpy().tobytes())
+    return h.hexdigest()

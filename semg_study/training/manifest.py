@@ -11,7 +11,7 @@ from pathlib import Path
 import torch
 
 from semg_study import io
-from semg_study.consent import training_participants
+from semg_study.data.participants import training_participants
 from semg_study.data.rates import input_rate
 
 PACKAGES = ("torch", "numpy", "scipy", "jiwer", "flashlight-text", "soundfile", "pyyaml", "semg-study")

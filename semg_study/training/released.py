@@ -186,7 +186,7 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     for name in ("metrics.json", "bench/train_resources.json"):
         if (run_dir / name).is_file():
             _copy_portable(run_dir / name, out / name)
-    # decoded outputs, keyed by the weights' digest (evaluation.output.weights_digest): a study
+    # decoded outputs, keyed by the weights' digest (training.fingerprint.weights_digest): a study
     # reusing this run re-scores them instead of decoding again; streamed decodings are redone
     for path in sorted((run_dir / "eval").glob("*")) if (run_dir / "eval").is_dir() else []:
         if path.is_file() and path.name.startswith("lm-weights-"):

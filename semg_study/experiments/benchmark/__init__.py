@@ -11,7 +11,7 @@ One invocation trains (or finds) and compares, in one process tree. The modules,
 * ``notebook``: what notebook 07 shows; ``cli``: ``benchmarks/run.py``.
 
 Elsewhere: the targets table (:mod:`semg_study.evaluation.targets`), the measured
-training (:mod:`semg_study.training.measured`), the LM weights
+training (:mod:`semg_study.experiments.benchmark.measured`), the LM weights
 (:mod:`semg_study.evaluation.lm_weights`), the latency measurement
 (:mod:`semg_study.evaluation.latency`) and the streaming driver
 (:mod:`semg_study.evaluation.streaming`). Why the targets: ``benchmarks/README.md``.

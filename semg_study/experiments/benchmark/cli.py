@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from semg_study.cli import run_command
+from semg_study.errors import run_command
 from semg_study.experiments.benchmark.markdown import targets_markdown
 from semg_study.experiments.benchmark.plan import EPOCHS
 from semg_study.experiments.benchmark.report import refresh_study_run

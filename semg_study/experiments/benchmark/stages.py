@@ -5,7 +5,7 @@ Each stage reuses what the study already has:
 0. **prepare features**: the feature cache of every stream the runs read is
    filled first, so no model's training time includes feature extraction.
 1. **train**: every run goes through ``train_cached`` in a child process of its
-   own, one at a time, its memory sampled (:func:`semg_study.training.measured.train_measured`;
+   own, one at a time, its memory sampled (:func:`semg_study.experiments.benchmark.measured.train_measured`;
    a rerun reuses finished runs, ``force`` retrains).
 2. **evaluate**: the LM weights chosen on dev (:mod:`semg_study.evaluation.lm_weights`),
    then every split x mode x decoder on the run's own condition; "beam" is the
@@ -168,7 +168,7 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
     """Stages 0-4 of the module doc, each timed; what they measured."""
     import torch  # deferred: the plan, the report and the CLI's --help need no torch
 
-    from semg_study.training.measured import train_measured
+    from semg_study.experiments.benchmark.measured import train_measured
 
     specs = plan["runs"]
     names = (["prepare features"] + [f"train {s['key']}" for s in specs] + [f"evaluate {s['key']}" for s in specs]
