@@ -118,59 +118,46 @@ def generate_corpus(out: str | os.PathLike, profile: str = "smoke", seed: int = 
     _clear_previous(out)
     sio.write_text(out / _MARKER, "generation in progress\n")
     if isinstance(prof, ParticipantsProfile):
-        return _finish_participants(out, prof, seed, progress)
+        written, counts = generate_participants(out, prof, seed, progress)
+        # silent EMG only: no audio; each participant's voice is in participants.json
+        return _finish(out, written, counts, kind="new participants", profile=prof.name, seed=seed, layout="dv",
+                       parameters=_parameters(prof, seed, "dv"), audio_rate_hz=None,
+                       books={"closed_vocab": BOOK_CLOSED}, voices="one per participant (participants.json)")
     if layout == "dv":
         written, counts = generate_dv(out, prof, seed, progress)
     else:
         written, counts = generate_ljspeech(out, prof, seed, progress)
+    return _finish(out, written, counts, profile=profile, seed=seed, layout=layout,
+                   parameters=_parameters(prof, seed, layout),
+                   audio_rate_hz=AUDIO_RATE if layout == "dv" else LJSPEECH_RATE,
+                   books={"parallel": BOOK_PARALLEL, "nonparallel": BOOK_NONPARALLEL, "closed_vocab": BOOK_CLOSED},
+                   voices=[DV_VOICE] if layout == "dv" else list(LJSPEECH_VOICES))
+
+
+def _finish(out: Path, written, counts: dict, *, profile: str, seed: int, layout: str, parameters: dict,
+            audio_rate_hz, books: dict, voices, kind: str | None = None) -> Path:
+    """Write ``corpus.json`` (what was generated, with every file's digest) last, then drop the in-progress
+    marker. One writer for every corpus kind: the keys keep their order, so the bytes (and with them the
+    corpus fingerprints the released runs were trained under) stay the same."""
     files = {name: file_sha256(out / name) for name in sorted(written)}
-    manifest = {
-        "generator": GENERATOR,
-        "version": VERSION,
-        "label": "synthetic",
+    manifest = {"generator": GENERATOR, "version": VERSION, "label": "synthetic"}
+    if kind is not None:
+        manifest["kind"] = kind
+    manifest.update({
         "profile": profile,
         "seed": int(seed),
         "layout": layout,
-        "parameters": _parameters(prof, seed, layout),
+        "parameters": parameters,
         "emg": {"dtype": EMG_DTYPE, "rate_hz": emg_model.EMG_RATE, "units": "microvolts",
                 "channels": list(emg_model.ELECTRODE_SITES), "muscles": list(emg_model.MUSCLES)},
-        "audio_rate_hz": AUDIO_RATE if layout == "dv" else LJSPEECH_RATE,
-        "books": {"parallel": BOOK_PARALLEL, "nonparallel": BOOK_NONPARALLEL, "closed_vocab": BOOK_CLOSED},
-        "tts": {"engine": "eSpeak NG via espeakng-loader",
-                "voices": [DV_VOICE] if layout == "dv" else list(LJSPEECH_VOICES)},
+        "audio_rate_hz": audio_rate_hz,
+        "books": books,
+        "tts": {"engine": "eSpeak NG via espeakng-loader", "voices": voices},
         "target_ranges_uv": {k: list(v) for k, v in emg_model.TARGET_RANGES_UV.items()},
         "counts": counts,
         "fingerprint": _fingerprint(files),
         "files": files,
-    }
-    sio.write_json(out / "corpus.json", manifest)
-    (out / _MARKER).unlink()
-    return out
-
-
-def _finish_participants(out: Path, prof: ParticipantsProfile, seed: int, progress: bool) -> Path:
-    """Write a new-participants corpus and its manifest (the study corpus's manifest, with its own counts)."""
-    written, counts = generate_participants(out, prof, seed, progress)
-    files = {name: file_sha256(out / name) for name in sorted(written)}
-    manifest = {
-        "generator": GENERATOR,
-        "version": VERSION,
-        "label": "synthetic",
-        "kind": "new participants",
-        "profile": prof.name,
-        "seed": int(seed),
-        "layout": "dv",
-        "parameters": _parameters(prof, seed, "dv"),
-        "emg": {"dtype": EMG_DTYPE, "rate_hz": emg_model.EMG_RATE, "units": "microvolts",
-                "channels": list(emg_model.ELECTRODE_SITES), "muscles": list(emg_model.MUSCLES)},
-        "audio_rate_hz": None,
-        "books": {"closed_vocab": BOOK_CLOSED},
-        "tts": {"engine": "eSpeak NG via espeakng-loader", "voices": "one per participant (participants.json)"},
-        "target_ranges_uv": {k: list(v) for k, v in emg_model.TARGET_RANGES_UV.items()},
-        "counts": counts,
-        "fingerprint": _fingerprint(files),
-        "files": files,
-    }
+    })
     sio.write_json(out / "corpus.json", manifest)
     (out / _MARKER).unlink()
     return out
