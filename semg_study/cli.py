@@ -22,7 +22,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "models": ("semg_study.recipes.cli", "list registered models and configs with parameter counts"),
     "config": ("semg_study.recipes.explain", "print the resolved configuration of a config and where each value was set"),
     "train": ("semg_study.training.cli", "train a model from a config file"),
-    "adapt": ("semg_study.training.adapt", "fine-tune a trained run on a new participant's calibration recordings"),
+    "adapt": ("semg_study.training.adapt_cli", "fine-tune a trained run on a new participant's calibration recordings"),
     "evaluate": ("semg_study.evaluation.cli", "decode a split with a trained run and score WER/CER"),
     "latency": ("semg_study.evaluation.latency", "measure a run's inference latency, real-time factor and size"),
     "study": ("semg_study.report.pipeline", "execute the numbered notebooks into reports/"),

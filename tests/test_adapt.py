@@ -200,3 +200,50 @@ def test_a_250_hz_recording_is_refused(parent_run, participants_root, tmp_path, 
     err = capsys.readouterr().err
     assert code == 1 and "recorded at 250 Hz" in err and "needs 1000 Hz" in err and "WiFi shield" in err
     assert not (tmp_path / "runs").exists()  # refused before anything was written
+
+
+@pytest.mark.slow
+def test_a_released_adapted_run_is_reused_and_keyed_by_the_parents_weights(parent_run, participants_root,
+                                                                            adapter_run, tmp_path):
+    from semg_study.training import released
+    from semg_study.training.fingerprint import weights_digest
+
+    shipped = released.pack(adapter_run, root=tmp_path / "released-adapted")
+    # the same weights in another parent folder: the same adapted run, found among the released ones
+    other_parent = tmp_path / "another-name-for-the-parent"
+    shutil.copytree(parent_run, other_parent)
+    settings = AdaptSettings(adapt="adapter", participant="S1", utterances=3, epochs=2, patience=0)
+    found = adapt_run(other_parent, participants_root, settings, out=tmp_path / "runs", progress=False,
+                      released=shipped.parent)
+    assert found.name == Path(adapter_run).name and found.parent == tmp_path / "runs"
+    manifest = json.loads((found / "manifest.json").read_text())
+    assert manifest["source"] == "released" and weights_digest(found) == weights_digest(adapter_run)
+    # another setting is not the released run: adapted here
+    fresh = adapt_run(other_parent, participants_root, AdaptSettings(adapt="adapter", participant="S1", utterances=2,
+                                                                     epochs=1, patience=0),
+                      out=tmp_path / "runs", progress=False, released=shipped.parent)
+    assert json.loads((fresh / "manifest.json").read_text())["source"] == "adapted"
+
+
+def test_the_adapted_runs_code_identity_ignores_comments_and_docstrings(monkeypatch):
+    from semg_study.training import adapt, code_identity
+
+    real = code_identity.current_sources
+
+    def with_comment(entries):
+        sources = real(entries)
+        sources["training/adapt.py"] = b"# a comment\n" + sources["training/adapt.py"].replace(
+            b'"""Adapting a trained run', b'"""Adapting (reworded) a trained run', 1)
+        return sources
+
+    before = adapt.code_digest()
+    monkeypatch.setattr(code_identity, "current_sources", with_comment)
+    assert adapt.code_digest() == before
+
+    def with_change(entries):
+        sources = real(entries)
+        sources["training/adapt.py"] = sources["training/adapt.py"].replace(b'"all": 0.1', b'"all": 0.2', 1)
+        return sources
+
+    monkeypatch.setattr(code_identity, "current_sources", with_change)
+    assert adapt.code_digest() != before

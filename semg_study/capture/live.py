@@ -256,7 +256,7 @@ def run(args: argparse.Namespace) -> int:
         args.file = args.utterance or args.session
     config, source = board_config(args, max_utterances=args.max_utterances, skip_reference_clips=True)
     seconds = args.seconds if args.seconds is not None else (None if source else 5.0)
-    transcriber = transcriber_for(loaded, config, source, _session_index(loaded, source))  # refuses a slow board
+    transcriber = transcriber_for(loaded, config, source, session_index(loaded, source))  # refuses a slow board
     board = open_board(config)
     label = "synthetic" if board.is_synthetic else "EMG"
     print(f"live decoding with {loaded.run_dir} ({getattr(loaded.model, 'registry_name', 'model')}), "
@@ -294,7 +294,7 @@ def stream_label(config, source: PlaybackSource | None) -> str:
     return f"board {config.name!r}"
 
 
-def _session_index(loaded, source: PlaybackSource | None) -> int | None:
+def session_index(loaded, source: PlaybackSource | None) -> int | None:
     """The training session index of a replayed session (session adaptation), else the unknown row."""
     sessions = getattr(loaded, "sessions", None) or {}
     if source and source.segments:

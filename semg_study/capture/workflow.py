@@ -164,7 +164,7 @@ def replay_session_of(root: str | Path) -> Path | None:
 def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: int = 1,
                        emit: Callable[[str], None] = print):
     """Decode ``path`` (a session, an utterance or a corpus root) replayed through the playback board."""
-    from semg_study.capture.live import decode_stream, load_streaming_run, transcriber_for
+    from semg_study.capture.live import session_index, decode_stream, load_streaming_run, transcriber_for
 
     loaded = load_streaming_run(run_dir)
     path = Path(path)
@@ -175,7 +175,9 @@ def live_decode_replay(run_dir: str | Path, path: str | Path, max_utterances: in
         path = session
     source = playback_source(path, max_utterances=max_utterances, skip_reference_clips=True)
     config = BoardConfig.for_playback(source)
-    transcriber = transcriber_for(loaded, config, source, (loaded.sessions or {}).get("<unknown>"))
+    # a session the run knows (an adapted run's participant sessions) gets its own adapter row,
+    # any other the run's row for unknown sessions
+    transcriber = transcriber_for(loaded, config, source, session_index(loaded, source))
     board = open_board(config)
     return decode_stream(board, transcriber, source=source, emit=emit)
 

@@ -356,3 +356,70 @@ def compare_seed_utterances(a: Sequence[Sequence], b: Sequence[Sequence], metric
     if not np.array_equal(t, tb):
         raise ValueError("paired comparison: reference lengths differ between A and B")
     return seed_paired_comparison(ea, eb, t, **kw)
+
+
+# ------------------------------------------------------------ several participants, the same sentences
+#
+# A new-participants result pools people who each read the same test sentences. Its
+# uncertainty has the same two sources as a model's seeds: which people happened to
+# take part, and which sentences. The bootstrap below draws, per resample, the
+# sentence positions once (the same for every participant, since they read the same
+# sentences) and the participants with replacement, and takes the pooled rate (errors
+# over reference length, summed over the drawn participant-sentence pairs). A paired
+# comparison of two systems on the same participants draws both once for both systems.
+
+GROUP_METHOD = "bootstrap over participants and sentences (percentile)"
+
+
+def _group_arrays(errors, totals) -> tuple[np.ndarray, np.ndarray]:
+    e, t = np.asarray(errors, dtype=float), np.asarray(totals, dtype=float)
+    if e.ndim != 2 or e.shape != t.shape or 0 in e.shape:
+        raise ValueError(f"errors and totals must both be (participants, sentences), got {e.shape} and {t.shape}")
+    return e, t
+
+
+def _group_draws(groups: int, items: int, n_resamples: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, items, (n_resamples, items)), rng.integers(0, groups, (n_resamples, groups))
+
+
+def _group_sums(x: np.ndarray, items: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """(resamples,) sums of ``x`` (participants, sentences) over each resample's drawn pairs."""
+    per_group = x[:, items].sum(axis=-1).T                      # (resamples, participants)
+    return np.take_along_axis(per_group, groups, axis=1).sum(axis=1)
+
+
+def group_rate_interval(errors, totals, n_resamples: int = N_RESAMPLES, seed: int = SEED) -> Interval:
+    """The pooled rate of several participants on the same sentences, with its participant-and-sentence CI.
+
+    ``errors[p][i]`` and ``totals[p][i]``: participant ``p``'s errors on sentence ``i`` and its
+    reference length. ``n`` of the interval is the number of participant-sentence pairs."""
+    e, t = _group_arrays(errors, totals)
+    n = e.size
+    value = float(e.sum() / t.sum()) if t.sum() > 0 else None
+    if value is None or e.shape[1] < 2:
+        return Interval(value, None, None, n)
+    items, groups = _group_draws(*e.shape, n_resamples, seed)
+    low, high = _percentile(_safe_ratio(_group_sums(e, items, groups), _group_sums(t, items, groups)))
+    return Interval(value, low, high, n)
+
+
+def group_paired_comparison(errors_a, errors_b, totals, n_resamples: int = N_RESAMPLES,
+                            seed: int = SEED) -> Comparison:
+    """System A against system B on the same participants and sentences (both drawn once for both)."""
+    ea, t = _group_arrays(errors_a, totals)
+    eb, _ = _group_arrays(errors_b, totals)
+    n = t.size
+    if t.sum() <= 0:
+        empty = Interval(None, None, None, n)
+        return Comparison(None, None, empty, empty, None)
+    a, b = float(ea.sum() / t.sum()), float(eb.sum() / t.sum())
+    ratio_value = a / b if b > 0 else None
+    if t.shape[1] < 2:
+        return Comparison(a, b, Interval(a - b, None, None, n), Interval(ratio_value, None, None, n), None)
+    items, groups = _group_draws(*t.shape, n_resamples, seed)
+    sa, sb, st = (_group_sums(x, items, groups) for x in (ea, eb, t))
+    d_low, d_high = _percentile(_safe_ratio(sa - sb, st))
+    r_low, r_high = _percentile(_safe_ratio(sa, sb)) if b > 0 else (None, None)
+    return Comparison(a, b, Interval(a - b, d_low, d_high, n), Interval(ratio_value, r_low, r_high, n),
+                      verdict(d_low, d_high))

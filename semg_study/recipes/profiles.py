@@ -28,6 +28,10 @@ PROFILES: dict[str, dict] = {
             "workers": 1,
             # notebook 07's latency measurement of each run
             "bench": {"repeats": 1, "warmup": 0, "max_utterances": 3},
+            # notebook 08's new participants: only that adaptation runs end to end
+            "calibration": {"corpus": "participants-smoke", "minutes": [0.1], "methods": ["adapter", "scratch"],
+                            "seed": 0, "adapt": {"epochs": 2, "patience": 5}, "scratch": {"epochs": 2, "patience": 8},
+                            "target_minutes": 0.1, "scratch_minutes": 0.1, "target_ratio": 1.5, "workers": 1},
         },
         "benchmark": {
             "epochs": 2,
@@ -57,6 +61,18 @@ PROFILES: dict[str, dict] = {
             # independent runs of a notebook train two at a time (one torch thread each): 2 cores
             "workers": 2,
             "bench": {"repeats": 3, "warmup": 1, "max_utterances": 8},
+            # notebook 08's new participants (semg_study.experiments.calibration): the closed-vocabulary
+            # MyoStream adapted to each synthetic participant of the `participants` corpus with 1-20
+            # minutes of their calibration EMG, against the same architecture trained from scratch on
+            # those minutes. Fine-tuning: at most 30 epochs, stopped after 5 without a better dev CER on
+            # the participant's own dev sentences; from scratch: the study's budget rule for its models
+            # (a 120-epoch ceiling, patience 8). The issue's targets: adaptation with `target_minutes`
+            # within `target_ratio` x the released model's WER on its own test split, and better than
+            # training from scratch on `scratch_minutes`.
+            "calibration": {"corpus": "participants", "minutes": [1, 2, 5, 10, 20],
+                            "methods": ["adapter", "all", "scratch"], "seed": 0,
+                            "adapt": {"epochs": 30, "patience": 5}, "scratch": {"epochs": 120, "patience": 8},
+                            "target_minutes": 5, "scratch_minutes": 20, "target_ratio": 1.5, "workers": 2},
         },
         "benchmark": {
             # no shared override; every quick config has the same ceiling (train.epochs) and
@@ -77,6 +93,11 @@ PROFILES: dict[str, dict] = {
             "epochs": {},
             "workers": 1,  # paper-size runs: one at a time (a GPU, or all cores for one run)
             "bench": {"repeats": 5, "warmup": 2, "max_utterances": 20},
+            # notebook 08's new participants, as the quick profile (see there), one run at a time
+            "calibration": {"corpus": "participants", "minutes": [1, 2, 5, 10, 20],
+                            "methods": ["adapter", "all", "scratch"], "seed": 0,
+                            "adapt": {"epochs": 30, "patience": 5}, "scratch": {"epochs": 120, "patience": 8},
+                            "target_minutes": 5, "scratch_minutes": 20, "target_ratio": 1.5, "workers": 1},
         },
         "benchmark": {
             # the reference model's published budget (200 epochs, Gaddy 2022) for every model, so the

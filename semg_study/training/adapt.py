@@ -221,10 +221,17 @@ def train_mode(model, trainable: set[str]) -> None:
 
 # ------------------------------------------------------------------ run identity
 def code_digest() -> str:
-    """The training code and this module: what decides the adapted weights besides the parent."""
-    from semg_study.training.fingerprint import TRAINING_CODE, code_version
+    """The training code and this module: what decides the adapted weights besides the parent.
 
-    return code_version(TRAINING_CODE + ADAPT_CODE)
+    Their syntax trees (``code_identity.semantic_digest``: docstrings and where an import comes from
+    left out), not their bytes: a comment or a moved import leaves the released adapted runs valid,
+    while any change to what the code computes makes them stale. The command line lives in
+    ``adapt_cli.py``, outside this digest."""
+    from semg_study.training import code_identity
+    from semg_study.training.fingerprint import TRAINING_CODE
+
+    entries = TRAINING_CODE + ADAPT_CODE
+    return code_identity.semantic_digest(code_identity.current_sources(entries), entries)
 
 
 def participant_data_fingerprint(corpus, feature_config, condition: str, mode: str, participant,
@@ -236,17 +243,24 @@ def participant_data_fingerprint(corpus, feature_config, condition: str, mode: s
                               participant=participant, calibration=rel(calibration), dev=sorted(rel(dev)))
 
 
-def adapted_fingerprint(parent_fp: str, settings: AdaptSettings, data_fp: str, code: str) -> str:
-    payload = json.dumps({"parent": parent_fp, "adaptation": asdict(settings), "data": data_fp, "code": code},
-                         sort_keys=True)
+def adapted_fingerprint(parent_weights: str, settings: AdaptSettings, data_fp: str, code: str) -> str:
+    """What an adapted run is: the parent's weights (by digest: two parent folders holding the same
+    weights, e.g. the same seed trained under two epoch ceilings it never reached, give the same
+    adapted run), the settings, the participant's data and the code."""
+    payload = json.dumps({"parent_weights": parent_weights, "adaptation": asdict(settings), "data": data_fp,
+                          "code": code}, sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
 # ------------------------------------------------------------------ adapt
 def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, out: str | Path | None = None,
-              threads: int = 0, progress: bool = True) -> Path:
+              threads: int = 0, progress: bool = True, released: str | Path | None = None) -> Path:
     """Fine-tune ``run`` on a participant of ``data_root`` (see the module doc); return the new run folder
-    (``<out>/<config>-<adapt>-<participant>-<fingerprint[:12]>``; reused when it finished already)."""
+    (``<out>/<config>-<adapt>-<participant>-<fingerprint[:12]>``; reused when it finished already).
+
+    ``released``: a folder of released adapted runs (``released/adapted``); a run there with the same
+    fingerprint is copied into ``out`` and reused instead of trained (its manifest then says
+    ``"source": "released"``)."""
     from semg_study.data import open_corpus
     from semg_study.data.dataset import BucketBatchSampler, EMGDataset, collate
     from semg_study.data.fingerprint import feature_cache_dir
@@ -297,8 +311,7 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
 
     data_fp = participant_data_fingerprint(corpus, parent.feature_config, condition, mode, settings.participant,
                                            calibration, dev)
-    parent_fp = parent.manifest.get("run_fingerprint") or weights_digest(run)
-    fingerprint = adapted_fingerprint(parent_fp, settings, data_fp, code_digest())
+    fingerprint = adapted_fingerprint(weights_digest(run), settings, data_fp, code_digest())
     label = (settings.participant or "participant").replace("/", "-")
     run_dir = Path(out or default_runs_root()) / run_folder_name(
         f"{pcfg.name or pcfg.model.name}-{settings.adapt}-{label}", fingerprint)
@@ -308,6 +321,16 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
         if done.get("run_fingerprint") == fingerprint and done.get("finished") and \
                 (run_dir / "checkpoints" / "best.pt").is_file():
             return run_dir
+    if released is not None:
+        from semg_study.training.released import reuse
+
+        folder = Path(released) / run_dir.name
+        try:
+            shipped = json.loads((folder / "manifest.json").read_text())
+        except (OSError, ValueError):
+            shipped = {}
+        if shipped.get("run_fingerprint") == fingerprint and (folder / "checkpoints" / "best.pt").is_file():
+            return reuse(folder, run_dir, data_root=str(Path(corpus.root).resolve()))
 
     lr = settings.lr if settings.lr is not None else pcfg.train.lr * LR_SCALE[settings.adapt]
     train_settings = {"epochs": settings.epochs, "patience": settings.patience, "lr": lr, "seed": settings.seed,
@@ -461,46 +484,3 @@ def adapt_run(run: str | Path, data_root: str | Path, settings: AdaptSettings, o
                                   "plateau_cer": PLATEAU_CER}
     finish_manifest(run_dir, manifest, metrics)
     return run_dir
-
-
-# ------------------------------------------------------------------ command line
-def configure(parser) -> None:
-    parser.add_argument("run", metavar="RUN", help="the trained run to adapt (a run folder, e.g. under released/runs)")
-    parser.add_argument("data", metavar="DATA", help="the participant's recordings (a corpus root)")
-    parser.add_argument("--participant", default=None,
-                        help="participant code (e.g. S1); needed when DATA holds more than one participant")
-    amount = parser.add_mutually_exclusive_group()
-    amount.add_argument("--minutes", type=float, default=None, help="calibration EMG to use, in minutes")
-    amount.add_argument("--utterances", type=int, default=None, help="calibration utterances to use")
-    parser.add_argument("--adapt", choices=MODES, default="adapter",
-                        help="adapter: the session adapter only; top: adapter + last block + output layer; "
-                             "all: every parameter at a lower learning rate; scratch: the same architecture "
-                             "trained from scratch on the same calibration utterances (the baseline)")
-    parser.add_argument("--epochs", type=int, default=None, help="most epochs (default 30; scratch: the parent's)")
-    parser.add_argument("--patience", type=int, default=None,
-                        help="stop after this many epochs without a better dev CER on the participant's own "
-                             "dev utterances (default 5; scratch: the parent's; 0: never)")
-    parser.add_argument("--lr", type=float, default=None,
-                        help="learning rate (default: the parent's x " +
-                             ", ".join(f"{v:g} for {k}" for k, v in LR_SCALE.items()) + ")")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the calibration order and of training")
-    parser.add_argument("--out", metavar="DIR", default=None,
-                        help="folder the new run folder is made in (default: the runs folder, runs/)")
-    parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: leave as is)")
-    parser.add_argument("--quiet", action="store_true", help="no per-epoch lines")
-
-
-def run(args) -> int:
-    from semg_study.training import load_run
-
-    epochs, patience = args.epochs, args.patience
-    if args.adapt == "scratch" and (epochs is None or patience is None):
-        parent = load_run(args.run).config.train  # a from-scratch baseline trains like its parent
-        epochs = parent.epochs if epochs is None else epochs
-        patience = parent.patience if patience is None else patience
-    settings = AdaptSettings(adapt=args.adapt, participant=args.participant, minutes=args.minutes,
-                             utterances=args.utterances, epochs=30 if epochs is None else epochs,
-                             patience=5 if patience is None else patience, lr=args.lr, seed=args.seed)
-    run_dir = adapt_run(args.run, args.data, settings, out=args.out, threads=args.threads, progress=not args.quiet)
-    print(f"run folder: {run_dir}")
-    return 0
