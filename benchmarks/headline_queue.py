@@ -1,0 +1,115 @@
+"""Train issue 22's comparison runs, one after another, and pack each into ``released/runs`` as it finishes.
+
+    nohup .venv/bin/python benchmarks/headline_queue.py [--profile quick] [--part closed,sizes,...] &
+
+The runs are the profile's ``headline`` knobs (``semg_study/recipes/profiles.py``): every model of a
+comparison under one budget rule (epoch ceiling and patience), seeds, sizes and MyoStream's streaming
+settings, in the order below (what the headline claim rests on first), so a queue interrupted at any
+point has released the most informative runs. A run already finished (in the runs folder or released)
+is found by its fingerprint and not trained again, so the queue resumes across sessions: run it again.
+One torch thread per run; ``--workers 2`` trains two at a time on two cores.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+PARTS = ("closed", "sizes", "streaming", "ablations", "open")
+
+
+def queue(profile: str, parts=PARTS) -> list[dict]:
+    """The specs of the profile's headline knobs, part by part, seed-major within a part."""
+    from semg_study.recipes.profiles import config_name, plan_knobs
+
+    k = plan_knobs(profile)["headline"]
+    budget = dict(k["budget"])
+    specs = []
+
+    def add(base, condition, seed, extra=None, label=""):
+        specs.append({"config": config_name(base, profile),
+                      "overrides": {"data.condition": condition, **budget, **(extra or {})},
+                      "seed": seed, "corpus": "dv", "label": label or base})
+
+    for part in parts:
+        if part == "closed":
+            for seed in k["closed_seeds"]:
+                for base in k["models"]:
+                    add(base, "closed", seed, label=f"{base} closed seed {seed}")
+        elif part == "sizes":
+            for seed in k["size_seeds"]:
+                for base, sizes in k["sizes"].items():
+                    for size in sizes:
+                        add(base, "closed", seed, size, label=f"{base} size {size} seed {seed}")
+        elif part == "streaming":
+            for seed in k["streaming_seeds"]:
+                for setting in k["streaming"]:
+                    add("myostream", "closed", seed, setting, label=f"myostream streaming {setting} seed {seed}")
+        elif part == "ablations":
+            from semg_study.experiments.plans import plan
+
+            for spec in plan(profile)["ablations"]["runs"]:
+                overrides = {key: v for key, v in spec["overrides"].items() if key != "train.epochs"}
+                specs.append({**spec, "overrides": {**overrides, **budget}, "label": f"ablation {spec.get('label')}"})
+        elif part == "open":
+            for seed in k["open_seeds"]:
+                for base in k["models"]:
+                    add(base, "open", seed, label=f"{base} open seed {seed}")
+        else:
+            raise SystemExit(f"unknown part {part!r}; expected some of {', '.join(PARTS)}")
+    return specs
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profile", default="quick")
+    parser.add_argument("--part", default=",".join(PARTS), help=f"comma-separated parts ({', '.join(PARTS)})")
+    parser.add_argument("--runs-root", default=None)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--list", action="store_true", help="print the queue and exit")
+    args = parser.parse_args(argv)
+
+    from train_released import _train_one
+
+    from semg_study.provenance import repo_root
+    from semg_study.training import released
+
+    specs = queue(args.profile, args.part.split(","))
+    if args.list:
+        for s in specs:
+            print(s["config"], json.dumps(s["overrides"], sort_keys=True), "seed", s["seed"], "|", s["label"])
+        print(f"{len(specs)} runs")
+        return 0
+    runs_root = str(Path(args.runs_root) if args.runs_root else repo_root() / "runs")
+    started = time.time()
+
+    def report(spec, run_dir):
+        released.pack_all([run_dir])
+        m = json.loads((Path(run_dir) / "manifest.json").read_text())
+        stop = m.get("early_stopping") or {}
+        print(f"[{time.time() - started:7.0f} s] {Path(run_dir).name}: {m.get('source')}, {spec['label']}, "
+              f"{stop.get('epochs_trained')} epochs (best {stop.get('best_epoch')}, ceiling {stop.get('max_epochs')}), "
+              f"dev CER {((m.get('final') or {}).get('dev_cer') or 0):.3f}, "
+              f"train wall {m.get('train_process_wall_s')} s", flush=True)
+
+    if args.workers <= 1:
+        for spec in specs:
+            report(spec, _train_one(spec, args.profile, runs_root, 1, 1))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(_train_one, s, args.profile, runs_root, 1, args.workers): s for s in specs}
+            for future in as_completed(futures):
+                report(futures[future], future.result())
+    print(f"done in {time.time() - started:.0f} s", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
