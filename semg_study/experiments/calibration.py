@@ -363,6 +363,7 @@ def calibration_figure(scored: list[Scored], decoder: str, own_test: dict | None
     colours = {"adapter": "#1b9e77", "top": "#7570b3", "all": "#d95f02", "scratch": "#666666"}
     methods = [m for m in dict.fromkeys(m for m, _ in systems(scored)) if m != ZERO_SHOT]
     for ax, metric in zip(axes, ("wer", "cer")):
+        top = 100.0  # rates above 100 % (insertions) stay on the axis
         for method in methods:
             points = [(minutes, group_rate_interval(*_arrays(_group(scored, decoder, method, minutes), metric)))
                       for m, minutes in systems(scored) if m == method]
@@ -372,6 +373,7 @@ def calibration_figure(scored: list[Scored], decoder: str, own_test: dict | None
             hi = np.array([100 * (p[1].high - p[1].value) if p[1].high is not None else 0 for p in points])
             ax.errorbar(x, y, yerr=[lo, hi], marker="o", capsize=3, color=colours.get(method),
                         label=METHOD_LABELS[method])
+            top = max(top, float(np.max(y + hi)))
         zero = _group(scored, decoder, ZERO_SHOT, 0.0)
         if zero:
             z = group_rate_interval(*_arrays(zero, metric))
@@ -390,7 +392,7 @@ def calibration_figure(scored: list[Scored], decoder: str, own_test: dict | None
         ax.set_xticklabels([f"{t:g}" for t in ticks])
         ax.set_xlabel("calibration EMG per participant (minutes" + (", log scale)" if len(ticks) > 1 else ")"))
         ax.set_ylabel(f"{metric.upper()} on the participants' test sentences (%)")
-        ax.set_ylim(0, 105)
+        ax.set_ylim(0, 1.05 * top)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=7.5, loc="lower left")
     fig.tight_layout()
