@@ -12,7 +12,6 @@ the released run's 95 % bootstrap CI. Not part of CI (it trains for minutes). Wr
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -40,9 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     released = evaluate_decoder(released_run, "test", "beam", "silent")
 
-    os.environ["SEMG_STUDY_RELEASED"] = "off"  # train from scratch, whatever is released
     started = time.time()
-    retrained_run = plan_run(spec, args.profile, runs_root=scratch / "retrained")
+    # train from scratch, whatever is released
+    retrained_run = plan_run(spec, args.profile, runs_root=scratch / "retrained", reuse_released=False)
     train_s = time.time() - started
     retrained = evaluate_decoder(retrained_run, "test", "beam", "silent")
 

@@ -222,22 +222,37 @@ def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, 
 
 
 @pytest.mark.slow
-def test_study_testset_reaches_the_notebooks_and_the_record(tmp_path):
+def test_study_testset_and_retrain_reach_the_notebooks_as_parameters(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    _notebook(nbs / "01_split.ipynb", "from semg_study.report.paths import study_testset\n"
-                                      "print('split', study_testset())")
+    path = _notebook(nbs / "01_split.ipynb", "print('split', testset, 'reuse', reuse_released)")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\ntestset = None\nreuse_released = True"
+    nbformat.write(nb, path)
+    _notebook(nbs / "02_undeclared.ipynb", "print('declares neither')")
     split = tmp_path / "my_split.json"
     split.write_text(json.dumps({"dev": [], "test": []}))
     out = tmp_path / "out"
     common = ("--profile", "smoke", "--out", str(out), "--notebooks", str(nbs), "--data-root", str(tmp_path),
               "--ljspeech-root", str(tmp_path), "--runs-root", str(tmp_path / "runs"))
-    res = _study(*common, "--testset", str(split), env={"SEMG_STUDY_TESTSET": ""})
+    res = _study(*common, "--testset", str(split), "--retrain")
     assert res.returncode == 0, res.stdout + res.stderr
     assert json.loads((out / "study_run.json").read_text())["testset"] == str(split.resolve())
     executed = nbformat.read(out / "executed" / "01_split.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert f"split {split.resolve()}" in printed
+    assert f"split {split.resolve()} reuse False" in printed
+    # a notebook that declares neither runs with its own defaults, and the run says so
+    assert "02_undeclared: declares no testset, reuse_released parameter" in res.stdout
     # without --testset: the corpus's own split (here none: the packaged copy), named in the record
-    assert _study(*common, env={"SEMG_STUDY_TESTSET": ""}).returncode == 0
+    res = _study(*common)
+    assert res.returncode == 0 and "declares no" not in res.stdout
     assert json.loads((out / "study_run.json").read_text())["testset"].endswith("testset_largedev.json")
+    executed = nbformat.read(out / "executed" / "01_split.ipynb", as_version=4)
+    assert "split None reuse True" in "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_optional_parameters_go_only_to_the_notebooks_that_declare_them():
+    base = {"profile": "smoke"}
+    optional = {"testset": "/t.json", "reuse_released": False}
+    assert pipeline.notebook_values(base, optional, {"profile", "testset"}) == {"profile": "smoke", "testset": "/t.json"}
+    assert pipeline.notebook_values(base, optional, {"profile"}) == base

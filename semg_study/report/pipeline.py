@@ -8,6 +8,12 @@ the kernel's process tree, sampled every 0.5 s, and ``ru_maxrss`` of finished
 children) of every notebook and of the whole run go to ``<out>/study_run.json``
 and ``<out>/tables/study_run.md``. A failing notebook stops the run with its
 name, the failing cell and the path of the executed copy.
+
+Everything a notebook needs reaches it as a papermill parameter, never through the
+environment: the convention's parameters (``CONVENTION``, every notebook) and the
+study-wide optional ones (``OPTIONAL_PARAMETERS``: ``testset`` from ``--testset``,
+``reuse_released`` False under ``--retrain``, ``interactive`` False), injected into the
+notebooks that declare them.
 """
 from __future__ import annotations
 
@@ -40,6 +46,11 @@ SLOTS: tuple[tuple[str, str, str], ...] = (
     ("09", "report", "report"),
 )
 SAMPLE_INTERVAL_S = 0.5
+# The parameters every notebook declares (notebooks/README.md), and the optional ones a notebook
+# gets when its parameters cell declares them.
+CONVENTION = ("profile", "data_root", "ljspeech_root", "corpus", "device", "seed", "out_dir", "runs_root", "force")
+OPTIONAL_PARAMETERS = ("testset", "reuse_released", "interactive")
+OPTIONAL_DEFAULTS = {"testset": None, "reuse_released": True, "interactive": None}
 
 
 class NotebookFailed(StudyError):
@@ -182,17 +193,24 @@ def notebook_parameters(path: Path) -> set[str]:
     return names
 
 
+def notebook_values(parameters: dict[str, Any], optional: dict[str, Any], declared: set[str]) -> dict[str, Any]:
+    """What papermill injects into one notebook: every convention parameter, and the optional ones
+    (:data:`OPTIONAL_PARAMETERS`) that its parameters cell declares."""
+    return {**parameters, **{k: v for k, v in optional.items() if k in declared}}
+
+
 def execute(slot: Slot, dest: Path, parameters: dict[str, Any], cwd: Path, progress: bool = True,
-            timeout: int | None = None) -> None:
-    """Run one notebook with papermill into ``dest`` (atomically); raise NotebookFailed."""
+            timeout: int | None = None, optional: dict[str, Any] | None = None) -> None:
+    """Run one notebook with papermill into ``dest`` (atomically); raise NotebookFailed.
+
+    ``optional``: values of :data:`OPTIONAL_PARAMETERS`, injected where the notebook declares them
+    (``interactive`` is always False: no frontend under papermill, static figures).
+    """
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
     assert slot.path is not None
-    params = dict(parameters)
-    declared = notebook_parameters(slot.path)
-    if "interactive" in declared:
-        params["interactive"] = False  # no frontend under papermill: static figures
+    params = notebook_values(parameters, {**(optional or {}), "interactive": False}, notebook_parameters(slot.path))
     failure: BaseException | None = None
     written = False
     try:
@@ -336,9 +354,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.out).resolve() if args.out else repo / "reports"
     notebooks_dir = Path(args.notebooks).resolve() if args.notebooks else repo / "notebooks"
     runs_root = Path(args.runs_root).resolve() if args.runs_root else repo / "runs"
-    if getattr(args, "retrain", False):
-        # every run trained exactly once in this invocation: no released run, no earlier local run
-        os.environ["SEMG_STUDY_RELEASED"] = "off"
+    retrain = bool(getattr(args, "retrain", False))
+    if retrain:
+        # every run trained exactly once in this invocation: no released run (the notebooks'
+        # reuse_released parameter), no earlier local run (a fresh runs folder)
         if not args.runs_root:
             runs_root = repo / "runs" / f"retrain-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
     only = parse_only(args.only)
@@ -353,16 +372,13 @@ def run(args: argparse.Namespace) -> int:
     started_wall = time.perf_counter()
     record: dict[str, Any] = {
         "kind": "study-run", "status": "running", "profile": args.profile, "device": args.device,
-        "seed": args.seed, "force": bool(args.force), "retrain": bool(getattr(args, "retrain", False)),
+        "seed": args.seed, "force": bool(args.force), "retrain": retrain,
         "out": str(out), "notebooks_dir": str(notebooks_dir),
         "runs_root": str(runs_root), "git": git_info(repo), "machine": machine_info(), "started": now_utc(),
         "finished": None, "notebooks": [], "total": {},
     }
     data = prepare_data(args, say)
     testset = resolve_study_testset(args, data["data_root"])
-    if getattr(args, "testset", None):
-        # the notebooks' kernels inherit the environment (report.paths.study_testset reads it)
-        os.environ["SEMG_STUDY_TESTSET"] = testset
     say(f"step 0: split file {testset}")
     record.update(corpus=data["corpus"], data_root=data["data_root"], ljspeech_root=data["ljspeech_root"],
                   step0=data)
@@ -371,6 +387,9 @@ def run(args: argparse.Namespace) -> int:
                   "runs_root": str(runs_root), "force": bool(args.force)}
     record["parameters"] = parameters
     record["testset"] = testset
+    # study-wide choices, injected into the notebooks that declare them: --testset (None: the
+    # corpus's own split), --retrain (no released run is reused)
+    optional = {"testset": testset if getattr(args, "testset", None) else None, "reuse_released": not retrain}
     peaks: list[float] = []
 
     def finish(status: str) -> None:
@@ -391,6 +410,12 @@ def run(args: argparse.Namespace) -> int:
     for slot in slots:  # say up front what will not run
         if slot.path is None and (only is None or slot.number in only):
             say(f"[{slot.number}] {slot.name}: not yet present in {notebooks_dir}, skipped")
+    for slot in to_run:  # and which notebook cannot take a study-wide choice given on the command line
+        chosen = [k for k, v in optional.items() if v != OPTIONAL_DEFAULTS[k]]
+        missing = [k for k in chosen if k not in notebook_parameters(slot.path)]
+        if missing:
+            say(f"[{slot.number}] {slot.name}: declares no {', '.join(missing)} parameter; it runs with its own "
+                f"default ({', '.join(f'{k}={OPTIONAL_DEFAULTS[k]!r}' for k in missing)})")
     for slot in slots:
         entry: dict[str, Any] = {"slot": slot.number, "name": slot.name, "title": slot.title,
                                  "notebook": str(slot.path) if slot.path else None}
@@ -414,7 +439,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             with sampler:
                 execute(slot, dest, parameters, cwd=notebooks_dir, progress=args.progress,
-                        timeout=args.cell_timeout)
+                        timeout=args.cell_timeout, optional=optional)
         except NotebookFailed as exc:
             entry.update(status="failed", error=exc.error, failed_cell=exc.cell_index)
             _measure(entry, t0, sampler, peaks)

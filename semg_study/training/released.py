@@ -3,8 +3,9 @@
 Training everything the study reports takes longer than an examiner waits, so
 the finished runs are packed small (best checkpoint without the resume-only
 optimiser/RNG state, manifest, per-epoch metrics) into one folder of the
-repository, ``released/runs/<config>-<fingerprint>/`` (``$SEMG_STUDY_RELEASED``
-overrides it). :func:`semg_study.training.cache.train_cached` looks there after
+repository, ``released/runs/<config>-<fingerprint>/``
+(:func:`semg_study.locations.released_runs_root`; ``train_cached(released_root=...)``
+names another folder). :func:`semg_study.training.cache.train_cached` looks there after
 the local ``runs/`` folder:
 
 * a released run whose **run fingerprint** (resolved config + data fingerprint +
@@ -13,7 +14,8 @@ the local ``runs/`` folder:
 * a released run with the same config and data but another training code
   version is **stale**: it is never reused, the study trains afresh and lists the
   stale run (``stale_released.json`` in the runs folder, and a warning);
-* ``--retrain`` (``force``) ignores the released runs altogether.
+* ``--retrain`` (``train_cached(reuse_released=False)``, the notebooks' ``reuse_released``
+  parameter) ignores the released runs altogether.
 
 Scores, figures and tables are always recomputed from the checkpoint; only the
 training is reused.
@@ -28,6 +30,7 @@ import sys
 from pathlib import Path
 
 from semg_study import io
+from semg_study.locations import released_runs_root
 from semg_study.provenance import portable_text
 from semg_study.training.fingerprint import run_folder_name
 
@@ -40,10 +43,8 @@ _DIGESTS: dict[str, str] = {}  # restamp: inputs digests computed in this proces
 
 
 def released_root() -> Path:
-    env = os.environ.get("SEMG_STUDY_RELEASED")
-    if env is not None:
-        return Path(env).expanduser()
-    return REPO_ROOT / "released" / "runs"
+    """Where released runs are looked for and packed when no folder is named: ``<repo>/released/runs``."""
+    return released_runs_root()
 
 
 def read_only_run(run_dir: str | os.PathLike) -> bool:
@@ -58,11 +59,6 @@ def read_only_run(run_dir: str | os.PathLike) -> bool:
         if folder == root or root in folder.parents:
             return True
     return False
-
-
-def released_enabled() -> bool:
-    """``SEMG_STUDY_RELEASED=off`` (or an empty value) turns reuse of released runs off."""
-    return os.environ.get("SEMG_STUDY_RELEASED", "on").strip().lower() not in ("", "off", "0", "no")
 
 
 def spec_key(resolved_config: dict, data_fp: str) -> str:

@@ -58,9 +58,8 @@ def utc_now() -> str:
 
 
 def default_out_dir() -> Path:
-    """``$SEMG_STUDY_OUT/benchmarks`` or ``<repo>/reports/benchmarks`` (where notebook 07 looks)."""
-    base = os.environ.get("SEMG_STUDY_OUT")
-    return (Path(base) if base else repo_root() / "reports") / "benchmarks"
+    """``<repo>/reports/benchmarks`` (where notebook 07 looks, its ``out_dir`` being ``reports``)."""
+    return repo_root() / "reports" / "benchmarks"
 
 
 
