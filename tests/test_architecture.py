@@ -25,6 +25,7 @@ STAGES: tuple[tuple[str, frozenset[str]], ...] = (
     ("report", frozenset({"report"})),
     ("release", frozenset({"release", "data_release"})),
     ("experiments", frozenset({"experiments"})),
+    ("the study: notebooks run in order, the study record", frozenset({"study"})),
     ("entry points", frozenset({"cli", "__main__"})),
 )
 RANK = {room: rank for rank, (_, rooms) in enumerate(STAGES) for room in rooms}

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from semg_study.report.pipeline import CONVENTION
+from semg_study.study.notebooks import CONVENTION
 
 REPO = Path(__file__).resolve().parents[1]
 # notebook 08 is being edited elsewhere: it does not declare the study-wide optional parameters yet
