@@ -34,13 +34,12 @@ from typing import Sequence
 
 import numpy as np
 
-from semg_study import io
 from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
 from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.data.rates import conform_utterances, run_input_rate
-from semg_study.errors import ConfigError, DataError, StudyError
+from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
 from semg_study.training.fingerprint import weights_digest
@@ -56,26 +55,10 @@ INFERENCE_BATCH = 1
 
 # ----------------------------------------------------------------------- data
 
-def corpus_label(root: Path) -> str:
-    """"synthetic" when the corpus says it was generated (``corpus.json``), else "real"."""
-    for candidate in (root / "corpus.json", root.parent / "corpus.json"):
-        if candidate.is_file():
-            try:
-                info = io.read_json(candidate, "corpus manifest")  # bounded, FIFO-safe (a user's corpus)
-            except DataError:
-                continue
-            if not isinstance(info, dict):
-                continue
-            if str(info.get("label", "")).lower() == "synthetic" or info.get("generator", "").startswith("semg_study.synth"):
-                return "synthetic"
-    return "real"
-
-
 def data_label(corpus) -> str:
-    """How results on ``corpus`` are labelled: "synthetic" or "real"."""
-    if getattr(corpus, "synthetic", False):
-        return "synthetic"
-    return corpus_label(Path(corpus.root))
+    """How results on ``corpus`` are labelled: "synthetic" or "real" (``Corpus.synthetic``, which the
+    corpus readers set from :func:`semg_study.data.synthetic_label.is_synthetic`)."""
+    return "synthetic" if getattr(corpus, "synthetic", False) else "real"
 
 
 def open_run_corpus(config, data_root: str | Path | None = None, testset: str | Path | None = None):

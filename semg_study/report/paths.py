@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from semg_study.data.synthetic_label import labelled_synthetic
+from semg_study.data.synthetic_label import is_synthetic
 from semg_study.locations import default_runs_root, released_runs_root
 from semg_study.provenance import repo_root
 from semg_study.recipes.profiles import check_profile
@@ -182,7 +182,7 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
             from semg_study.errors import DataError
 
             raise DataError(data, "data root does not exist")
-        synthetic = labelled_synthetic(data)
+        synthetic = is_synthetic(data)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     return StudyPaths(repo=repo, profile=profile, out=out, data_root=data,

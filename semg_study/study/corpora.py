@@ -6,7 +6,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from semg_study.data.synthetic_label import labelled_synthetic
+from semg_study.data.synthetic_label import is_synthetic
 from semg_study.report import paths as _paths
 
 
@@ -20,7 +20,7 @@ def prepare_data(args: argparse.Namespace, say: Callable[[str], None]) -> dict[s
             from semg_study.errors import DataError
 
             raise DataError(data_root, "--data-root does not exist")
-        corpus = "synthetic" if labelled_synthetic(data_root) else "digital-voicing"
+        corpus = "synthetic" if is_synthetic(data_root) else "digital-voicing"
         say(f"step 0: using the {corpus} corpus at {data_root}")
     else:
         say(f"step 0: synthetic corpus for profile {args.profile} in {data_dir} (cached by fingerprint)")

@@ -2,7 +2,7 @@
 
 Everything a notebook needs reaches it as a papermill parameter, never through the
 environment: the convention's parameters (:data:`CONVENTION`, every notebook) and the
-study-wide optional ones (:data:`OPTIONAL_PARAMETERS`: ``testset`` from ``--testset``,
+study-wide optional ones (:data:`OPTIONAL_DEFAULTS`: ``testset`` from ``--testset``,
 ``reuse_released`` False under ``--retrain``, ``interactive`` False), injected into the
 notebooks that declare them (``notebooks/README.md``).
 """
@@ -32,7 +32,7 @@ SLOTS: tuple[tuple[str, str, str], ...] = (
 # The parameters every notebook declares (notebooks/README.md), and the optional ones a notebook
 # gets when its parameters cell declares them.
 CONVENTION = ("profile", "data_root", "ljspeech_root", "corpus", "device", "seed", "out_dir", "runs_root", "force")
-OPTIONAL_PARAMETERS = ("testset", "reuse_released", "interactive")
+# the optional ones, with the defaults of the notebooks' parameters cells
 OPTIONAL_DEFAULTS = {"testset": None, "reuse_released": True, "interactive": None}
 
 
@@ -131,7 +131,7 @@ def notebook_parameters(path: Path) -> set[str]:
 
 def notebook_values(parameters: dict[str, Any], optional: dict[str, Any], declared: set[str]) -> dict[str, Any]:
     """What papermill injects into one notebook: every convention parameter, and the optional ones
-    (:data:`OPTIONAL_PARAMETERS`) that its parameters cell declares."""
+    (:data:`OPTIONAL_DEFAULTS`) that its parameters cell declares."""
     return {**parameters, **{k: v for k, v in optional.items() if k in declared}}
 
 
@@ -139,7 +139,7 @@ def execute(slot: Slot, dest: Path, parameters: dict[str, Any], cwd: Path, progr
             timeout: int | None = None, optional: dict[str, Any] | None = None) -> None:
     """Run one notebook with papermill into ``dest`` (atomically); raise NotebookFailed.
 
-    ``optional``: values of :data:`OPTIONAL_PARAMETERS`, injected where the notebook declares them
+    ``optional``: values of :data:`OPTIONAL_DEFAULTS`, injected where the notebook declares them
     (``interactive`` is always False: no frontend under papermill, static figures).
     """
     import papermill
