@@ -42,6 +42,7 @@ from semg_study.data.rates import conform_utterances, run_input_rate
 from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
+from semg_study.run_folder import RunFolder
 from semg_study.training.fingerprint import weights_digest
 
 DECODERS = ("greedy", "beam")
@@ -180,9 +181,10 @@ def ensure_lm(lm_dir: Path, corpus, config, order: int) -> LMBuild:
 
 # -------------------------------------------------------------------- evaluate
 
-def data_suffix(loaded, config, corpus) -> str:
-    """"" when ``corpus`` (with its split file) is the data the run was trained on, else
-    ``-data-<corpus fingerprint[:12]>``: the key of every output folder made from it."""
+def other_data(loaded, config, corpus) -> str | None:
+    """None when ``corpus`` (with its split file) is the data the run was trained on, else its
+    fingerprint: every output folder made from it is keyed by it (``-data-<fingerprint[:12]>``,
+    :func:`semg_study.run_folder.data_suffix`)."""
     from semg_study.training.data import data_fingerprint
 
     recorded = (loaded.manifest or {}).get("data_fingerprint")
@@ -190,7 +192,7 @@ def data_suffix(loaded, config, corpus) -> str:
         own = recorded is not None and data_fingerprint(config, corpus) == recorded
     except StudyError:  # the run's selection does not apply to this corpus: another corpus
         own = False
-    return "" if own else f"-data-{corpus.fingerprint()[:12]}"
+    return None if own else corpus.fingerprint()
 
 
 def _ci(utterances, metric: str) -> list | None:
@@ -231,8 +233,8 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         # at the run's input rate: faster recordings resampled down (anti-aliased), slower ones refused here
         utterances = conform_utterances(utterances, run_input_rate(loaded))
     label = data_label(corpus)
-    home = evaluation_home(run_dir, out)
-    suffix = data_suffix(loaded, config, corpus)
+    home = RunFolder(evaluation_home(run_dir, out))
+    data = other_data(loaded, config, corpus)
 
     dataset = eval_dataset(loaded, corpus, utterances)
     log_probs = infer(loaded.model, dataset, batch_size)
@@ -248,7 +250,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
 
         d = config.decode
         order = int(lm_order or d.lm_order)
-        lm = ensure_lm(home / f"lm{suffix}", corpus, config, order)
+        lm = ensure_lm(home.lm(data), corpus, config, order)
         beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab,
                            alpha=d.alpha if alpha is None else alpha, beta=d.beta if beta is None else beta,
                            beam=int(beam_size or d.beam_size), lexicon=lexicon, beam_threshold=beam_threshold)
@@ -263,8 +265,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     references = [u.text for u in utterances]
     result = score(references, hypotheses, ids)
 
-    name = f"{split}-{mode}-{decoder}" + ("" if decoder == "greedy" or lexicon else "-lexfree") + suffix
-    out_dir = home / "eval" / name
+    out_dir = home.evaluation(split, mode, decoder, lexfree=decoder != "greedy" and not lexicon, data=data)
     metrics = {
         "data": label,
         "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "epoch": loaded.epoch,

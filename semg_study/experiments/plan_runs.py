@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from semg_study.recipes.config import load_config, run_overrides
+from semg_study.run_folder import RunFolder
 
 
 def overrides_for(study, spec: dict) -> list[str]:
@@ -64,20 +65,15 @@ def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
     overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
     cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
     fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run_dir = Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint)
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
-    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None
+    run = RunFolder(Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint))
+    return run.path if run.finished(fingerprint) else None
 
 
 def evaluation_corpus(run_dir: Path, data_root=None):
     """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
     from semg_study.evaluation.evaluate import open_run_corpus
 
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    manifest = json.loads(RunFolder(run_dir).manifest.read_text())
     return open_run_corpus(load_config(manifest["config"]), data_root)
 
 

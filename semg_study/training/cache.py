@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 
 from semg_study.recipes.config import load_config
+from semg_study.run_folder import RunFolder
 from semg_study.training import fingerprint as fp, released
 
 def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", force: bool = False,
@@ -32,20 +33,17 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     cfg = load_config(config_name, overrides + [f"out={Path(runs_root)}"])
     data_fp, code = data_fingerprint(cfg), fp.code_version()
     fingerprint = fp.run_fingerprint(cfg, data_fp, code)
-    run_dir = Path(runs_root) / fp.run_folder_name(cfg.name or cfg.model.name, fingerprint)
-    manifest_path = run_dir / "manifest.json"
+    run = RunFolder(Path(runs_root) / fp.run_folder_name(cfg.name or cfg.model.name, fingerprint))
+    run_dir = run.path
     key = released.spec_key(fp.resolved_for_fingerprint(cfg), data_fp)
     extra = {"run_fingerprint": fingerprint, "spec_key": key, "code_version": code, "source": "trained",
              **fp.code_parts()}
     if run_dir.exists() and not force:
-        try:
-            manifest = json.loads(manifest_path.read_text())
-        except (OSError, ValueError):
-            manifest = {}
+        manifest = run.read_manifest()
         if manifest.get("run_fingerprint") == fingerprint:
-            if manifest.get("finished") and (run_dir / "checkpoints" / "best.pt").is_file():
+            if manifest.get("finished") and run.best.is_file():
                 return run_dir
-            if (run_dir / "checkpoints" / "last.pt").is_file():  # interrupted: continue it
+            if run.last.is_file():  # interrupted: continue it
                 # the inputs digest is computed when a run starts; a resumed run keeps its own
                 if manifest.get("inputs_digest"):
                     extra = {**extra, "inputs_digest": manifest["inputs_digest"]}

@@ -25,6 +25,7 @@ import psutil
 from semg_study import io
 from semg_study.errors import StudyError
 from semg_study.evaluation.targets import finite_number
+from semg_study.run_folder import RunFolder
 
 RSS_SAMPLE_INTERVAL_S = 0.1
 
@@ -74,7 +75,7 @@ def _tree_rss(process) -> int:
 
 def _metrics_of(run_dir: Path) -> list[dict]:
     try:
-        rows = json.loads((run_dir / "metrics.json").read_text())
+        rows = json.loads(RunFolder(run_dir).metrics.read_text())
     except (OSError, ValueError):
         return []
     return rows if isinstance(rows, list) else []
@@ -173,13 +174,14 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
         if "error" in result:
             raise StudyError(f"training {spec['config']} ({spec['key']}) failed: {result['error']}")
 
-    run_dir = Path(result["run"])
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    run = RunFolder(result["run"])
+    run_dir = run.path
+    manifest = json.loads(run.manifest.read_text())
     # trained by this child, or found: the manifest's own start time says (it has whole seconds,
     # hence the floor); file modification times would not survive a copy or a checkout
     started = manifest.get("start_time")
     trained_now = bool(started) and _dt.datetime.fromisoformat(started).timestamp() >= math.floor(spawned)
-    path = run_dir / "bench" / "train_resources.json"
+    path = run.train_resources
     if trained_now:
         resources = {
             "kind": "train-resources", "run": run_dir.name, "config": spec["config"], "benchmark_key": spec["key"],
@@ -197,7 +199,7 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
             "rss_samples": samples, "torch_threads": result.get("torch_threads"),
             "device": manifest.get("device"), "resumed_from_epoch": manifest.get("resumed_from_epoch"),
         }
-        io.write_text(run_dir / "bench" / "train.log", log)
+        io.write_text(run.bench / "train.log", log)
         source = "this invocation"
     elif path.is_file():
         resources = json.loads(path.read_text())

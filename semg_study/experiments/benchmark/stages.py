@@ -44,6 +44,7 @@ from semg_study.experiments.run_evaluation import evaluate_with_weights
 from semg_study.recipes.config import load_config, run_overrides
 from semg_study.report.paths import synthetic_corpus
 from semg_study.locations import default_runs_root
+from semg_study.run_folder import RunFolder
 
 
 class EmptySplitError(DataError):
@@ -162,7 +163,8 @@ def _evaluate(spec: dict, run_dir: Path, plan: dict, m: Measurements) -> None:
     for split in plan["splits"]:
         for mode in modes:
             for decoder in plan["decoders"]:
-                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode], out=run_dir / "bench")
+                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode],
+                                                out=RunFolder(run_dir).bench)
                 m.results.append(result_row(spec, run_dir, metrics))
 
 
@@ -206,14 +208,15 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
                 m.benches[spec["key"]] = measure_latency(
                     run_dir, threads=plan["threads"], repeats=b["repeats"], warmup=b["warmup"], split=b["split"],
                     max_utterances=b["max_utterances"],
-                    out=run_dir / "bench" / f"bench-{b['split']}-{plan['threads']}thread.json")
+                    out=RunFolder(run_dir).bench / f"bench-{b['split']}-{plan['threads']}thread.json")
         with stages.stage("streaming WER"):
             m.stream_key = f"{PROPOSED}/{plan['streaming']['condition']}"  # the streaming model, same condition
             # the streamed decodings are the benchmark's own: kept in the run's bench/ folder, beside its
             # latency measurement, not among the evaluations a released model carries
             stream_run = m.runs[m.stream_key]
             m.streamed = streaming_evaluation(stream_run, plan["streaming"]["split"], plan["streaming"]["mode"],
-                                              weights=m.lm_weights.get(m.stream_key), out=stream_run / "bench")
+                                              weights=m.lm_weights.get(m.stream_key),
+                                              out=RunFolder(stream_run).bench)
     finally:
         stages.close()
         torch.set_num_threads(previous_threads)
