@@ -46,15 +46,15 @@ def study_runs(profile: str, runs_root: Path | None) -> dict[str, Path]:
 
 def _by_manifest(root: Path, spec: dict) -> list[Path]:
     """Finished runs under ``root`` of the spec's config, condition and seed (newest name first)."""
-    import json
+    from semg_study.run_folder import RunFolder
 
     out = []
     for folder in sorted(Path(root).glob(f"{spec['config']}-*"), reverse=True):
-        try:
-            m = json.loads((folder / "manifest.json").read_text())
-        except (OSError, ValueError):
+        run = RunFolder(folder)
+        m = run.read_manifest()
+        if not m:
             continue
-        if m.get("finished") and m.get("seed") == spec["seed"] and (folder / "checkpoints" / "best.pt").is_file() \
+        if m.get("finished") and m.get("seed") == spec["seed"] and run.best.is_file() \
                 and m["config"]["data"].get("condition") == spec["condition"] \
                 and all(m["config"]["model"].get(k.split(".", 1)[1]) == v
                         for k, v in spec["overrides"].items() if k.startswith("model.")):
@@ -67,12 +67,13 @@ def shared_beam(run_dir: Path):
     from semg_study.decoding.beam import BeamDecoder
     from semg_study.evaluation.evaluate import ensure_lm, open_run_corpus
     from semg_study.evaluation.output import evaluation_home
+    from semg_study.run_folder import RunFolder
     from semg_study.training import load_run
 
     loaded = load_run(run_dir)
     d = loaded.config.decode
     corpus = open_run_corpus(loaded.config)
-    lm = ensure_lm(evaluation_home(run_dir) / "lm", corpus, loaded.config, int(d.lm_order))
+    lm = ensure_lm(RunFolder(evaluation_home(run_dir)).lm(), corpus, loaded.config, int(d.lm_order))
     return BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
                        beam=int(d.beam_size), lexicon=True)
 

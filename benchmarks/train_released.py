@@ -67,11 +67,12 @@ def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurren
     import torch
 
     from semg_study.experiments.plan_runs import plan_run
+    from semg_study.run_folder import RunFolder
 
     torch.set_num_threads(threads)
     started = time.time()
     run_dir = plan_run(spec, profile, runs_root=runs_root)
-    manifest_path = Path(run_dir) / "manifest.json"
+    manifest_path = RunFolder(run_dir).manifest
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("source") == "trained" and "concurrent_runs" not in manifest:
         from semg_study import io
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from semg_study.provenance import repo_root
     from semg_study.report.paths import synthetic_corpus
+    from semg_study.run_folder import RunFolder
     from semg_study.training import released
 
     runs_root = Path(args.runs_root) if args.runs_root else repo_root() / "runs"
@@ -148,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = futures[future]
             run_dir = Path(future.result())
             released.pack_all([run_dir])
-            m = json.loads((run_dir / "manifest.json").read_text())
+            m = json.loads(RunFolder(run_dir).manifest.read_text())
             print(f"[{time.time() - started:7.0f} s] {run_dir.name}: {m.get('source')}, "
                   f"{m.get('epochs_completed')} epochs, final dev CER {((m.get('final') or {}).get('dev_cer') or 0):.3f} "
                   f"({spec.get('label')}, {spec['overrides']})", flush=True)

@@ -12,7 +12,6 @@ the released run's 95 % bootstrap CI. Not part of CI (it trains for minutes). Wr
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -30,19 +29,20 @@ def main(argv: list[str] | None = None) -> int:
     from semg_study.experiments.plan_runs import plan_run
     from semg_study.experiments.run_evaluation import evaluate_decoder
     from semg_study.provenance import git_info, repo_root
+    from semg_study.run_folder import RunFolder
 
     spec = next(s for s in plan(args.profile)["myostream"]["runs"] if s.get("condition") == "closed")
     scratch = Path(tempfile.mkdtemp(prefix="semg-verify-"))
     released_run = plan_run(spec, args.profile, runs_root=scratch / "released")
-    if not (released_run / "manifest.json").read_text().count('"source": "released"'):
+    if RunFolder(released_run).read_manifest().get("source") != "released":
         print(f"no released run matches {spec['config']} ({spec['overrides']}) at this commit: nothing to verify "
               f"against (make release-runs first)", file=sys.stderr)
         return 2
     released = evaluate_decoder(released_run, "test", "beam", "silent")
 
-    os.environ["SEMG_STUDY_RELEASED"] = "off"  # train from scratch, whatever is released
     started = time.time()
-    retrained_run = plan_run(spec, args.profile, runs_root=scratch / "retrained")
+    # train from scratch, whatever is released
+    retrained_run = plan_run(spec, args.profile, runs_root=scratch / "retrained", reuse_released=False)
     train_s = time.time() - started
     retrained = evaluate_decoder(retrained_run, "test", "beam", "silent")
 

@@ -25,7 +25,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "adapt": ("semg_study.training.adapt_cli", "fine-tune a trained run on a new participant's calibration recordings"),
     "evaluate": ("semg_study.evaluation.cli", "decode a split with a trained run and score WER/CER"),
     "latency": ("semg_study.evaluation.latency", "measure a run's inference latency, real-time factor and size"),
-    "study": ("semg_study.report.pipeline", "execute the numbered notebooks into reports/"),
+    "study": ("semg_study.study.cli", "execute the numbered notebooks into reports/"),
     "capture": ("semg_study.capture.cli", "record EMG from an OpenBCI board into the dataset layout"),
     "live": ("semg_study.capture.live", "decode a live or replayed EMG stream with a trained model"),
     "release-data": ("semg_study.data_release", "pack the sessions of consenting participants for open release"),

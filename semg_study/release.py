@@ -36,6 +36,7 @@ from semg_study.data.participants import training_participants
 from semg_study.errors import StudyError
 from semg_study.provenance import keeps_tmp, portable
 from semg_study.markdown import markdown_table
+from semg_study.run_folder import METRICS, RunFolder
 
 # Training-only state that a released model does not need.
 _RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")
@@ -62,7 +63,7 @@ def _read_json(path: Path) -> Any:
 def evaluation_rows(run_dir: Path) -> list[dict[str, Any]]:
     """One row per ``eval/<folder>/metrics.json`` of a run, sorted by folder name."""
     rows = []
-    for metrics_path in sorted(run_dir.glob("eval/*/metrics.json")):
+    for metrics_path in RunFolder(run_dir).evaluation_metrics():
         m = _read_json(metrics_path)
         decoder = m.get("decoder") or {}
         rows.append({
@@ -170,10 +171,10 @@ def run_participants(run_dir: Path, manifest: dict) -> list[dict]:
         _, corpus = open_configured_corpus(cfg)
         fingerprint = data_fingerprint(cfg, corpus)
     except (KeyError, TypeError, StudyError) as exc:
-        raise StudyError(f"{run_dir / 'manifest.json'}: lists no training participants and its training data "
+        raise StudyError(f"{RunFolder(run_dir).manifest}: lists no training participants and its training data "
                          f"cannot be read to find them ({exc}); retrain the run") from None
     if fingerprint != manifest.get("data_fingerprint"):
-        raise StudyError(f"{run_dir / 'manifest.json'}: lists no training participants and its data root has "
+        raise StudyError(f"{RunFolder(run_dir).manifest}: lists no training participants and its data root has "
                          "changed since training (fingerprint differs); retrain the run")
     return training_participants(train_utterances(cfg, corpus), corpus)
 
@@ -189,9 +190,9 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
 
     from semg_study.provenance import repo_root as find_repo_root
 
-    run_dir = Path(run_dir)
-    best = run_dir / "checkpoints" / "best.pt"
-    manifest_path = run_dir / "manifest.json"
+    run = RunFolder(run_dir)
+    run_dir = run.path
+    best, manifest_path = run.best, run.manifest
     for required in (best, manifest_path):
         if not required.is_file():
             raise StudyError(f"{required}: missing; is {run_dir} a finished training run?")
@@ -242,12 +243,13 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
         # temporary file has a random name, so the same checkpoint would not give the same bytes twice
         buffer = _io.BytesIO()
         torch.save(ckpt, buffer)
-        io.write_bytes(staging / "checkpoints" / "best.pt", buffer.getvalue())
-        io.write_json(staging / "manifest.json", manifest)
-        if (run_dir / "metrics.json").is_file():
-            io.write_json(staging / "metrics.json", shown(_read_json(run_dir / "metrics.json")))
-        for metrics_path in sorted(run_dir.glob("eval/*/metrics.json")):
-            io.write_json(staging / "eval" / metrics_path.parent.name / "metrics.json", shown(_read_json(metrics_path)))
+        packed = RunFolder(staging)
+        io.write_bytes(packed.best, buffer.getvalue())
+        io.write_json(packed.manifest, manifest)
+        if run.metrics.is_file():
+            io.write_json(packed.metrics, shown(_read_json(run.metrics)))
+        for metrics_path in run.evaluation_metrics():
+            io.write_json(packed.evaluations / metrics_path.parent.name / METRICS, shown(_read_json(metrics_path)))
         io.write_text(staging / "MODEL_CARD.md",
                       model_card(name, manifest, evaluations, manifest["released_from"], location))
         write_checksums(staging)
@@ -280,7 +282,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     out = Path(args.out)
     released = release_run(args.run, models_dir=out.parent, name=out.name, register=args.register)
-    manifest = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    manifest = json.loads(RunFolder(released).manifest.read_text(encoding="utf-8"))
     provenance = ", ".join(f"{r['participant']} ({r['utterances']})" for r in manifest["participants"])
     print(f"released {args.run} into {released}; trained on: {provenance}; card {released / 'MODEL_CARD.md'}")
     return 0

@@ -15,20 +15,26 @@ import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("SEMG_STUDY_PROFILE", "smoke")
 # Feature and digest caches of the test session go to a private temporary folder,
-# never into the user's ~/.cache/semg_study nor inside a dataset.
+# never into the user's ~/.cache/semg_study nor inside a dataset. The cache location is the
+# package's one environment variable (semg_study.locations.cache_root), so the study's
+# subprocesses started by tests (papermill kernels, training workers) use it too.
 import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SEMG_STUDY_CACHE", tempfile.mkdtemp(prefix="semg-study-test-cache-"))
-# The repository's released runs never stand in for a test's own training (tests that check
-# the released-run store point this at a folder of their own).
-os.environ["SEMG_STUDY_RELEASED"] = tempfile.mkdtemp(prefix="semg-study-test-released-")
-# Runs a test trains or evaluates without naming a folder (a released run's evaluations among
-# them) go to a private temporary folder, never into the checkout's runs/.
-os.environ.setdefault("SEMG_STUDY_RUNS", tempfile.mkdtemp(prefix="semg-study-test-runs-"))
 
-import pytest
+from semg_study import locations  # noqa: E402
+
+# The repository's released runs never stand in for a test's own training (tests that check
+# the released-run store point this at a folder of their own), and runs a test trains or
+# evaluates without naming a folder (a released run's evaluations among them) go to a private
+# temporary folder, never into the checkout's runs/. These are the defaults of this process;
+# the study's subprocesses get their folders as parameters (--runs-root, papermill's runs_root).
+locations.RELEASED_RUNS_ROOT = Path(tempfile.mkdtemp(prefix="semg-study-test-released-"))
+locations.RUNS_ROOT = Path(tempfile.mkdtemp(prefix="semg-study-test-runs-"))
+
+import pytest  # noqa: E402
 
 # generating one costs tens of seconds, and the tests that read one train or evaluate on it
 CORPUS_FIXTURES = frozenset({"smoke_corpus", "smoke_ljspeech"})

@@ -14,7 +14,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "semg_study"
 
 # bottom first
 STAGES: tuple[tuple[str, frozenset[str]], ...] = (
-    ("foundation", frozenset({"__init__", "errors", "text", "io", "locations", "provenance", "markdown"})),
+    ("foundation", frozenset({"__init__", "errors", "text", "io", "locations", "provenance", "markdown",
+                              "run_folder"})),
     ("signals and models", frozenset({"features", "models"})),
     ("data and decoding", frozenset({"data", "decoding"})),
     ("what a run reads: configs, corpora, checksums, consent", frozenset({"recipes", "synth", "checksums",
@@ -25,6 +26,7 @@ STAGES: tuple[tuple[str, frozenset[str]], ...] = (
     ("report", frozenset({"report"})),
     ("release", frozenset({"release", "data_release"})),
     ("experiments", frozenset({"experiments"})),
+    ("the study: notebooks run in order, the study record", frozenset({"study"})),
     ("entry points", frozenset({"cli", "__main__"})),
 )
 RANK = {room: rank for rank, (_, rooms) in enumerate(STAGES) for room in rooms}

@@ -310,3 +310,25 @@ def test_a_copy_of_the_packaged_split_in_the_corpus_root_is_no_warning(tmp_path)
     (fx.root / "testset_largedev.json").write_bytes(packaged_testset().read_bytes())
     assert open_corpus(fx.root).testset_path == fx.root / "testset_largedev.json"
     assert testset_difference(fx.root / "testset_largedev.json") is None
+
+
+def test_one_reader_of_the_synthetic_label(tmp_path):
+    """``is_synthetic``: the nearest corpus.json decides, else a recording's or session's true "synthetic"."""
+    from semg_study.data.synthetic_label import is_synthetic, labelled_synthetic
+
+    root = tmp_path / "corpus"
+    deep = root / "emg_data" / "closed_vocab" / "silent" / "s1"
+    deep.mkdir(parents=True)
+    recording = deep / "0_emg.npy"
+    recording.write_bytes(b"")
+    assert not is_synthetic(root) and not labelled_synthetic(root)
+    (root / "corpus.json").write_text(json.dumps({"label": "synthetic"}))
+    assert is_synthetic(root) and labelled_synthetic(root)
+    assert not is_synthetic(recording)  # the corpus.json lies 5 folders up
+    assert is_synthetic(recording, levels=5) and not is_synthetic(recording, levels=4)
+    (deep / "corpus.json").write_text(json.dumps({"label": "real"}))
+    assert not is_synthetic(recording, levels=5)  # the nearest one decides
+    assert is_synthetic(tmp_path, [None, {"synthetic": True}]) and not is_synthetic(tmp_path, [{"synthetic": False}])
+    assert is_synthetic(tmp_path, [{"synthetic": {"participant": "S1"}}])  # the synthetic corpus's info
+    (root / "corpus.json").write_text("[1, 2]")
+    assert not is_synthetic(root)  # not a JSON object: says nothing

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
+from semg_study import locations
 from semg_study.evaluation.confidence import (compare_seed_utterances, compare_utterances, paired_comparison,
                                               rate_interval, seed_paired_comparison, seed_rate_interval,
                                               seed_utterance_interval, utterance_interval, verdict)
@@ -147,7 +148,7 @@ def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_c
     from semg_study.training import fingerprint, loop, released, train_cached
 
     store = tmp_path / "released"
-    monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
+    monkeypatch.setattr(locations, "RELEASED_RUNS_ROOT", store)
     monkeypatch.setattr(fingerprint, "code_version", lambda *a, **k: "code-v1")
     args = [f"data_root={smoke_corpus}", *FAST, "train.epochs=1"]
     first = train_cached("myostream-smoke", args, runs_root=tmp_path / "a")
@@ -176,6 +177,12 @@ def test_a_released_run_is_reused_without_training_and_a_stale_one_never(smoke_c
     monkeypatch.setattr(loop, "train", no_training)
     with pytest.raises(AssertionError, match="retrained"):
         train_cached("myostream-smoke", args, runs_root=tmp_path / "d", force=True)
+    # and so does reuse_released=False (`semg-study study --retrain`: the notebooks' reuse_released)
+    with pytest.raises(AssertionError, match="retrained"):
+        train_cached("myostream-smoke", args, runs_root=tmp_path / "e", reuse_released=False)
+    # a store named as a parameter is the one looked in
+    monkeypatch.setattr(locations, "RELEASED_RUNS_ROOT", tmp_path / "empty")
+    assert train_cached("myostream-smoke", args, runs_root=tmp_path / "f", released_root=store).name == first.name
 
 
 def Path_name(p: str) -> str:
@@ -288,7 +295,7 @@ def test_a_released_run_is_carried_over_only_when_its_inputs_are_proven_identica
     from semg_study.training import code_identity, fingerprint, released, train_cached
 
     store = tmp_path / "released"
-    monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
+    monkeypatch.setattr(locations, "RELEASED_RUNS_ROOT", store)
     versions = {"input": "inputs-v1", "model": "model-v1", "semantics": "trees-v1"}
 
     def fake_code_version(entries=fingerprint.TRAINING_CODE):

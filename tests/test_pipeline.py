@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from semg_study.errors import ConfigError
-from semg_study.report import pipeline
+from semg_study.study import notebooks as study_notebooks
 
 REPO = Path(__file__).resolve().parents[1]
 KERNELSPEC = {"name": "python3", "language": "python", "display_name": "Python 3"}
@@ -36,18 +36,18 @@ def _study(*args: str, env: dict | None = None, timeout: int = 600) -> subproces
 
 
 def test_pipeline_knows_all_nine_slots(tmp_path):
-    slots = pipeline.discover(tmp_path)
+    slots = study_notebooks.discover(tmp_path)
     assert [s.number for s in slots] == [f"{i:02d}" for i in range(1, 10)]
     assert all(s.path is None for s in slots)
     names = [s.name for s in slots]
     assert names[0] == "01_dataset_exploration" and names[8] == "09_report"
     assert "08_live_capture" in names and "03_deepspeech2_audio_baselines" in names
     _notebook(tmp_path / "04_my_emg_baselines.ipynb", "x = 1")
-    found = pipeline.discover(tmp_path)
+    found = study_notebooks.discover(tmp_path)
     assert found[3].path == tmp_path / "04_my_emg_baselines.ipynb" and found[3].name == "04_my_emg_baselines"
     _notebook(tmp_path / "04_other.ipynb", "x = 1")
     with pytest.raises(ConfigError, match="slot 04"):
-        pipeline.discover(tmp_path)
+        study_notebooks.discover(tmp_path)
 
 
 def test_declared_parameters_are_read_from_the_parameters_cell(tmp_path):
@@ -55,18 +55,18 @@ def test_declared_parameters_are_read_from_the_parameters_cell(tmp_path):
     nb = nbformat.read(path, as_version=4)
     nb.cells[0].source += "\ninteractive = None\nrecord_s = 0.5 if profile == 'smoke' else 1.5\nsize: int = 3"
     nbformat.write(nb, path)
-    names = pipeline.notebook_parameters(path)
+    names = study_notebooks.notebook_parameters(path)
     assert {"profile", "data_root", "force", "interactive", "record_s", "size"} <= names
     assert "not_a_parameter" not in names
 
 
 def test_only_parses_slot_numbers():
-    assert pipeline.parse_only("01,3") == {"01", "03"}
-    assert pipeline.parse_only(None) is None
+    assert study_notebooks.parse_only("01,3") == {"01", "03"}
+    assert study_notebooks.parse_only(None) is None
     with pytest.raises(ConfigError):
-        pipeline.parse_only("10")
+        study_notebooks.parse_only("10")
     with pytest.raises(ConfigError):
-        pipeline.parse_only("report")
+        study_notebooks.parse_only("report")
 
 
 @pytest.mark.slow
@@ -222,22 +222,37 @@ def test_smoke_study_writes_every_figure_table_and_the_run_record(smoke_corpus, 
 
 
 @pytest.mark.slow
-def test_study_testset_reaches_the_notebooks_and_the_record(tmp_path):
+def test_study_testset_and_retrain_reach_the_notebooks_as_parameters(tmp_path):
     nbs = tmp_path / "notebooks"
     nbs.mkdir()
-    _notebook(nbs / "01_split.ipynb", "from semg_study.report.paths import study_testset\n"
-                                      "print('split', study_testset())")
+    path = _notebook(nbs / "01_split.ipynb", "print('split', testset, 'reuse', reuse_released)")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].source += "\ntestset = None\nreuse_released = True"
+    nbformat.write(nb, path)
+    _notebook(nbs / "02_undeclared.ipynb", "print('declares neither')")
     split = tmp_path / "my_split.json"
     split.write_text(json.dumps({"dev": [], "test": []}))
     out = tmp_path / "out"
     common = ("--profile", "smoke", "--out", str(out), "--notebooks", str(nbs), "--data-root", str(tmp_path),
               "--ljspeech-root", str(tmp_path), "--runs-root", str(tmp_path / "runs"))
-    res = _study(*common, "--testset", str(split), env={"SEMG_STUDY_TESTSET": ""})
+    res = _study(*common, "--testset", str(split), "--retrain")
     assert res.returncode == 0, res.stdout + res.stderr
     assert json.loads((out / "study_run.json").read_text())["testset"] == str(split.resolve())
     executed = nbformat.read(out / "executed" / "01_split.ipynb", as_version=4)
     printed = "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
-    assert f"split {split.resolve()}" in printed
+    assert f"split {split.resolve()} reuse False" in printed
+    # a notebook that declares neither runs with its own defaults, and the run says so
+    assert "02_undeclared: declares no testset, reuse_released parameter" in res.stdout
     # without --testset: the corpus's own split (here none: the packaged copy), named in the record
-    assert _study(*common, env={"SEMG_STUDY_TESTSET": ""}).returncode == 0
+    res = _study(*common)
+    assert res.returncode == 0 and "declares no" not in res.stdout
     assert json.loads((out / "study_run.json").read_text())["testset"].endswith("testset_largedev.json")
+    executed = nbformat.read(out / "executed" / "01_split.ipynb", as_version=4)
+    assert "split None reuse True" in "".join(o.get("text", "") for c in executed.cells for o in c.get("outputs", []))
+
+
+def test_optional_parameters_go_only_to_the_notebooks_that_declare_them():
+    base = {"profile": "smoke"}
+    optional = {"testset": "/t.json", "reuse_released": False}
+    assert study_notebooks.notebook_values(base, optional, {"profile", "testset"}) == {"profile": "smoke", "testset": "/t.json"}
+    assert study_notebooks.notebook_values(base, optional, {"profile"}) == base

@@ -147,8 +147,10 @@ def test_evaluating_a_released_run_writes_outside_it_keyed_by_the_data(evaluated
 
     run, _ = evaluated_smoke_run
     store, runs = tmp_path / "released", tmp_path / "runs"
-    monkeypatch.setenv("SEMG_STUDY_RELEASED", str(store))
-    monkeypatch.setenv("SEMG_STUDY_RUNS", str(runs))
+    from semg_study import locations
+
+    monkeypatch.setattr(locations, "RELEASED_RUNS_ROOT", store)
+    monkeypatch.setattr(locations, "RUNS_ROOT", runs)
     folder = released.pack(run, store)
     before = _snapshot(folder)
 

@@ -165,14 +165,21 @@ def test_repo_root_walks_up_to_pyproject(tmp_path):
     assert provenance.repo_root(tmp_path) == root
 
 
-def test_study_paths_honour_environment_and_label_real_data(tmp_path, monkeypatch):
-    monkeypatch.setenv("SEMG_STUDY_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("SEMG_STUDY_RUNS", str(tmp_path / "runs"))
+def test_study_paths_take_parameters_and_label_real_data(tmp_path, monkeypatch):
+    from semg_study import locations
+
+    monkeypatch.setattr(locations, "RUNS_ROOT", tmp_path / "runs")  # the default runs folder
     (tmp_path / "real").mkdir()
-    sp = paths.study_paths("smoke", data_root=tmp_path / "real")
+    sp = paths.study_paths("smoke", out_dir=tmp_path / "out", data_root=tmp_path / "real")
     assert sp.out == (tmp_path / "out").resolve() and sp.out.is_dir()
     assert sp.runs_root == (tmp_path / "runs").resolve()
     assert sp.synthetic is False and sp.corpus == "digital-voicing"
+    assert sp.testset is None and sp.released_root == locations.released_runs_root()
+    split = tmp_path / "split.json"
+    chosen = paths.study_paths("smoke", out_dir=tmp_path / "out", data_root=tmp_path / "real", testset=split,
+                               reuse_released=False)
+    assert chosen.testset == split.resolve() and chosen.released_root is None
+    assert paths.study_paths(None, out_dir=tmp_path / "out", data_root=tmp_path / "real").profile == "quick"
     assert sp.figures == sp.out / "figures" and sp.tables == sp.out / "tables"
     explicit = paths.study_paths("smoke", out_dir=tmp_path / "explicit", data_root=tmp_path / "real")
     assert explicit.out == (tmp_path / "explicit").resolve()
@@ -185,8 +192,6 @@ def test_study_paths_honour_environment_and_label_real_data(tmp_path, monkeypatc
 
 
 def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, monkeypatch):
-    monkeypatch.delenv("SEMG_STUDY_OUT", raising=False)
-    monkeypatch.setenv("SEMG_STUDY_RUNS", str(tmp_path / "runs"))
     (tmp_path / "real").mkdir()
     repo = provenance.repo_root()
     assert paths.study_paths("smoke", data_root=tmp_path / "real").out == repo / ".scratch" / "reports"
@@ -198,10 +203,8 @@ def test_a_notebook_run_by_hand_writes_to_the_scratch_folder(tmp_path, monkeypat
 def test_study_paths_use_the_cached_synthetic_corpus(smoke_corpus, tmp_path, monkeypatch):
     (tmp_path / "data").mkdir()
     os.symlink(smoke_corpus, tmp_path / "data" / "synthetic-smoke")
-    monkeypatch.setenv("SEMG_STUDY_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("SEMG_STUDY_OUT", str(tmp_path / "out"))
     before = sorted(p.name for p in smoke_corpus.iterdir())
-    sp = paths.study_paths("smoke")
+    sp = paths.study_paths("smoke", out_dir=tmp_path / "out", data_dir=tmp_path / "data")
     assert sp.data_root == tmp_path / "data" / "synthetic-smoke" and sp.synthetic is True
     assert sorted(p.name for p in smoke_corpus.iterdir()) == before  # the cache matched: nothing rewritten
     from semg_study.data.synthetic_label import labelled_synthetic

@@ -102,10 +102,8 @@ def _emg_lines(fig, column="main"):
 
 def test_explorer_widgets_follow_the_controls(corpus, monkeypatch):
     pytest.importorskip("ipywidgets")
-    monkeypatch.delenv("SEMG_STUDY_INTERACTIVE", raising=False)
     assert explorer_mod.is_interactive() is False  # no Jupyter kernel here
-    monkeypatch.setenv("SEMG_STUDY_INTERACTIVE", "1")
-    assert explorer_mod.is_interactive() is True
+    assert explorer_mod.is_interactive(True) is True  # notebook 01's `interactive` parameter
     assert explorer_mod.is_interactive(False) is False
 
     exp = explorer_mod.SignalExplorer(corpus)

@@ -44,18 +44,14 @@ def test_notebook_run_overrides_are_pinned(testset):
 
 
 @pytest.mark.parametrize("testset", [None, "/t/testset.json"])
-def test_benchmark_run_overrides_are_pinned(testset, monkeypatch):
-    if testset is None:
-        monkeypatch.delenv("SEMG_STUDY_TESTSET", raising=False)
-    else:
-        monkeypatch.setenv("SEMG_STUDY_TESTSET", testset)
+def test_benchmark_run_overrides_are_pinned(testset):
     with_testset = [] if testset is None else [f"data.testset={testset}"]
-    assert benchmark_overrides(Path("/d/emg"), {}) == ["data_root=/d/emg", "train.progress=false", *with_testset]
-    assert benchmark_overrides(Path("/d/emg"), SAMPLE) == \
+    assert benchmark_overrides(Path("/d/emg"), {}, testset) == ["data_root=/d/emg", "train.progress=false", *with_testset]
+    assert benchmark_overrides(Path("/d/emg"), SAMPLE, testset) == \
         ["data_root=/override/root", "train.progress=true", *with_testset, *SAMPLE_STRINGS]
-    assert benchmark_overrides(Path("/d/emg"), {"seed": 0, "train.epochs": 2}) == \
+    assert benchmark_overrides(Path("/d/emg"), {"seed": 0, "train.epochs": 2}, testset) == \
         ["data_root=/d/emg", "train.progress=false", *with_testset, "seed=0", "train.epochs=2"]
     # the same spec through both call sites: the same strings, the notebooks' adding only seed and device
     notebook = overrides_for(_study(testset), {"seed": 7, "config": "myostream-quick", "overrides": SAMPLE})
     assert [s for s in notebook if s.split("=")[0] not in ("seed", "device")] == \
-        benchmark_overrides(Path("/d/emg"), SAMPLE)
+        benchmark_overrides(Path("/d/emg"), SAMPLE, testset)

@@ -41,6 +41,7 @@ from semg_study.capture.playback import PlaybackSource
 from semg_study.data.rates import StreamingDownsampler, check_rate, run_input_rate
 from semg_study.errors import StudyError
 from semg_study.evaluation.streaming import StreamDriver
+from semg_study.run_folder import RunFolder
 
 TRAIN_HINT = "train one with `semg-study train myostream-quick`"
 
@@ -54,7 +55,7 @@ def load_streaming_run(run_dir: str | Path | None, which: str = "best"):
     if run_dir is None:
         raise LiveDecodingError(f"no run given (--run RUN_DIR); {TRAIN_HINT}")
     run_dir = Path(run_dir)
-    checkpoint = run_dir / "checkpoints" / f"{which}.pt"
+    checkpoint = RunFolder(run_dir).checkpoint(which)
     if not checkpoint.is_file():
         raise LiveDecodingError(f"no run at {run_dir} (no {checkpoint.relative_to(run_dir)}); {TRAIN_HINT}")
     from semg_study.training import load_run

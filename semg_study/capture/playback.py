@@ -37,6 +37,7 @@ from semg_study.capture.boards import (MASTER_BOARDS, MODEL_CHANNELS, BoardLayou
                                        import_brainflow)
 from semg_study.data.participants import SESSION_FILE
 from semg_study.data.rates import resample_down, stated_rate
+from semg_study.data.synthetic_label import is_synthetic
 from semg_study.errors import DataError
 from semg_study.io import atomic_path
 
@@ -196,7 +197,7 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
     session_json = (path if path.is_dir() else path.parent) / SESSION_FILE
     session_meta = _load_info(session_json) if session_json.exists() else None
     recorded_board = session_meta["board"]["board"] if session_meta else None
-    synthetic = bool(session_meta and session_meta.get("synthetic"))
+    synthetic = is_synthetic(path, [session_meta])
 
     # -- raw brainflow data written by capture --------------------------------------------
     board_files: list[tuple[str, Path, dict[str, Any]]] = []
@@ -269,8 +270,8 @@ def playback_source(path: str | Path, master_board: str | None = None, work_dir:
                                 n_samples=rows.shape[1], text=info.get("text", ""), info=info))
     file = work_dir / f"{path.name.replace('.', '_')}_playback.csv"
     write_board_file(file, np.concatenate(arrays, axis=1))
-    corpus_synthetic = (synthetic or any(bool(info.get("synthetic")) for _, info in utterances)
-                        or _in_synthetic_corpus(path))
+    # a recording inside a labelled corpus lies at most 5 folders below its corpus.json
+    corpus_synthetic = is_synthetic(path, [session_meta, *(info for _, info in utterances)], levels=5)
     return PlaybackSource(file=file, master_board=master, segments=segments, synthetic=corpus_synthetic,
                           recording=path)
 
@@ -284,15 +285,3 @@ def board_for_rate(rate: float) -> str:
     if not fitting:
         raise RateMismatchError(f"no board records at {rate:g} Hz or less: this EMG cannot be replayed")
     return max(fitting)[-1]
-
-
-def _in_synthetic_corpus(path: Path) -> bool:
-    """The synthetic corpus labels itself in ``corpus.json`` at its root (a few levels up)."""
-    for parent in list(path.resolve().parents)[:5]:
-        marker = parent / "corpus.json"
-        if marker.is_file():
-            try:
-                return json.loads(marker.read_text(encoding="utf-8")).get("label") == "synthetic"
-            except (OSError, ValueError):
-                return False
-    return False

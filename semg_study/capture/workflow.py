@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from semg_study.capture.controllers import AutoController, run_session
 from semg_study.capture.prompts import Prompt, primed, prompt_condition, prompt_source
 from semg_study.capture.session import CaptureSession, SavedUtterance
 from semg_study.data.rates import DATASET_RATE
+from semg_study.run_folder import RunFolder, read_manifest
 
 
 def prepare_capture_root(root: str | Path, board: str) -> Path:
@@ -109,30 +109,22 @@ def find_streaming_run(runs_root: str | Path, profile: str | None = None) -> Pat
         return None
     prefix = f"myostream-{profile}" if profile else "myostream"
     candidates = [p for p in runs_root.iterdir()
-                  if p.is_dir() and p.name.startswith(prefix) and (p / "checkpoints" / "best.pt").is_file()
+                  if p.is_dir() and p.name.startswith(prefix) and RunFolder(p).best.is_file()
                   and _can_stream(p)]
     return max(candidates, key=lambda p: (_finished_at(p), p.name)) if candidates else None
-
-
-def _manifest(run_dir: Path) -> dict:
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}
 
 
 def _finished_at(run_dir: Path) -> float:
     """When the run's training ended (manifest ``end_time``), or 0 where that is not recorded."""
     try:
-        return _dt.datetime.fromisoformat(_manifest(run_dir)["end_time"]).timestamp()
+        return _dt.datetime.fromisoformat(read_manifest(run_dir)["end_time"]).timestamp()
     except (KeyError, TypeError, ValueError):
         return 0.0
 
 
 def _can_stream(run_dir: Path) -> bool:
     """False for a run trained with ``streaming_mask`` off (an ablation variant): it cannot stream."""
-    model = _manifest(run_dir).get("config", {}).get("model", {})
+    model = read_manifest(run_dir).get("config", {}).get("model", {})
     return model.get("streaming_mask", model.get("kwargs", {}).get("streaming_mask", True)) is not False
 
 

@@ -34,11 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from semg_study import io
-from semg_study.data.dv_folders import (CONDITION_FOLDERS, RawRecord, alignment_dirs, is_synthetic, locate_emg_data,
+from semg_study.data.dv_folders import (CONDITION_FOLDERS, RawRecord, alignment_dirs, locate_emg_data,
                                         scan_layout)
 from semg_study.data.rates import DATASET_RATE, conform, stated_rate
 from semg_study.data.recording_files import (MISSING_AUDIO, audio_file, check_audio_length, check_chunks,
                                              check_emg_length, read_audio, read_emg, read_info)
+from semg_study.data.synthetic_label import is_synthetic
 from semg_study.data.testsets import read_testset, resolve_testset, split_closed_sentences
 from semg_study.errors import DataError
 from semg_study.text import normalize_text
@@ -362,7 +363,8 @@ def open_digital_voicing(root, testset=None, alignments=None) -> Corpus:
         data_files += [(f"text_alignments/{p.relative_to(d)}", p) for p in sorted(d.rglob("*"))
                        if p.is_file() and not _hidden(p, d)]
     corpus = Corpus(root, "digital_voicing", assigned, skipped, skipped_ids, testset_path, data_files)
-    corpus.synthetic = is_synthetic(base, records)
+    # labelled in corpus.json, or, in a Digital Voicing layout without one, by its recordings' info
+    corpus.synthetic = is_synthetic(base, [r.info for r in records])
     return corpus
 
 

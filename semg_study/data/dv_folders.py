@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from semg_study.data.recording_files import read_info
-from semg_study.data.synthetic_label import labelled_synthetic
 from semg_study.errors import DataError
 
 # folder (relative to emg_data) -> (condition, mode, parallel)
@@ -118,9 +117,3 @@ def alignment_dirs(root: Path, base: Path, emg_data: Path, alignments=None) -> l
         if d.is_dir() and d.resolve() not in [f.resolve() for f in found]:
             found.append(d)
     return found
-
-
-def is_synthetic(base: Path, records: list[RawRecord] | None = None) -> bool:
-    """True for generated corpora: ``corpus.json`` labelled synthetic (:mod:`semg_study.data.synthetic_label`),
-    or, in a Digital Voicing layout without that file, info JSONs with the ``"synthetic"`` key."""
-    return labelled_synthetic(base) or any(r.info is not None and "synthetic" in r.info for r in records or [])

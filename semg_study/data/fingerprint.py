@@ -5,8 +5,9 @@ sha256 of its files' bytes (:func:`fingerprint_files`), a feature-cache entry's
 key the digests of its source files and the feature config
 (``data.feature_cache.FeatureCache``), a trained run's the corpus fingerprint, the
 resolved config and the code (``training.fingerprint``). No cache trusts a
-file's modification time. Caches go to ``$SEMG_STUDY_CACHE`` (default
-``~/.cache/semg_study/``); nothing is ever written inside a dataset.
+file's modification time. Caches go under :func:`semg_study.locations.cache_root`
+(``$SEMG_STUDY_CACHE``, default ``~/.cache/semg_study/``); nothing is ever written
+inside a dataset.
 """
 from __future__ import annotations
 
@@ -17,12 +18,13 @@ import threading
 from pathlib import Path
 
 from semg_study import io
+from semg_study.locations import cache_root
 
 
 def cache_dir() -> Path:
-    """``$SEMG_STUDY_CACHE`` or ``~/.cache/semg_study``."""
-    env = os.environ.get("SEMG_STUDY_CACHE")
-    return Path(env).expanduser() if env else Path.home() / ".cache" / "semg_study"
+    """The study's cache folder: :func:`semg_study.locations.cache_root` (``$SEMG_STUDY_CACHE``
+    or ``~/.cache/semg_study``)."""
+    return cache_root()
 
 
 def feature_cache_dir(corpus_root: str | os.PathLike) -> Path:

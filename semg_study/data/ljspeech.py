@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from semg_study.data.corpus import Corpus, Utterance
-from semg_study.data.synthetic_label import labelled_synthetic
+from semg_study.data.synthetic_label import is_synthetic
 from semg_study.errors import DataError
 from semg_study.text import normalize_text
 
@@ -82,5 +82,5 @@ def open_ljspeech(root: Path) -> Corpus:
     files = [("metadata.csv", root / "metadata.csv")] + [
         (f"wavs/{p.name}", p) for p in sorted((root / "wavs").glob("*.wav"))]
     corpus = Corpus(root, "ljspeech", assigned, Counter(), {}, None, files)
-    corpus.synthetic = labelled_synthetic(root)
+    corpus.synthetic = is_synthetic(root)
     return corpus

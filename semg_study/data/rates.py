@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from semg_study.errors import DataError
+from semg_study.run_folder import RunFolder
 
 #: The rate of the Digital Voicing dataset (and of files that state no rate).
 DATASET_RATE = 1000.0
@@ -165,7 +166,7 @@ def run_input_rate(loaded) -> float:
     stated = manifest.get("input_rate_hz")
     derived = input_rate(loaded.feature_config)
     if stated is not None and float(stated) != derived:
-        raise RateError(Path(loaded.run_dir) / "manifest.json",
+        raise RateError(RunFolder(loaded.run_dir).manifest,
                         f"states input_rate_hz {stated} but its features are built for {derived:g} Hz")
     return derived
 

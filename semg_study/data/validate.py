@@ -117,9 +117,6 @@ class Report:
     def ok(self) -> bool:
         return not self.errors
 
-    def for_file(self, path) -> list[Problem]:
-        return [p for p in self.problems if p.path == str(path)]
-
     def to_dict(self) -> dict:
         return {"root": self.root, "layout": self.layout, "ok": self.ok, "testset": self.testset,
                 "checked": dict(self.checked),

@@ -34,15 +34,15 @@ from typing import Sequence
 
 import numpy as np
 
-from semg_study import io
 from semg_study.decoding.lm import METHOD as LM_METHOD
 from semg_study.decoding.lm import (LMBuild, build_lm_from_corpus, lm_paths, text_fingerprint,
                                     training_transcripts, utterance_id)
 from semg_study.data.fingerprint import feature_cache_dir
 from semg_study.data.rates import conform_utterances, run_input_rate
-from semg_study.errors import ConfigError, DataError, StudyError
+from semg_study.errors import ConfigError, StudyError
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
+from semg_study.run_folder import RunFolder
 from semg_study.training.fingerprint import weights_digest
 
 DECODERS = ("greedy", "beam")
@@ -56,26 +56,10 @@ INFERENCE_BATCH = 1
 
 # ----------------------------------------------------------------------- data
 
-def corpus_label(root: Path) -> str:
-    """"synthetic" when the corpus says it was generated (``corpus.json``), else "real"."""
-    for candidate in (root / "corpus.json", root.parent / "corpus.json"):
-        if candidate.is_file():
-            try:
-                info = io.read_json(candidate, "corpus manifest")  # bounded, FIFO-safe (a user's corpus)
-            except DataError:
-                continue
-            if not isinstance(info, dict):
-                continue
-            if str(info.get("label", "")).lower() == "synthetic" or info.get("generator", "").startswith("semg_study.synth"):
-                return "synthetic"
-    return "real"
-
-
 def data_label(corpus) -> str:
-    """How results on ``corpus`` are labelled: "synthetic" or "real"."""
-    if getattr(corpus, "synthetic", False):
-        return "synthetic"
-    return corpus_label(Path(corpus.root))
+    """How results on ``corpus`` are labelled: "synthetic" or "real" (``Corpus.synthetic``, which the
+    corpus readers set from :func:`semg_study.data.synthetic_label.is_synthetic`)."""
+    return "synthetic" if getattr(corpus, "synthetic", False) else "real"
 
 
 def open_run_corpus(config, data_root: str | Path | None = None, testset: str | Path | None = None):
@@ -197,9 +181,10 @@ def ensure_lm(lm_dir: Path, corpus, config, order: int) -> LMBuild:
 
 # -------------------------------------------------------------------- evaluate
 
-def data_suffix(loaded, config, corpus) -> str:
-    """"" when ``corpus`` (with its split file) is the data the run was trained on, else
-    ``-data-<corpus fingerprint[:12]>``: the key of every output folder made from it."""
+def other_data(loaded, config, corpus) -> str | None:
+    """None when ``corpus`` (with its split file) is the data the run was trained on, else its
+    fingerprint: every output folder made from it is keyed by it (``-data-<fingerprint[:12]>``,
+    :func:`semg_study.run_folder.data_suffix`)."""
     from semg_study.training.data import data_fingerprint
 
     recorded = (loaded.manifest or {}).get("data_fingerprint")
@@ -207,7 +192,7 @@ def data_suffix(loaded, config, corpus) -> str:
         own = recorded is not None and data_fingerprint(config, corpus) == recorded
     except StudyError:  # the run's selection does not apply to this corpus: another corpus
         own = False
-    return "" if own else f"-data-{corpus.fingerprint()[:12]}"
+    return None if own else corpus.fingerprint()
 
 
 def _ci(utterances, metric: str) -> list | None:
@@ -248,8 +233,8 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
         # at the run's input rate: faster recordings resampled down (anti-aliased), slower ones refused here
         utterances = conform_utterances(utterances, run_input_rate(loaded))
     label = data_label(corpus)
-    home = evaluation_home(run_dir, out)
-    suffix = data_suffix(loaded, config, corpus)
+    home = RunFolder(evaluation_home(run_dir, out))
+    data = other_data(loaded, config, corpus)
 
     dataset = eval_dataset(loaded, corpus, utterances)
     log_probs = infer(loaded.model, dataset, batch_size)
@@ -265,7 +250,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
 
         d = config.decode
         order = int(lm_order or d.lm_order)
-        lm = ensure_lm(home / f"lm{suffix}", corpus, config, order)
+        lm = ensure_lm(home.lm(data), corpus, config, order)
         beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab,
                            alpha=d.alpha if alpha is None else alpha, beta=d.beta if beta is None else beta,
                            beam=int(beam_size or d.beam_size), lexicon=lexicon, beam_threshold=beam_threshold)
@@ -280,8 +265,7 @@ def evaluate_run(run_dir: str | Path, split: str = "dev", decoder: str = "greedy
     references = [u.text for u in utterances]
     result = score(references, hypotheses, ids)
 
-    name = f"{split}-{mode}-{decoder}" + ("" if decoder == "greedy" or lexicon else "-lexfree") + suffix
-    out_dir = home / "eval" / name
+    out_dir = home.evaluation(split, mode, decoder, lexfree=decoder != "greedy" and not lexicon, data=data)
     metrics = {
         "data": label,
         "run": str(run_dir), "checkpoint": str(loaded.checkpoint), "epoch": loaded.epoch,

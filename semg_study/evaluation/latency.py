@@ -51,6 +51,7 @@ from semg_study.evaluation.output import evaluation_home
 from semg_study.evaluation.streaming import item_session, stream_in_chunks
 from semg_study.evaluation.targets import evaluate_targets, targets_for, threshold_of
 from semg_study.markdown import markdown_table
+from semg_study.run_folder import RunFolder
 
 
 def _percentiles(values_s: list[float]) -> dict:
@@ -206,7 +207,7 @@ def _time_decoding(emissions: list[np.ndarray], repeats: int, loaded, corpus, ru
     result = {"greedy": _percentiles(greedy_times), "beam": None}
     if beam:
         d = loaded.config.decode
-        lm = ensure_lm(evaluation_home(run_dir) / "lm", corpus, loaded.config, int(d.lm_order))
+        lm = ensure_lm(RunFolder(evaluation_home(run_dir)).lm(), corpus, loaded.config, int(d.lm_order))
         decoder = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=d.alpha, beta=d.beta,
                               beam=int(d.beam_size), lexicon=True)
         beam_times = []
@@ -402,7 +403,7 @@ def run(args: argparse.Namespace) -> int:
                     stream=not args.no_stream, beam=args.beam)
     if len(args.runs) == 1 and args.out_dir is None:
         run_dir = Path(args.runs[0])
-        out = Path(args.out) if args.out else run_dir / "bench" / f"bench-{args.threads}thread.json"
+        out = Path(args.out) if args.out else RunFolder(run_dir).bench / f"bench-{args.threads}thread.json"
         result = measure_latency(run_dir, out=out, **settings)
         print(json.dumps(result, indent=2) if args.json else summary(result))
         return 0

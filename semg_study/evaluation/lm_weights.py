@@ -18,6 +18,7 @@ from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, ensure_lm, e
                                             open_run_corpus)
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home
+from semg_study.run_folder import RunFolder
 from semg_study.training.fingerprint import weights_digest
 
 LM_GRID = {"alpha": [0.5, 1.0, 1.5, 2.0], "beta": [0.0, 1.0, 2.0, 3.0]}
@@ -45,9 +46,9 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
         raise ConfigError("LM weights are tuned on dev, never on the test split")
     grid = LM_GRID if grid is None else grid
     run_dir = Path(run_dir)
-    home = evaluation_home(run_dir)
-    cache = home / "eval" / f"lm-weights-{split}-{mode}.json"
-    best_ckpt = run_dir / "checkpoints" / "best.pt"
+    home = RunFolder(evaluation_home(run_dir))
+    cache = home.lm_weights(split, mode)
+    best_ckpt = RunFolder(run_dir).best
     loaded = load_run(run_dir)
     config = loaded.config
     corpus = open_run_corpus(config)
@@ -61,7 +62,7 @@ def tune_lm_weights(run_dir: str | Path, mode: str = "silent", split: str = LM_T
         if (stored.get("grid") == grid and stored.get("lm_fingerprint") == text_fp
                 and stored.get("weights_digest") == digest):
             return stored
-    lm = ensure_lm(home / "lm", corpus, config, int(config.decode.lm_order))
+    lm = ensure_lm(home.lm(), corpus, config, int(config.decode.lm_order))
     utterances = corpus.utterances(condition=config.data.condition, split=split, mode=mode)
     if not utterances:
         raise StudyError(f"{corpus.root}: no {config.data.condition}-vocabulary {split} utterances in mode "

@@ -15,10 +15,9 @@ from semg_study import io
 from semg_study.errors import DataError
 from semg_study.evaluation.metrics import UtteranceErrors
 from semg_study.locations import default_runs_root
+from semg_study.run_folder import METRICS, PREDICTIONS, RunFolder
 from semg_study.training.fingerprint import weights_digest
 
-PREDICTIONS = "predictions.jsonl"
-METRICS = "metrics.json"
 _UTTERANCE_FIELDS = ("id", "reference", "hypothesis", "words", "hits", "substitutions", "deletions", "insertions",
                      "characters", "character_errors")
 
@@ -39,7 +38,7 @@ def evaluation_home(run_dir: str | Path, out: str | Path | None = None) -> Path:
     if not read_only_run(run_dir):
         return run_dir
     digest = weights_digest(run_dir) or "no-weights"
-    return default_runs_root() / "evaluations" / f"{run_dir.name}-{digest[:12]}"
+    return default_runs_root() / "evaluations" / RunFolder.name_for(run_dir.name, digest)
 
 
 def predictions_path(out_dir: str | Path) -> Path:
@@ -55,7 +54,8 @@ def _file_sha256(path: Path) -> str | None:
 
 def manifest_reference(run_dir: Path, manifest: dict) -> dict:
     """What ``metrics.json`` records of the run's manifest: its path, digest, commit, data and config."""
-    return {"path": str(run_dir / "manifest.json"), "sha256": _file_sha256(run_dir / "manifest.json"),
+    manifest_path = RunFolder(run_dir).manifest
+    return {"path": str(manifest_path), "sha256": _file_sha256(manifest_path),
             "git": manifest.get("git"), "data_fingerprint": manifest.get("data_fingerprint"),
             "config": manifest.get("config_name")}
 

@@ -22,6 +22,7 @@ from semg_study.evaluation.evaluate import (DEFAULT_BEAM_THRESHOLD, data_label, 
                                             open_run_corpus)
 from semg_study.evaluation.metrics import score
 from semg_study.evaluation.output import evaluation_home, manifest_reference, predictions_path, write_evaluation
+from semg_study.run_folder import METRICS, RunFolder
 
 # Streamed log-probabilities equal to the full pass's up to float rounding.
 STREAM_MATCH_TOLERANCE = 1e-4
@@ -120,8 +121,8 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
 
     d = config.decode
     order = int(d.lm_order)
-    home = evaluation_home(run_dir, out)
-    lm = ensure_lm(home / "lm", corpus, config, order)
+    home = RunFolder(evaluation_home(run_dir, out))
+    lm = ensure_lm(home.lm(), corpus, config, order)
     alpha, beta = (weights["alpha"], weights["beta"]) if weights else (d.alpha, d.beta)
     beam = BeamDecoder(lm.arpa_path, lm.words, vocab=loaded.vocab, alpha=alpha, beta=beta,
                        beam=int(d.beam_size), lexicon=True, beam_threshold=DEFAULT_BEAM_THRESHOLD)
@@ -140,7 +141,7 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
         scored = score(references, hypotheses, ids)
         entry = {"wer": scored.wer, "cer": scored.cer, "counts": scored.counts, "decoder": settings}
         if write:
-            out_dir = home / "eval" / f"{split}-{mode}-{decoder}-streamed"
+            out_dir = home.evaluation(split, mode, decoder, streamed=True)
             metrics = {"data": label, "run": str(run_dir), "checkpoint": str(loaded.checkpoint),
                        "epoch": loaded.epoch, "config": config.name, "model": config.model.name,
                        "split": split, "mode": mode, "condition": config.data.condition,
@@ -152,6 +153,6 @@ def streaming_evaluation(run_dir: str | Path, split: str = "test", mode: str = "
                        "predictions": str(predictions_path(out_dir)),
                        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
             write_evaluation(out_dir, scored, references, metrics)
-            entry["metrics"] = str(out_dir / "metrics.json")
+            entry["metrics"] = str(out_dir / METRICS)
         result["decoders"][decoder] = entry
     return result

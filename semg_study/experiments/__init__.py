@@ -11,7 +11,8 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   manifest list per row, run folders, config, caption). Training goes only
   through ``semg_study.training.train_cached``.
 * ``plan_runs.py``: a plan spec's overrides and its run, trained or found
-  (:func:`train_spec`, :func:`train_specs`, :func:`plan_run`);
+  (:func:`train_spec`, :func:`train_specs`, :func:`plan_run`; :func:`released_for`: the
+  released runs a study may reuse, none under ``--retrain``);
   ``run_evaluation.py``: a run's evaluation, decoded once and rescored
   (:func:`evaluate_cached`, :func:`evaluate_decoder`); ``comparisons.py``: paired
   bootstrap rows of two models with one or more seeds each (:func:`comparison_rows`:
@@ -23,7 +24,8 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   ``reports/benchmarks/<date>-<profile>.json``; notebook 07 reads the newest one.
 """
 from semg_study.experiments.comparisons import comparison_rows
-from semg_study.experiments.plan_runs import evaluation_corpus, overrides_for, plan_run, train_spec, train_specs
+from semg_study.experiments.plan_runs import (evaluation_corpus, overrides_for, plan_run, released_for, train_spec,
+                                              train_specs)
 from semg_study.experiments.plans import ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER, plan, run_specs
 from semg_study.experiments.run_evaluation import evaluate_cached, evaluate_decoder, manifest_of, worst_utterances
 from semg_study.experiments.runners import (Experiment, latency_specs, myostream_run, release_models, run_ablations,
@@ -34,6 +36,6 @@ __all__ = [
     "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "Experiment",
     "comparison_rows", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
     "run_model_comparisons", "manifest_of", "myostream_run", "overrides_for", "plan",
-    "release_models", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
+    "release_models", "released_for", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
     "train_spec", "train_specs", "worst_utterances",
 ]

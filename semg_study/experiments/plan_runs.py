@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from semg_study.recipes.config import load_config, run_overrides
+from semg_study.run_folder import RunFolder
 
 
 def overrides_for(study, spec: dict) -> list[str]:
@@ -20,13 +21,20 @@ def overrides_for(study, spec: dict) -> list[str]:
     return run_overrides(root, spec.get("overrides"), testset, {"seed": spec["seed"], "device": study.device})
 
 
+def released_for(study) -> dict:
+    """``train_cached``'s released-run arguments for a study: reuse the released runs of
+    ``study.paths.released_root``, or none when it is None (``semg-study study --retrain``)."""
+    root = getattr(study.paths, "released_root", None)
+    return {"reuse_released": root is not None, "released_root": str(root) if root is not None else None}
+
+
 def train_spec(study, spec: dict, force: bool | None = None) -> Path:
     """Train (or find) the run of one spec; ``force=None`` takes the notebook's ``force`` parameter."""
     from semg_study.training import train_cached
 
     force = study.force if force is None else force
     return Path(train_cached(spec["config"], overrides_for(study, spec), runs_root=study.paths.runs_root,
-                             force=bool(force)))
+                             force=bool(force), **released_for(study)))
 
 
 class _PlanContext:
@@ -36,11 +44,15 @@ class _PlanContext:
         self.paths, self.device, self.force = paths, device, False
 
 
-def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data_root=None) -> Path:
-    """The run of one plan spec, found (or, when missing, trained) exactly as the notebooks find it."""
+def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data_root=None, *, testset=None,
+             reuse_released: bool = True) -> Path:
+    """The run of one plan spec, found (or, when missing, trained) exactly as the notebooks find it.
+
+    ``reuse_released=False`` trains it unless ``runs_root`` already holds it (never a released copy).
+    """
     from semg_study.report.paths import study_paths
 
-    paths = study_paths(profile, None, data_root, runs_root)
+    paths = study_paths(profile, None, data_root, runs_root, testset=testset, reuse_released=reuse_released)
     return train_spec(_PlanContext(paths, device), spec, force=False)
 
 
@@ -53,31 +65,29 @@ def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
     overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
     cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
     fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run_dir = Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint)
-    try:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return None
-    ok = manifest.get("finished") and manifest.get("run_fingerprint") == fingerprint
-    return run_dir if ok and (run_dir / "checkpoints" / "best.pt").is_file() else None
+    run = RunFolder(Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint))
+    return run.path if run.finished(fingerprint) else None
 
 
 def evaluation_corpus(run_dir: Path, data_root=None):
     """The corpus a run evaluates on (its own, or ``data_root``), with its split."""
     from semg_study.evaluation.evaluate import open_run_corpus
 
-    manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+    manifest = json.loads(RunFolder(run_dir).manifest.read_text())
     return open_run_corpus(load_config(manifest["config"]), data_root)
 
 
-def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool) -> str:
-    """One training in a worker process: one torch thread, so two workers share two cores."""
+def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool, released: dict) -> str:
+    """One training in a worker process: one torch thread, so two workers share two cores.
+
+    ``released``: :func:`released_for` of the parent's study (a fresh interpreter knows nothing else).
+    """
     import torch
 
     from semg_study.training import train_cached
 
     torch.set_num_threads(1)
-    return str(train_cached(config, overrides, runs_root=runs_root, force=force))
+    return str(train_cached(config, overrides, runs_root=runs_root, force=force, **released))
 
 
 def train_specs(study, specs: list[dict], workers: int = 1, force: bool | None = None) -> list[Path]:
@@ -97,5 +107,5 @@ def train_specs(study, specs: list[dict], workers: int = 1, force: bool | None =
     # spawn: a fresh interpreter per worker, no forked torch or kernel state
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = [pool.submit(_train_in_worker, spec["config"], overrides_for(study, spec),
-                               str(study.paths.runs_root), bool(force)) for spec in specs]
+                               str(study.paths.runs_root), bool(force), released_for(study)) for spec in specs]
         return [Path(f.result()) for f in futures]

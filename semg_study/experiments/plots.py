@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
+
+from semg_study.run_folder import RunFolder
 
 
 def _synthetic_title(title: str, synthetic: bool) -> str:
@@ -81,7 +82,7 @@ def plot_emg_baselines(exp, synthetic: bool = True):
 
 def training_curves(run_dir) -> list[dict]:
     """The run's ``metrics.json`` (one row per epoch)."""
-    return json.loads((Path(run_dir) / "metrics.json").read_text())
+    return json.loads(RunFolder(run_dir).metrics.read_text())
 
 
 def plot_training_curves(run_dir, synthetic: bool = True, title: str = "MyoStream training"):

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from semg_study.evaluation.output import evaluation_home
+from semg_study.run_folder import METRICS, PREDICTIONS, RunFolder, read_manifest
 
 
 def percent(x: float | None) -> float | None:
@@ -19,7 +20,7 @@ def percent(x: float | None) -> float | None:
 
 def manifest_of(run_dir: Path) -> str:
     """The path of a run's ``manifest.json`` (what a table row names as its source)."""
-    return str(Path(run_dir) / "manifest.json")
+    return str(RunFolder(run_dir).manifest)
 
 
 def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None,
@@ -35,10 +36,10 @@ def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", 
 
     run_dir = Path(run_dir)
     if mode is None:
-        manifest = json.loads((run_dir / "manifest.json").read_text())
+        manifest = json.loads(RunFolder(run_dir).manifest.read_text())
         mode = load_config(manifest["config"]).data.eval_mode
-    # the plain folder name: decoded on the run's own data (evaluation.evaluate.data_suffix)
-    metrics_path = evaluation_home(run_dir, out) / "eval" / f"{split}-{mode}-{decoder}" / "metrics.json"
+    # the plain folder name: decoded on the run's own data (evaluation.evaluate.other_data is None)
+    metrics_path = RunFolder(evaluation_home(run_dir, out)).evaluation(split, mode, decoder) / METRICS
     if cached_decoding_valid(run_dir, metrics_path):
         return rescore(metrics_path.parent)
     return evaluate_run(run_dir, split=split, decoder=decoder, mode=mode, out=out)
@@ -53,7 +54,7 @@ def cached_decoding_valid(run_dir: Path, metrics_path: Path) -> bool:
     except (OSError, ValueError):
         return False
     return stored is not None and stored == weights_digest(run_dir) and \
-        (Path(metrics_path).parent / "predictions.jsonl").is_file()
+        (Path(metrics_path).parent / PREDICTIONS).is_file()
 
 
 def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, weights: dict | None,
@@ -64,7 +65,7 @@ def evaluate_with_weights(run_dir: Path, split: str, decoder: str, mode: str, we
 
     if decoder != "beam" or not weights:
         return evaluate_cached(run_dir, split, decoder, mode, out)
-    metrics_path = evaluation_home(run_dir, out) / "eval" / f"{split}-{mode}-beam" / "metrics.json"
+    metrics_path = RunFolder(evaluation_home(run_dir, out)).evaluation(split, mode, "beam") / METRICS
     if cached_decoding_valid(run_dir, metrics_path):
         try:
             metrics = json.loads(metrics_path.read_text(encoding="utf-8"))
@@ -88,7 +89,7 @@ def rescore(out_dir: Path) -> dict:
     scored = score([u.reference for u in utterances], [u.hypothesis for u in utterances],
                    [u.id for u in utterances])
     metrics.update(wer=scored.wer, cer=scored.cer, counts=scored.counts,
-                   predictions=str(Path(out_dir) / "predictions.jsonl"))
+                   predictions=str(Path(out_dir) / PREDICTIONS))
     for key in ("wer", "cer"):
         interval = utterance_interval(scored.utterances, key)
         metrics[f"{key}_ci"] = None if interval.low is None else [interval.low, interval.high]
@@ -108,7 +109,7 @@ def evaluate_decoder(run_dir: Path, split: str, decoder: str, mode: str | None =
     from semg_study.recipes.config import load_config
 
     if mode is None:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+        manifest = json.loads(RunFolder(run_dir).manifest.read_text())
         mode = load_config(manifest["config"]).data.eval_mode
     tuned = tune_lm_weights(run_dir, mode=mode, split="dev")
     metrics = evaluate_with_weights(Path(run_dir), split, "beam", mode, {"alpha": tuned["alpha"], "beta": tuned["beta"]})
@@ -130,10 +131,7 @@ def ci_columns(metrics: dict) -> dict:
 
 def run_source(run_dir: Path) -> dict:
     """Which run a row came from, and whether it was released or trained in this invocation."""
-    try:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
-    except (OSError, ValueError):
-        manifest = {}
+    manifest = read_manifest(run_dir)
     source = manifest.get("source")
     return {"run": Path(run_dir).name,
             "source": "released" if source == "released" else "trained now" if source == "trained" else "local cache",

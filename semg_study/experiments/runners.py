@@ -21,6 +21,7 @@ from semg_study.experiments.comparisons import (comparison_rows, mean_std_label,
 from semg_study.experiments.plan_runs import train_spec, train_specs
 from semg_study.experiments.plans import plan as make_plan
 from semg_study.experiments.plans import run_specs
+from semg_study.run_folder import RunFolder
 from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
                                                    run_source)
 
@@ -138,7 +139,7 @@ def run_myostream(study, p: dict | None = None) -> Experiment:
     trained = train_specs(study, section["runs"], p.get("workers", 1))
     for spec, run_dir in zip(section["runs"], trained):
         runs.append(run_dir)
-        manifest = json.loads((run_dir / "manifest.json").read_text())
+        manifest = json.loads(RunFolder(run_dir).manifest.read_text())
         for decoder in section["decoders"]:
             m = evaluate_decoder(run_dir, section["split"], decoder, section["mode"])
             rows.append({"model": spec["label"], "config": spec["config"], "seed": spec["seed"],
@@ -300,7 +301,7 @@ def run_latency(study, p: dict | None = None) -> Experiment:
         run_dir = train_spec(study, spec, force=False)
         result = measure_latency(run_dir, threads=section["threads"], repeats=section["repeats"],
                            warmup=section["warmup"], max_utterances=section["max_utterances"],
-                           out=run_dir / "bench" / "latency.json")
+                           out=RunFolder(run_dir).bench / "latency.json")
         m = evaluate_cached(run_dir, "dev", "greedy")
         s = result.get("streaming") or {}
         rows.append({
@@ -355,7 +356,7 @@ def release_models(study, latency: Experiment) -> list[dict]:
         if spec.get("variant"):
             continue
         out = release_run(detail["run"], models_dir=study.paths.out / "models", name=release_name(spec))
-        size = (out / "checkpoints" / "best.pt").stat().st_size
+        size = RunFolder(out).best.stat().st_size
         rows.append({"model": detail["label"], "folder": str(out.relative_to(study.paths.out)),
                      "parameters": detail["bench"]["parameters"], "checkpoint MB": round(size / 2**20, 2),
                      "WER % (greedy)": percent(detail["metrics"]["wer"]), "CER % (greedy)": percent(detail["metrics"]["cer"])})

@@ -1,10 +1,11 @@
-"""Report stage: figure and table writers, study manifests, the papermill
-pipeline behind ``semg-study study``, dataset exploration plots, the signal
-explorer and the generated dissertation report.
+"""Report stage: figure and table writers, study manifests, the notebooks' set-up
+(``context``, ``paths``), dataset exploration plots, the signal explorer and the
+generated dissertation report. The papermill pipeline behind ``semg-study study``
+is :mod:`semg_study.study`, the stage above.
 
 Heavy imports (matplotlib, papermill) happen inside the submodules, so
 ``import semg_study.report`` stays cheap.
 """
 from __future__ import annotations
 
-__all__ = ["figures", "tables", "manifest", "paths", "pipeline", "exploration", "explorer", "dissertation"]
+__all__ = ["figures", "tables", "manifest", "paths", "exploration", "explorer", "dissertation"]

@@ -92,8 +92,13 @@ class NotebookStudy:
 
 def start_notebook(name: str, *, profile: str | None = None, data_root=None, ljspeech_root=None,
                    corpus: str | None = None, device: str = "cpu", seed: int = 0, out_dir=None, runs_root=None,
-                   force: bool = False, config: Any = None, open_data: bool = True) -> NotebookStudy:
-    """Resolve paths from the notebook's parameters and write its study manifest."""
+                   force: bool = False, config: Any = None, open_data: bool = True, testset=None,
+                   reuse_released: bool = True) -> NotebookStudy:
+    """Resolve paths from the notebook's parameters and write its study manifest.
+
+    ``testset`` (the split file, ``semg-study study --testset``) and ``reuse_released``
+    (False under ``semg-study study --retrain``) are the notebooks' parameters of the same name.
+    """
     from semg_study.report.figures import apply_style
 
     if corpus is not None and corpus not in ("synthetic", "digital-voicing"):
@@ -101,5 +106,6 @@ def start_notebook(name: str, *, profile: str | None = None, data_root=None, ljs
 
         raise ConfigError(f"corpus must be 'synthetic' or 'digital-voicing', got {corpus!r}")
     apply_style()
-    paths = study_paths(profile, out_dir, data_root, runs_root, ljspeech_root, seed, corpus)
+    paths = study_paths(profile, out_dir, data_root, runs_root, ljspeech_root, seed, corpus, testset=testset,
+                        reuse_released=reuse_released)
     return NotebookStudy(name, paths, device=device, force=force, config=config, open_data=open_data)

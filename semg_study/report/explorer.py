@@ -10,9 +10,8 @@ the audio player plays (marked on the plot), and put the silent and voiced
 recordings of the same sentence side by side. Without a frontend (papermill,
 nbval) it falls back to a static figure of one utterance.
 
-``interactive=None`` auto-detects: the environment variable
-``SEMG_STUDY_INTERACTIVE`` (``0``/``1``) wins; otherwise a Jupyter kernel
-(``ZMQInteractiveShell``) with ipywidgets importable counts as interactive.
+``interactive=None`` (notebook 01's parameter of that name) auto-detects: a Jupyter
+kernel (``ZMQInteractiveShell``) with ipywidgets importable counts as interactive.
 The study pipeline passes ``interactive=False``.
 
 The figure is plain matplotlib rendered to PNG into an ``ipywidgets.Image``:
@@ -21,7 +20,6 @@ no extra plotting dependency, and it works the same on Binder.
 from __future__ import annotations
 
 import io
-import os
 import textwrap
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -45,9 +43,6 @@ PLAY_COLOR = "#f2b705"
 def is_interactive(interactive: bool | None = None) -> bool:
     if interactive is not None:
         return bool(interactive)
-    env = os.environ.get("SEMG_STUDY_INTERACTIVE")
-    if env is not None:
-        return env.strip().lower() not in ("", "0", "false", "no")
     try:
         from IPython import get_ipython
     except ImportError:

@@ -1,21 +1,24 @@
 """Where a notebook reads its data and writes its results.
 
 A notebook works the same whether papermill runs it (parameters injected, cwd
-``notebooks/``), a person opens it in JupyterLab (defaults of the ``parameters``
-cell) or nbval runs it (defaults, plus environment variables set by the tests):
+``notebooks/``) or a person opens it in JupyterLab (the defaults of its ``parameters``
+cell). Every choice is a parameter of :func:`study_paths` (a notebook's parameter of
+the same name, ``notebooks/README.md``); none is read from the environment:
 
-- ``SEMG_STUDY_PROFILE``: default profile of the ``parameters`` cell (smoke under tests);
-- ``SEMG_STUDY_OUT``: results folder when ``out_dir`` is None (tests point it at a
-  temporary folder so the committed ``reports/`` is never touched); unset, a notebook
-  run by hand writes to ``<repo>/.scratch/reports`` (git-ignored), so exploring leaves
-  the repository as it was. ``semg-study study`` passes ``out_dir`` (``reports/`` unless
-  ``--out``); to regenerate the committed reports by hand, set ``out_dir = "reports"``
-  (a relative ``out_dir`` is taken from the repository root, wherever the kernel runs);
-- ``SEMG_STUDY_DATA_DIR``: folder of the cached synthetic corpora (default ``<repo>/data``);
-- ``SEMG_STUDY_RUNS``: runs folder when ``runs_root`` is None (default ``<repo>/runs``);
-- ``SEMG_STUDY_TESTSET``: the split file of the Digital Voicing corpus (``semg-study study
-  --testset FILE`` sets it for the notebooks it runs; unset: the corpus's own split, else the
-  packaged one, as ``semg_study.data.testsets.resolve_testset`` chooses).
+- ``profile``: smoke | quick | full (default quick);
+- ``out_dir``: results folder; None: ``<repo>/.scratch/reports`` (git-ignored), so a notebook
+  run by hand leaves the repository as it was. ``semg-study study`` passes ``out_dir``
+  (``reports/`` unless ``--out``); to regenerate the committed reports by hand, set
+  ``out_dir = "reports"`` (a relative ``out_dir`` is taken from the repository root, wherever
+  the kernel runs);
+- ``data_root``: the corpus; None: the cached synthetic corpus of the profile in
+  ``data_dir`` (default ``<repo>/data``; ``semg-study study --data-dir``);
+- ``runs_root``: runs folder; None: ``<repo>/runs`` (:func:`semg_study.locations.default_runs_root`);
+- ``testset``: the split file of the Digital Voicing corpus (``semg-study study --testset FILE``
+  passes it to the notebooks); None: the corpus's own split, else the packaged one, as
+  ``semg_study.data.testsets.resolve_testset`` chooses;
+- ``reuse_released``: False (``semg-study study --retrain``) never reuses a released run;
+  :attr:`StudyPaths.released_root` is then None.
 """
 from __future__ import annotations
 
@@ -25,19 +28,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from semg_study.data.synthetic_label import labelled_synthetic
-from semg_study.locations import default_runs_root
+from semg_study.data.synthetic_label import is_synthetic
+from semg_study.locations import default_runs_root, released_runs_root
 from semg_study.provenance import repo_root
 from semg_study.recipes.profiles import check_profile
 
 
-# where a notebook run by hand (no out_dir, no $SEMG_STUDY_OUT) writes, relative to the repository
+# where a notebook run by hand (no out_dir) writes, relative to the repository
 SCRATCH_OUT = Path(".scratch") / "reports"
 
 
 def default_data_dir(repo: Path | None = None) -> Path:
-    env = os.environ.get("SEMG_STUDY_DATA_DIR")
-    return Path(env).resolve() if env else (repo or repo_root()) / "data"
+    """The cache folder of the synthetic corpora when none is named: ``<repo>/data``."""
+    return (repo or repo_root()) / "data"
 
 
 def synthetic_corpus(profile: str, data_dir: str | os.PathLike | None = None, seed: int = 0,
@@ -112,6 +115,8 @@ class StudyPaths:
     data_dir: Path | None = None
     _ljspeech_root: Path | None = field(default=None, repr=False)
     testset: Path | None = None  # None: the corpus's own split, else the packaged one
+    # the released runs a training may reuse (train_cached); None: reuse none (--retrain)
+    released_root: Path | None = field(default_factory=released_runs_root)
 
     @property
     def figures(self) -> Path:
@@ -146,28 +151,24 @@ class StudyPaths:
                 "synthetic": self.synthetic}
 
 
-def study_testset() -> Path | None:
-    """``$SEMG_STUDY_TESTSET`` as a path (None when unset)."""
-    value = os.environ.get("SEMG_STUDY_TESTSET")
-    return Path(value).expanduser().resolve() if value else None
-
-
 def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = None,
                 data_root: str | os.PathLike | None = None, runs_root: str | os.PathLike | None = None,
                 ljspeech_root: str | os.PathLike | None = None, seed: int = 0,
-                corpus: str | None = None) -> StudyPaths:
+                corpus: str | None = None, *, testset: str | os.PathLike | None = None,
+                data_dir: str | os.PathLike | None = None, reuse_released: bool = True) -> StudyPaths:
     """Resolve the folders of one notebook run (see the module doc for the defaults).
 
     With ``data_root=None`` the synthetic corpus of ``profile`` is made (or found
-    in the cache). ``corpus`` is a name only; the synthetic label is read from the corpus itself (``semg_study.synth.describe``).
+    in the cache, ``data_dir``). ``corpus`` is a name only; the synthetic label is read from
+    the corpus itself (``semg_study.synth.describe``).
     """
-    profile = check_profile(profile or os.environ.get("SEMG_STUDY_PROFILE", "quick"))
+    profile = check_profile(profile or "quick")
     # ``corpus`` is a name only: whether data is synthetic is read from the corpus itself.
     del corpus
     repo = repo_root()
-    data_dir = default_data_dir(repo)
+    data_dir = Path(data_dir).resolve() if data_dir is not None else default_data_dir(repo)
     if out_dir is None:
-        out_dir = os.environ.get("SEMG_STUDY_OUT") or repo / SCRATCH_OUT
+        out_dir = repo / SCRATCH_OUT
     elif not Path(out_dir).is_absolute():
         out_dir = repo / out_dir  # JupyterLab's kernel runs in notebooks/: "reports" means <repo>/reports
     if runs_root is None:
@@ -181,11 +182,12 @@ def study_paths(profile: str | None = None, out_dir: str | os.PathLike | None = 
             from semg_study.errors import DataError
 
             raise DataError(data, "data root does not exist")
-        synthetic = labelled_synthetic(data)
+        synthetic = is_synthetic(data)
     out = Path(out_dir).resolve()
     out.mkdir(parents=True, exist_ok=True)
     return StudyPaths(repo=repo, profile=profile, out=out, data_root=data,
                       runs_root=Path(runs_root).resolve(), synthetic=synthetic, seed=seed,
                       data_dir=data_dir,
                       _ljspeech_root=Path(ljspeech_root).resolve() if ljspeech_root else None,
-                      testset=study_testset())
+                      testset=Path(testset).expanduser().resolve() if testset else None,
+                      released_root=released_runs_root() if reuse_released else None)

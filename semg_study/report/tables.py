@@ -23,6 +23,7 @@ from typing import Any, Sequence
 
 from semg_study.io import write_bytes, write_json, write_text
 from semg_study.markdown import markdown_escape, markdown_table
+from semg_study.run_folder import MANIFEST
 
 SYNTHETIC_LABEL = "synthetic data"
 
@@ -124,7 +125,7 @@ def archive_manifest(path: str | os.PathLike, manifests_dir: str | os.PathLike) 
         return src
     except ValueError:
         pass
-    run_name = src.parent.name if src.name == "manifest.json" else src.stem
+    run_name = src.parent.name if src.name == MANIFEST else src.stem
     dest = mdir / "runs" / f"{run_name}.json"
     from semg_study.provenance import keeps_tmp, portable_text
 

@@ -13,6 +13,7 @@ import hashlib
 import json
 from pathlib import Path
 
+from semg_study.run_folder import RunFolder
 from semg_study.training import code_identity
 
 # Settings that do not change what a run computes.
@@ -54,8 +55,8 @@ def resolved_for_fingerprint(cfg) -> dict:
 
 def run_folder_name(config_name: str, fingerprint: str) -> str:
     """A run's folder name, ``<config>-<fingerprint[:12]>``: the same name wherever the run lies
-    (the runs folder, the released runs)."""
-    return f"{config_name}-{fingerprint[:12]}"
+    (the runs folder, the released runs): :meth:`semg_study.run_folder.RunFolder.name_for`."""
+    return RunFolder.name_for(config_name, fingerprint)
 
 
 def run_fingerprint(cfg, data_fp: str, code: str | None = None) -> str:
@@ -73,7 +74,7 @@ def weights_digest(run_dir: str | Path, which: str = "best") -> str | None:
     """
     import torch
 
-    path = Path(run_dir) / "checkpoints" / f"{which}.pt"
+    path = RunFolder(run_dir).checkpoint(which)
     try:
         ckpt = torch.load(path, map_location="cpu", weights_only=False)
     except (OSError, RuntimeError, EOFError):

@@ -13,6 +13,7 @@ import torch
 from semg_study import io
 from semg_study.data.participants import training_participants
 from semg_study.data.rates import input_rate
+from semg_study.run_folder import RunFolder
 
 PACKAGES = ("torch", "numpy", "scipy", "jiwer", "flashlight-text", "soundfile", "pyyaml", "semg-study")
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -81,12 +82,12 @@ def start_manifest(run_dir: Path, cfg, data, device, n_parameters: int, model_kw
     }
     if extra:
         manifest.update(extra)
-    previous = run_dir / "manifest.json"
+    previous = RunFolder(run_dir).manifest
     if resumed_from_epoch is not None and previous.is_file():
         import json
 
         manifest["first_start_time"] = json.loads(previous.read_text()).get("start_time")
-    io.write_json(run_dir / "manifest.json", manifest)
+    io.write_json(previous, manifest)
     return manifest
 
 
@@ -94,4 +95,4 @@ def finish_manifest(run_dir: Path, manifest: dict, metrics: list) -> None:
     manifest = dict(manifest)
     manifest.update(end_time=now(), finished=True, epochs_completed=len(metrics),
                     final=metrics[-1] if metrics else None)
-    io.write_json(run_dir / "manifest.json", manifest)
+    io.write_json(RunFolder(run_dir).manifest, manifest)

@@ -3,8 +3,9 @@
 Training everything the study reports takes longer than an examiner waits, so
 the finished runs are packed small (best checkpoint without the resume-only
 optimiser/RNG state, manifest, per-epoch metrics) into one folder of the
-repository, ``released/runs/<config>-<fingerprint>/`` (``$SEMG_STUDY_RELEASED``
-overrides it). :func:`semg_study.training.cache.train_cached` looks there after
+repository, ``released/runs/<config>-<fingerprint>/``
+(:func:`semg_study.locations.released_runs_root`; ``train_cached(released_root=...)``
+names another folder). :func:`semg_study.training.cache.train_cached` looks there after
 the local ``runs/`` folder:
 
 * a released run whose **run fingerprint** (resolved config + data fingerprint +
@@ -13,7 +14,8 @@ the local ``runs/`` folder:
 * a released run with the same config and data but another training code
   version is **stale**: it is never reused, the study trains afresh and lists the
   stale run (``stale_released.json`` in the runs folder, and a warning);
-* ``--retrain`` (``force``) ignores the released runs altogether.
+* ``--retrain`` (``train_cached(reuse_released=False)``, the notebooks' ``reuse_released``
+  parameter) ignores the released runs altogether.
 
 Scores, figures and tables are always recomputed from the checkpoint; only the
 training is reused.
@@ -28,7 +30,10 @@ import sys
 from pathlib import Path
 
 from semg_study import io
+from semg_study.locations import released_runs_root
 from semg_study.provenance import portable_text
+from semg_study.run_folder import (LM_WEIGHTS, METRICS, PREDICTIONS, STREAMED, TRAIN_RESOURCES, BENCH, RunFolder,
+                                   read_manifest)
 from semg_study.training.fingerprint import run_folder_name
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -40,10 +45,8 @@ _DIGESTS: dict[str, str] = {}  # restamp: inputs digests computed in this proces
 
 
 def released_root() -> Path:
-    env = os.environ.get("SEMG_STUDY_RELEASED")
-    if env is not None:
-        return Path(env).expanduser()
-    return REPO_ROOT / "released" / "runs"
+    """Where released runs are looked for and packed when no folder is named: ``<repo>/released/runs``."""
+    return released_runs_root()
 
 
 def read_only_run(run_dir: str | os.PathLike) -> bool:
@@ -58,11 +61,6 @@ def read_only_run(run_dir: str | os.PathLike) -> bool:
         if folder == root or root in folder.parents:
             return True
     return False
-
-
-def released_enabled() -> bool:
-    """``SEMG_STUDY_RELEASED=off`` (or an empty value) turns reuse of released runs off."""
-    return os.environ.get("SEMG_STUDY_RELEASED", "on").strip().lower() not in ("", "off", "0", "no")
 
 
 def spec_key(resolved_config: dict, data_fp: str) -> str:
@@ -87,12 +85,11 @@ def find_released(name: str, fingerprint: str, key: str, root: Path | None = Non
     root = released_root() if root is None else Path(root)
     if not root.is_dir():
         return None
-    exact = root / run_folder_name(name, fingerprint)
-    manifest = _read(exact / "manifest.json")
-    if manifest.get("run_fingerprint") == fingerprint and (exact / "checkpoints" / "best.pt").is_file():
-        return "fresh", exact
+    exact = RunFolder(root / run_folder_name(name, fingerprint))
+    if exact.read_manifest().get("run_fingerprint") == fingerprint and exact.best.is_file():
+        return "fresh", exact.path
     for folder in sorted(root.glob(f"{name}-*")):
-        m = _read(folder / "manifest.json")
+        m = read_manifest(folder)
         if m.get("spec_key") == key and m.get("run_fingerprint") != fingerprint:
             return "stale", folder
     return None
@@ -111,17 +108,18 @@ def reuse(folder: Path, run_dir: Path, data_root: str | None = None) -> Path:
         shutil.rmtree(tmp)
     tmp.parent.mkdir(parents=True, exist_ok=True)
     shutil.copytree(folder, tmp)
-    manifest = _read(tmp / "manifest.json")
+    copy = RunFolder(tmp)
+    manifest = copy.read_manifest()
     manifest["source"] = "released"
     manifest["released_folder"] = _repo_relative(folder)
     if data_root is not None:
-        best = tmp / "checkpoints" / "best.pt"
+        best = copy.best
         ckpt = torch.load(best, map_location="cpu", weights_only=False)
         ckpt["config"]["data"]["root"] = str(data_root)
         io.torch_save(best, ckpt)
         manifest["config"]["data"]["root"] = str(data_root)
         manifest["data_root"] = str(data_root)
-    io.write_json(tmp / "manifest.json", manifest)
+    io.write_json(copy.manifest, manifest)
     if run_dir.exists():
         shutil.rmtree(run_dir)
     tmp.rename(run_dir)
@@ -157,13 +155,13 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
     """Pack a finished run into the released folder under its own name; return the folder."""
     import torch
 
-    run_dir = Path(run_dir)
+    run = RunFolder(run_dir)
     root = released_root() if root is None else Path(root)
-    manifest = _read(run_dir / "manifest.json")
-    best = run_dir / "checkpoints" / "best.pt"
+    manifest = run.read_manifest()
+    best = run.best
     if not manifest.get("finished") or not best.is_file() or not manifest.get("run_fingerprint"):
-        raise ValueError(f"{run_dir}: not a finished cached run (no run_fingerprint, or no best checkpoint)")
-    out = root / run_dir.name
+        raise ValueError(f"{run.path}: not a finished cached run (no run_fingerprint, or no best checkpoint)")
+    out = RunFolder(root / run.name)
     ckpt = torch.load(best, map_location="cpu", weights_only=False)
     for k in RESUME_ONLY_KEYS:
         ckpt.pop(k, None)
@@ -180,22 +178,22 @@ def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> P
             config.setdefault("data", {})["root"] = _repo_relative(config["data"].get("root") or "")
             if config.get("train", {}).get("out"):
                 config["train"]["out"] = _repo_relative(config["train"]["out"])
-    if not _same_checkpoint(out / "checkpoints" / "best.pt", ckpt):  # torch.save's bytes vary run to run
-        io.torch_save(out / "checkpoints" / "best.pt", ckpt)
-    io.write_json(out / "manifest.json", manifest)
-    for name in ("metrics.json", "bench/train_resources.json"):
-        if (run_dir / name).is_file():
-            _copy_portable(run_dir / name, out / name)
+    if not _same_checkpoint(out.best, ckpt):  # torch.save's bytes vary run to run
+        io.torch_save(out.best, ckpt)
+    io.write_json(out.manifest, manifest)
+    for name in (METRICS, f"{BENCH}/{TRAIN_RESOURCES}"):
+        if (run.path / name).is_file():
+            _copy_portable(run.path / name, out.path / name)
     # decoded outputs, keyed by the weights' digest (training.fingerprint.weights_digest): a study
     # reusing this run re-scores them instead of decoding again; streamed decodings are redone
-    for path in sorted((run_dir / "eval").glob("*")) if (run_dir / "eval").is_dir() else []:
-        if path.is_file() and path.name.startswith("lm-weights-"):
-            _copy_portable(path, out / "eval" / path.name)
-        elif path.is_dir() and not path.name.endswith("-streamed"):
-            for name in ("metrics.json", "predictions.jsonl"):
+    for path in sorted(run.evaluations.glob("*")) if run.evaluations.is_dir() else []:
+        if path.is_file() and path.name.startswith(LM_WEIGHTS):
+            _copy_portable(path, out.evaluations / path.name)
+        elif path.is_dir() and not path.name.endswith(STREAMED):
+            for name in (METRICS, PREDICTIONS):
                 if (path / name).is_file():
-                    _copy_portable(path / name, out / "eval" / path.name / name)
-    return out
+                    _copy_portable(path / name, out.evaluations / path.name / name)
+    return out.path
 
 
 def _copy_portable(src: Path, dest: Path) -> None:
@@ -236,9 +234,9 @@ def pack_all(runs: list[str | os.PathLike], root: str | os.PathLike | None = Non
     packed = [pack(r, root) for r in runs]
     keep = {p.name for p in packed}
     for p in packed:
-        key = _read(p / "manifest.json").get("spec_key")
+        key = read_manifest(p).get("spec_key")
         for other in root.glob("*"):
-            if other.name not in keep and other.is_dir() and _read(other / "manifest.json").get("spec_key") == key:
+            if other.name not in keep and other.is_dir() and read_manifest(other).get("spec_key") == key:
                 shutil.rmtree(other)
     return packed
 
@@ -260,7 +258,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
 
     folder = Path(folder)
     root = released_root() if root is None else Path(root)
-    manifest = _read(folder / "manifest.json")
+    manifest = read_manifest(folder)
     cfg = load_config(manifest["config"])
     data_fp, code = data_fingerprint(cfg), fp.code_version()
     fingerprint = fp.run_fingerprint(cfg, data_fp, code)
@@ -298,7 +296,7 @@ def restamp(folder: str | os.PathLike, root: str | os.PathLike | None = None) ->
                     "check": f"{model_check}; inputs recomputed under the new input code are identical"})
     manifest.update(run_fingerprint=fingerprint, code_version=code, restamped=history, **parts)
     out = root / run_folder_name(folder.name.rsplit('-', 1)[0], fingerprint)
-    io.write_json(folder / "manifest.json", manifest)
+    io.write_json(RunFolder(folder).manifest, manifest)
     if out != folder:
         if out.exists():
             shutil.rmtree(out)
@@ -329,13 +327,13 @@ def backfill_inputs_digest(run_dir: str | os.PathLike) -> str:
     from semg_study.recipes.config import load_config
     from semg_study.training.data import inputs_digest, make_training_data
 
-    run_dir = Path(run_dir)
-    manifest = _read(run_dir / "manifest.json")
+    run = RunFolder(run_dir)
+    manifest = run.read_manifest()
     if manifest.get("inputs_digest"):
         return "present"
     if manifest.get("code_version") != fp.code_version():
         return "not recorded: the training code changed since the run was trained"
     manifest["inputs_digest"] = inputs_digest(make_training_data(load_config(manifest["config"])))
     manifest["inputs_digest_recorded"] = "after training, under the training code of the run (same code version)"
-    io.write_json(run_dir / "manifest.json", manifest)
+    io.write_json(run.manifest, manifest)
     return "recorded"

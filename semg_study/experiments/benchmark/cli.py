@@ -1,7 +1,8 @@
 """The model comparison's command line: ``make bench`` runs ``benchmarks/run.py``, which calls :func:`main`.
 
     .venv/bin/python benchmarks/run.py --profile smoke|quick|full [--data-root PATH]
-        [--out-dir reports/benchmarks] [--runs-root runs] [--force] [--epochs N] [--device cpu|cuda]
+        [--out-dir reports/benchmarks] [--runs-root runs] [--force] [--ignore-released] [--testset FILE]
+        [--epochs N] [--device cpu|cuda]
         [--refresh-study-run JSON]
 """
 from __future__ import annotations
@@ -25,6 +26,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where the JSON and Markdown go (default: reports/benchmarks)")
     parser.add_argument("--runs-root", metavar="PATH", default=None, help="training runs (default: runs)")
     parser.add_argument("--force", action="store_true", help="retrain even when a cached run matches")
+    parser.add_argument("--ignore-released", dest="reuse_released", action="store_false",
+                        help="never reuse a released run (released/runs); finished local runs are still reused")
+    parser.add_argument("--testset", metavar="FILE", default=None,
+                        help="split file of the Digital Voicing corpus (default: its own, else the packaged one)")
     parser.add_argument("--epochs", type=int, default=None,
                         help=f"epochs of every model (default: the profile's: {EPOCHS})")
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
@@ -44,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     report = run_benchmark(args.profile, data_root=args.data_root, out_dir=args.out_dir, runs_root=args.runs_root,
                            force=args.force, epochs=args.epochs, device=args.device, data_dir=args.data_dir,
-                           progress=args.progress)
+                           progress=args.progress, testset=args.testset, reuse_released=args.reuse_released)
     print(targets_markdown(report), end="")
     print(f"\nbenchmark ({report['profile']}{', synthetic data' if report['synthetic'] else ''}): "
           f"{len(report['manifests'])} runs in {report['wall_s']:.1f} s")

@@ -19,12 +19,13 @@ import json
 from pathlib import Path
 
 from semg_study.evaluation.confidence import compare_utterances, utterance_interval
+from semg_study.run_folder import PREDICTIONS
 
 SPLIT, DECODER = "test", "beam"
 
 
 def _read_predictions(metrics_path: str | Path) -> list[dict]:
-    path = Path(metrics_path).parent / "predictions.jsonl"
+    path = Path(metrics_path).parent / PREDICTIONS
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

@@ -25,6 +25,7 @@ import psutil
 from semg_study import io
 from semg_study.errors import StudyError
 from semg_study.evaluation.targets import finite_number
+from semg_study.run_folder import RunFolder
 
 RSS_SAMPLE_INTERVAL_S = 0.1
 
@@ -34,8 +35,11 @@ def _now() -> str:
 
 
 def _train_child(config: str, overrides: list[str], runs_root: str, force: bool, threads: int,
-                 result_path: str, log_path: str) -> None:
-    """Runs in the training child: train (or find) one run, write where it is and how long it took."""
+                 result_path: str, log_path: str, released: dict) -> None:
+    """Runs in the training child: train (or find) one run, write where it is and how long it took.
+
+    ``released``: ``train_cached``'s ``reuse_released`` / ``released_root`` (the child is a fresh process).
+    """
     fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)  # the training loop prints each epoch: into the run's log, not over the progress bar
     os.dup2(fd, 2)
@@ -47,7 +51,7 @@ def _train_child(config: str, overrides: list[str], runs_root: str, force: bool,
         from semg_study.training import train_cached
 
         started = time.perf_counter()
-        run = train_cached(config, overrides, runs_root=runs_root, force=force)
+        run = train_cached(config, overrides, runs_root=runs_root, force=force, **released)
         result = {"run": str(run), "train_cached_s": time.perf_counter() - started,
                   "torch_threads": torch.get_num_threads()}
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which raises StudyError
@@ -71,7 +75,7 @@ def _tree_rss(process) -> int:
 
 def _metrics_of(run_dir: Path) -> list[dict]:
     try:
-        rows = json.loads((run_dir / "metrics.json").read_text())
+        rows = json.loads(RunFolder(run_dir).metrics.read_text())
     except (OSError, ValueError):
         return []
     return rows if isinstance(rows, list) else []
@@ -124,7 +128,7 @@ def _training_context():
 
 
 def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: int, force: bool = False,
-                   invocation: str | None = None) -> tuple[Path, dict]:
+                   invocation: str | None = None, released: dict | None = None) -> tuple[Path, dict]:
     """Train (or find) ``spec["config"]`` with ``overrides`` in a child process; return its folder and
     its training resources (``spec["key"]`` names the run in them and in errors).
 
@@ -135,11 +139,15 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
     metrics say (``origin`` says so; peak memory is then unknown).
     """
     runs_root.mkdir(parents=True, exist_ok=True)
+    if released is None:  # the repository's released runs (resolved here: the child is a fresh process)
+        from semg_study.training.released import released_root
+
+        released = {"reuse_released": True, "released_root": str(released_root())}
     with tempfile.TemporaryDirectory(prefix="semg-bench-") as tmp:
         result_path, log_path = Path(tmp) / "result.json", Path(tmp) / "train.log"
         child = _training_context().Process(target=_train_child, name=f"train {spec['key']}",
                                 args=(spec["config"], overrides, str(runs_root), bool(force), int(threads),
-                                      str(result_path), str(log_path)))
+                                      str(result_path), str(log_path), dict(released)))
         spawned = time.time()
         t0 = time.perf_counter()
         child.start()
@@ -166,13 +174,14 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
         if "error" in result:
             raise StudyError(f"training {spec['config']} ({spec['key']}) failed: {result['error']}")
 
-    run_dir = Path(result["run"])
-    manifest = json.loads((run_dir / "manifest.json").read_text())
+    run = RunFolder(result["run"])
+    run_dir = run.path
+    manifest = json.loads(run.manifest.read_text())
     # trained by this child, or found: the manifest's own start time says (it has whole seconds,
     # hence the floor); file modification times would not survive a copy or a checkout
     started = manifest.get("start_time")
     trained_now = bool(started) and _dt.datetime.fromisoformat(started).timestamp() >= math.floor(spawned)
-    path = run_dir / "bench" / "train_resources.json"
+    path = run.train_resources
     if trained_now:
         resources = {
             "kind": "train-resources", "run": run_dir.name, "config": spec["config"], "benchmark_key": spec["key"],
@@ -190,7 +199,7 @@ def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: i
             "rss_samples": samples, "torch_threads": result.get("torch_threads"),
             "device": manifest.get("device"), "resumed_from_epoch": manifest.get("resumed_from_epoch"),
         }
-        io.write_text(run_dir / "bench" / "train.log", log)
+        io.write_text(run.bench / "train.log", log)
         source = "this invocation"
     elif path.is_file():
         resources = json.loads(path.read_text())

@@ -26,6 +26,7 @@ from semg_study.experiments.benchmark.markdown import markdown_report
 from semg_study.experiments.benchmark.plan import (FULL_CONTEXT, HEADLINE, HEADLINE_TEXT, PROPOSED, RATIO_FIELDS,
                                                    REFERENCE, comparison_specs)
 from semg_study.provenance import git_info, keeps_tmp, machine_info, package_versions, portable, repo_root
+from semg_study.run_folder import METRICS, RunFolder
 
 
 def ratio(numerator: Any, denominator: Any) -> float | None:
@@ -58,9 +59,8 @@ def utc_now() -> str:
 
 
 def default_out_dir() -> Path:
-    """``$SEMG_STUDY_OUT/benchmarks`` or ``<repo>/reports/benchmarks`` (where notebook 07 looks)."""
-    base = os.environ.get("SEMG_STUDY_OUT")
-    return (Path(base) if base else repo_root() / "reports") / "benchmarks"
+    """``<repo>/reports/benchmarks`` (where notebook 07 looks, its ``out_dir`` being ``reports``)."""
+    return repo_root() / "reports" / "benchmarks"
 
 
 
@@ -104,7 +104,7 @@ def result_row(spec: dict, run_dir: Path, metrics: dict) -> dict:
             "decoder": "greedy" if metrics["decoder"]["decoder"] == "greedy" else "beam",
             "wer": metrics["wer"], "cer": metrics["cer"], "wer_ci": metrics.get("wer_ci"),
             "cer_ci": metrics.get("cer_ci"), "utterances": metrics["counts"]["utterances"],
-            "metrics": str(Path(metrics["out_dir"]) / "metrics.json")}
+            "metrics": str(Path(metrics["out_dir"]) / METRICS)}
 
 
 def _find(results: list[dict], **where) -> dict | None:
@@ -201,7 +201,7 @@ def _manifests(runs: dict[str, Path]) -> dict:
     """Every run's manifest, embedded (the JSON stands alone) with its path and digest."""
     out = {}
     for key, run_dir in runs.items():
-        path = run_dir / "manifest.json"
+        path = RunFolder(run_dir).manifest
         raw = path.read_bytes()
         out[run_dir.name] = {"benchmark_key": key, "path": str(path), "sha256": hashlib.sha256(raw).hexdigest(),
                              "manifest": json.loads(raw)}

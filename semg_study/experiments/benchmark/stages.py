@@ -42,8 +42,9 @@ from semg_study.experiments.benchmark.report import (Measurements, assemble_repo
                                                      utc_now, write_report)
 from semg_study.experiments.run_evaluation import evaluate_with_weights
 from semg_study.recipes.config import load_config, run_overrides
-from semg_study.report.paths import study_testset, synthetic_corpus
+from semg_study.report.paths import synthetic_corpus
 from semg_study.locations import default_runs_root
+from semg_study.run_folder import RunFolder
 
 
 class EmptySplitError(DataError):
@@ -52,8 +53,10 @@ class EmptySplitError(DataError):
 
 
 def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
-                   data_dir: str | os.PathLike | None = None, progress: bool = False):
-    """The corpus to benchmark on: ``data_root`` (checked), or the profile's synthetic corpus.
+                   data_dir: str | os.PathLike | None = None, progress: bool = False,
+                   testset: str | os.PathLike | None = None):
+    """The corpus to benchmark on: ``data_root`` (checked), or the profile's synthetic corpus,
+    split by ``testset`` (None: the corpus's own split file, else the packaged one).
 
     The synthetic corpus is made (or found in the cache by fingerprint) exactly
     as ``semg-study study`` makes it, by :func:`semg_study.report.paths.synthetic_corpus`.
@@ -66,7 +69,7 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
             raise DataError(root, "--data-root is not a folder")
     else:
         root = synthetic_corpus(profile, data_dir, SEED, progress=progress)
-    corpus = open_corpus(root, testset=study_testset())  # a DataError naming the root when it is no corpus
+    corpus = open_corpus(root, testset=testset)  # a DataError naming the root when it is no corpus
     if corpus.kind == "ljspeech":
         raise DataError(root, "an LJSpeech (audio-only) corpus: the benchmark needs EMG in the Digital Voicing layout")
     for condition in CONDITIONS:
@@ -82,13 +85,13 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
     return corpus
 
 
-def benchmark_overrides(data_root: Path, overrides: dict) -> list[str]:
-    """A benchmark run's plan overrides as ``key=value`` strings, on ``data_root`` and the study's testset."""
-    testset = study_testset()  # set by `semg-study study --testset` for the notebooks
+def benchmark_overrides(data_root: Path, overrides: dict, testset: str | os.PathLike | None = None) -> list[str]:
+    """A benchmark run's plan overrides as ``key=value`` strings, on ``data_root`` and ``testset`` (the
+    study's ``--testset``; None: the corpus's own split)."""
     return run_overrides(data_root, overrides, testset)
 
 
-def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
+def prepare_features(plan: dict, corpus, data_root: Path, testset: str | os.PathLike | None = None) -> dict:
     """Fill the on-disk feature cache for every stream the plan's runs read, before any of them trains.
 
     Preprocessing and feature extraction are a one-off cost per corpus and
@@ -104,7 +107,8 @@ def prepare_features(plan: dict, corpus, data_root: Path) -> dict:
 
     feature_configs = {}
     for spec in plan["runs"]:
-        fc = feature_config_from(load_config(spec["config"], benchmark_overrides(data_root, spec["overrides"])))
+        fc = feature_config_from(load_config(spec["config"], benchmark_overrides(data_root, spec["overrides"],
+                                                                                  testset)))
         feature_configs.setdefault(fc.digest(), fc)
     utterances = {}
     for condition in plan["conditions"]:
@@ -159,13 +163,19 @@ def _evaluate(spec: dict, run_dir: Path, plan: dict, m: Measurements) -> None:
     for split in plan["splits"]:
         for mode in modes:
             for decoder in plan["decoders"]:
-                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode], out=run_dir / "bench")
+                metrics = evaluate_with_weights(run_dir, split, decoder, mode, weights[mode],
+                                                out=RunFolder(run_dir).bench)
                 m.results.append(result_row(spec, run_dir, metrics))
 
 
 def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool, invocation: str,
-               progress: bool) -> Measurements:
-    """Stages 0-4 of the module doc, each timed; what they measured."""
+               progress: bool, testset: str | os.PathLike | None = None,
+               released: dict | None = None) -> Measurements:
+    """Stages 0-4 of the module doc, each timed; what they measured.
+
+    ``testset``: the split file every run trains and scores on (None: the corpus's own);
+    ``released``: ``train_cached``'s ``reuse_released`` / ``released_root`` for every run.
+    """
     import torch  # deferred: the plan, the report and the CLI's --help need no torch
 
     from semg_study.experiments.benchmark.measured import train_measured
@@ -180,12 +190,12 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
     torch.set_num_threads(plan["threads"])
     try:
         with stages.stage("prepare features"):
-            m = Measurements(features=prepare_features(plan, corpus, data_root))
+            m = Measurements(features=prepare_features(plan, corpus, data_root, testset))
         for spec in specs:
             with stages.stage(f"train {spec['key']}"):
                 m.runs[spec["key"]], m.resources[spec["key"]] = train_measured(
-                    spec, benchmark_overrides(data_root, spec["overrides"]), runs_root, plan["threads"], force,
-                    invocation)
+                    spec, benchmark_overrides(data_root, spec["overrides"], testset), runs_root, plan["threads"],
+                    force, invocation, released=released)
         for spec in specs:
             with stages.stage(f"evaluate {spec['key']}"):
                 _evaluate(spec, m.runs[spec["key"]], plan, m)
@@ -198,14 +208,15 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
                 m.benches[spec["key"]] = measure_latency(
                     run_dir, threads=plan["threads"], repeats=b["repeats"], warmup=b["warmup"], split=b["split"],
                     max_utterances=b["max_utterances"],
-                    out=run_dir / "bench" / f"bench-{b['split']}-{plan['threads']}thread.json")
+                    out=RunFolder(run_dir).bench / f"bench-{b['split']}-{plan['threads']}thread.json")
         with stages.stage("streaming WER"):
             m.stream_key = f"{PROPOSED}/{plan['streaming']['condition']}"  # the streaming model, same condition
             # the streamed decodings are the benchmark's own: kept in the run's bench/ folder, beside its
             # latency measurement, not among the evaluations a released model carries
             stream_run = m.runs[m.stream_key]
             m.streamed = streaming_evaluation(stream_run, plan["streaming"]["split"], plan["streaming"]["mode"],
-                                              weights=m.lm_weights.get(m.stream_key), out=stream_run / "bench")
+                                              weights=m.lm_weights.get(m.stream_key),
+                                              out=RunFolder(stream_run).bench)
     finally:
         stages.close()
         torch.set_num_threads(previous_threads)
@@ -215,9 +226,13 @@ def run_stages(plan: dict, corpus, data_root: Path, runs_root: Path, force: bool
 
 def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_dir: str | os.PathLike | None = None,
                   runs_root: str | os.PathLike | None = None, force: bool = False, epochs: int | None = None,
-                  device: str = "cpu", data_dir: str | os.PathLike | None = None, progress: bool = True) -> dict:
+                  device: str = "cpu", data_dir: str | os.PathLike | None = None, progress: bool = True,
+                  testset: str | os.PathLike | None = None, reuse_released: bool = True,
+                  released_root: str | os.PathLike | None = None) -> dict:
     """Run the whole benchmark of ``profile``; write the JSON and Markdown; return the report.
 
+    ``testset``: the split file (None: the corpus's own); ``reuse_released`` / ``released_root``:
+    as ``train_cached`` takes them (the repository's released runs are reused unless False).
     The report's ``paths`` holds the files written.
     """
     from semg_study.training.fingerprint import code_version  # deferred: the training package imports torch
@@ -231,13 +246,18 @@ def run_benchmark(profile: str, data_root: str | os.PathLike | None = None, out_
 
         if not torch.cuda.is_available():
             raise ConfigError("--device cuda: no CUDA device is available")
-    corpus = resolve_corpus(profile, data_root, data_dir, progress=progress)
+    corpus = resolve_corpus(profile, data_root, data_dir, progress=progress, testset=testset)
     data_root = Path(corpus.root).resolve()
     out_dir = Path(out_dir) if out_dir is not None else default_out_dir()
     runs_root = (Path(runs_root) if runs_root is not None else default_runs_root()).resolve()
     invocation = f"{utc_now()}-{os.getpid()}"
 
-    measured = run_stages(plan, corpus, data_root, runs_root, force, invocation, progress)
+    from semg_study.training.released import released_root as default_released_root
+
+    # resolved here: the training children are fresh processes
+    released = {"reuse_released": bool(reuse_released),
+                "released_root": str(released_root if released_root is not None else default_released_root())}
+    measured = run_stages(plan, corpus, data_root, runs_root, force, invocation, progress, testset, released)
     report = assemble_report(plan, corpus, data_label(corpus), measured, out_dir.parent / "study_run.json",
                              (code_at_start, code_version()))
     report["wall_s"] = round(time.perf_counter() - started, 3)
