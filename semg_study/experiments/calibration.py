@@ -31,6 +31,7 @@ import numpy as np
 
 from semg_study.errors import StudyError
 from semg_study.evaluation.confidence import GROUP_METHOD, group_paired_comparison, group_rate_interval
+from semg_study.run_folder import RunFolder, read_manifest
 
 ZERO_SHOT = "zero-shot"
 # how each method reads in tables and figures
@@ -194,7 +195,7 @@ def parent_language_model(parent: str | Path):
 
     loaded = load_run(Path(parent))
     corpus = open_run_corpus(loaded.config)
-    lm = ensure_lm(evaluation_home(Path(parent)) / "lm", corpus, loaded.config, int(loaded.config.decode.lm_order))
+    lm = ensure_lm(RunFolder(evaluation_home(Path(parent))).lm(), corpus, loaded.config, int(loaded.config.decode.lm_order))
     tuned = tune_lm_weights(parent, mode=loaded.config.data.eval_mode, split="dev")
     return lm, {"alpha": tuned["alpha"], "beta": tuned["beta"], "chosen_on": "the study corpus's dev split"}
 
@@ -242,7 +243,7 @@ def score_all(parent: str | Path, cells: list[AdaptedCell], data_root: str | Pat
     systems += [(c.participant, c.method, c.minutes, c.run_dir) for c in cells]
     scored = []
     for code, method, minutes, run_dir in systems:
-        manifest = json.loads((Path(run_dir) / "manifest.json").read_text())
+        manifest = read_manifest(run_dir)
         adaptation = manifest.get("adaptation") or {}
         summary = {"calibration_utterances": adaptation.get("calibration_utterances", 0),
                    "calibration_seconds": adaptation.get("calibration_seconds", 0.0),
@@ -252,7 +253,7 @@ def score_all(parent: str | Path, cells: list[AdaptedCell], data_root: str | Pat
                    "source": manifest.get("source")}
         for decoder, records in decode_participant(Path(run_dir), corpus, code, lm, weights, decoders).items():
             scored.append(Scored(code, method, minutes, decoder, records, Path(run_dir).name,
-                                 str(Path(run_dir) / "manifest.json"), summary))
+                                 str(RunFolder(run_dir).manifest), summary))
     _check_aligned(scored)
     return scored
 
