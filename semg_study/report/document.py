@@ -72,6 +72,7 @@ class Table:
     note: str | None = None
     label: str | None = None  # "Table 3.1"
     widths: list[float] | None = None  # relative column widths (None: by content)
+    mixed: bool = False  # cells of several settings, each naming its own (the caption need not name them all)
 
 
 @dataclass

@@ -68,6 +68,7 @@ DATASET = {
 
 # the original dissertation's Table 3.1 (DeepSpeech2 on the real dataset's voiced audio, code with six defects)
 ORIGINAL_TABLE31 = {"closed": 0.33, "open": 0.45}
+ORIGINAL_TABLE31_NAME = "Table 3.1"  # its number in the original dissertation
 
 # citation key -> (in-text citation, full reference)
 REFERENCES: dict[str, tuple[str, str]] = {

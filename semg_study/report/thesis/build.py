@@ -40,7 +40,8 @@ class Refs:
     def __getattr__(self, name: str) -> Structure:
         if name.startswith("_"):
             raise AttributeError(name)
-        return Structure(self._ctx.labels.get(name, "?"))
+        labels = self._ctx.labels
+        return Structure(labels.get(f"{self._ctx.module}:{name}", labels.get(name, "?")))
 
 
 class Cites:
@@ -83,6 +84,7 @@ class Context:
     out: Path
     doc: Document = field(default_factory=Document)
     number: str = ""
+    module: str = ""
     kind: str = "front"
     chapter_count: int = 0
     appendix_count: int = 0
@@ -122,6 +124,7 @@ class Context:
         self.counters[key] = self.counters.get(key, 0) + 1
         label = f"{kind} {self.number}.{self.counters[key]}" if self.number else f"{kind} {self.counters[key]}"
         self.found_labels[name] = label
+        self.found_labels[f"{self.module}:{name}"] = label
         return self.ledger.structure(label)
 
     def equation(self, name: str, typst: str, latex: str):
@@ -179,6 +182,7 @@ def png_aspect(path: Path) -> float | None:
 def _assemble(ctx: Context, module: Any) -> None:
     kind = getattr(module, "KIND", "chapter")
     ctx.kind = kind
+    ctx.module = module.__name__.rsplit(".", 1)[-1]
     values: dict[str, Any] = dict(module.values(ctx)) if hasattr(module, "values") else {}
     ns = {**ctx.common(), **values}
     makers: dict[str, Callable[[], list]] = module.blocks(ctx, ns) if hasattr(module, "blocks") else {}

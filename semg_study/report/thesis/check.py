@@ -43,12 +43,12 @@ class ConsistencyError(ValueError):
 
 
 # a number that is not part of a name ("DeepSpeech2", "gaddy2022", "e070423950f9" are names)
-NUMBER = re.compile(r"(?<![A-Za-z0-9_\u00b5])[\u2212+\-]?\d+(?:[.,]\d+)*(?![A-Za-z_])")
+NUMBER = re.compile(r"(?<![A-Za-z0-9_\u00b5])[\u2212+\-]?\d+(?:[.,]\d+)*(?![A-Za-z_\d])")
 
 LABELS: dict[str, dict[str, re.Pattern]] = {
-    "split": {"dev": re.compile(r"\bdev(?:elopment)?\b"), "test": re.compile(r"\btest\b")},
-    "vocabulary": {"closed": re.compile(r"\bclosed[- ]vocabulary\b", re.I),
-                   "open": re.compile(r"\bopen[- ]vocabulary\b", re.I)},
+    "split": {"dev": re.compile(r"\bdev(?:elopment)?\b", re.I), "test": re.compile(r"\btest\b", re.I)},
+    "vocabulary": {"closed": re.compile(r"\bclosed(?: and open)?[- ]vocabular(?:y|ies)\b", re.I),
+                   "open": re.compile(r"\bopen[- ]vocabular(?:y|ies)\b", re.I)},
     "decoder": {"greedy": re.compile(r"\bgreedy\b", re.I),
                 "beam": re.compile(r"\bbeam\b|\blanguage model\b|\bLM\b")},
     "mode": {"silent": re.compile(r"\bsilent (?:and voiced )?(?:EMG|utterances|recordings|sessions)\b"),
@@ -72,6 +72,7 @@ class Unit:
     text: str          # marked
     caption_of: list[str] | None = None  # a caption: the marked texts of the data it describes
     data: list[Any] = field(default_factory=list)
+    complete: bool = True  # a caption must name every label of its data
 
 
 def _sentences(text: str) -> list[str]:
@@ -107,7 +108,7 @@ def units(doc: Document) -> Iterator[Unit]:
         elif isinstance(b, Table):
             label = strip_marks(b.label or "table")
             cells = [c for row in b.rows for c in row]
-            yield Unit(f"{label} caption", b.caption, caption_of=cells)
+            yield Unit(f"{label} caption", b.caption, caption_of=cells, complete=not getattr(b, "mixed", False))
             for c in b.columns:
                 yield Unit(f"{label} column {strip_marks(c)!r}", c)
             for c in cells:
@@ -235,7 +236,7 @@ def check_document(doc: Document, ledger: Ledger, registry: Registry, root: str 
             if have and not named <= have:
                 problems.append(f"{unit.where}: names {dim} {', '.join(sorted(named - have))} but its numbers are "
                                 f"{', '.join(sorted(have))}")
-        if unit.caption_of is not None:
+        if unit.caption_of is not None and unit.complete:
             for dim, have in values.items():
                 if dim in ("split", "vocabulary", "decoder", "mode") and not have <= mentions.get(dim, set()):
                     problems.append(f"{unit.where}: does not name the {dim} {', '.join(sorted(have - mentions.get(dim, set())))} "

@@ -172,7 +172,7 @@ class Latency:
 @dataclass
 class Target:
     name: str
-    description: str
+    description: Q
     value: Q
     threshold: Q
     comparison: str
@@ -205,6 +205,18 @@ class LiveUtterance:
 
 
 @dataclass
+class WorstUtterance:
+    utterance: str
+    reference_words: Q
+    substitutions: Q
+    deletions: Q
+    insertions: Q
+    wer: Q
+    reference: str
+    hypothesis: str
+
+
+@dataclass
 class Results:
     root: Path
     registry: Registry = field(default_factory=Registry)
@@ -221,6 +233,8 @@ class Results:
     corpus: list[CorpusPart] = field(default_factory=list)
     live: list[LiveUtterance] = field(default_factory=list)
     live_run: str | None = None
+    worst: list[WorstUtterance] = field(default_factory=list)
+    worst_run: str | None = None
     benchmark: dict | None = None
     benchmark_file: str | None = None
     response: dict | None = None
@@ -347,6 +361,8 @@ def load_results(root: str | Path) -> Results:
         _corpus(r)
     if "08_live_decoding" in r.tables:
         _live(r)
+    if "05_worst_utterances" in r.tables:
+        _worst(r)
     _facts(r)
     _benchmark(r)
     _response(r)
@@ -423,7 +439,7 @@ def _table31(r: Results) -> None:
                 cer=t.rate(i, cer_col, "pct", _score_key("cer", run, "test", "voiced", decoder), meta),
                 utterances=t.cell(i, utt_col, "count", ("utterances", run, "test", "voiced"), meta),
                 runs=(run,), table="03_table31", dataset=row.get("dataset", ""),
-                original_wer=(t.cell(i, original, "pct", None, {**meta, "source": "original dissertation"})
+                original_wer=(t.cell(i, original, "pct", None, {"source": "original dissertation"})
                               if original and _number(row.get(original)) else None)))
 
 
@@ -512,7 +528,7 @@ def _ablations(r: Results) -> None:
         r.ablations.append(Ablation(
             variant=row["variant"], switched_off="" if row["switched off"] == "(none)" else row["switched off"],
             seeds=seeds, wer=t.rate(i, "WER %", "pct", key + ("wer",), meta),
-            wer_sd=t.cell(i, "WER % std", "points", key + ("wer_sd",), meta),
+            wer_sd=t.cell(i, "WER % std", "sd", key + ("wer_sd",), meta),
             cer=t.rate(i, "CER %", "pct", key + ("cer",), meta), difference=diff, verdict=verdict,
             epochs=tuple(int(e) for e in str(row["epochs trained"]).split(",") if e.strip()), runs=runs,
             parameters=params[0] if params else None))
@@ -527,8 +543,8 @@ def _latency(r: Results) -> None:
         model = info.model if info else model_of(family_of(row["config"]))
         vocabulary = info.vocabulary if info else ""
         streaming = bool(info and info.data.get("model", {}).get("streaming_mask", False))
-        meta = {"run": run, "model": model, "vocabulary": vocabulary, "threads": 1, "split": LATENCY_SPLIT,
-                "decoder": LATENCY_DECODER, "mode": row["evaluated on"]}
+        meta = {"run": run, "model": model, "vocabulary": vocabulary, "threads": 1}
+        wmeta = {**meta, "split": LATENCY_SPLIT, "decoder": LATENCY_DECODER, "mode": row["evaluated on"]}
         lkey = ("latency07", run)
         r.latency.append(Latency(
             label=row["model"], run=run, model=model, vocabulary=vocabulary, streaming_mask=streaming,
@@ -545,9 +561,9 @@ def _latency(r: Results) -> None:
             total_ms=t.cell(i, "total response latency ms", "ms", lkey + ("total",), meta)
             if "total response latency ms" in t.data["columns"] else None,
             wer=t.cell(i, "WER % (greedy)", "pct", _score_key("wer", run, LATENCY_SPLIT, row["evaluated on"],
-                                                              LATENCY_DECODER), meta),
+                                                              LATENCY_DECODER), wmeta),
             cer=t.cell(i, "CER % (greedy)", "pct", _score_key("cer", run, LATENCY_SPLIT, row["evaluated on"],
-                                                              LATENCY_DECODER), meta)))
+                                                              LATENCY_DECODER), wmeta)))
 
 
 def _corpus(r: Results) -> None:
@@ -606,6 +622,23 @@ def _feature_facts(r: Results) -> None:
             a, b = r.facts["fc.raw_rate"], r.facts["fc.raw_samples_per_frame"]
             r.facts["fc.frame_rate"] = r.q(a.value / b.value, "hz", derived("ratio", a.source, b.source))
         return
+
+
+def _worst(r: Results) -> None:
+    t = _Table(r, "05_worst_utterances", ("utterance", "reference words", "substitutions", "deletions", "insertions",
+                                          "WER %", "reference", "hypothesis"))
+    runs = {_run_from_manifest_ref(t.manifests(i)[0]) for i in range(len(t.rows))}
+    r.worst_run = sorted(runs)[0] if runs else None
+    info = r.runs.get(r.worst_run or "")
+    # notebook 05 decodes its worst utterances with the beam search (its caption says so; checked)
+    meta = {"split": "test", "mode": "silent", "decoder": "beam", "run": r.worst_run,
+            "vocabulary": info.vocabulary if info else ""}
+    for i, row in enumerate(t.rows):
+        r.worst.append(WorstUtterance(
+            utterance=row["utterance"], reference_words=t.cell(i, "reference words", "count", None, meta),
+            substitutions=t.cell(i, "substitutions", "count", None, meta),
+            deletions=t.cell(i, "deletions", "count", None, meta), insertions=t.cell(i, "insertions", "count", None, meta),
+            wer=t.cell(i, "WER %", "pct", None, meta), reference=row["reference"], hypothesis=row["hypothesis"]))
 
 
 def _facts(r: Results) -> None:
@@ -701,11 +734,16 @@ def _benchmark(r: Results) -> None:
             run = Path(str(s.get("run", ""))).name
             r.streaming[field_] = r.q(s[field_], kind, Source(rel, ("streaming", field_)),
                                       None if key is None else key + (run,), meta)
+    stream_run = Path(str(s.get("run", ""))).name
+    full_run = Path(str(s.get("full_context_run", ""))).name
     for field_, decoder_ in (("streaming_wer", "beam"), ("full_context_wer", "beam"), ("streaming_wer_greedy", "greedy"),
                              ("full_context_wer_greedy", "greedy"), ("streaming_cer", "beam"),
                              ("full_context_cer", "beam")):
         if _number(s.get(field_)):
-            r.streaming[field_] = r.q(s[field_] * 100, "pct", Source(rel, ("streaming", field_), 100.0), None,
+            run = stream_run if field_.startswith("streaming") else full_run
+            metric = "cer" if "_cer" in field_ else "wer"
+            key = _score_key(metric, run, s.get("split"), s.get("mode"), decoder_) if run else None
+            r.streaming[field_] = r.q(s[field_] * 100, "pct", Source(rel, ("streaming", field_), 100.0), key,
                                       {**meta, "decoder": decoder_})
     for field_, decoder_ in (("wer_relative_change", "beam"), ("wer_relative_change_greedy", "greedy")):
         if _number(s.get(field_)):
@@ -742,11 +780,20 @@ def _target(r: Results, rel: str, path: tuple, t: dict, report: str) -> None:
     scale = 100.0 if kind in ("pct", "relchange") else 1.0
     meta = {"target": t["name"]}
     r.targets.append(Target(
-        name=t["name"], description=t.get("description", ""),
+        name=t["name"], description=r.q(str(t.get("description", "")).replace("`", ""), "text",
+                                        derived("no_backticks", Source(rel, path + ("description",)))),
         value=r.q(t["value"] * scale, kind, Source(rel, path + ("value",), scale), ("target", t["name"]), meta),
-        threshold=r.q(t["threshold"] * scale, kind, Source(rel, path + ("threshold",), scale), None, meta),
+        threshold=r.q(t["threshold"] * scale, _whole(kind, t["threshold"] * scale),
+                      Source(rel, path + ("threshold",), scale), None, meta),
         comparison=t.get("comparison", ""),
         met=Word("met" if t.get("met") else "missed", Source(rel, path + ("met",)), meta), report=report))
+
+
+def _whole(kind: str, value: float) -> str:
+    """A target's threshold stated in whole units is printed so (300 ms, 10 %)."""
+    if abs(value - round(value)) < 1e-9:
+        return {"ms": "ms0", "pct": "pct0", "relchange": "pct0"}.get(kind, kind)
+    return kind
 
 
 def _target_kind(t: dict) -> str:

@@ -131,6 +131,7 @@ class Renderer:
     def field(self, inner: str) -> str:
         if "|" in inner:
             head, *choices = _split_top(inner, "|")
+            head = head.split(":")[0]
             obj = lookup(self.namespace, head.strip())
             if obj is MISSING:
                 raise TemplateError(f"no value named {head.strip()!r}")
@@ -141,9 +142,13 @@ class Renderer:
                 if not sep:
                     raise TemplateError(f"{{{inner}}}: a choice needs 'state=words', got {choice!r}")
                 table[key.strip()] = words
+            if state not in table and "*" in table:
+                state = "*"
             if state not in table:
                 raise TemplateError(f"{{{inner}}}: no words for the state {state!r} (have {', '.join(table)})")
             words = self.text(table[state])
+            if state == "*" and isinstance(obj, Q):
+                return words  # the default words: they depend on no particular value
             if isinstance(obj, Word):
                 # the chosen words are marked as the result's: the check re-reads the state
                 return self.ledger.mark(obj, "", words)
@@ -222,7 +227,11 @@ def parse(template: str, namespace: Any) -> list[Line]:
 
     def flush() -> None:
         if para:
-            out.append(Line("para", " ".join(p.strip() for p in para)))
+            text = ""
+            for piece in (p.strip() for p in para):
+                # a line that starts with punctuation (after an [[if]] block) joins without a space
+                text = piece if not text else text + ("" if piece[:1] in ".,;:)" else " ") + piece
+            out.append(Line("para", text))
             para.clear()
 
     for raw in kept:

@@ -72,6 +72,8 @@ KINDS: dict[str, tuple[Callable[[float], str], str]] = {
     "ratio": (lambda v: _fixed(v, 2), ""),           # ratios of error rates, of parameters, of latencies
     "relchange": (lambda v: _fixed(v, 1, True), "%"),  # a relative change, in percent
     "ms": (lambda v: _fixed(v, 1), "ms"),
+    "ms0": (lambda v: _fixed(v, 0), "ms"),           # a latency target stated in whole milliseconds
+    "sd": (lambda v: _fixed(v, 1), "points"),        # a standard deviation of percentages, unsigned
     "s": (lambda v: _fixed(v, 0), "s"),
     "min": (lambda v: _fixed(v, 1), "min"),
     "h": (lambda v: _fixed(v, 1), "h"),
@@ -118,6 +120,10 @@ def plural(n: float, noun: str) -> str:
     """``noun`` agreeing with ``n`` ("1 insertion", "2 insertions"; "1 utterance")."""
     if n == 1:
         return noun
+    head, _, last = noun.rpartition(" ")
+    irregular = {"hypothesis": "hypotheses", "epoch": "epochs", "matrix": "matrices", "analysis": "analyses"}
+    if last in irregular:
+        return (head + " " if head else "") + irregular[last]
     if noun.endswith(("s", "x", "sh", "ch")):
         return noun + "es"
     if noun.endswith("y") and noun[-2:-1] not in "aeiou":
@@ -154,6 +160,17 @@ class Source:
             values = [s.read(root) for s in self.inputs]
             result = DERIVED[self.file[8:]](*values)
             return result * self.scale if self.scale != 1.0 else result
+        if self.file.startswith("quoted:"):
+            from semg_study.report.thesis.quoted import parse
+
+            obj = parse(self.file[7:])
+            for part in self.path:
+                obj = obj[part]
+            return obj
+        if self.file.startswith("call:"):
+            func = getattr(importlib.import_module(self.file[5:]), self.path[0])
+            value = func(*self.path[1:])
+            return value * self.scale if self.scale != 1.0 else value
         if self.file.startswith("code:"):
             obj: Any = importlib.import_module(self.file[5:])
             for part in self.path:
@@ -201,6 +218,7 @@ DERIVED: dict[str, Callable[..., Any]] = {
     "abs": lambda a: abs(a),
     "product": lambda a, b: a * b,
     "max_of": lambda seq: max(seq),
+    "no_backticks": lambda s: str(s).replace("`", ""),
 }
 
 

@@ -124,3 +124,36 @@ def code_value(r: Results, kind: str, module: str, *path: Any, scale: float = 1.
     if scale != 1.0:
         src = Source(src.file, src.path, scale)
     return r.q(src.read(r.root), kind, src)
+
+
+def error_bar_figure(ctx, name: str, file: str, scores: list[Score], ns: dict, metric: str = "wer") -> list:
+    """Bars of one error rate with their intervals, one panel per vocabulary; the caption names the split,
+    mode and decoder of exactly the scores drawn (the check compares them)."""
+    from semg_study.report.thesis.figures import error_rate_bars
+
+    if not scores:
+        return []
+    groups = []
+    for vocabulary in ("closed", "open", "ljspeech"):
+        mine = [s for s in scores if s.vocabulary == vocabulary]
+        if not mine:
+            continue
+        bars = []
+        for s in mine:
+            rate = getattr(s, metric)
+            value = rate.value.canonical().value
+            low = rate.low.canonical().value if rate.low is not None else None
+            high = rate.high.canonical().value if rate.high is not None else None
+            bars.append((TABLE_NAMES.get(s.model, s.label).replace(" (", "\n("), value, low, high))
+        groups.append((phrase("vocabulary", vocabulary), bars))
+    png, pdf = error_rate_bars(groups, ctx.out, file, f"test {metric.upper()} (%)")
+    splits = sorted({s.split for s in scores})
+    modes = sorted({s.mode for s in scores})
+    decoders = sorted({s.decoder for s in scores})
+    vocabularies = [g[0] for g in groups]
+    caption = (f"{metric.upper()} on the {join([phrase('split', x) for x in splits])}, "
+               f"{join([phrase('mode', x) for x in modes])}, {join([phrase('decoder', d) for d in decoders])}, "
+               f"per model; panels: {join(vocabularies)}. Whiskers: the {{ci_level}} bootstrap interval over "
+               f"utterances.")
+    data = [getattr(s, metric).value for s in scores]
+    return [ctx.figure(name, caption, {**ns, "ci_level": ci_level(ctx.r)}, png, pdf, data=data, width=0.9)]
