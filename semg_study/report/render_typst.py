@@ -48,9 +48,9 @@ _TYPST_PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #show quote: set text(size: 9.5pt)
 """
 
-# a table with at most this many rows floats (top or bottom of a page, its caption with it); a longer
-# one stays where it is and may run over pages, its caption on the first
-FLOAT_TABLE_ROWS = 16
+# a table with at most this many rows is kept whole on one page with its caption; a longer one may run
+# over pages, its caption and header on the first
+SHORT_TABLE_ROWS = 16
 
 
 def anchor(label: str) -> str:
@@ -110,7 +110,9 @@ def to_typst(doc: Document) -> str:
             width = TEXT_WIDTH_CM * b.width
             if b.aspect:
                 width = min(width, FIGURE_MAX_HEIGHT_CM * b.aspect)
-            parts.append(f"#figure(image({s(src)}, width: {width:.2f}cm), numbering: none, placement: auto, "
+            # inline, never floating: a float can land above its chapter's heading; the figure and its
+            # caption are one unbreakable block, so the caption stays on the figure's page
+            parts.append(f"#figure(image({s(src)}, width: {width:.2f}cm), numbering: none, "
                          f"caption: [#strong({s(b.label + ':')}) #{s(b.caption)}]) <{anchor(b.label)}>")
         elif isinstance(b, Table):
             n = max(len(b.columns), 1)
@@ -125,12 +127,17 @@ def to_typst(doc: Document) -> str:
             else:
                 # more than a few columns: shares of the text width, so long cells wrap inside the page
                 columns = n if n <= 5 else "(" + ", ".join(["1fr"] * n) + ")"
-            floating = len(b.rows) <= FLOAT_TABLE_ROWS and not wide
-            placement = ", placement: auto" if floating else ""
+            # a short table is one unbreakable block with its caption; a long one runs over pages, its caption
+            # and header on each part's first page
+            may_break = "true" if len(b.rows) > SHORT_TABLE_ROWS or wide else "false"
             label = f" <{anchor(b.label)}>" if b.label else ""
-            table = (f"#figure(kind: table, numbering: none{placement}, caption: {caption})[#set text(size: {size})\n"
+            table = (f"#block(breakable: {may_break}, width: 100%)[#figure(kind: table, numbering: none, caption: {caption})"
+                     f"[#set text(size: {size})\n"
                      f"#set par(justify: false)\n#stack(spacing: 0.5em, table(columns: {columns}, align: left, "
-                     f"table.header({cells}), {body}){note})]{label}")
+                     f"table.header({cells}), {body}){note})]{label}]")
+            if not b.label and not b.caption:  # a table quoted inside a document: no caption of its own
+                table = (f"#block(breakable: {may_break}, width: 100%)[#set text(size: {size})\n#set par(justify: false)\n"
+                         f"#table(columns: {columns}, align: left, table.header({cells}), {body})]")
             parts.append(f"#page(flipped: true)[{table}]" if wide else table)
     parts.append("#context [#metadata(counter(page).final().first()) <page-count>]")
     parts.append("#context [#metadata(query(heading.where(level: 1)).map(h => (h.body.text, h.location().page()))) "

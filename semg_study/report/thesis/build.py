@@ -41,7 +41,7 @@ class Refs:
         if name.startswith("_"):
             raise AttributeError(name)
         labels = self._ctx.labels
-        return Structure(labels.get(f"{self._ctx.module}:{name}", labels.get(name, "?")))
+        return Structure(labels.get(f"{self._ctx.module}:{name}", labels.get(name, f"?{name}")))
 
 
 class Cites:

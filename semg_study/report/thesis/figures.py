@@ -83,35 +83,41 @@ def myostream_architecture(kw: dict[str, Any], out: Path, name: str = "thesis_my
                   "#fff3e0"))
     boxes.append(("ctc", f"Linear layer and CTC over {n_class} symbols (blank, space, letters, digits)", "#fce4ec"))
 
-    fig, ax = plt.subplots(figsize=(7.2, 1.05 * len(boxes) + 0.3))
-    ax.set_xlim(0, 10)
-    ax.set_ylim(0, len(boxes) * 1.4)
-    ax.axis("off")
     import textwrap
 
+    wrapped = [(key, textwrap.wrap(text, 92), colour) for key, text, colour in boxes]
+    heights = [0.32 + 0.2 * len(lines) for _, lines, _ in wrapped]
+    gap = 0.32
+    total = sum(heights) + gap * (len(heights) - 1)
+    fig, ax = plt.subplots(figsize=(8.6, 0.62 * total + 0.2))
+    ax.set_xlim(0, 13.6)
+    ax.set_ylim(0, total)
+    ax.axis("off")
     centres = {}
-    for i, (key, text, colour) in enumerate(boxes):
-        y = (len(boxes) - 1 - i) * 1.4 + 0.2
-        width = 7.0
-        patch = FancyBboxPatch((0.2, y), width, 1.0, boxstyle="round,pad=0.05,rounding_size=0.12",
-                               facecolor=colour, edgecolor="#555555", linewidth=0.8)
-        ax.add_patch(patch)
-        ax.text(0.2 + width / 2, y + 0.5, "\n".join(textwrap.wrap(text, 78)), ha="center", va="center", fontsize=7.6)
-        centres[key] = (0.2 + width / 2, y)
+    y = total
+    width = 10.0
+    for (key, lines, colour), height in zip(wrapped, heights):
+        y -= height
+        ax.add_patch(FancyBboxPatch((0.1, y), width, height, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    facecolor=colour, edgecolor="#555555", linewidth=0.8))
+        ax.text(0.1 + width / 2, y + height / 2, "\n".join(lines), ha="center", va="center", fontsize=7.4,
+                linespacing=1.25)
+        centres[key] = (0.1 + width / 2, y, height)
+        y -= gap
     keys = [b[0] for b in boxes]
     for a, b in zip(keys, keys[1:]):
-        xa, ya = centres[a]
-        xb, yb = centres[b]
-        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb + 1.0), arrowstyle="-|>", mutation_scale=9, color="#444444"))
+        xa, ya, _ = centres[a]
+        xb, yb, hb = centres[b]
+        ax.add_patch(FancyArrowPatch((xa, ya), (xb, yb + hb), arrowstyle="-|>", mutation_scale=9, color="#444444"))
     if kw.get("phoneme_aux_loss", True) and n_phonemes:
-        x, y = centres["blocks"]
+        x, y0, h = centres["blocks"]
         layer = max(1, kw["n_layers"] // 2)
-        ax.add_patch(FancyBboxPatch((7.55, y + 0.15), 2.3, 0.7, boxstyle="round,pad=0.05,rounding_size=0.12",
+        ax.add_patch(FancyBboxPatch((10.55, y0 + h / 2 - 0.42), 2.95, 0.84, boxstyle="round,pad=0.02,rounding_size=0.08",
                                     facecolor="#f3e5f5", edgecolor="#555555", linewidth=0.8))
-        ax.text(8.7, y + 0.5, "\n".join(textwrap.wrap(f"auxiliary frame-level phoneme classifier "
-                                                     f"({n_phonemes} classes) after block {layer}", 26)),
+        ax.text(12.02, y0 + h / 2, "\n".join(textwrap.wrap(f"auxiliary frame-level phoneme classifier "
+                                                          f"({n_phonemes} classes) after block {layer}", 24)),
                 ha="center", va="center", fontsize=7)
-        ax.add_patch(FancyArrowPatch((7.2, y + 0.5), (7.55, y + 0.5), arrowstyle="-|>", mutation_scale=8,
+        ax.add_patch(FancyArrowPatch((10.1, y0 + h / 2), (10.55, y0 + h / 2), arrowstyle="-|>", mutation_scale=8,
                                      color="#444444"))
     return _save(fig, out, name)
 
@@ -128,7 +134,8 @@ def error_rate_bars(groups: list[tuple[str, list[tuple[str, float, float | None,
             ax.bar(x, value, color=colours[x % len(colours)], width=0.65)
             if low is not None and high is not None:
                 ax.errorbar(x, value, yerr=[[value - low], [high - value]], color="black", capsize=3, linewidth=0.9)
-            ax.text(x, value + 1.5, f"{value:.1f}", ha="center", va="bottom", fontsize=7.5)
+            ax.text(x, (high if high is not None else value) + 1.5, f"{value:.1f}", ha="center", va="bottom",
+                    fontsize=7.5)
         ax.set_xticks(list(xs))
         ax.set_xticklabels([b[0] for b in bars], rotation=0, fontsize=7.5)
         ax.set_title(title, fontsize=9)

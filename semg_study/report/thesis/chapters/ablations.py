@@ -16,12 +16,17 @@ it off changes the error rate by more than the variation between training runs a
 
 ## Method
 
+[[if full]]
 Each of {n_components:noun(component)} is switched off in turn, everything else equal: the same
 configuration, data and budget, on the {vocabulary}. Every variant, and the full model, is trained with
 {n_seeds:noun(seed)} ({seeds}) under a shorter epoch ceiling of {ceiling:noun(epoch)}, so that the
 {n_runs:noun(run)} fit the compute budget, and scored on the test split, silent EMG, with greedy decoding
 (so that the language model does not mask what the acoustic model lost). Each variant is compared with the
 full model by a paired bootstrap that resamples the seeds of each variant and the shared test utterances.
+[[else]]
+Each component is switched off in turn, everything else equal, and each variant is compared with the full
+model. The ablation runs are not in this results folder yet.
+[[end]]
 
 ## Result
 
@@ -29,8 +34,10 @@ full model by a paired bootstrap that resamples the seeds of each variant and th
 
 [[figure]]
 
+[[if full]]
 The full model's test WER with greedy decoding is {full.wer} {full.wer:ci} (mean over seeds; standard
 deviation {full_sd} between them).
+[[end]]
 [[if worse]]
 Switching off {worse} raises the WER significantly (the interval of the difference lies above zero):
 {worse_n:words|1=this component contributes|*=each of these components contributes} to the accuracy at this
@@ -60,8 +67,11 @@ facial EMG (Chapter {ref.chapter_models}), and at this budget the measurements s
 ## Limits
 
 The ablations use a shorter budget than the headline runs and greedy decoding, so their absolute error
-rates are not those of Chapter {ref.chapter_myostream}; with {n_seeds:noun(seed)} per variant the
-intervals are wide, and the verdicts say only which differences are larger than that uncertainty.
+rates are not those of Chapter {ref.chapter_myostream}.
+[[if full]]
+With {n_seeds:noun(seed)} per variant the intervals are wide, and the verdicts say only which differences are
+larger than that uncertainty.
+[[end]]
 [[if synthetic]]
 On synthetic EMG, a component can help because the generator has the property it was designed for (the
 session perturbation of the electrode mixing, for example); that it helps on real EMG is a hypothesis.

@@ -73,8 +73,10 @@ tuned to the test set.
 
 ### External validity: whether the results generalise
 
+[[if closed]]
 The models are small: MyoStream has {closed.params:noun(parameter)} at the study's size against
 {paper_params} at its paper size, and the reproduction is a far smaller model than the dataset authors' own.
+[[end]]
 Whether the ranking holds at the paper sizes is not measured. The corpus has one simulated speaker, so nothing
 here says how any model transfers to a new person; the calibration chapter that would measure it is not yet in
 (Chapter {ref.chapter_participants}).

@@ -38,8 +38,10 @@ feature on the training data and softly clipped. DeepSpeech2 on EMG reads them.
 ## The raw stream
 
 MyoStream and the reproduction read the raw stream instead, scaled and softly clipped, and learn their own
-front ends (Chapter {ref.chapter_models}). {ref.02_learned_first_layer} shows what MyoStream's first layer makes
-of an utterance after training.
+front ends (Chapter {ref.chapter_models}).
+[[if learned_fig]]
+{ref.02_learned_first_layer} shows what MyoStream's first layer makes of an utterance after training.
+[[end]]
 
 [[if knn]]
 ## How much the hand-crafted features say about phonemes
@@ -77,10 +79,13 @@ def values(ctx) -> dict:
                "hop": Q(ef.HOP_LENGTH, "int", code(mod, "HOP_LENGTH")),
                "fft_bins": Q(ef.N_FFT_BINS, "int", code(mod, "N_FFT_BINS")),
                "per_channel": Q(ef.FEATURES_PER_CHANNEL, "int", code(mod, "FEATURES_PER_CHANNEL"))})
-    if "fc.n_channels" in f:
-        n = f["fc.n_channels"]
-        ns["per_frame"] = r.q(ef.FEATURES_PER_CHANNEL * n.value, "int",
-                              derived("product", code(mod, "FEATURES_PER_CHANNEL"), n.source))
+    n = f.get("fc.n_channels") or Q(8, "int", code("semg_study.report.literature", "DATASET", "channels"))
+    ns["per_frame"] = r.q(ef.FEATURES_PER_CHANNEL * n.value, "int",
+                          derived("product", code(mod, "FEATURES_PER_CHANNEL"), n.source))
+    from semg_study.report.thesis.build import captions
+
+    ns["learned_fig"] = "02_learned_first_layer" in captions(r.root) and (
+        r.root / "figures" / "02_learned_first_layer.png").is_file()
     if "knn_recall" in f and "knn_chance" in f:
         ns.update({"knn": f["knn_recall"], "knn_frames": f.get("knn_frames"), "chance": f["knn_chance"],
                    "knn_verdict": Word("above" if f["knn_recall"].value > 2 * f["knn_chance"].value else "near",

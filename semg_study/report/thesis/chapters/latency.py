@@ -19,16 +19,22 @@ latency is {target_total}.
 
 Three measurements answer different parts of the question, and each is labelled with its conditions.
 
+[[if stream07]]
 - Per utterance (the latency notebook): every trained model decodes up to {max_utts:noun(dev utterance)}
   one at a time on {threads_07:noun(CPU thread)}; the latency of a whole utterance and the real-time factor
   (compute time over utterance duration) are reported, and for MyoStream also the compute of one streamed
   chunk and the total response latency: algorithmic latency plus the {p95} percentile of the chunk compute.
+[[end]]
+[[if threads_bench]]
 - The benchmark (make bench) repeats the measurements of the compared runs on {threads_bench:noun(CPU thread)}
   and measures streaming against a full-context twin of MyoStream trained with the same budget.
+[[end]]
+[[if threads_resp]]
 - The response latency side by side: the time from the end of an utterance to its final transcript, for
   {seconds} of EMG on {threads_resp:noun(CPU thread)}, at the study's sizes and at the paper sizes (random
   weights where no trained run of that size exists). A full-context model needs a forward pass over the
   whole utterance and a decoding; the streaming model needs its look-ahead, one last chunk and a decoding.
+[[end]]
 
 ## Result
 

@@ -40,7 +40,10 @@ utterance, so like DeepSpeech2 it needs the end of an utterance before it can an
 
 MyoStream is the model this study proposes. It is a Conformer ({cite.gulati2020}) over the raw EMG,
 built so that it can decode a live stream chunk by chunk and produce exactly the output of a pass over the
-whole utterance. {ref.architecture} shows it as configured for the study's closed-vocabulary run.
+whole utterance.
+[[if chunk]]
+{ref.architecture} shows it as configured for the study's closed-vocabulary run.
+[[end]]
 
 [[architecture]]
 
@@ -67,14 +70,19 @@ moment its final frame can be computed, is the chunk plus the look-ahead at the 
 
 [[latency_equation]]
 
+[[if chunk]]
 With chunks of {chunk:noun(frame)}, a look-ahead of {lookahead:noun(frame)} and an output frame rate of
 {frame_rate} (the raw rate {raw_rate} decimated by {decimation}), the study's configuration has an
 algorithmic latency of {algorithmic}; the compute time per chunk adds to it (Chapter {ref.chapter_latency}).
+[[end]]
 
 ## Sizes
 
-The study trains every model at a small size that fits its compute budget (two CPU cores); the paper
-sizes of the configurations are far larger. {ref.sizes} lists both, counted from the code.
+The study trains every model at a small size that fits its compute budget
+[[if cpus]]
+({cpus:noun(CPU core)}, no GPU)
+[[end]]
+; the paper sizes of the configurations are far larger. {ref.sizes} lists both, counted from the code.
 
 [[sizes]]
 
@@ -138,6 +146,9 @@ def values(ctx) -> dict:
             ns["algorithmic"] = Q(1000 * (kw["chunk"] + kw["lookahead"]) * math.prod(kw["strides"]) / kw["raw_rate"],
                                   "ms", derived("latency_ms", src("chunk"), src("lookahead"), src("strides"),
                                                 src("raw_rate")))
+    machine = (r.study_run or {}).get("machine") if isinstance(r.study_run, dict) else None
+    if isinstance(machine, dict) and machine.get("cpu_count"):
+        ns["cpus"] = Q(machine["cpu_count"], "int", Source("study_run.json", ("machine", "cpu_count")))
     open_run = r.runs.get(headline_runs(r, "open").get("myostream", ""))
     if ms and open_run and ms.sessions and open_run.sessions and open_run.sessions.value != ms.sessions.value:
         ns["session_params"] = r.q(open_run.parameters.value - ms.parameters.value, "count",

@@ -83,9 +83,11 @@ with {params_ratio} times its parameters, and it can answer while the user is st
 {ref.chapter_latency}).
 [[end]]
 [[if one_seed]]
-That verdict rests on one training run of each model. The ablation study trained the full MyoStream with
-{seed_n:noun(seed)} at a shorter budget and greedy decoding; its test WER varied with a standard deviation
-of {seed_sd} between them.
+That verdict rests on one training run of each model.
+[[if seed_sd]]
+The ablation study trained the full MyoStream with {seed_n:noun(seed)} at a shorter budget and greedy
+decoding; its test WER varied with a standard deviation of {seed_sd} between them.
+[[end]]
 [[if seed_vs_lead]]
 On the closed vocabulary, the lead over the reproduction with the language model is {lead:abs}.
 The spread between seeds is {seed_vs_lead|larger=larger than that lead, so the lead may not survive a second seed|smaller=smaller than that lead, although it was measured at another budget and decoder}.
@@ -140,7 +142,8 @@ def values(ctx) -> dict:
         mp = ns["closed"]["params"]
         ns["gaddy_params"] = gp
         ns["params_ratio"] = r.q(mp.value / gp.value, "ratio", derived("ratio", mp.source, gp.source))
-    ns["one_seed"] = all(len(s.seeds) == 1 for s in r.scores if s.model == "myostream")
+    mine = [s for s in r.scores if s.model == "myostream"]
+    ns["one_seed"] = bool(mine) and all(len(s.seeds) == 1 for s in mine)
     full = next((a for a in r.ablations if a.variant == "full model"), None)
     if full and full.wer_sd is not None:
         ns["seed_sd"] = full.wer_sd

@@ -21,24 +21,33 @@ runs.
 Each vocabulary has its own dev and test sentences: {closed_dev:noun(dev sentence)} and
 {closed_test:noun(test sentence)} on the closed vocabulary, {open_dev} and {open_test} on the open one.
 [[end]]
-Models are trained on the silent and the voiced recordings of the training sentences together (the
-configurations' training modes: {train_modes}), and scored on the silent recordings of the test
+Models are trained on the silent and the voiced recordings of the training sentences together
+[[if any_run]]
+(the configurations' training modes: {train_modes})
+[[end]]
+, and scored on the silent recordings of the test
 sentences, the task a silent speech interface faces. Neither mode of a dev or test sentence is ever
 trained on. The dev split chooses the checkpoint of each run and the weights of the language model; the
 test split is used only to report.
 
 ## Optimisation
 
-All models are trained with AdamW and a learning-rate schedule of their configuration: MyoStream's warms
-up linearly and is then halved at fixed epochs, with weight decay {weight_decay} and gradients clipped at a
-norm of {grad_clip}. The schedules, rates, warm-up lengths and batch sizes of every run are in Appendix
+All models are trained with AdamW and a learning-rate schedule of their configuration.
+[[if any_run]]
+MyoStream's warms up linearly and is then halved at fixed epochs, with weight decay {weight_decay} and
+gradients clipped at a norm of {grad_clip}.
+[[end]]
+The schedules, rates, warm-up lengths and batch sizes of every run are in Appendix
 {ref.chapter_appendix_hyperparameters}. Batches are filled up to a total number of raw samples (the
 raw-EMG models) or hold a fixed number of utterances (DeepSpeech2).
 
 ## Budgets and early stopping
 
+[[if any_run]]
 A run ends at its epoch ceiling or earlier, when its dev {best_metric} has not improved for
-{patience:noun(epoch)}; the checkpoint with the best dev {best_metric} is the one evaluated. While a run
+{patience:noun(epoch)}; the checkpoint with the best dev {best_metric} is the one evaluated.
+[[end]]
+While a run
 has not yet left CTC's all-blank plateau (best dev CER at or above {plateau}), a new best dev loss counts as
 progress too, so early stopping never ends a run just before it starts to decode. No run is stopped to fit
 a time budget. {ref.budgets} gives, for every run behind the results chapters, its ceiling, the epochs
@@ -58,20 +67,30 @@ even though they had the same rule.
 
 [[if one_seed]]
 Each headline run (every model of Chapters {ref.chapter_audio_baselines} to {ref.chapter_myostream}) was
-trained with one seed ({headline_seeds}); the ablations were trained with {ablation_seeds:noun(seed)}
-each. An interval over the test utterances therefore does not include the variation between training
-runs, which the ablations show is large (Chapter {ref.chapter_ablations}).
+trained with one seed ({headline_seeds}).
+[[if ablation_seeds]]
+The ablations were trained with {ablation_seeds:noun(seed)} each.
+[[end]]
+An interval over the test utterances therefore does not include the variation between training runs,
+which the ablations show to be large (Chapter {ref.chapter_ablations}).
 [[else]]
+[[if any_seeds]]
 The headline runs were trained with several seeds; their intervals resample the seeds as well as the
 utterances.
+[[else]]
+No run has been trained yet.
+[[end]]
 [[end]]
 
 ## The language model and its weights
 
+[[if any_run]]
 The beam search reads a word {lm_order}-gram language model, estimated with {lm_method}, from the training
 transcripts of the run's vocabulary together with the corpus's held-out language-model text; no dev or
 test sentence is ever part of it. The search is restricted to a lexicon of the language model's words and
-keeps {beam_size:noun(hypothesis)}. The language-model weight and the word bonus of Equation
+keeps {beam_size:noun(hypothesis)}.
+[[end]]
+The language-model weight and the word bonus of Equation
 {ref.eq_beam} are chosen for each run on the {tuning_split} split from one grid, the same for every
 model: LM weights {alpha_grid} and word bonuses {beta_grid}. The lowest dev WER wins, then the lowest dev
 CER, then the smaller LM weight. A weak acoustic model wants a lighter language model than a strong one, so a fixed setting would favour
@@ -121,6 +140,7 @@ def values(ctx) -> dict:
                 ns[f"{v}_{s}"] = p.utterances
     runs = headline_runs(r)
     any_run = r.runs.get(runs.get("myostream", "")) or next(iter(r.runs.values()), None)
+    ns["any_run"] = bool(any_run)
     if any_run:
         m = any_run.manifest
         t = any_run.data.get("train", {})
@@ -142,6 +162,7 @@ def values(ctx) -> dict:
         ns["at_ceiling_n"] = r.q(len(at_ceiling), "int", Source("structure", (len(at_ceiling),)))
     seeds = sorted({len(s.seeds) for s in r.scores})
     ns["one_seed"] = seeds == [1]
+    ns["any_seeds"] = bool(seeds)
     first = [s for s in r.scores if s.model == "myostream"]
     if first:
         run = r.runs.get(first[0].run)

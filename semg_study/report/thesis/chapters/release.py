@@ -26,7 +26,8 @@ study releases and the rules it applies.
 - Recorded data, when there are consenting participants: a data release packs every session of every
   participant who agreed to data release, byte for byte, with a datasheet (participants by code with their
   consent dates, sessions, conditions, hours, board, rate and electrode sites), citation and deposit metadata
-  for a long-term repository and a checksum file, under the {license} licence by default.
+  for a long-term repository and a checksum file, under an open licence (Creative Commons Attribution by
+  default).
 
 [[if models]]
 [[model_table]]
@@ -63,18 +64,12 @@ release path and can be decoded live, but they are not models of real silent spe
 
 def values(ctx) -> dict:
     r = ctx.r
-    ns: dict = {"license": Q(_license(), "text", code("semg_study.data_release", "DEFAULT_LICENSE"))}
+    ns: dict = {}
     t = r.tables.get("07_released_models")
     if t and t.get("rows"):
         ns["models"] = r.q(len(t["rows"]), "int", derived("count", *[Source("tables/07_released_models.json", (
             "rows", i, "values", "folder")) for i in range(len(t["rows"]))]))
     return ns
-
-
-def _license() -> str:
-    from semg_study.data_release import DEFAULT_LICENSE
-
-    return DEFAULT_LICENSE
 
 
 def blocks(ctx, ns) -> dict:

@@ -18,7 +18,7 @@ TEXT = """
 # Objectives Scorecard
 
 The initiation document (Appendix {ref.chapter_appendix_initiation}) set {n_objectives:words} objectives,
-and its approach promised ablation studies. Table {ref.scorecard} scores each part of them. A status is not a
+and its approach promised ablation studies. {ref.scorecard} scores each part of them. A status is not a
 judgement typed after the fact: each is computed from the study's records by the rule stated beside it, so that
 the table changes when the results do.
 
@@ -32,7 +32,7 @@ where the objective asked for real data or real participants; not met when the e
 ## Targets
 
 Beyond the objectives, the study set itself numeric targets for the model comparison, the streaming cost, the
-latency and the cost of running the study; Table {ref.targets} lists every one with its measured value.
+latency and the cost of running the study; {ref.targets} lists every one with its measured value.
 {n_met} of the {n_targets:noun(target)} are met.
 [[if missed]]
 The missed ones are: {missed}.
@@ -85,7 +85,8 @@ def rows(ctx) -> list[list]:
     """(objective, status word, evidence) rows, each status computed by :func:`_status` from its sources."""
     r = ctx.r
     synthetic = r.synthetic
-    syn_src = derived("equals_synthetic", _synthetic_source())
+    syn_src = (derived("equals_synthetic", _synthetic_source()) if isinstance(r.study_run, dict)
+               else Source("structure", (synthetic,)))
     out = []
 
     def add(objective: str, evidence: bool, evidence_src: Source, targets: list, real: bool, text: str):
