@@ -803,7 +803,7 @@ def _target_kind(t: dict) -> str:
     if q.endswith("relative_change"):
         return "relchange"
     if "ratio" in q or q.startswith("ratios."):
-        return "ratio"
+        return "ratio3"
     if q.endswith(("_ms", ".p50_ms", ".p95_ms")):
         return "ms"
     if q.endswith("wall_s"):

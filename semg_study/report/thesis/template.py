@@ -101,7 +101,7 @@ class Renderer:
     def value(self, obj: Any, variant: str, name: str) -> str:
         if obj is MISSING:
             raise TemplateError(f"no value named {name!r}")
-        noun = re.fullmatch(r"noun\((\w[\w ]*)\)", variant)
+        noun = re.fullmatch(r"noun\(([^)]+)\)", variant)
         if isinstance(obj, Rate):
             if variant == "ci":
                 return self._interval(obj, name)

@@ -55,7 +55,8 @@ def _sig(value: float, digits: int = 3) -> str:
     text = f"{value:.{digits}g}"
     if "e" in text:
         mant, exp = text.split("e")
-        return f"{mant}{NBSP}×{NBSP}10^{int(exp)}".replace("-", MINUS)
+        sup = str(int(exp)).translate(str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076\u2077\u2078\u2079"))
+        return f"{mant}{NBSP}×{NBSP}10{sup}".replace("-", MINUS)
     return text.replace("-", MINUS)
 
 
@@ -70,6 +71,7 @@ KINDS: dict[str, tuple[Callable[[float], str], str]] = {
     "pct0": (lambda v: _fixed(v, 0), "%"),           # confidence levels and targets stated in whole percent
     "points": (lambda v: _fixed(v, 1, True), "points"),  # differences of percentages
     "ratio": (lambda v: _fixed(v, 2), ""),           # ratios of error rates, of parameters, of latencies
+    "ratio3": (lambda v: _fixed(v, 3), ""),          # a ratio compared with its target (as the benchmark states it)
     "relchange": (lambda v: _fixed(v, 1, True), "%"),  # a relative change, in percent
     "ms": (lambda v: _fixed(v, 1), "ms"),
     "ms0": (lambda v: _fixed(v, 0), "ms"),           # a latency target stated in whole milliseconds

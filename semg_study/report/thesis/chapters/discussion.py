@@ -142,8 +142,8 @@ def values(ctx) -> dict:
     epochs = {x.epochs.value for x in runs if x.epochs}
     if len(epochs) > 1:
         ns["unequal"] = True
-        ns["epochs_text"] = join([f"{MODEL_NAMES.get(x.model, x.model)} on the {x.vocabulary} vocabulary "
-                                  f"{ctx.cell(x.epochs)}" for x in runs if x.model != "ds2audio"])
+        ns["epochs_text"] = join([f"{MODEL_NAMES.get(x.model, x.model)} on the {x.vocabulary} vocabulary, "
+                                  f"{ctx.cell(x.epochs)}\u00a0epochs" for x in runs if x.model != "ds2audio"])
     resp = r.response or {}
     for i, m in enumerate(resp.get("models", [])):
         if m.get("family") == "myostream" and m.get("size") == "paper":

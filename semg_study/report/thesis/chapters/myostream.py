@@ -114,8 +114,8 @@ this version of the document.
 
 ## Limits
 
-The comparisons use one seed per model and the runs did not all train for the same number of epochs (Table
-{ref.budgets}). The models are small, and
+The comparisons use one seed per model and the runs did not all train for the same number of epochs
+({ref.budgets}). The models are small, and
 [[if synthetic]]
 the EMG is synthetic: nothing here says how MyoStream does on real silent speech.
 [[else]]

@@ -90,7 +90,7 @@ transcripts of the run's vocabulary together with the corpus's held-out language
 test sentence is ever part of it. The search is restricted to a lexicon of the language model's words and
 keeps {beam_size:noun(hypothesis)}.
 [[end]]
-The language-model weight and the word bonus of Equation
+The language-model weight and the word bonus of 
 {ref.eq_beam} are chosen for each run on the {tuning_split} split from one grid, the same for every
 model: LM weights {alpha_grid} and word bonuses {beta_grid}. The lowest dev WER wins, then the lowest dev
 CER, then the smaller LM weight. A weak acoustic model wants a lighter language model than a strong one, so a fixed setting would favour

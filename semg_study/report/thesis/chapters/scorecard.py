@@ -113,7 +113,7 @@ def rows(ctx) -> list[list]:
             ctx.render("Closed vocabulary, test split, silent EMG, language model: MyoStream against the "
                        "reproduction, {d} {ci}, verdict {v}; targets: {t}.",
                        {**ctx.common(), "d": c.difference.value, "ci": _ci(ctx, c.difference), "v": c.verdict,
-                        "t": "; ".join(f"{ctx.cell(t.description)} {ctx.cell(t.met)}" for t in targets) or "none"}))
+                        "t": "; ".join(f"{ctx.cell(t.description)} ({ctx.cell(t.met)})" for t in targets) or "none"}))
     # 1c inference time at a similar WER
     lat_targets = [t for t in (r.target("response_p50_ratio_paper_greedy"), r.target("response_p50_ms_paper_greedy"),
                                r.target("latency_p50_ratio")) if t]
@@ -122,7 +122,7 @@ def rows(ctx) -> list[list]:
             lat_targets, False,
             ctx.render("Response latency and per-utterance latency against the reproduction (Chapter "
                        "{ref.chapter_latency}): {t}.", {**ctx.common(), "t": "; ".join(
-                           f"{ctx.cell(t.description)} {ctx.cell(t.met)}" for t in lat_targets)}))
+                           f"{ctx.cell(t.description)} ({ctx.cell(t.met)})" for t in lat_targets)}))
     # 2 acquisition
     replay = r.tables.get("08_replay_check")
     real_capture = bool(replay) and (replay.get("config") or {}).get("board") not in (None, "synthetic")
@@ -151,7 +151,7 @@ def rows(ctx) -> list[list]:
         False, ctx.render("Every run has a manifest with its configuration, data fingerprint, commit and package "
                           "versions; the study reruns from released runs (Appendices {ref.chapter_appendix_provenance} "
                           "and {ref.chapter_appendix_environment}); {t}.", {**ctx.common(), "t": "; ".join(
-                              f"{ctx.cell(x.description)} {ctx.cell(x.met)}" for x in study_targets) or "no target"}))
+                              f"{ctx.cell(x.description)} ({ctx.cell(x.met)})" for x in study_targets) or "no target"}))
     # approach: ablations
     add("Ablation studies of the proposed model's components (the approach)", bool(r.ablations),
         Source("structure", (bool(r.ablations),)), [], False,
