@@ -23,7 +23,8 @@ WIDE_TABLE_COLUMNS = 10
 def breakable(text: str) -> str:
     """Long identifiers (run names, config names, paths) may break after ``_``, ``-`` and ``/``."""
     text = re.sub(r"([_/\-])(?=\w)", "\\1\u200b", str(text))
-    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", "\u200b", text)  # and inside CamelCase names
+    # and inside long CamelCase names (a short name such as MyoStream stays whole)
+    return re.sub(r"\b[A-Za-z]{16,}\b", lambda m: re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", "\u200b", m.group(0)), text)
 
 
 def typst_string(text: str) -> str:

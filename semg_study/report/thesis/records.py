@@ -596,32 +596,50 @@ def _live(r: Results) -> None:
             chunk_p95_ms=t.cell(i, "chunk compute p95 ms", "ms", ("live_chunk95", row["utterance"]), meta)))
 
 
+def default_feature_config() -> dict:
+    """The feature pipeline's settings as the code defines them (when no run manifest records any)."""
+    from semg_study.features import FeatureConfig
+
+    return FeatureConfig().to_dict()
+
+
+def default_feature_value(*path: str):
+    obj = default_feature_config()
+    for part in path:
+        obj = obj[part]
+    return obj
+
+
 def _feature_facts(r: Results) -> None:
-    """The feature pipeline's settings, from the first run manifest that records them."""
+    """The feature pipeline's settings, from the first run manifest that records them (else the code's)."""
+    found = None
     for info in r.runs.values():
         fc = info.raw.get("feature_config") or {}
-        if not isinstance(fc.get("preprocess"), dict):
-            continue
-        kinds = {"mains_hz": "hz", "notch_q": "real", "highpass_hz": "hz", "highpass_order": "int",
-                 "source_rate": "hz", "raw_rate": "hz", "feature_rate": "hz", "raw_samples_per_frame": "int",
-                 "feature_samples_per_frame": "int", "n_channels": "int", "raw_scale": "real", "raw_clip": "real"}
-        for key, kind in kinds.items():
-            if key in fc["preprocess"]:
-                r.facts[f"fc.{key}"] = r.q(fc["preprocess"][key], kind, Source(info.manifest, ("feature_config", "preprocess", key)))
-        harmonics = fc["preprocess"].get("notch_harmonics") or []
-        if harmonics:
-            r.facts["fc.notches"] = r.q(len(harmonics), "int", derived("len", Source(info.manifest, (
-                "feature_config", "preprocess", "notch_harmonics"))))
-            r.facts["fc.top_notch"] = r.q(max(harmonics) * fc["preprocess"]["mains_hz"], "hz", derived(
-                "product", derived("max_of", Source(info.manifest, ("feature_config", "preprocess", "notch_harmonics"))),
-                Source(info.manifest, ("feature_config", "preprocess", "mains_hz"))))
-        for key, kind in (("n_mels", "int"), ("sample_rate", "hz"), ("hop_length", "int"), ("n_fft", "int")):
-            if key in (fc.get("mel") or {}):
-                r.facts[f"mel.{key}"] = r.q(fc["mel"][key], kind, Source(info.manifest, ("feature_config", "mel", key)))
-        if "fc.raw_rate" in r.facts and "fc.raw_samples_per_frame" in r.facts:
-            a, b = r.facts["fc.raw_rate"], r.facts["fc.raw_samples_per_frame"]
-            r.facts["fc.frame_rate"] = r.q(a.value / b.value, "hz", derived("ratio", a.source, b.source))
-        return
+        if isinstance(fc.get("preprocess"), dict):
+            found = (fc, lambda path, m=info.manifest: Source(m, ("feature_config",) + tuple(path)))
+            break
+    if found is None:
+        found = (default_feature_config(),
+                 lambda path: Source("call:semg_study.report.thesis.records", ("default_feature_value",) + tuple(path)))
+    fc, src = found
+    kinds = {"mains_hz": "hz", "notch_q": "real", "highpass_hz": "hz", "highpass_order": "int",
+             "source_rate": "hz", "raw_rate": "hz", "feature_rate": "hz", "raw_samples_per_frame": "int",
+             "feature_samples_per_frame": "int", "n_channels": "int", "raw_scale": "real", "raw_clip": "real"}
+    pre = fc["preprocess"]
+    for key, kind in kinds.items():
+        if key in pre:
+            r.facts[f"fc.{key}"] = r.q(pre[key], kind, src(("preprocess", key)))
+    harmonics = pre.get("notch_harmonics") or []
+    if harmonics:
+        r.facts["fc.notches"] = r.q(len(harmonics), "int", derived("len", src(("preprocess", "notch_harmonics"))))
+        r.facts["fc.top_notch"] = r.q(max(harmonics) * pre["mains_hz"], "hz", derived(
+            "product", derived("max_of", src(("preprocess", "notch_harmonics"))), src(("preprocess", "mains_hz"))))
+    for key, kind in (("n_mels", "int"), ("sample_rate", "hz"), ("hop_length", "int"), ("n_fft", "int")):
+        if key in (fc.get("mel") or {}):
+            r.facts[f"mel.{key}"] = r.q(fc["mel"][key], kind, src(("mel", key)))
+    if "fc.raw_rate" in r.facts and "fc.raw_samples_per_frame" in r.facts:
+        a, b = r.facts["fc.raw_rate"], r.facts["fc.raw_samples_per_frame"]
+        r.facts["fc.frame_rate"] = r.q(a.value / b.value, "hz", derived("ratio", a.source, b.source))
 
 
 def _worst(r: Results) -> None:

@@ -9,9 +9,14 @@ TEXT = """
 
 [[if run]]
 The study run that produced these results used profile {profile} on the {corpus} corpus, device {device}, on a
-machine with {cpus:noun(CPU core)}, {memory} of memory and Python {python}. It started at {started} and finished
-at {finished}; the notebooks it ran took {wall} in all, with a largest resident memory of {peak}. A notebook that
-was not rerun keeps the timing of its earlier run.
+machine with {cpus:noun(CPU core)}, {memory} of memory and Python {python}. It started at {started}
+[[if finished]]
+and finished at {finished}
+[[end]]
+[[if wall]]
+; the notebooks it ran took {wall} in all, with a largest resident memory of {peak}
+[[end]]
+. A notebook that was not rerun keeps the timing of its earlier run.
 [[else]]
 No study run is recorded in this folder.
 [[end]]
@@ -29,13 +34,15 @@ def values(ctx) -> dict:
     s = lambda *p: Source("study_run.json", p)  # noqa: E731
     m = run.get("machine") or {}
     t = run.get("total") or {}
-    return {"run": True, "profile": Q(run.get("profile"), "text", s("profile")),
+    ns = {"run": True, "profile": Q(run.get("profile"), "text", s("profile")),
             "corpus": Q(run.get("corpus"), "text", s("corpus")), "device": Q(run.get("device"), "text", s("device")),
             "cpus": Q(m.get("cpu_count"), "int", s("machine", "cpu_count")),
             "memory": Q(m.get("memory_gb"), "gb", s("machine", "memory_gb")),
             "python": Q(m.get("python"), "text", s("machine", "python")),
             "started": Q(run.get("started"), "text", s("started")), "finished": Q(run.get("finished"), "text", s("finished")),
             "wall": Q(t.get("wall_s"), "s", s("total", "wall_s")), "peak": Q(t.get("peak_rss_mb"), "mb", s("total", "peak_rss_mb"))}
+    # a study still running (notebook 09 inside it) has no end and no totals yet: those values are left out
+    return {k: v for k, v in ns.items() if not (isinstance(v, Q) and v.value is None)}
 
 
 def blocks(ctx, ns) -> dict:
