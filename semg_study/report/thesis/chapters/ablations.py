@@ -35,8 +35,11 @@ model. The ablation runs are not in this results folder yet.
 [[figure]]
 
 [[if full]]
-The full model's test WER with greedy decoding is {full.wer} {full.wer:ci} (mean over seeds; standard
-deviation {full_sd} between them).
+The full model's test WER with greedy decoding is {full.wer} {full.wer:ci}
+[[if full_sd]]
+(mean over seeds; standard deviation {full_sd} between them)
+[[end]]
+.
 [[end]]
 [[if worse]]
 Switching off {worse} raises the WER significantly (the interval of the difference lies above zero):

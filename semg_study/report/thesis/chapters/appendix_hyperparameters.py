@@ -54,8 +54,8 @@ def _table(ctx, ns, name, section, keys, caption):
 
 def blocks(ctx, ns) -> dict:
     return {"train": lambda: _table(ctx, ns, "train", "train", TRAIN_KEYS,
-                                    "Training settings of each run (train section of the run's configuration). The "
-                                    "defaults of the study's decoding (alpha, beta) are replaced per run by the weights "
-                                    "chosen on dev."),
+                                    "Training settings of each run (train section of the run's configuration)."),
             "decode": lambda: _table(ctx, ns, "decode", "decode", DECODE_KEYS,
-                                     "Decoding settings of each run (decode section of the run's configuration).")}
+                                     "Decoding settings of each run (decode section of the run's configuration). The "
+                                     "configured alpha and beta are defaults: the beam search uses the weights chosen "
+                                     "per run on dev (Chapter {ref.chapter_protocol}).")}

@@ -57,11 +57,16 @@ on real data. The audio baselines hear synthetic speech from one voice.
 ### Internal validity: whether the comparisons are fair
 
 [[if one_seed]]
-Each headline number is one training run. The ablations show how much a run can vary: the full MyoStream's
-test WER has a standard deviation of {seed_sd} between {seed_n:noun(seed)} (greedy decoding, shorter budget).
+Each headline number is one training run.
+[[if seed_sd]]
+The ablations show how much a run can vary: the full MyoStream's test WER has a standard deviation of
+{seed_sd} between {seed_n:noun(seed)} (greedy decoding, shorter budget).
+[[end]]
+[[if seed_vs_lead]]
 That spread is {seed_vs_lead|larger=larger than|smaller=smaller than} MyoStream's lead over the reproduction
-with the language model on the closed vocabulary, {lead:abs}. A verdict whose interval covers only the test utterances does
-not cover this variation.
+with the language model on the closed vocabulary, {lead:abs}.
+[[end]]
+A verdict whose interval covers only the test utterances does not cover the variation between training runs.
 [[end]]
 [[if unequal]]
 The models were trained under one rule (a ceiling and a patience on the dev CER) but did not train for the same

@@ -130,9 +130,12 @@ def values(ctx) -> dict:
     ns: dict = {}
     ms = r.runs.get(runs.get("myostream", ""))
     if ms:
+        from semg_study.recipes.config import model_defaults
+
         m = ms.manifest
-        kw = ms.kwargs
-        src = lambda key: Source(m, ("model_kwargs", key))  # noqa: E731
+        kw = {**model_defaults("myostream"), **ms.kwargs}
+        # a key the run's manifest lacks is the constructor's default (read again from the code)
+        src = lambda key: Source(m, ("model_kwargs", key)) if key in ms.kwargs else _default_source(key)  # noqa: E731
         ns["chunk"] = Q(kw["chunk"], "int", src("chunk"))
         ns["lookahead"] = Q(kw["lookahead"], "int", src("lookahead"))
         ns["raw_rate"] = Q(kw["raw_rate"], "hz", src("raw_rate"))
@@ -155,6 +158,17 @@ def values(ctx) -> dict:
                                    derived("difference", open_run.parameters.source, ms.parameters.source))
         ns["open_sessions"], ns["closed_sessions"] = open_run.sessions, ms.sessions
     return ns
+
+
+def _default_source(key: str) -> Source:
+    return Source("call:semg_study.report.thesis.chapters.models", ("myostream_default", key))
+
+
+def myostream_default(key: str):
+    from semg_study.recipes.config import model_defaults
+
+    value = model_defaults("myostream")[key]
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _latency_ms(chunk, lookahead, strides, raw_rate):
