@@ -155,6 +155,8 @@ def values(ctx) -> dict:
             ns["paper_faster"] = sign_word(paper["myo"], paper["gaddy"])
             t = r.target("response_p50_ratio_paper_greedy")
             if t:
+                # the ratio as its target states it (the same quantity, to the target's precision)
+                paper["ratio"] = t.value
                 ns["ratio_target"], ns["ratio_met"] = t.threshold, t.met
             t = r.target("response_p50_ms_paper_greedy")
             if t:
