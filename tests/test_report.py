@@ -12,8 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from semg_study import provenance  # noqa: E402
-from semg_study.report import dissertation, figures, manifest, paths, tables  # noqa: E402
-from semg_study.report.dissertation_text import SYNTHETIC_BANNER  # noqa: E402
+from semg_study.report import figures, manifest, paths, tables  # noqa: E402
 from semg_study.report.render_typst import typst_string  # noqa: E402
 
 
@@ -213,108 +212,7 @@ def test_study_paths_use_the_cached_synthetic_corpus(smoke_corpus, tmp_path, mon
 
 
 # ----------------------------------------------------------------------------- the generated report
-def _write_outputs(tmp_path, synthetic=True):
-    out = tmp_path / "reports"
-    m = _run_manifest(tmp_path, "myostream-tiny-1")
-    m2 = _run_manifest(tmp_path, "gaddy2022-tiny-2")
-    figures.save_figure(_fig(), "05_curve", out / "figures", caption="Training curve", synthetic=synthetic)
-    figures.save_figure(_fig(), "01_overview", out / "figures", caption="Overview", synthetic=synthetic)
-    tables.save_table([{"model": "myostream", "wer": 0.4125, "latency_ms": 12.5, "WER original (dissertation)": 0.05},
-                       {"model": "gaddy2022", "wer": 0.3875, "latency_ms": 30.25, "WER original (dissertation)": 0.04}],
-                      "05_wer", out / "tables", caption="WER & latency", profile="smoke", config="tiny",
-                      manifests=[m, m2], synthetic=synthetic)
-    (out / "study_run.json").write_text(json.dumps({
-        "profile": "smoke", "corpus": "synthetic" if synthetic else "digital-voicing", "device": "cpu", "seed": 0,
-        "git": {"commit": "c0ffee", "dirty": True}, "machine": {"cpu_count": 2, "memory_gb": 8.0, "python": "3.11"},
-        "started": "t0", "finished": "t1", "status": "ok",
-        "total": {"wall_s": 81.75, "peak_rss_mb": 345.5},
-        "notebooks": [{"name": "01_dataset_exploration", "status": "ok", "wall_s": 40.5, "peak_rss_mb": 300.0}]}))
-    return out
-
-
-def test_report_follows_the_dissertation_structure_and_numbers_come_from_the_sidecars(tmp_path):
-    out = _write_outputs(tmp_path)
-    info = dissertation.write_report(out, pdf=False)
-    md = (out / "dissertation.md").read_text()
-    page = (out / "dissertation.html").read_text()
-    assert info["figures"] == 2 and info["tables"] >= 1 and info["synthetic"] is True
-    # the seed's skeleton, in order
-    order = ["## Abstract", "## 1 Introduction", "## 2 Literature Review", "## 3 Approaches", "### 3.1 Dataset",
-             "### 3.3 Models", "### 3.4 Baseline ASR Testing", "## 4 EMG Results", "## 5 The Proposed Model",
-             "## 6 Ablations", "## 7 Inference Latency", "## 8 Live OpenBCI Demonstration",
-             "## 9 Discussion and Conclusion", "## Appendix A: DeepSpeech2 ASR model", "## Appendix B: Provenance",
-             "## Appendix C: Environment", "## References"]
-    positions = [md.index(h) for h in order]
-    assert positions == sorted(positions)
-    # each figure and table sits in its notebook's chapter, numbered per chapter
-    assert md.index("### 3.1 Dataset") < md.index("**Figure 3.1:** Overview") < md.index("### 3.2 Feature")
-    assert md.index("## 5 The Proposed Model") < md.index("**Figure 5.1:** Training curve")
-    assert md.index("**Table 5.1:** WER & latency (synthetic data).") < md.index("## 6 Ablations")
-    # readable tables: the fractions shown as %, one number format
-    assert "| WER % original (dissertation) |" in md and "| 5.0 |" in md
-    # the published results, quoted with citations; the Appendix C model printed from the code
-    assert "Gaddy and Klein, 2020" in md and "42.2%" in md
-    assert "23,705,373 parameters" in md and "BidirectionalGRU" in md
-    # study run and provenance in the appendices
-    assert "81.8 s" in md and "345.5 MB" in md and "commit c0ffee (with uncommitted changes" in md
-    assert "manifests/runs/myostream-tiny-1.json" in md and "manifests/runs/gaddy2022-tiny-2.json" in md
-    assert info["manifests"] == ["manifests/runs/myostream-tiny-1.json", "manifests/runs/gaddy2022-tiny-2.json"]
-    assert SYNTHETIC_BANNER in md
-    assert "WER &amp; latency" in page and 'src="figures/01_overview.png"' in page
-    assert "<strong>Figure 5.1:</strong> Training curve" in page and "Synthetic data" in page
-    # change a table value: the report follows (nothing typed)
-    side = json.loads((out / "tables" / "05_wer.json").read_text())
-    side["rows"][0]["values"]["WER original (dissertation)"] = 0.125
-    (out / "tables" / "05_wer.json").write_text(json.dumps(side))
-    dissertation.write_report(out, pdf=False)
-    assert "| 12.5 |" in (out / "dissertation.md").read_text()
-
-
-def test_report_findings_are_the_notebooks_findings(tmp_path):
-    from semg_study.report import narrative
-
-    out = tmp_path / "reports"
-    m = _run_manifest(tmp_path, "myostream-tiny-1")
-    tables.save_table([{"model": "MyoStream", "condition": "open", "evaluated on": "silent", "decoder": "greedy",
-                        "WER %": 40.0, "WER % CI low": 35.5, "WER % CI high": 44.5, "CER %": 20.0,
-                        "parameters": 1234}], "05_myostream", out / "tables", caption="MyoStream", profile="smoke",
-                      config="tiny", manifests=[m])
-    dissertation.write_report(out, pdf=False)
-    md = (out / "dissertation.md").read_text()
-    cell = narrative.what_this_shows(out, "05")
-    sentence = narrative.findings(narrative.tables_by_name(out), "05")[0].text
-    assert sentence in md and sentence in cell
-    assert "40.0% (95% CI 35.5% to 44.5%)" in sentence
-    # the abstract carries the headline number
-    abstract = md[md.index("## Abstract"):md.index("## 1 Introduction")]
-    assert "40.0% (95% CI 35.5% to 44.5%)" in abstract
-    # the table shows the interval in the metric's cell
-    assert "WER % [95% CI]" in md and "40.0 [35.5, 44.5]" in md
-
-
-def test_report_on_real_data_has_no_synthetic_banner(tmp_path):
-    out = _write_outputs(tmp_path, synthetic=False)
-    md = dissertation.write_report(out, pdf=False)["markdown"].read_text()
-    assert SYNTHETIC_BANNER not in md and "synthetic" not in md.lower()
-
-
-def test_report_of_an_empty_folder_says_so(tmp_path):
-    info = dissertation.write_report(tmp_path, pdf=False)
-    md = info["markdown"].read_text()
-    assert "No study run is recorded" in md and "has written no table yet" in md and info["figures"] == 0
-
-
-@pytest.mark.slow
-def test_report_pdf_is_typeset_with_vector_figures(tmp_path):
-    out = _write_outputs(tmp_path)
-    info = dissertation.write_report(out)
-    pdf = (out / "dissertation.pdf").read_bytes()
-    assert pdf[:5] == b"%PDF-" and info["pages"] >= 5
-    typ = (out / "dissertation.typ").read_text()
-    # figures embedded as their PDF (vector), tables typeset, text passed as strings (no markup injection)
-    assert 'image("figures/01_overview.pdf"' in typ and "#table(columns:" in typ
-    assert '"WER & latency (synthetic data)."' in typ
-    assert "/work" not in typ and str(tmp_path) not in typ
+# (the dissertation itself: tests/test_dissertation.py)
 
 
 def test_typst_strings_escape_everything():

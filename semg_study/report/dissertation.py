@@ -1,330 +1,102 @@
-"""The generated dissertation: ``reports/dissertation.md``, ``.html`` and ``.pdf``.
+"""The generated dissertation: ``reports/dissertation.md``, ``.html``, ``.typ`` and ``.pdf``.
 
-It follows the skeleton of the original dissertation (abstract, introduction,
-literature review, approaches with the baseline ASR tests, EMG results, the
-proposed model, ablations, inference latency, the live demonstration,
-discussion and conclusion, appendices) and is assembled only from what the
-notebooks wrote: figure captions (``figures/captions.json``), table sidecars
-(``tables/*.json``), manifests and the study run record (``study_run.json``).
-The results prose is :mod:`semg_study.report.narrative`'s findings, the same
-sentences each notebook ends with; the only numbers typed in this package are
-the literature's published results (:mod:`semg_study.report.literature`).
+Its chapters are authored text with computed values (:mod:`semg_study.report.thesis`): each chapter
+module holds the prose a person wrote, with named values read from the study's tables, benchmark and
+run manifests through typed records, and the words that depend on a result chosen from that result's
+verdict. Before anything is written, the built document passes the consistency check
+(:mod:`semg_study.report.thesis.check`): every number traced to its source at the same rounding, one
+value per quantity, labels that match the data. A failing check raises
+:class:`~semg_study.report.thesis.check.ConsistencyError`, so notebook 09 and the study fail with it.
 
-Each figure and table sits in the chapter of the notebook that made it,
-numbered per chapter (Figure 3.1, Table 4.2) with its caption; everything made
-from synthetic data says so. The document is built once as a list of blocks and
-rendered to Markdown, to a self-contained HTML page and, through Typst (the
-``typst`` package: no TeX), to a PDF with the figures as vector PDFs.
-
-This module builds that list and writes the files. The blocks are
-:mod:`semg_study.report.document`; the fixed wording (title, chapter
-introductions) :mod:`semg_study.report.dissertation_text`; the facts read from
-PNGs, the study run and the models' code :mod:`semg_study.report.dissertation_inputs`;
-the renderers :mod:`semg_study.report.render_markdown`, ``render_html`` and
-``render_typst`` (with the PDF compile).
+The blocks (:mod:`semg_study.report.document`) are rendered by :mod:`semg_study.report.render_markdown`,
+``render_html`` and ``render_typst`` (the PDF, through the ``typst`` package: no TeX).
 """
 from __future__ import annotations
 
-import json
+import dataclasses
 import os
-import re
 from pathlib import Path
 from typing import Any
 
 from semg_study.io import write_text
-from semg_study.report import literature as lit
-from semg_study.report import narrative
-from semg_study.report.dissertation_inputs import commit_text, deepspeech2_printout, model_sizes, png_aspect, slot_of
-from semg_study.report.dissertation_text import (ABSTRACT_WORDS, AUTHOR, CHAPTERS, SUBTITLE, SYNTHETIC_BANNER,
-                                                 TITLE)
-from semg_study.report.document import Banner, Bullets, Code, Document, Figure, Heading, PageBreak, Para, Table
-from semg_study.report.figures import SYNTHETIC_LABEL, read_captions
+from semg_study.report.dissertation_text import ABSTRACT_WORDS
+from semg_study.report.document import Document, Heading, Para
 from semg_study.report.render_html import to_html
 from semg_study.report.render_markdown import to_markdown
 from semg_study.report.render_typst import to_typst, write_pdf
-from semg_study.report.tables import display_table, is_fraction_column, read_tables
+from semg_study.report.thesis.build import build
+from semg_study.report.thesis.check import ConsistencyError, check_document
+from semg_study.report.thesis.values import strip_marks
 
 
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
+def abstract_words(doc: Document) -> int:
+    """Words of the abstract (the paragraphs under the heading "Abstract")."""
+    words, inside = 0, False
+    for b in doc.blocks:
+        if isinstance(b, Heading):
+            if inside:
+                break
+            inside = strip_marks(b.text) == "Abstract"
+        elif inside and isinstance(b, Para):
+            words += len(strip_marks(b.text).split())
+    return words
 
 
-def _manifest_summary(data: dict[str, Any]) -> dict[str, str]:
-    git = data.get("git") if isinstance(data.get("git"), dict) else {}
-    commit = git.get("commit") or data.get("git_commit") or data.get("commit")
-    dirty = git.get("dirty", data.get("dirty"))
-    config = data.get("config_name") or data.get("notebook") or ""
-    return {
-        "commit": (str(commit)[:12] + (" (dirty)" if dirty else "")) if commit else "unknown",
-        "profile": str(data.get("profile", "") or (data.get("config") or {}).get("profile", "")
-                       if isinstance(data.get("config"), dict) else data.get("profile", "")),
-        "config": str(config),
-        "seed": str(data.get("seed", "")),
-        "data": str(data.get("data_fingerprint") or data.get("fingerprint") or "")[:16],
-    }
+def checked_document(out: str | os.PathLike) -> tuple[Document, list[str]]:
+    """The dissertation of ``out`` (text still marked) and the problems the check found."""
+    doc, ledger, results = build(out)
+    problems = check_document(doc, ledger, results.registry, out)
+    n = abstract_words(doc)
+    if n > ABSTRACT_WORDS:
+        problems.append(f"the abstract has {n} words, more than {ABSTRACT_WORDS}")
+    return doc, problems
+
+
+def plain(doc: Document) -> Document:
+    """A copy of ``doc`` with every mark removed (what the renderers print)."""
+    blocks = []
+    for b in doc.blocks:
+        if not dataclasses.is_dataclass(b):
+            blocks.append(b)
+            continue
+        changes = {}
+        for f in dataclasses.fields(b):
+            value = getattr(b, f.name)
+            if isinstance(value, str):
+                changes[f.name] = strip_marks(value)
+            elif isinstance(value, list) and value and isinstance(value[0], str):
+                changes[f.name] = [strip_marks(v) for v in value]
+            elif isinstance(value, list) and value and isinstance(value[0], list):
+                changes[f.name] = [[strip_marks(c) if isinstance(c, str) else c for c in row] for row in value]
+            elif isinstance(value, list) and value and isinstance(value[0], tuple):
+                changes[f.name] = [tuple(strip_marks(c) if isinstance(c, str) else c for c in t) for t in value]
+        blocks.append(dataclasses.replace(b, **changes))
+    copy = dataclasses.replace(doc, blocks=blocks)
+    for attr in ("chapters", "cited"):
+        if hasattr(doc, attr):
+            setattr(copy, attr, getattr(doc, attr))
+    return copy
 
 
 def build_document(out: str | os.PathLike) -> Document:
-    out = Path(out)
-    captions = read_captions(out / "figures")
-    tables = read_tables(out / "tables")
-    by_name = {t["name"]: t for t in tables}
-    study_run = _read_json(out / "study_run.json")
-    profile = study_run.get("profile") if isinstance(study_run, dict) else None
-    doc = Document()
-    doc.synthetic = (any(c.get("synthetic") for c in captions.values()) or any(t.get("synthetic") for t in tables)
-                     or (isinstance(study_run, dict) and study_run.get("corpus") == "synthetic"))
-    found = {slot: narrative.findings(by_name, slot) for slot in CHAPTERS}
-
-    # title page
-    doc.add(Heading(1, TITLE))
-    doc.add(Para(f"{AUTHOR}. {SUBTITLE}.", emphasis=True))
-    finished = study_run.get("finished") if isinstance(study_run, dict) else None
-    doc.add(Para(f"Generated by semg-study from {commit_text(study_run)}"
-                 + (f", profile {profile}" if profile else "")
-                 + (f", study run finished {finished}" if finished else "") + "."))
-    if doc.synthetic:
-        doc.add(Banner(SYNTHETIC_BANNER))
-
-    # abstract: the headline findings, computed
-    doc.add(Heading(2, "Abstract"))
-    headlines = [f.text for slot in ("03", "04", "05", "06", "07") for f in found[slot] if f.headline][:7]
-    abstract = ("This study asks whether a streaming Transformer can transcribe silent speech from surface EMG "
-                "of the face and neck, and at what latency. It regenerates the original dissertation's audio "
-                "baselines with the defects of its code fixed, trains two EMG baselines from the literature "
-                "and the proposed streaming model MyoStream on the Digital Voicing dataset's layout, ablates "
-                "MyoStream's components, measures inference latency and demonstrates live decoding from an "
-                "OpenBCI board.")
-    if headlines:
-        # at most ABSTRACT_WORDS words: the last headlines give way
-        kept = list(headlines)
-        while kept and len((abstract + " " + " ".join(kept) + " " + narrative.SYNTHETIC_NOTE).split()) > ABSTRACT_WORDS:
-            kept.pop()
-        abstract += " " + " ".join(kept or headlines[:1])
-    else:
-        abstract += " No results have been written yet."
-    if doc.synthetic:
-        abstract += " " + narrative.SYNTHETIC_NOTE
-    doc.add(Para(abstract))
-    doc.add(PageBreak())
-
-    # 1 introduction
-    doc.add(Heading(2, "1 Introduction"))
-    doc.add(Para("People who cannot voice speech (after a laryngectomy, or where speaking aloud is not possible) "
-                 "still move the muscles of articulation. Surface electromyography (sEMG) records those "
-                 "movements, and a silent speech interface turns them into text. The original dissertation "
-                 "set out to build such an interface around a Transformer; this study completes it as a "
-                 "reproducible pipeline: every figure, table and number below is produced by the notebooks "
-                 "from the data, and every table row names the run manifests it came from."))
-    doc.add(Para("The questions are: how well do established models transcribe silent EMG; whether MyoStream, "
-                 "a streaming, electrode-aware model, does better; which of its components matter; and whether "
-                 "it answers fast enough for live use."))
-
-    # 2 literature review
-    doc.add(Heading(2, "2 Literature Review"))
-    doc.add(Heading(3, "2.1 Silent speech interfaces on the Digital Voicing dataset"))
-    doc.add(Para("Gaddy and Klein (2020) released the largest open sEMG silent-speech dataset and converted "
-                 "silent EMG to audio features (digital voicing), then to text by ASR. Their improved voicing "
-                 f"model {lit.cite('gaddy2021')} and a direct EMG-to-text model with CTC and a language model "
-                 f"{lit.cite('gaddy2022')} lowered the open-vocabulary error substantially; cross-modal training "
-                 f"with LLM rescoring {lit.cite('benster2024')} and a frozen large language model with an EMG "
-                 f"adaptor {lit.cite('mohapatra2025')} are the most recent. No work on this dataset reports "
-                 "inference latency."))
-    doc.add(Table("Published word error rates on the Digital Voicing dataset, as reported by their authors "
-                  "(quoted, not reproduced here)", ["work", "source", "condition", "WER (reported)"],
-                  [[w, lit.REFERENCES[k][0], c, v] for w, k, c, v in lit.PUBLISHED_RESULTS],
-                  label=doc.label("Table", 2)))
-    doc.add(Heading(3, "2.2 Connectionist Temporal Classification"))
-    doc.add(Para("A transcription model must align its input with the text, and people speak at varying rates. "
-                 f"CTC {lit.cite('graves2006')} trains without alignments by summing over every alignment of "
-                 "the characters (and a blank symbol) to the input frames; every model in this study is "
-                 "trained with it and decoded greedily or by beam search with a language model."))
-
-    # 3 approaches (01, 02, models, 03), 4-8 results
-    chapter_titles = {3: "3 Approaches"}
-    current_chapter = None
-    for slot, (chapter, section, title, intro) in CHAPTERS.items():
-        if chapter != current_chapter:
-            current_chapter = chapter
-            if chapter in chapter_titles:
-                doc.add(Heading(2, chapter_titles[chapter]))
-                doc.add(Para("The dataset, the features and the models, then the audio baselines that bound what "
-                             "the EMG models can reach."))
-        if slot == "03":
-            _models_section(doc, profile)
-        doc.add(Heading(3 if section else 2, f"{section or chapter} {title}"))
-        doc.add(Para(intro))
-        _slot_results(doc, out, slot, chapter, captions, by_name)
-        doc.add(Heading(4, "What this shows"))
-        if found[slot]:
-            doc.add(Bullets([("Limitation: " if f.caveat else "") + f.text for f in found[slot]]))
-        else:
-            doc.add(Para(f"Notebook {slot} has written no table yet, so there is nothing to report."))
-
-    # 9 discussion and conclusion
-    doc.add(Heading(2, "9 Discussion and Conclusion"))
-    doc.add(Heading(3, "9.1 Discussion"))
-    caveats = [f"Chapter {CHAPTERS[slot][0]}: {f.text}" for slot in CHAPTERS for f in found[slot] if f.caveat]
-    comparisons = [f.text for slot in CHAPTERS for t in by_name.values()
-                   if t["name"].startswith(f"{slot}_") and narrative.is_comparison(t)
-                   for f in narrative.comparison_findings(t)]
-    if comparisons:
-        doc.add(Para("The comparisons, with their 95% confidence intervals:"))
-        doc.add(Bullets(comparisons))
-    else:
-        doc.add(Para("No comparison table with confidence intervals has been written, so no difference between "
-                     "models below can be called significant; the chapters give the plain numbers."))
-    if caveats:
-        doc.add(Para("What limits these results:"))
-        doc.add(Bullets(caveats))
-    doc.add(Heading(3, "9.2 Conclusion"))
-    if headlines:
-        doc.add(Para("On the data this study ran on: " + " ".join(headlines[:4])))
-    if doc.synthetic:
-        doc.add(Para("The data were synthetic, so the conclusion is about the pipeline, not about silent speech: "
-                     "every stage runs end to end, every number is traceable to a run and a commit, and the same "
-                     "notebooks will report the real dataset's results when pointed at it (--data-root)."))
-
-    # appendices
-    doc.add(PageBreak())
-    doc.add(Heading(2, "Appendix A: DeepSpeech2 ASR model"))
-    try:
-        printout, n_params = deepspeech2_printout()
-        doc.add(Para(f"The original dissertation's Appendix C model as the code builds it "
-                     f"(semg_study.models.deepspeech2, n_feats 128, 29 outputs): {n_params:,} parameters."))
-        doc.add(Code(printout))
-    except Exception as exc:  # pragma: no cover - torch is a dependency
-        doc.add(Para(f"(The model could not be built here: {type(exc).__name__}: {exc}.)"))
-    _provenance(doc, out, tables, study_run)
-    _environment(doc, out, study_run)
-    doc.add(Heading(2, "References"))
-    doc.add(Bullets([ref for _, ref in sorted(lit.REFERENCES.values(), key=lambda r: r[1])]))
-    return doc
-
-
-def _models_section(doc: Document, profile: str | None) -> None:
-    doc.add(Heading(3, "3.3 Models"))
-    doc.add(Para("DeepSpeech2 (the original's Appendix C, Appendix A here) is a convolutional front end and five "
-                 "bidirectional GRU layers; it reads audio log-mels or the hand-crafted EMG features. The "
-                 "reproduction of Gaddy (2022) reads the raw EMG stream through residual convolutions and a "
-                 "six-layer Transformer with relative positions. MyoStream (Chapter 5) is the proposed "
-                 "streaming model. All three end in a CTC layer over 38 symbols (blank, space, a-z, 0-9)."))
-    try:
-        rows = model_sizes(profile)
-    except Exception as exc:  # a config of another shape: say so rather than fail the report
-        doc.add(Para(f"(Model sizes could not be computed: {type(exc).__name__}: {exc}.)"))
-        return
-    doc.add(Table("Parameters of each model: the paper-size configuration and the configuration of this "
-                  f"run's profile ({profile or 'quick'}), counted from the code", ["model", "paper size",
-                                                                                    f"{profile or 'quick'} profile"],
-                  rows, label=doc.label("Table", 3)))
-
-
-def _slot_results(doc: Document, out: Path, slot: str, chapter: int, captions: dict[str, dict],
-                  tables: dict[str, dict]) -> None:
-    items = [("figure", name, entry.get("written_at", 0)) for name, entry in captions.items() if slot_of(name) == slot]
-    items += [("table", name, t.get("written_at", 0)) for name, t in tables.items() if slot_of(name) == slot]
-    for kind, name, _ in sorted(items, key=lambda i: (i[2], i[1])):
-        if kind == "figure":
-            entry = captions[name]
-            files = entry.get("files", {})
-            caption = entry.get("caption", name)
-            if doc.synthetic and "synthetic" not in caption.lower():
-                caption = f"{caption.rstrip('.')}. ({SYNTHETIC_LABEL.capitalize()}.)"
-            png = files.get("png", name + ".png")
-            doc.add(Figure(doc.label("Figure", chapter), caption, f"figures/{png}",
-                           f"figures/{files['pdf']}" if "pdf" in files else None,
-                           png_aspect(out / "figures" / png)))
-        else:
-            table = tables[name]
-            columns, rows = display_table(table)
-            caption = table["caption"]
-            if doc.synthetic and "synthetic" not in caption.lower():
-                caption = f"{caption.rstrip('.')} ({SYNTHETIC_LABEL})."
-            note = f"Profile {table.get('profile')}; files tables/{name}.csv, .md, .tex, .json."
-            if any(is_fraction_column(c) for c in table.get("columns", [])):
-                # the report shows every error rate in %; the sidecar keeps the fractions it was given
-                caption = re.sub(r"\s*\(fractions\)", "", caption)
-                note += " Error rates shown in %, converted from the table's fractions."
-            doc.add(Table(caption, columns, rows, note=note, label=doc.label("Table", chapter)))
-
-
-def _provenance(doc: Document, out: Path, tables: list[dict], study_run: Any) -> None:
-    doc.add(Heading(2, "Appendix B: Provenance"))
-    doc.add(Para(f"These results were generated from {commit_text(study_run)}. Every table row names the "
-                 "manifest(s) it came from in its JSON sidecar; run manifests are copied under "
-                 "manifests/runs/ and committed with the report. Paths are relative to the repository."))
-    cited: dict[str, None] = {}
-    for table in tables:
-        for r in table.get("rows", []):
-            for m in r.get("manifests", []):
-                cited.setdefault(m, None)
-    doc.cited_manifests = list(cited)
-    rows = []
-    for ref in doc.cited_manifests:
-        data = None if os.path.isabs(ref) else _read_json(out / ref)
-        if not isinstance(data, dict):
-            rows.append([ref, "(manifest missing from this folder)", "", "", ""])
-            continue
-        info = _manifest_summary(data)
-        rows.append([ref, info["commit"], info["config"], info["seed"], info["data"]])
-    for path in sorted((out / "manifests").glob("*.json")) if (out / "manifests").is_dir() else []:
-        ref = path.relative_to(out).as_posix()
-        if ref not in cited:
-            info = _manifest_summary(_read_json(path) or {})
-            rows.append([ref, info["commit"], info["config"], info["seed"], info["data"]])
-    if rows:
-        doc.add(Table("Manifests of this report: the run manifests the tables cite and the notebooks' study "
-                      "manifests", ["manifest", "git commit", "config or notebook", "seed", "data fingerprint"],
-                      rows, label=doc.label("Table", "B")))
-    else:
-        doc.add(Para("No manifests yet."))
-
-
-def _environment(doc: Document, out: Path, study_run: Any) -> None:
-    doc.add(Heading(2, "Appendix C: Environment and study run"))
-    if not isinstance(study_run, dict):
-        doc.add(Para("No study run is recorded in this folder (study_run.json is written by `semg-study study`)."))
-        return
-    machine, total = study_run.get("machine") or {}, study_run.get("total") or {}
-    facts = [f"profile {study_run.get('profile')}, corpus {study_run.get('corpus')}, device "
-             f"{study_run.get('device')}, seed {study_run.get('seed')}",
-             f"{commit_text(study_run)}",
-             f"machine: {machine.get('cpu_count')} CPU cores, {machine.get('memory_gb')} GB RAM, Python "
-             f"{machine.get('python')}",
-             f"started {study_run.get('started')}, finished {study_run.get('finished') or '(still running)'}, "
-             f"status {study_run.get('status')}"]
-    if total.get("wall_s") is not None:
-        facts.append(f"total wall time: {total['wall_s']:.1f} s; peak RSS of a notebook kernel's process tree: "
-                     f"{total.get('peak_rss_mb') or 0:.1f} MB")
-    doc.add(Bullets(facts))
-    rows = [[nb.get("name", ""), nb.get("status", "") + (" (earlier run)" if nb.get("previous_run") else ""),
-             "" if nb.get("wall_s") is None else f"{nb['wall_s']:.1f}",
-             "" if nb.get("peak_rss_mb") is None else f"{nb['peak_rss_mb']:.0f}"]
-            for nb in study_run.get("notebooks", [])]
-    doc.add(Table("Wall time and peak memory of each notebook of the study run", ["notebook", "status",
-                                                                                    "wall time (s)", "peak RSS (MB)"],
-                  rows, label=doc.label("Table", "C")))
-    packages = next((m.get("packages") for m in (_read_json(p) for p in sorted((out / "manifests").glob("*.json")))
-                     if isinstance(m, dict) and isinstance(m.get("packages"), dict)), None) \
-        if (out / "manifests").is_dir() else None
-    if packages:
-        doc.add(Table("Package versions recorded in the study manifests", ["package", "version"],
-                      [[k, str(v)] for k, v in packages.items()], label=doc.label("Table", "C")))
+    """The dissertation of the results folder ``out`` as plain blocks; raises
+    :class:`ConsistencyError` when it fails the check."""
+    doc, problems = checked_document(out)
+    if problems:
+        raise ConsistencyError(problems)
+    return plain(doc)
 
 
 def write_report(out: str | os.PathLike = "reports", pdf: bool = True) -> dict[str, Any]:
-    """Write ``<out>/dissertation.md``, ``.html`` and (``pdf``) ``.typ`` + ``.pdf``; return what went in."""
+    """Write ``<out>/dissertation.md``, ``.html`` and (``pdf``) ``.typ`` + ``.pdf``; return what went in.
+    Nothing is written when the document fails its consistency check."""
     out = Path(out)
     doc = build_document(out)
     write_text(out / "dissertation.md", to_markdown(doc))
     write_text(out / "dissertation.html", to_html(doc))
     info = {"markdown": out / "dissertation.md", "html": out / "dissertation.html", "figures": doc.figures,
             "tables": doc.tables, "manifests": doc.cited_manifests, "synthetic": doc.synthetic,
-            "sections": doc.sections}
+            "sections": doc.sections, "abstract_words": abstract_words(doc)}
     if pdf:
         info.update(write_pdf(out, to_typst(doc)))
     return info

@@ -35,14 +35,14 @@ def commit_text(study_run: Any) -> str:
     return f"commit {str(git['commit'])[:12]} ({state})"
 
 
-def deepspeech2_printout() -> tuple[str, int]:
+def deepspeech2_printout(n_feats: int = 128, n_class: int = 29) -> tuple[str, int]:
     """The Appendix C model as the code builds it (meta device: no memory, no weights)."""
     import torch
 
     from semg_study.models.deepspeech2 import DeepSpeech2
 
     with torch.device("meta"):
-        model = DeepSpeech2(n_feats=128, n_class=29)
+        model = DeepSpeech2(n_feats=n_feats, n_class=n_class)
     return str(model), sum(p.numel() for p in model.parameters())
 
 

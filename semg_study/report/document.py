@@ -10,12 +10,31 @@ from typing import Any
 class Heading:
     level: int
     text: str
+    main: bool = False  # the first chapter: the main matter (arabic page numbers) starts here
 
 
 @dataclass
 class Para:
     text: str
     emphasis: bool = False
+    quote: bool = False  # quoted from a document (the seed's appendices): indented, as written
+
+
+@dataclass
+class Equation:
+    """A displayed equation: Typst math for the PDF, LaTeX for the Markdown and HTML."""
+
+    typst: str
+    latex: str
+    label: str | None = None
+
+
+@dataclass
+class ListOf:
+    """The list of figures or of tables (``kind``): (label, short caption) in document order."""
+
+    kind: str
+    entries: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -31,6 +50,7 @@ class Bullets:
 @dataclass
 class Code:
     text: str
+    source: str | None = None  # what printed it (the check accepts its numbers as that source's)
 
 
 @dataclass
@@ -40,6 +60,8 @@ class Figure:
     src: str  # PNG, relative to the report
     pdf: str | None = None
     aspect: float | None = None  # width / height of the PNG
+    data: list[Any] = field(default_factory=list)  # the values it plots (the check compares the caption's labels)
+    width: float = 1.0  # share of the text width
 
 
 @dataclass
@@ -49,6 +71,8 @@ class Table:
     rows: list[list[str]]
     note: str | None = None
     label: str | None = None  # "Table 3.1"
+    widths: list[float] | None = None  # relative column widths (None: by content)
+    mixed: bool = False  # cells of several settings, each naming its own (the caption need not name them all)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from semg_study.report.dissertation_text import TITLE
-from semg_study.report.document import Banner, Bullets, Code, Document, Figure, Heading, Para, Table
+from semg_study.report.document import Banner, Bullets, Code, Document, Equation, Figure, Heading, ListOf, Para, Table
 
 
 _CSS = """body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;line-height:1.45;color:#222}
@@ -13,7 +13,7 @@ h1,h2,h3,h4{font-family:Helvetica,Arial,sans-serif}table{border-collapse:collaps
 td,th{border:1px solid #bbb;padding:.25em .6em;font-size:.85em}th{background:#f0f0f0}caption{text-align:left;padding:.3em 0}
 figure{margin:1em 0 2em}figure img{max-width:100%}figcaption{font-size:.9em}pre{font-size:.75em;background:#f7f7f7;padding:.6em}
 .banner{background:#fff3f3;border-left:5px solid #b00020;padding:.6em 1em;font-weight:bold}
-.note{font-size:.85em;color:#555}"""
+.note{font-size:.85em;color:#555}blockquote{font-size:.92em;color:#333;border-left:3px solid #ccc;margin-left:0;padding-left:1em}.l3{margin-left:1.5em}"""
 
 
 def _anchor(label: str) -> str:
@@ -27,7 +27,20 @@ def to_html(doc: Document) -> str:
         if isinstance(b, Heading):
             body.append(f"<h{b.level}>{e(b.text)}</h{b.level}>")
         elif isinstance(b, Para):
-            body.append(f"<p><em>{e(b.text)}</em></p>" if b.emphasis else f"<p>{e(b.text)}</p>")
+            if b.quote:
+                body.append(f"<blockquote>{e(b.text)}</blockquote>")
+            else:
+                body.append(f"<p><em>{e(b.text)}</em></p>" if b.emphasis else f"<p>{e(b.text)}</p>")
+        elif isinstance(b, Equation):
+            label = f" ({e(b.label)})" if b.label else ""
+            body.append(f'<p class="eq"><code>{e(b.latex)}</code>{label}</p>')
+        elif isinstance(b, ListOf):
+            if b.kind == "contents":
+                items = [f'<li class="l{h.level}">{e(h.text)}</li>' for h in doc.blocks
+                         if isinstance(h, Heading) and h.level in (2, 3)]
+            else:
+                items = [f'<li><a href="#{_anchor(label)}">{e(label)}</a>: {e(caption)}</li>' for label, caption in b.entries]
+            body.append("<ul>" + "".join(items) + "</ul>")
         elif isinstance(b, Banner):
             body.append(f'<p class="banner">{e(b.text)}</p>')
         elif isinstance(b, Bullets):

@@ -2,7 +2,7 @@
 (``reports/dissertation.md``)."""
 from __future__ import annotations
 
-from semg_study.report.document import Banner, Bullets, Code, Document, Figure, Heading, Para, Table
+from semg_study.report.document import Banner, Bullets, Code, Document, Equation, Figure, Heading, ListOf, Para, Table
 from semg_study.markdown import markdown_table
 
 
@@ -12,7 +12,18 @@ def to_markdown(doc: Document) -> str:
         if isinstance(b, Heading):
             parts.append("#" * b.level + " " + b.text)
         elif isinstance(b, Para):
-            parts.append(f"*{b.text}*" if b.emphasis else b.text)
+            if b.quote:
+                parts.append("> " + b.text)
+            else:
+                parts.append(f"*{b.text}*" if b.emphasis else b.text)
+        elif isinstance(b, Equation):
+            parts.append(f"$$ {b.latex} $$" + (f" ({b.label})" if b.label else ""))
+        elif isinstance(b, ListOf):
+            if b.kind == "contents":
+                parts.append("\n".join(f"{'  ' * (h.level - 2)}- {h.text}" for h in doc.blocks
+                                       if isinstance(h, Heading) and h.level in (2, 3)))
+            else:
+                parts.append("\n".join(f"- {label}: {caption}" for label, caption in b.entries) or "(none)")
         elif isinstance(b, Banner):
             parts.append(f"> **{b.text}**")
         elif isinstance(b, Bullets):

@@ -1,0 +1,57 @@
+"""The abstract: at most 300 words of prose (the question, the method, a few key numbers, the main limitation)."""
+from __future__ import annotations
+
+KIND = "front"
+TEXT = """
+# Abstract
+
+A silent speech interface turns the electrical activity of the articulatory muscles into text, so that speech
+technology can be used without making a sound: privately, without a listening device, and by people who cannot
+voice speech. This dissertation asks whether a small streaming Transformer can transcribe silent speech from
+surface EMG of the face and neck more accurately than the dataset authors' own model, while answering soon
+enough after the user stops speaking for live use. It reproduces the original dissertation's audio baselines
+with the defects of their code fixed, reimplements two EMG baselines, and proposes MyoStream, a causal Conformer
+with an electrode-aware front end, per-session adaptation and chunked attention, trained and scored under one
+protocol with a word language model and paired bootstrap intervals.
+[[if closed]]
+On the closed-vocabulary test set (silent EMG, beam search with the language model) MyoStream reaches a word
+error rate of {closed.wer} {closed.wer:ci}, against the reproduction's {gaddy.wer}: a difference of
+{vs.difference} {vs.difference:ci}, verdict
+"{vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
+{params_ratio} times its parameters.
+[[end]]
+[[if open]]
+On the open vocabulary it reaches {open.wer}.
+[[end]]
+[[if total]]
+Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU thread.
+[[end]]
+[[if synthetic]]
+The main limitation is the data: every result comes from a synthetic corpus with the real dataset's layout,
+because the real recordings were not available to this build, and each headline model was trained once. The
+results show that the pipeline and the comparisons work end to end, not how well real silent speech can be
+recognised; no participant has been recorded yet.
+[[else]]
+The main limitation is that each headline model was trained once.
+[[end]]
+"""
+
+
+def values(ctx) -> dict:
+    from semg_study.report.thesis.chapters import latency, myostream
+
+    r = ctx.r
+    ms = myostream.values(ctx)
+    ns: dict = {}
+    if "closed" in ms and "vs_gaddy_closed" in ms:
+        ns["closed"] = ms["closed"]
+        ns["vs"] = ms["vs_gaddy_closed"]
+        ns["params_ratio"] = ms.get("params_ratio")
+        gaddy = r.score("gaddy2022", "closed", "beam")
+        ns["gaddy"] = {"wer": gaddy.wer} if gaddy else None
+    if "open" in ms:
+        ns["open"] = ms["open"]
+    lat = latency.values(ctx)
+    if "stream07" in lat:
+        ns["total"] = lat["stream07"]["total_ms"]
+    return ns

@@ -1,0 +1,64 @@
+"""Chapter: conclusion (the answers to the research questions, with their numbers, and what they rest on)."""
+from __future__ import annotations
+
+KIND = "chapter"
+TEXT = """
+# Conclusion
+
+The study set out to ask four questions, and the answers, on the data it ran on, are these.
+
+[[if ds2_closed]]
+How well do established models transcribe silent EMG under one protocol? On the closed vocabulary the
+reproduction of the dataset authors' model reaches a test WER of {gaddy_closed.wer} on silent EMG with the
+language model and DeepSpeech2 on hand-crafted features {ds2_closed.wer}. The audio baselines, regenerated with
+the original code's defects fixed, show what the same decoding does when the model hears the speech.
+[[end]]
+
+[[if vs_gaddy]]
+Is MyoStream more accurate? On the closed vocabulary, with the language model, its test WER is {closed.wer}, and
+the paired comparison with the reproduction on the same utterances gives a difference of
+{vs_gaddy.difference} {vs_gaddy.difference:ci} and the verdict
+"{vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}", at
+{params_ratio} times the reproduction's parameters. The verdict rests on one training run per model.
+[[end]]
+
+[[if worse_names]]
+Which components matter? Switching off {worse_names} raises the error significantly at the ablations' budget;
+[[if streaming_better]]
+switching off the streaming mask lowers it, which is the accuracy streaming costs.
+[[else]]
+the streaming mask costs no measurable accuracy at that budget.
+[[end]]
+[[end]]
+
+[[if total]]
+Is it fast enough? Streamed, it answers {total} after the end of an utterance on one CPU thread,
+{total_target|met=within|missed=over} the {target} the study aimed for, with the accuracy cost of streaming
+described in Chapter {ref.chapter_latency}.
+[[end]]
+
+The dissertation's other contribution is the study itself: a pipeline in which every number of this document is
+computed from the study's tables and traced to them when the document is built, so that the text cannot drift
+from the results as they change.
+[[if synthetic]]
+Its results are measured on synthetic EMG; the same pipeline will produce the real-data version of this document
+when it is pointed at the real recordings, and that is the result the initiation document asked for.
+[[end]]
+"""
+
+
+def values(ctx) -> dict:
+    from semg_study.report.thesis.chapters import ablations, discussion, latency
+
+    d = discussion.values(ctx)
+    ns: dict = {k: d[k] for k in ("closed", "gaddy_closed", "ds2_closed", "vs_gaddy", "params_ratio") if k in d}
+    ab = ablations.values(ctx)
+    for k in ("worse_names", "streaming_better"):
+        if k in ab:
+            ns[k] = ab[k]
+    lat = latency.values(ctx)
+    if "stream07" in lat:
+        ns["total"] = lat["stream07"]["total_ms"]
+        ns["total_target"] = lat["total_target"]
+        ns["target"] = lat["target_total"]
+    return ns

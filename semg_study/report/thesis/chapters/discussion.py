@@ -1,0 +1,167 @@
+"""Chapter: discussion (what the results mean together, the limitations and threats to validity, the published
+real-data results as context)."""
+from __future__ import annotations
+
+from semg_study.report.thesis.chapters.common import MODEL_NAMES, join, score_values, sign_word
+from semg_study.report.thesis.values import Q, Source, derived
+
+KIND = "chapter"
+TEXT = """
+# Discussion
+
+## What the results say together
+
+[[if closed]]
+Under one protocol, on the closed vocabulary and silent EMG, the proposed model's test WER with the language
+model is {closed.wer}, against {gaddy_closed.wer} for the reproduction of the dataset authors' model
+[[if ds2_closed]]
+and {ds2_closed.wer} for DeepSpeech2 on hand-crafted features
+[[end]]
+; the paired comparison with the reproduction gives the verdict
+"{vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
+{params_ratio} times its parameters. On the open vocabulary all models are far from usable at this size and
+budget: MyoStream's test WER with the language model is {open.wer}.
+[[end]]
+[[if worse_names]]
+The ablations (Chapter {ref.chapter_ablations}) single out {worse_names} as the components that carry
+MyoStream's accuracy at their budget.
+[[end]]
+[[if streaming_better]]
+They also show that the streaming mask costs accuracy, the price of answering before the utterance ends.
+[[end]]
+[[if stream_cost]]
+With the language model the benchmark puts that cost at {stream_cost.relative} relative WER, against a target of
+at most {stream_cost.target} ({stream_cost.met|met=met|missed=missed}).
+[[end]]
+[[if study_faster]]
+In response latency, at the study's tiny sizes the streaming design answers
+{study_faster|lower=later than|higher=sooner than|equal=as soon as} a small full-context model, and at the paper
+sizes {paper_faster|lower=sooner than|higher=later than|equal=as soon as} one (Chapter {ref.chapter_latency}).
+[[end]]
+
+## Limitations and threats to validity
+
+### Construct validity: what the numbers measure
+
+[[if synthetic]]
+The largest limitation is the data. Every result comes from a synthetic corpus whose EMG is generated from
+phoneme timings by a model of articulation (Chapter {ref.chapter_data}). The comparisons are fair between
+models, since every model sees the same corpus, but a model can only learn the regularities the generator put
+in, and the generator's simplifications (one anatomy, one articulation table, an idealised silent mode) make
+the task both easier and different in kind from real silent speech. The language model's text comes from the
+generator's own grammars, so the beam search profits from a language model that matches the test sentences
+unusually well; the gap between greedy and beam-search error rates is therefore larger here than it would be
+on real data. The audio baselines hear synthetic speech from one voice.
+[[end]]
+
+### Internal validity: whether the comparisons are fair
+
+[[if one_seed]]
+Each headline number is one training run.
+[[if seed_sd]]
+The ablations show how much a run can vary: the full MyoStream's test WER has a standard deviation of
+{seed_sd} between {seed_n:noun(seed)} (greedy decoding, shorter budget).
+[[end]]
+[[if seed_vs_lead]]
+That spread is {seed_vs_lead|larger=larger than|smaller=smaller than} MyoStream's lead over the reproduction
+with the language model on the closed vocabulary, {lead:abs}.
+[[end]]
+A verdict whose interval covers only the test utterances does not cover the variation between training runs.
+[[end]]
+[[if unequal]]
+The models were trained under one rule (a ceiling and a patience on the dev CER) but did not train for the same
+number of epochs: {epochs_text}. A run that stopped at its ceiling might have improved further.
+[[end]]
+The ablations were run at a shorter budget than the headline runs, so their verdicts describe the model at that
+budget. The language-model weights are chosen per run on dev, never on test, so the test error rates are not
+tuned to the test set.
+
+### External validity: whether the results generalise
+
+[[if closed]]
+The models are small: MyoStream has {closed.params:noun(parameter)} at the study's size against
+{paper_params} at its paper size, and the reproduction is a far smaller model than the dataset authors' own.
+[[end]]
+Whether the ranking holds at the paper sizes is not measured. The corpus has one simulated speaker, so nothing
+here says how any model transfers to a new person; the calibration chapter that would measure it is not yet in
+(Chapter {ref.chapter_participants}).
+
+### Statistical conclusion validity
+
+[[if ci_width]]
+Each test set has {test_n:noun(utterance)}; an interval of a word error rate is about {ci_width} wide (MyoStream,
+closed vocabulary, with the language model on the test split), so only large differences can be resolved.
+[[end]]
+The comparisons are many ({n_comparisons:noun(paired comparison)} between models and between ablation
+variants), and no correction for multiple comparisons is applied: a few verdicts of "better" or "worse" at the
+{ci_level} level could arise by chance.
+
+### Measurement
+
+The latencies were measured on the study's machine while other work shared it; they are indicative of relative speed, not
+absolute guarantees, and the paper-size response latencies use random weights.
+
+## The published results on the real dataset
+
+The published word error rates of Chapter {ref.chapter_literature} were measured on real recordings, with
+models many times larger, trained for far longer and, in the best systems, with large language models. They are
+not comparable with this study's synthetic results in either direction: a lower number here does not mean a
+better model than theirs, and a higher one does not mean a worse one. What this study can say is narrower:
+under one protocol, one corpus and one decoder, which of the models it trained is better, and at what latency.
+"""
+
+
+def values(ctx) -> dict:
+    r = ctx.r
+    ns: dict = {}
+    for key, model, vocabulary in (("closed", "myostream", "closed"), ("open", "myostream", "open"),
+                                   ("gaddy_closed", "gaddy2022", "closed"), ("ds2_closed", "ds2emg", "closed")):
+        v = score_values(r, r.score(model, vocabulary, "beam"))
+        if v:
+            ns[key] = v
+    c = r.comparison("myostream", "gaddy2022", "closed")
+    if c:
+        ns["vs_gaddy"] = {"verdict": c.verdict, "difference": c.difference}
+    if "closed" in ns and "gaddy_closed" in ns and ns["gaddy_closed"].get("params"):
+        mp, gp = ns["closed"]["params"], ns["gaddy_closed"]["params"]
+        ns["params_ratio"] = r.q(mp.value / gp.value, "ratio", derived("ratio", mp.source, gp.source))
+    from semg_study.report.thesis.chapters import myostream as ms_chapter
+
+    extra = ms_chapter.values(ctx)
+    for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead"):
+        if k in extra:
+            ns[k] = extra[k]
+    from semg_study.report.thesis.chapters import ablations as ab_chapter, latency as lat_chapter
+
+    ab = ab_chapter.values(ctx)
+    for k in ("worse_names", "streaming_better"):
+        if k in ab:
+            ns[k] = ab[k]
+    lat = lat_chapter.values(ctx)
+    for k in ("stream_cost", "study_faster", "paper_faster"):
+        if k in lat:
+            ns[k] = lat[k]
+    from semg_study.report.thesis.chapters.protocol import _budget_runs
+
+    runs = _budget_runs(r)
+    epochs = {x.epochs.value for x in runs if x.epochs}
+    if len(epochs) > 1:
+        ns["unequal"] = True
+        ns["epochs_text"] = join([f"{MODEL_NAMES.get(x.model, x.model)} on the {x.vocabulary} vocabulary, "
+                                  f"{ctx.cell(x.epochs)}\u00a0epochs" for x in runs if x.model != "ds2audio"])
+    resp = r.response or {}
+    for i, m in enumerate(resp.get("models", [])):
+        if m.get("family") == "myostream" and m.get("size") == "paper":
+            ns["paper_params"] = Q(m["parameters"], "count", Source(r.response_file, ("models", i, "parameters")))
+    if "paper_params" not in ns:
+        ns["paper_params"] = "a paper size not measured here"
+    s = r.score("myostream", "closed", "beam")
+    if s and s.wer.low is not None:
+        lo, hi = s.wer.low.canonical(), s.wer.high.canonical()
+        ns["ci_width"] = r.q(hi.value - lo.value, "sd", derived("difference", hi.source, lo.source))
+        ns["test_n"] = s.utterances
+    ns["n_comparisons"] = r.q(len(r.comparisons), "int", derived("count", *[c.verdict.source for c in r.comparisons]))
+    from semg_study.report.thesis.chapters.common import ci_level
+
+    ns["ci_level"] = ci_level(r)
+    return ns

@@ -1,0 +1,31 @@
+"""Chapter: future work."""
+from __future__ import annotations
+
+KIND = "chapter"
+TEXT = """
+# Future Work
+
+The most important next step is the one this version could not take: to run the same study on the real Digital
+Voicing recordings. Nothing in the pipeline is specific to the synthetic corpus; the notebooks read the real
+dataset when they are pointed at it, and the same checks would then trace every number of this document to
+real results. A GPU would let the models train at their paper sizes.
+
+Several results are being measured and are not yet in this document: every headline model at several seeds,
+so that each verdict covers the variation between training runs; a sweep of model sizes, so that the
+comparison can be made at equal parameters and at equal latency; and a sweep of the streaming chunk and
+look-ahead against WER, to find the streaming configuration with the smallest accuracy cost at an acceptable
+latency. The chapters that report them will fill in from their tables.
+
+The second objective, recording people, remains open. The acquisition path exists and has been exercised end
+to end; what it needs is participants, consent and sessions. A first calibration study with a few new
+participants, measuring how quickly an adapted model reaches a usable error rate as calibration minutes
+increase, would answer the question the initiation document asked about generalising across users.
+
+The seed's proposed directions still stand. Learned generators (GANs or variational autoencoders) could
+augment the real dataset with plausible EMG, and the synthetic generator built here gives a way to test whether
+such augmentation helps before real data are spent on it. An architecture search is out of reach of the study's CPU
+budget but not of a GPU cluster; capsule layers over the electrode front end would be a natural ablation in the
+same framework. Beyond them, large language models for rescoring, which gave the largest published gains on the
+real dataset ({cite.benster2024}), could be placed after MyoStream's beam search without changing its latency
+budget much, since rescoring acts once the utterance has ended.
+"""

@@ -1,0 +1,279 @@
+"""Chapter: inference latency (per utterance, streamed, the response latency a user waits for at the study's
+and the paper sizes) and what streaming costs in accuracy. Each measurement names its threads and input."""
+from __future__ import annotations
+
+from semg_study.report.thesis.chapters.common import TABLE_NAMES, code_value, sign_word
+from semg_study.report.thesis.values import Q, Source, Word, code, derived
+
+KIND = "chapter"
+TEXT = """
+# Results V: Latency
+
+## Question
+
+Does MyoStream answer fast enough for live use, and what does streaming cost in accuracy? The initiation
+document put the limit of comfort at a few hundred milliseconds; the study's target for the response
+latency is {target_total}.
+
+## Method
+
+Three measurements answer different parts of the question, and each is labelled with its conditions.
+
+[[if stream07]]
+- Per utterance (the latency notebook): every trained model decodes up to {max_utts:noun(dev utterance)}
+  one at a time on {threads_07:noun(CPU thread)}; the latency of a whole utterance and the real-time factor
+  (compute time over utterance duration) are reported, and for MyoStream also the compute of one streamed
+  chunk and the total response latency: algorithmic latency plus the {p95} percentile of the chunk compute.
+[[end]]
+[[if threads_bench]]
+- The benchmark (make bench) repeats the measurements of the compared runs on {threads_bench:noun(CPU thread)}
+  and measures streaming against a full-context twin of MyoStream trained with the same budget.
+[[end]]
+[[if threads_resp]]
+- The response latency side by side: the time from the end of an utterance to its final transcript, for
+  {seconds} of EMG on {threads_resp:noun(CPU thread)}, at the study's sizes and at the paper sizes (random
+  weights where no trained run of that size exists). A full-context model needs a forward pass over the
+  whole utterance and a decoding; the streaming model needs its look-ahead, one last chunk and a decoding.
+[[end]]
+
+## Result
+
+[[per_utterance]]
+
+[[if stream07]]
+Offline, on {threads_07:noun(CPU thread)}, every model decodes an utterance in a few milliseconds, far
+faster than real time: the largest real-time factor at the {p95} percentile is {worst_rtf}. Streamed,
+MyoStream's closed-vocabulary run computes a chunk of {stream07.chunk_ms} in {stream07.chunk_p95_ms} ({p95}
+percentile), so it keeps up with the signal, and its total response latency is {stream07.total_ms}:
+{stream07.algorithmic_ms} of algorithmic latency plus that compute. That is
+{total_target|met=within|missed=over} the {target_total} target.
+[[end]]
+
+[[response]]
+
+[[if resp_study]]
+Measured side by side on {threads_resp:noun(CPU thread)} after {seconds} of EMG, MyoStream answers
+{resp_study.myo} after the end of the utterance with greedy decoding at the study's size, against
+{resp_study.gaddy} for the reproduction: {study_faster|lower=the reproduction answers sooner at this size, because a forward pass of a small full-context model over the whole utterance costs less than the streaming model's algorithmic latency|higher=MyoStream answers sooner|equal=they answer together}.
+At the paper sizes the response latencies are {resp_paper.myo} and {resp_paper.gaddy}: MyoStream's is
+{resp_paper.ratio} times the reproduction's, against a target of at most {ratio_target} ({ratio_met|met=met|missed=missed}),
+while the absolute target of {abs_target} for MyoStream is {abs_met|met=met|missed=missed}.
+[[end]]
+
+[[figure]]
+
+## What streaming costs
+
+[[if stream_cost]]
+Attention restricted to chunks is what lets MyoStream answer before an utterance ends, and the ablations
+(Chapter {ref.chapter_ablations}) already showed that switching the mask off lowers the error with greedy
+decoding. With the language model, on the closed-vocabulary test split (silent EMG), the streaming model's
+WER is {stream_cost.streaming} against {stream_cost.full} for its full-context twin trained with the same
+budget: a difference of {stream_cost.difference} {stream_cost.difference:ci} with the verdict
+"{stream_cost.verdict|better=better|worse=worse|no significant difference=no significant difference}" for
+streaming, a relative cost of {stream_cost.relative} against a target of at most {stream_cost.target}
+({stream_cost.met|met=met|missed=missed}).
+[[end]]
+
+[[if targets]]
+## Latency targets
+
+[[targets_table]]
+[[end]]
+
+## What it means
+
+[[if resp_study]]
+At the study's tiny sizes the computation is negligible, and the response latency is dominated by the
+streaming model's algorithmic latency; that is a fixed price of the chunk and look-ahead chosen, not of
+model size. At the paper sizes, where a forward pass over a whole utterance is expensive, MyoStream's
+streaming design answers {paper_faster|lower=sooner than the reproduction|higher=later than the reproduction|equal=as soon as the reproduction},
+but not by as much as the target asked.
+[[end]]
+The accuracy cost of streaming is the other side of the same choice: a shorter chunk or look-ahead would
+answer sooner and, on the evidence above, cost more accuracy. The sweep of chunk and look-ahead against WER
+that would locate the best trade-off is not yet in this version of the document.
+
+## Limits
+
+The timings were taken on the study's machine (CPU only, with other work running), in
+PyTorch's eager mode, one utterance at a time; they are measurements, not guarantees, and a GPU or a compiled model would change
+them. The paper-size timings use random weights, so their beam-search times are only indicative.
+"""
+
+
+def values(ctx) -> dict:
+    r = ctx.r
+    ns: dict = {}
+    ns["target_total"] = Q(_threshold("total_response_latency_ms"), "ms0", code("semg_study.report.thesis.chapters.latency",
+                                                                             "TARGET_TOTAL"))
+    if r.profile:
+        ns["max_utts"] = code_value(r, "int", "semg_study.recipes.profiles", "PROFILES", r.profile, "plan", "bench",
+                                    "max_utterances")
+    lat_rows = r.latency
+    if "07_latency" in r.tables:
+        cols = r.tables["07_latency"]["columns"]
+        if "latency p95 ms" in cols:
+            ns["p95"] = Q(_ordinal("latency p95 ms"), "text", derived("ordinal_of_column", Source(
+                "tables/07_latency.json", ("columns", cols.index("latency p95 ms")))))
+    if lat_rows:
+        ns["threads_07"] = r.q(1, "int", Source("structure", (1,)))
+        rtfs = [x.rtf_p95 for x in lat_rows]
+        ns["worst_rtf"] = r.q(max(q.value for q in rtfs), "rtf", derived("max", *[q.source for q in rtfs]))
+        ms = r.score("myostream", "closed", "beam")
+        row = r.latency_row("myostream", "closed", True, ms.run if ms else None)
+        if row and row.total_ms is not None:
+            ns["stream07"] = {"chunk_ms": row.chunk_ms, "chunk_p95_ms": row.chunk_p95_ms, "total_ms": row.total_ms,
+                              "algorithmic_ms": row.algorithmic_ms}
+            ns["total_target"] = Word("met" if row.total_ms.value < ns["target_total"].value else "missed",
+                                      derived("below", row.total_ms.source, ns["target_total"].source))
+    b = r.benchmark or {}
+    if b:
+        ns["threads_bench"] = Q(b.get("budget", {}).get("threads"), "int", Source(r.benchmark_file, ("budget", "threads")))
+    resp = r.response or {}
+    if resp:
+        rel = r.response_file
+        ns["threads_resp"] = Q(resp.get("threads"), "int", Source(rel, ("threads",)))
+        ns["seconds"] = Q(resp.get("seconds"), "s", Source(rel, ("seconds",)))
+        models = {(m.get("family"), m.get("size")): (i, m) for i, m in enumerate(resp.get("models", []))}
+
+        def rq(family, size, field="response_greedy"):
+            found = models.get((family, size))
+            if not found:
+                return None
+            i, m = found
+            return r.q(m[field]["p50_ms"], "ms", Source(rel, ("models", i, field, "p50_ms")), None, {"threads": resp.get("threads")})
+        study = {"myo": rq("myostream", "study"), "gaddy": rq("gaddy2022", "study")}
+        paper = {"myo": rq("myostream", "paper"), "gaddy": rq("gaddy2022", "paper")}
+        if study["myo"] and study["gaddy"]:
+            ns["resp_study"] = study
+            ns["study_faster"] = sign_word(study["gaddy"], study["myo"])
+        if paper["myo"] and paper["gaddy"]:
+            ratio = (resp.get("ratios") or {}).get("paper", {}).get("response_greedy_p50")
+            paper["ratio"] = r.q(ratio, "ratio", Source(rel, ("ratios", "paper", "response_greedy_p50")))
+            ns["resp_paper"] = paper
+            ns["paper_faster"] = sign_word(paper["myo"], paper["gaddy"])
+            t = r.target("response_p50_ratio_paper_greedy")
+            if t:
+                # the ratio as its target states it (the same quantity, to the target's precision)
+                paper["ratio"] = t.value
+                ns["ratio_target"], ns["ratio_met"] = t.threshold, t.met
+            t = r.target("response_p50_ms_paper_greedy")
+            if t:
+                ns["abs_target"], ns["abs_met"] = t.threshold, t.met
+    s = r.streaming
+    t = r.target("streaming_wer_relative_change")
+    if s.get("streaming_wer") and s.get("full_context_wer") and "difference" in s and t:
+        ns["stream_cost"] = {"streaming": s["streaming_wer"], "full": s["full_context_wer"],
+                             "difference": s["difference"], "verdict": s["verdict"],
+                             "relative": s["wer_relative_change"], "target": t.threshold, "met": t.met}
+    latency_targets = [t for t in r.targets if t.name in LATENCY_TARGETS]
+    ns["targets"] = bool(latency_targets)
+    return ns
+
+
+LATENCY_TARGETS = ("latency_p50_ratio", "chunk_p95_ms", "algorithmic_ms", "streaming_wer_relative_change",
+                   "response_p50_ratio_paper_greedy", "response_p50_ratio_paper_beam", "response_p50_ms_paper_greedy",
+                   "response_p50_ms_paper_beam", "chunk_p95_ms_paper")
+
+
+def _threshold(name: str) -> float:
+    from semg_study.evaluation.targets import threshold_of
+
+    return threshold_of(name)
+
+
+TARGET_TOTAL = _threshold("total_response_latency_ms")
+
+from semg_study.report.thesis.values import DERIVED  # noqa: E402
+
+DERIVED["below"] = lambda a, b: "met" if a < b else "missed"
+
+
+def _ordinal(column: str) -> str:
+    """``latency p95 ms`` -> ``95th``."""
+    import re
+
+    n = int(re.search(r"p(\d+)", column).group(1))
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+DERIVED["ordinal_of_column"] = _ordinal
+
+
+def blocks(ctx, ns) -> dict:
+    r = ctx.r
+
+    def per_utterance():
+        if not r.latency:
+            return []
+        rows = []
+        for x in r.latency:
+            variant = "full context" if (x.model == "myostream" and not x.streaming_mask) else ""
+            if any(x.run in a.runs for a in r.ablations):
+                variant = ", ".join(v for v in (variant, "ablation run") if v)
+            name = TABLE_NAMES.get(x.model, x.label) + (f", {variant}" if variant else "")
+            rows.append([name, x.vocabulary, x.parameters, x.p50_ms, x.p95_ms, x.rtf_p95, x.chunk_p95_ms or "",
+                         x.total_ms or ""])
+        caption = ("Inference cost of every trained model (closed and open vocabulary) on "
+                   "{threads_07:noun(CPU thread)}, one utterance at a time: latency per utterance (median, p50, and "
+                   "{p95} percentile, p95), real-time factor at the {p95} percentile, and for the streaming "
+                   "MyoStream the compute of one chunk ({p95} percentile) and the total response latency "
+                   "(algorithmic latency plus that compute).")
+        return [ctx.table("per_utterance", caption, ns, ["model", "vocabulary", "parameters", "p50", "p95",
+                                                         "RTF p95", "chunk compute", "response"], rows,
+                          widths=[2.6, 1.1, 1.2, 1, 1, 1, 1.2, 1.1])]
+
+    def response():
+        resp = r.response or {}
+        if not resp:
+            return []
+        rel = r.response_file
+        rows = []
+        for i, m in enumerate(resp.get("models", [])):
+            src = lambda *p: Source(rel, ("models", i) + p)  # noqa: E731
+            rows.append([m.get("size"), TABLE_NAMES.get("ds2emg" if m.get("family") == "ds2emg" else m.get("family"), m.get("family")),
+                         Q(m["parameters"], "count", src("parameters")), m.get("kind"),
+                         Q(m["algorithmic_ms"], "ms", src("algorithmic_ms")),
+                         Q(m["response_greedy"]["p50_ms"], "ms", src("response_greedy", "p50_ms")),
+                         Q(m["response_beam"]["p50_ms"], "ms", src("response_beam", "p50_ms"))])
+        caption = ("Response latency from the end of the utterance to the final transcript, median of repeated "
+                   "responses to {seconds} of EMG on {threads_resp:noun(CPU thread)}: the study's trained runs and "
+                   "the paper-size configurations (random weights), with greedy decoding and with the beam search "
+                   "and language model.")
+        return [ctx.table("response", caption, ns, ["size", "model", "parameters", "kind", "algorithmic",
+                                                    "response (greedy)", "response (beam + LM)"], rows,
+                          widths=[0.8, 2.2, 1.4, 1.2, 1.1, 1.3, 1.4])]
+
+    def figure():
+        from semg_study.report.thesis.figures import latency_accuracy
+
+        points = []
+        data = []
+        for model in ("ds2emg", "gaddy2022", "myostream"):
+            s = r.score(model, "closed", "beam")
+            row = r.latency_row(model, "closed", model == "myostream", s.run if s else None) if s else None
+            if not s or not row:
+                continue
+            latency = row.total_ms if (model == "myostream" and row.total_ms is not None) else row.p50_ms
+            points.append((TABLE_NAMES[model], latency.canonical().value, s.wer.value.canonical().value,
+                           "*" if model == "myostream" else "o"))
+            data += [s.wer.value]
+        if not points:
+            return []
+        png, pdf = latency_accuracy(points, ctx.out, "thesis_latency_accuracy", "latency (ms, log scale)",
+                                    "test WER (%)")
+        caption = ("Test WER on the closed vocabulary (silent EMG, beam search with the language model) against "
+                   "latency on {threads_07:noun(CPU thread)}: for the full-context baselines the median time to decode "
+                   "a whole utterance; for MyoStream (star) its total response latency when streamed.")
+        return [ctx.figure("figure", caption, ns, png, pdf, data=data, width=0.75)]
+
+    def targets_table():
+        rows = []
+        for t in r.targets:
+            if t.name in LATENCY_TARGETS:
+                rows.append([t.description, t.value, t.comparison, t.threshold, t.met])
+        caption = "The latency targets of the benchmark and of the response-latency measurement, with the measured values and their status."
+        return [ctx.table("targets", caption, ns, ["target", "value", "", "threshold", "met"], rows,
+                          widths=[5, 1.2, 0.4, 1.2, 0.9])]
+    return {"per_utterance": per_utterance, "response": response, "figure": figure, "targets_table": targets_table}

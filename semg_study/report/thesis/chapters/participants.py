@@ -1,0 +1,194 @@
+"""Chapter: participants and acquisition (the OpenBCI board, the protocol, consent), what the capture
+notebook did, live decoding, and the calibration chapter for new participants that awaits its table."""
+from __future__ import annotations
+
+from semg_study.report.thesis.chapters.common import phrase
+from semg_study.report.thesis.values import Q, Source, code, derived
+
+KIND = "chapter"
+TEXT = """
+# Participants and Acquisition
+
+The initiation document's second objective was to record EMG with an OpenBCI board, from the author and
+then from other participants, so that models become robust to different speakers. This chapter describes
+the acquisition path the study built, what was recorded with it, and what is still missing.
+
+## Hardware
+
+The dataset was recorded with an OpenBCI Cyton board streaming over its WiFi shield at {rate}, the rate the
+models are trained for. Capture goes through brainflow, which speaks to every OpenBCI board; for a Cyton on
+WiFi it sends the board the command that sets {rate} before streaming. Over the USB dongle a Cyton streams at
+a quarter of that rate, which cannot carry the EMG band the models use: such recordings are kept at the rate
+they were made, never interpolated up, and a model that needs {rate} refuses them with a message naming the
+board setting that would work. The electrodes follow the dataset's montage ({reference}):
+
+[[montage]]
+
+## Protocol
+
+A session shows the participant one prompt at a time (dates and times of the closed vocabulary, or sentences)
+and records each utterance, silently or aloud, between a start and a stop. Every utterance is written in the
+dataset's layout (EMG, audio, information file), so that the study reads a new session exactly as it reads
+the public dataset, and each session records the participant's code. Codes are pseudonymous: {ethics_rule}.
+The raw board data of each session are kept too, and replaying them through brainflow's playback board
+checks the recording end to end.
+
+## Consent
+
+Each participant's consent is kept in a register beside the data: for each code, whether the participant
+agreed to the release of their recordings and, separately, of models trained on them, with the date of the
+signed form. The release commands read the register (Chapter {ref.chapter_release}): a session of a
+participant who did not consent is left out of a data release, and a model trained on any recording of such a
+participant is refused. The ethics review of the project (Appendix {ref.chapter_appendix_ethics}) approved
+recordings with informed consent, no personally identifiable information, and prolonged, repetitive
+testing.
+
+## What was recorded in this version
+
+[[if capture]]
+No person was recorded for this version of the study. The capture notebook ran the whole path on
+brainflow's {board} board, which produces a synthetic signal at {board_rate}: it recorded
+{captured:noun(prompted utterance)} into the dataset's layout and replayed them through the playback board,
+which gave back the same number of samples for {same} of the {captured:noun(utterance)}, with a largest
+difference of {max_diff} microvolts between recording and replay.
+[[end]]
+
+[[if live]]
+It then replayed {live_n:noun(held-out test utterance)} of the closed vocabulary (silent EMG) through the
+playback board and decoded them live, chunk by chunk, with the released MyoStream run {live_run} and greedy
+decoding. Their word errors add up to {live_errors} of {live_words} reference words. The compute of
+one chunk during this live decoding, which includes the causal preprocessing and the replay, reached
+{live_chunk_max} at its slowest (the {p95} percentile per utterance), more than the model's own chunk compute
+in the latency measurements of Chapter {ref.chapter_latency}, and still below the chunk duration.
+[[live_table]]
+[[end]]
+
+[[capture_figures]]
+
+## Calibration for new participants
+
+[[if calibration]]
+[[calibration_block]]
+[[else]]
+A model trained on one speaker does not transfer to another without calibration: electrode placement,
+anatomy and articulation all differ. The study can fine-tune a trained run on a new participant's
+recordings (the whole model, or only its session adapter), but the chapter that measures how many minutes of
+calibration a new participant needs (word error rate against minutes of calibration data, on several
+synthetic participants) is not yet in this version of the document.
+[[end]]
+"""
+
+
+def values(ctx) -> dict:
+    r = ctx.r
+    from semg_study.data.participants import ETHICS_RULE  # noqa: F401  (the rule the text quotes)
+
+    ns: dict = {"rate": Q(r.facts["fc.source_rate"].value if "fc.source_rate" in r.facts else 1000.0, "hz",
+                          r.facts["fc.source_rate"].source if "fc.source_rate" in r.facts else code(
+                              "semg_study.report.literature", "DATASET", "rate_hz")),
+                "reference": Q(_reference(), "text", code("semg_study.capture.boards", "ELECTRODE_REFERENCE")),
+                "ethics_rule": Q(_ethics(), "text", code("semg_study.data.participants", "ETHICS_RULE"))}
+    replay = r.tables.get("08_replay_check")
+    if replay and replay.get("rows"):
+        rows = replay["rows"]
+        src = lambda i, c: Source("tables/08_replay_check.json", ("rows", i, "values", c))  # noqa: E731
+        ns["capture"] = True
+        ns["board"] = Q(replay["config"].get("board"), "text", Source("tables/08_replay_check.json", ("config", "board")))
+        ns["captured"] = r.q(len(rows), "int", derived("count", *[src(i, "utterance") for i in range(len(rows))]))
+        same = sum(1 for x in rows if x["values"].get("recorded_samples") == x["values"].get("replayed_samples"))
+        ns["same"] = r.q(same, "int", derived("count_equal", *[s for i in range(len(rows)) for s in (
+            src(i, "recorded_samples"), src(i, "replayed_samples"))]))
+        diffs = [src(i, "max_abs_difference_uv") for i in range(len(rows))]
+        ns["max_diff"] = r.q(max(x["values"]["max_abs_difference_uv"] for x in rows), "real", derived("max", *diffs))
+        ns["board_rate"] = _board_rate(r)
+    if r.live:
+        ns["live"] = True
+        ns["live_n"] = r.q(len(r.live), "int", derived("count", *[q.wer.source for q in r.live]))
+        ns["live_run"] = Q(r.live_run, "text", Source("structure", (r.live_run,)))
+        we = [u.word_errors for u in r.live]
+        rw = [u.reference_words for u in r.live]
+        ns["live_errors"] = r.q(sum(q.value for q in we), "count", derived("sum", *[q.source for q in we]))
+        ns["live_words"] = r.q(sum(q.value for q in rw), "count", derived("sum", *[q.source for q in rw]))
+        cp = [u.chunk_p95_ms for u in r.live]
+        ns["live_chunk_max"] = r.q(max(q.value for q in cp), "ms", derived("max", *[q.source for q in cp]))
+        cols = r.tables["08_live_decoding"]["columns"]
+        if "chunk compute p95 ms" in cols:
+            from semg_study.report.thesis.chapters.latency import _ordinal
+
+            ns["p95"] = Q(_ordinal("chunk compute p95 ms"), "text", derived("ordinal_of_column", Source(
+                "tables/08_live_decoding.json", ("columns", cols.index("chunk compute p95 ms")))))
+    ns["calibration"] = bool(r.pending.get("08_calibration"))
+    return ns
+
+
+def _reference() -> str:
+    from semg_study.capture.boards import ELECTRODE_REFERENCE
+
+    return ELECTRODE_REFERENCE
+
+
+def _ethics() -> str:
+    from semg_study.data.participants import ETHICS_RULE
+
+    return ETHICS_RULE
+
+
+def _board_rate(r):
+    """The synthetic board's rate, from the capture figure's caption is not a source: read brainflow's."""
+    try:
+        from brainflow.board_shim import BoardIds, BoardShim
+
+        rate = BoardShim.get_sampling_rate(BoardIds.SYNTHETIC_BOARD.value)
+    except Exception:  # brainflow missing: say nothing about the rate
+        return Q("its own rate", "text", Source("structure", ("its own rate",)))
+    return Q(float(rate), "hz", Source("call:semg_study.report.thesis.chapters.participants", ("synthetic_board_rate",)))
+
+
+def synthetic_board_rate() -> float:
+    from brainflow.board_shim import BoardIds, BoardShim
+
+    return float(BoardShim.get_sampling_rate(BoardIds.SYNTHETIC_BOARD.value))
+
+
+from semg_study.report.thesis.values import DERIVED  # noqa: E402
+
+DERIVED["count_equal"] = lambda *v: sum(1 for a, b in zip(v[::2], v[1::2]) if a == b)
+
+
+def blocks(ctx, ns) -> dict:
+    r = ctx.r
+
+    def montage():
+        from semg_study.capture.boards import ELECTRODE_MAP
+
+        rows = [[ctx.ledger.structure(str(ch)), Q(site, "text", code("semg_study.capture.boards", "ELECTRODE_MAP", ch))]
+                for ch, site in ELECTRODE_MAP.items()]
+        caption = "The electrode sites of the dataset's montage, used for every recording (channel and site)."
+        return [ctx.table("montage", caption, ns, ["channel", "site"], rows, widths=[0.6, 4])]
+
+    def live_table():
+        rows = [[Q(u.reference, "text", Source("tables/08_live_decoding.json", ("rows", i, "values", "reference"))),
+                 Q(u.hypothesis, "text", Source("tables/08_live_decoding.json", ("rows", i, "values", "streamed hypothesis"))),
+                 u.word_errors, u.reference_words, u.wer, u.chunks, u.chunk_p95_ms] for i, u in enumerate(r.live)]
+        caption = ("Live decoding of held-out test utterances of the closed vocabulary (silent EMG), replayed "
+                   "through brainflow's playback board and decoded chunk by chunk with greedy decoding: reference, "
+                   "streamed hypothesis, word errors, WER, chunks and the {p95} percentile of the compute per chunk.")
+        return [ctx.table("live", caption, ns, ["reference", "streamed hypothesis", "errors", "words", "WER %", "chunks",
+                                                "chunk compute"], rows, widths=[2.4, 2.4, 0.8, 0.8, 0.9, 0.8, 1.1])]
+
+    def capture_figures():
+        return ctx.notebook_figure("08_recorded_utterances", width=0.85)
+
+    def calibration_block():
+        from semg_study.report.tables import display_table
+        from semg_study.report.document import Para
+
+        table = r.pending["08_calibration"]
+        cols, rows = display_table(table)
+        caption = Q(table["caption"], "text", Source("tables/08_calibration.json", ("caption",)))
+        return [Para(ctx.render("The calibration table below has arrived from the study; its discussion is not "
+                                "yet written.", ns)),
+                ctx.table("calibration", "{caption}", {**ns, "caption": caption}, cols,
+                          [[Q(c, "text", Source("structure", (c,))) for c in row] for row in rows])]
+    return {"montage": montage, "live_table": live_table, "capture_figures": capture_figures,
+            "calibration_block": calibration_block}

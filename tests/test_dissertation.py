@@ -1,0 +1,262 @@
+"""The dissertation: authored chapters with computed values, and the consistency check that fails the build.
+
+The slow tests build the document from a copy of the committed ``reports/`` (its tables, benchmark, manifests
+and figures) and require the check to pass; the fast ones exercise the check, the values and the template
+language on small documents.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from semg_study.report.document import Document, Figure, Para, Table
+from semg_study.report.thesis.check import check_document
+from semg_study.report.thesis.template import Renderer, TemplateError, parse
+from semg_study.report.thesis.values import (NBSP, Ledger, Q, Rate, Registry, Source, Word, format_value, plural,
+                                             strip_marks)
+
+REPO = Path(__file__).resolve().parents[1]
+REPORTS = REPO / "reports"
+
+
+def _copy_reports(tmp_path: Path) -> Path:
+    """The committed results, without the executed notebooks and packed models (not read by the document)."""
+    out = tmp_path / "reports"
+    out.mkdir()
+    for name in ("tables", "benchmarks", "manifests", "figures"):
+        if (REPORTS / name).is_dir():
+            shutil.copytree(REPORTS / name, out / name)
+    for name in ("study_run.json",):
+        if (REPORTS / name).is_file():
+            shutil.copy2(REPORTS / name, out / name)
+    return out
+
+
+def _table_file(root: Path, name: str, rows: list[dict]) -> Path:
+    folder = root / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    path.write_text(json.dumps({"name": name, "caption": name, "columns": list(rows[0]),
+                                "rows": [{"values": r, "manifests": []} for r in rows]}))
+    return path
+
+
+# ----------------------------------------------------------------------------- values and formatting
+def test_one_rounding_rule_per_kind_with_true_minus_and_no_break_spaces():
+    assert format_value("pct", 28.3333) == f"28.3{NBSP}%"
+    assert format_value("pct", 28.3333, "bare") == "28.3"
+    assert format_value("points", -6.0) == f"\u22126.0{NBSP}points"
+    assert format_value("points", 6.04) == f"+6.0{NBSP}points"
+    assert format_value("points", -6.0, "abs") == f"6.0{NBSP}points"
+    assert format_value("points", -0.01) == f"0.0{NBSP}points"  # never "-0.0"
+    assert format_value("count", 30727) == "30,727" and format_value("count", 500) == "500"
+    assert format_value("hz", 689.0625) == f"689.06{NBSP}Hz" and format_value("hz", 1000.0) == f"1000{NBSP}Hz"
+    assert format_value("int", 3, "words") == "three"
+    assert plural(1, "insertion") == "insertion" and plural(35, "insertion") == "insertions"
+    assert plural(2, "epoch") == "epochs" and plural(20, "hypothesis") == "hypotheses"
+
+
+def test_a_quantity_read_from_two_places_prints_its_most_precise_value_and_conflicts_are_found():
+    reg = Registry()
+    table = reg.add(Q(49.95, "pct", Source("tables/t.json", ("rows", 0)), key=("cer", "run"), decimals=2))
+    bench = reg.add(Q(49.94981, "pct", Source("benchmarks/b.json", ("cer",)), key=("cer", "run"), decimals=None))
+    assert table.text() == bench.text() == f"49.9{NBSP}%"  # the table's 49.95 would print 50.0
+    assert reg.conflicts() == []
+    reg.add(Q(51.0, "pct", Source("tables/u.json", ("rows", 0)), key=("cer", "run"), decimals=1))
+    assert reg.conflicts() and "disagree" in reg.conflicts()[0]
+
+
+# ----------------------------------------------------------------------------- the template language
+def test_templates_choose_words_from_the_verdict_and_agree_numbers_with_nouns():
+    ledger = Ledger()
+    ns = {"v": Word("better", Source("structure", ("better",))),
+          "d": Q(-6.0, "points", Source("structure", (-6.0,))),
+          "n": Q(1, "int", Source("structure", (1,)))}
+    text = Renderer(ns, ledger).text("MyoStream is {v|better=ahead by {d:abs}|worse=behind|no significant difference=level}"
+                                     " with {n:noun(insertion)}.")
+    assert strip_marks(text) == f"MyoStream is ahead by 6.0{NBSP}points with 1{NBSP}insertion."
+    with pytest.raises(TemplateError):
+        Renderer(ns, ledger).text("{missing}")
+    with pytest.raises(TemplateError):
+        Renderer({"v": Word("worse", Source("structure", ()))}, ledger).text("{v|better=ahead}")
+
+
+def test_template_conditionals_headings_blocks_and_bullets():
+    lines = parse("# Title\n\n[[if a]]\nshown\n[[else]]\nhidden\n[[end]]\n[[if not b]]\nno b\n[[end]]\n"
+                  "[[table]]\n- one\n- two\n", {"a": True, "b": None})
+    assert [(x.kind, x.text) for x in lines] == [("heading1", "Title"), ("para", "shown no b"), ("block", "table"),
+                                                 ("bullet", "one"), ("bullet", "two")]
+
+
+# ----------------------------------------------------------------------------- the check
+def _doc(*blocks) -> Document:
+    doc = Document()
+    for b in blocks:
+        doc.add(b)
+    return doc
+
+
+def test_check_traces_every_number_to_its_source_at_the_same_rounding(tmp_path):
+    path = _table_file(tmp_path, "05_x", [{"WER %": 28.33}])
+    ledger, reg = Ledger(), Registry()
+    q = reg.add(Q(28.33, "pct", Source("tables/05_x.json", ("rows", 0, "values", "WER %")),
+                  meta={"split": "test"}, decimals=2))
+    doc = _doc(Para(f"The test WER is {ledger.value(q)}."), Para("Typed: 42 % of the words."))
+    problems = check_document(doc, ledger, reg, tmp_path)
+    assert problems == ["block 1 (Para): 'Typed: 42 % of the words.': the number '42' is not traced to a source"]
+    # the source changes after the text was built: the trace fails
+    data = json.loads(path.read_text())
+    data["rows"][0]["values"]["WER %"] = 30.0
+    path.write_text(json.dumps(data))
+    assert any("gives 30.0" in p for p in check_document(_doc(doc.blocks[0]), ledger, reg, tmp_path))
+
+
+def test_check_finds_labels_that_contradict_their_numbers_and_incomplete_captions(tmp_path):
+    ledger, reg = Ledger(), Registry()
+    test_beam = reg.add(Q(28.3, "pct", Source("structure", (28.3,)),
+                          meta={"split": "test", "decoder": "beam", "vocabulary": "closed", "mode": "silent"}))
+    doc = _doc(Para(f"On the dev split the WER is {ledger.value(test_beam)}."),
+               Para(f"With greedy decoding on the open vocabulary it is {ledger.value(test_beam)}."),
+               Table("WER on the test split, closed vocabulary.", ["WER"], [[ledger.value(test_beam)]], label="Table 1.1"))
+    problems = check_document(doc, ledger, reg, tmp_path)
+    assert any("names split dev but its numbers are test" in p for p in problems)
+    assert any("names decoder greedy" in p for p in problems) and any("names vocabulary open" in p for p in problems)
+    assert any("Table 1.1 caption: does not name the decoder beam" in p for p in problems)
+    assert any("Table 1.1 caption: does not name the mode silent" in p for p in problems)
+    fig = Figure("Figure 1.1", "Test WER, open vocabulary.", "figures/x.png", data=[test_beam])
+    assert any("Figure 1.1 caption: names vocabulary open" in p for p in check_document(_doc(fig), ledger, reg, tmp_path))
+
+
+def test_check_finds_plurals_placeholders_backticks_and_typed_verdicts(tmp_path):
+    ledger, reg = Ledger(), Registry()
+    one = reg.add(Q(1, "int", Source("structure", (1,))))
+    three = reg.add(Q(3, "int", Source("structure", (3,))))
+    diff = reg.add(Q(-6.0, "points", Source("structure", (-6.0,))))
+    doc = _doc(Para(f"There is {ledger.value(one)} insertions."), Para(f"Trained with {ledger.value(three)} seed."),
+               Para("A caption with `make bench` and {i}."),
+               Para(f"MyoStream is better: {ledger.value(diff)}."))
+    problems = check_document(doc, ledger, reg, tmp_path)
+    assert any("(one, plural noun)" in p for p in problems)
+    assert any("(several, singular noun)" in p for p in problems)
+    assert any("backtick" in p for p in problems) and any("brace" in p for p in problems)
+    assert any("verdict word typed" in p for p in problems)
+
+
+def test_a_verdict_word_is_read_again_from_its_result(tmp_path):
+    path = _table_file(tmp_path, "05_c", [{"verdict": "better"}])
+    ledger, reg = Ledger(), Registry()
+    word = Word("better", Source("tables/05_c.json", ("rows", 0, "values", "verdict")))
+    doc = _doc(Para("MyoStream is " + Renderer({"v": word}, ledger).text("{v|better=ahead|worse=behind}") + "."))
+    assert check_document(doc, ledger, reg, tmp_path) == []
+    path.write_text(path.read_text().replace("better", "worse"))
+    assert any("words for 'better' printed" in p for p in check_document(doc, ledger, reg, tmp_path))
+
+
+# ----------------------------------------------------------------------------- the built document
+@pytest.mark.slow
+def test_the_committed_reports_pass_the_consistency_check(tmp_path):
+    from semg_study.report.dissertation import abstract_words, checked_document
+    from semg_study.report.dissertation_text import ABSTRACT_WORDS
+
+    out = _copy_reports(tmp_path)
+    doc, problems = checked_document(out)
+    assert problems == []
+    assert 0 < abstract_words(doc) <= ABSTRACT_WORDS
+    titles = [t for _, _, t in doc.chapters]
+    expected = ["Abstract", "Acknowledgements", "Contents", "List of Figures", "List of Tables", "Introduction",
+                "Literature Review", "Connectionist Temporal Classification and Decoding", "Models",
+                "Training and Evaluation Protocol", "Results I: Audio Baselines", "Results II: EMG Baselines",
+                "Results III: MyoStream", "Results IV: Ablations", "Results V: Latency",
+                "Participants and Acquisition", "Open Release", "Discussion", "Objectives Scorecard", "Future Work",
+                "Conclusion", "Project Initiation Document", "Ethics Review", "DeepSpeech2 ASR Model", "Provenance",
+                "References"]
+    positions = [next(i for i, t in enumerate(titles) if t.startswith(e)) for e in expected]
+    assert positions == sorted(positions)
+    from semg_study.report.document import Bullets, Heading
+
+    text = "\n".join(strip_marks(t) for b in doc.blocks
+                     for t in (b.items if isinstance(b, Bullets) else [getattr(b, "text", "")])
+                     if isinstance(b, (Para, Bullets, Heading)))
+    for phrase in ("AlterEgo", "dysphonia", "Eavesdropping", "Limitations and threats to validity", "Contributions",
+                   "Proposed directions for research", "What the generator does not model"):
+        assert phrase in text, phrase
+    # the original dissertation's real-data numbers have a table of their own, never a column beside the study's
+    captions = [strip_marks(b.caption) for b in doc.blocks if isinstance(b, Table)]
+    assert any("real data" in c and "quoted, not a result of this study" in c for c in captions)
+    tables = [b for b in doc.blocks if isinstance(b, Table)]
+    assert not any("original" in " ".join(b.columns).lower() for b in tables
+                   if any(c.startswith("WER % (") for c in b.columns))
+
+
+@pytest.mark.slow
+def test_the_text_follows_a_changed_result_and_a_contradiction_stops_the_build(tmp_path):
+    from semg_study.report.dissertation import checked_document, write_report
+    from semg_study.report.thesis.check import ConsistencyError
+
+    out = _copy_reports(tmp_path)
+    # MyoStream's closed-vocabulary test WER with the LM, in the study table and in the benchmark
+    side = json.loads((out / "tables" / "05_myostream.json").read_text())
+    row = next(r for r in side["rows"] if r["values"]["condition"] == "closed" and "beam" in r["values"]["decoder"])
+    row["values"]["WER %"] = 30.55
+    (out / "tables" / "05_myostream.json").write_text(json.dumps(side))
+    doc, problems = checked_document(out)
+    assert any(p.startswith("one value: wer/") for p in problems)  # the benchmark still says 28.3
+    from semg_study.report.thesis.records import load_results
+
+    bench_path = out / load_results(out).benchmark_file
+    bench = json.loads(bench_path.read_text())
+    bench["findings"]["myostream_closed"]["wer"] = 0.3055
+    bench["streaming"]["streaming_wer"] = 0.3055
+    bench_path.write_text(json.dumps(bench))
+    comparisons = json.loads((out / "tables" / "05_comparisons.json").read_text())
+    for r in comparisons["rows"]:
+        if r["values"]["run A"] == row["values"]["run"] and r["values"]["metric"] == "WER %":
+            r["values"]["A %"] = 30.55
+    (out / "tables" / "05_comparisons.json").write_text(json.dumps(comparisons))
+    doc, problems = checked_document(out)
+    assert not [p for p in problems if p.startswith("one value")]
+    text = "\n".join(strip_marks(b.text) for b in doc.blocks if isinstance(b, Para))
+    assert f"test WER of 30.6{NBSP}%" in text
+    # a chapter that types a number: nothing is written
+    from semg_study.report.thesis.chapters import introduction
+
+    original = introduction.TEXT
+    try:
+        introduction.TEXT = original.replace("## Motivation", "## Motivation\n\nA typed claim: 42 % of users agree.")
+        with pytest.raises(ConsistencyError) as err:
+            write_report(out, pdf=False)
+        assert "'42' is not traced" in str(err.value)
+        assert not (out / "dissertation.md").exists()
+    finally:
+        introduction.TEXT = original
+
+
+@pytest.mark.slow
+def test_an_empty_results_folder_says_the_results_are_not_yet_in(tmp_path):
+    from semg_study.report.dissertation import checked_document
+
+    doc, problems = checked_document(tmp_path)
+    assert problems == []
+    text = "\n".join(strip_marks(b.text) for b in doc.blocks if isinstance(b, Para))
+    assert "not yet in" in text and "No run has been trained yet" in text
+    assert "WER of" not in text  # no result printed when there is none
+
+
+@pytest.mark.slow
+def test_the_pdf_of_the_committed_reports_has_no_sparse_page(tmp_path):
+    from semg_study.report.dissertation import write_report
+    from semg_study.report.thesis.layout import sparse_pages
+
+    out = _copy_reports(tmp_path)
+    info = write_report(out)
+    assert info["pdf"].read_bytes()[:5] == b"%PDF-" and info["pages"] > 40
+    typ = (out / "dissertation.typ").read_text()
+    assert "placement: auto" not in typ  # no float can land above its chapter's heading
+    assert sparse_pages(out / "dissertation.typ", out) == []
+    md = (out / "dissertation.md").read_text()
+    import re
+
+    assert "\ue000" not in md and "`" not in re.sub(r"```.*?```", "", md, flags=re.S)
