@@ -904,15 +904,17 @@ def equal_findings(points: Sequence[SizePoint], records: dict[str, list] | None 
         interpolated = f"{bracket[0][1].model}: {described}"
         a, b = (point.wer, interpolated_value) if sign > 0 else (interpolated_value, point.wer)
         terms = [(sign, point)] + [(-sign * w, p) for w, p in bracket if w > 0]
+        difference = a - b
         if all(p.key in records for _, p in terms):
+            # the same difference, from the records (the points' WERs are their seed means)
             ci = seed_contrast_utterances([(w, records[p.key]) for w, p in terms], metric)
             word = verdict(ci.low, ci.high) or NOT_DETERMINABLE
-            low, high = ci.low, ci.high
+            difference, low, high = ci.value, ci.low, ci.high
             reason = None if word != NOT_DETERMINABLE else "too few utterances for an interval"
         else:
             low = high = None
             word, reason = NOT_DETERMINABLE, "no per-utterance records"
-        out.append(EqualFinding(axis, x, measured, interpolated, a, b, a - b, low, high, word, reason))
+        out.append(EqualFinding(axis, x, measured, interpolated, a, b, difference, low, high, word, reason))
     return out
 
 
