@@ -407,12 +407,20 @@ def test_smoke_runs_located_evaluated_timed_and_never_trained(smoke_corpus, tmp_
     import shutil
 
     shutil.rmtree(trained[-1])
+    # a run under way (an unfinished folder of its fingerprint) is listed as such, never resumed
+    from semg_study.experiments.plan_runs import spec_run_dir
+
+    left_out = next(s for s in specs if s["base"] == "gaddy2022" and s["seed"] == 1)
+    under_way, fingerprint = spec_run_dir(left_out, "smoke", runs_root, smoke_corpus)
+    under_way.mkdir()
+    (under_way / "manifest.json").write_text(json.dumps({"finished": False, "run_fingerprint": fingerprint}))
     before = sorted(p.name for p in runs_root.iterdir())
 
     found = h.headline_runs("smoke", "open", runs_root=runs_root, data_root=smoke_corpus, knobs=SMOKE_KNOBS)
     rows = {g.model: g for g in found.groups}
     assert rows["myostream"].seeds_present == (0, 1) and rows["gaddy2022"].seeds_missing == (1,)
-    assert [(r.model, r.seed, r.status) for r in found.missing] == [("gaddy2022", 1, "missing")]
+    assert [(r.model, r.seed, r.status) for r in found.missing] == [("gaddy2022", 1, "in progress")]
+    assert sorted(p.name for p in under_way.iterdir()) == ["manifest.json"]
     assert sorted(p.name for p in runs_root.iterdir()) == sorted(before + [trained[-1].name])  # the copy, no more
     copied = next(r for g in found.groups for r in g.present if r.run_dir.name == trained[-1].name)
     assert copied.source == "released"
