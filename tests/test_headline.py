@@ -89,6 +89,11 @@ def test_queue_is_the_scripts_list_with_grouping_keys():
     ablations = [s for s in specs if s["part"] == "ablations"]
     assert {s["label"] for s in ablations} >= {"ablation full model", "ablation without conv_module"}
     assert h.queue("quick", "open,closed")[0]["part"] == "open"
+    # the study's own setting on the size and streaming curves is the closed part's run itself
+    references = h._reference_specs("quick", ("sizes", "streaming"), knobs)
+    assert {(s["part"], s["base"]) for s in references} == {("sizes", "myostream"), ("sizes", "gaddy2022"),
+                                                            ("streaming", "myostream")}
+    assert {h._spec_key(s) for s in references} <= {h._spec_key(s) for s in closed}
 
 
 def test_queue_refuses_unknown_parts_and_profiles_without_knobs():

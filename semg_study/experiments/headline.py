@@ -92,8 +92,6 @@ def queue(profile: str, parts=PARTS, knobs: dict | None = None) -> list[dict]:
     by: ``base`` (the model), ``condition``, ``part`` and ``setting`` (the overrides that make
     the variant, apart from the budget and the condition); those keys do not enter a run's
     fingerprint. ``knobs``: the headline knobs to use (default: the profile's)."""
-    from semg_study.recipes.profiles import config_name
-
     k = knobs if knobs is not None else headline_knobs(profile)
     if not k:
         raise ConfigError(f"profile {profile!r} has no headline knobs (recipes/profiles.py, plan.headline)")
@@ -101,10 +99,7 @@ def queue(profile: str, parts=PARTS, knobs: dict | None = None) -> list[dict]:
     specs = []
 
     def add(part, base, condition, seed, extra=None, label=""):
-        overrides = {"data.condition": condition, **budget, **(extra or {})}
-        specs.append({"config": config_name(base, profile), "overrides": overrides, "seed": seed, "corpus": "dv",
-                      "label": label or base, "base": base, "condition": condition, "part": part,
-                      "setting": _setting(overrides, budget)})
+        specs.append(_make_spec(profile, part, base, condition, seed, budget, extra, label))
 
     for part in _parts(parts):
         if part == "closed":
@@ -136,22 +131,27 @@ def queue(profile: str, parts=PARTS, knobs: dict | None = None) -> list[dict]:
     return specs
 
 
+def _make_spec(profile: str, part: str, base: str, condition: str, seed: int, budget: dict,
+               extra: dict | None = None, label: str = "") -> dict:
+    from semg_study.recipes.profiles import config_name
+
+    overrides = {"data.condition": condition, **budget, **(extra or {})}
+    return {"config": config_name(base, profile), "overrides": overrides, "seed": seed, "corpus": "dv",
+            "label": label or base, "base": base, "condition": condition, "part": part,
+            "setting": _setting(overrides, budget)}
+
+
 def _reference_specs(profile: str, parts: tuple[str, ...], k: dict) -> list[dict]:
     """The study's own setting as one point of the size and streaming curves: the closed-vocabulary
-    runs (the ``closed`` part trains them) for the seeds of that part."""
+    spec of each model (the ``closed`` part trains it) for the seeds of that part."""
     out = []
-    for part, models, seeds in (("sizes", list(k.get("sizes") or {}), k.get("size_seeds") or []),
-                                ("streaming", ["myostream"] if k.get("streaming") else [], k.get("streaming_seeds") or [])):
-        if part not in parts:
-            continue
-        closed = {(s["base"], s["seed"]): s for s in queue(profile, ("closed",), k)}
-        for seed in seeds:
-            for base in models:
-                spec = closed.get((base, seed))
-                if spec is None:  # a seed the closed part does not train: the same spec all the same
-                    spec = {**next(s for s in closed.values() if s["base"] == base), "seed": seed,
-                            "label": f"{base} closed seed {seed}"}
-                out.append({**spec, "part": part, "reference": True})
+    curves = (("sizes", list(k.get("sizes") or {}), k.get("size_seeds") or []),
+              ("streaming", ["myostream"] if k.get("streaming") else [], k.get("streaming_seeds") or []))
+    for part, models, seeds in curves:
+        if part in parts:
+            out += [{**_make_spec(profile, part, base, "closed", seed, dict(k["budget"]),
+                                  label=f"{base} closed seed {seed}"), "reference": True}
+                    for seed in seeds for base in models]
     return out
 
 
