@@ -232,6 +232,22 @@ def test_pairwise_verdicts_from_seeds_and_utterances(tmp_path):
     assert v.verdict == h.NOT_DETERMINABLE and v.method == h.NO_RUN and v.difference is None
 
 
+def test_part_verdicts_compare_each_variant_with_the_reference(tmp_path):
+    rng = np.random.default_rng(6)
+    full = _group(tmp_path, "ablations", "myostream", [0, 1, 2], label="full model")
+    off = _group(tmp_path, "ablations", "myostream", [0, 1, 2], setting={"model.conv_module": False},
+                 label="without conv_module")
+    half = _group(tmp_path, "ablations", "myostream", [0], [1, 2], setting={"model.augmentation": False},
+                  label="without augmentation")
+    scores = _score({}, full, _errors(rng, 50, 0, 2, 3), decoder="greedy")
+    _score(scores, off, _errors(rng, 50, 2, 4, 3), decoder="greedy")
+    _score(scores, half, _errors(rng, 50, 0, 2, 1), decoder="greedy")
+    verdicts = h.part_verdicts([full, off, half], scores, decoder="greedy", metrics=("wer",))
+    assert [(v.a, v.b) for v in verdicts] == [("myostream (without conv_module)", "myostream"),
+                                              ("myostream (without augmentation)", "myostream")]
+    assert verdicts[0].verdict == "worse" and verdicts[1].seeds_a == 1 and "one seed" in verdicts[1].method
+
+
 def test_seed_contrast_is_the_paired_difference_and_interpolates():
     rng = np.random.default_rng(2)
     t = rng.integers(3, 8, 50)

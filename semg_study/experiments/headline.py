@@ -11,9 +11,10 @@ missing.
   released copy), grouped by model, condition and setting, with the seeds present and missing.
 * :func:`evaluate_headline`: every present run scored on the test split (greedy, and beam
   search with the LM weights chosen on dev), per-utterance records kept.
-* :func:`seed_rows`, :func:`model_summaries`, :func:`pairwise_verdicts`, :func:`budget_rule`:
-  the seed-level table, each model's mean, sd over seeds and seed-and-utterance interval, the
-  verdicts of MyoStream against each baseline, and whether the budget rule holds.
+* :func:`seed_rows`, :func:`model_summaries`, :func:`pairwise_verdicts`, :func:`part_verdicts`,
+  :func:`budget_rule`: the seed-level table, each model's mean, sd over seeds and
+  seed-and-utterance interval, the verdicts of MyoStream against each baseline (and of each
+  ablation against the full model), and whether the budget rule holds.
 * :func:`size_points`, :func:`measure_size_latency`, :func:`equal_findings`, :func:`plot_size`:
   WER against parameters and against response latency, and which model is more accurate at
   equal parameters and at equal latency.
@@ -767,6 +768,20 @@ def pairwise_verdicts(runs, scores: dict, proposed: str = PROPOSED, decoder: str
             for b in groups:
                 if b.part == part and b.condition == a.condition and b.model != proposed and not b.setting:
                     out += [compare_groups(a, b, scores, decoder, m) for m in metrics]
+    return out
+
+
+def part_verdicts(runs, scores: dict, part: str = "ablations", against: str = "full model", decoder: str = "beam",
+                  metrics: Sequence[str] = ("wer", "cer")) -> list[PairVerdict]:
+    """Every other group of ``part`` against the group labelled ``against`` in the same part and
+    condition (the ablations against the full model; a size or streaming setting against the
+    study's): one :class:`PairVerdict` per group and metric, A the variant, B the reference."""
+    groups = [g for g in _groups(runs) if g.part == part]
+    out = []
+    for b in (g for g in groups if g.label == against):
+        for a in groups:
+            if a is not b and a.condition == b.condition and a.model == b.model:
+                out += [compare_groups(a, b, scores, decoder, m) for m in metrics]
     return out
 
 
