@@ -2,9 +2,10 @@
 
     nohup .venv/bin/python benchmarks/headline_queue.py [--profile quick] [--part closed,sizes,...] &
 
-The runs are the profile's ``headline`` knobs (``semg_study/recipes/profiles.py``): every model of a
+The runs are the profile's ``headline`` knobs (``semg_study/recipes/profiles.py``), listed by
+``semg_study.experiments.headline.queue`` (which the analysis reads too): every model of a
 comparison under one budget rule (epoch ceiling and patience), seeds, sizes and MyoStream's streaming
-settings, in the order below (what the headline claim rests on first), so a queue interrupted at any
+settings, in that order (what the headline claim rests on first), so a queue interrupted at any
 point has released the most informative runs. A run already finished (in the runs folder or released)
 is found by its fingerprint and not trained again, so the queue resumes across sessions: run it again.
 One torch thread per run; ``--workers 2`` trains two at a time on two cores.
@@ -19,49 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-PARTS = ("closed", "sizes", "streaming", "ablations", "open")
-
-
-def queue(profile: str, parts=PARTS) -> list[dict]:
-    """The specs of the profile's headline knobs, part by part, seed-major within a part."""
-    from semg_study.recipes.profiles import config_name, plan_knobs
-
-    k = plan_knobs(profile)["headline"]
-    budget = dict(k["budget"])
-    specs = []
-
-    def add(base, condition, seed, extra=None, label=""):
-        specs.append({"config": config_name(base, profile),
-                      "overrides": {"data.condition": condition, **budget, **(extra or {})},
-                      "seed": seed, "corpus": "dv", "label": label or base})
-
-    for part in parts:
-        if part == "closed":
-            for seed in k["closed_seeds"]:
-                for base in k["models"]:
-                    add(base, "closed", seed, label=f"{base} closed seed {seed}")
-        elif part == "sizes":
-            for seed in k["size_seeds"]:
-                for base, sizes in k["sizes"].items():
-                    for size in sizes:
-                        add(base, "closed", seed, size, label=f"{base} size {size} seed {seed}")
-        elif part == "streaming":
-            for seed in k["streaming_seeds"]:
-                for setting in k["streaming"]:
-                    add("myostream", "closed", seed, setting, label=f"myostream streaming {setting} seed {seed}")
-        elif part == "ablations":
-            from semg_study.experiments.plans import plan
-
-            for spec in plan(profile)["ablations"]["runs"]:
-                overrides = {key: v for key, v in spec["overrides"].items() if key != "train.epochs"}
-                specs.append({**spec, "overrides": {**overrides, **budget}, "label": f"ablation {spec.get('label')}"})
-        elif part == "open":
-            for seed in k["open_seeds"]:
-                for base in k["models"]:
-                    add(base, "open", seed, label=f"{base} open seed {seed}")
-        else:
-            raise SystemExit(f"unknown part {part!r}; expected some of {', '.join(PARTS)}")
-    return specs
+from semg_study.experiments.headline import PARTS, queue  # noqa: E402  (the one list of the comparison's runs)
 
 
 def main(argv=None) -> int:

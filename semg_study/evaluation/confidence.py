@@ -358,6 +358,51 @@ def compare_seed_utterances(a: Sequence[Sequence], b: Sequence[Sequence], metric
     return seed_paired_comparison(ea, eb, t, **kw)
 
 
+def seed_contrast(terms: Sequence[tuple[float, object]], totals, n_resamples: int = N_RESAMPLES,
+                  seed: int = SEED) -> Interval:
+    """A weighted sum of several models' seed-mean corpus rates on the same utterances, with its CI.
+
+    ``terms``: ``(weight, errors)`` per model, ``errors`` (seeds, utterances) as in
+    :func:`seed_rate_interval`. Each resample draws the utterances once for every model
+    (paired) and each model's seeds independently, in the order of ``terms``; the
+    statistic is ``sum(weight * rate)``. ``[(1, A), (-1, B)]`` is exactly the difference of
+    :func:`seed_paired_comparison`; weights ``(1 - w, w)`` on two models minus a third compare
+    a model interpolated between two of its sizes with another model.
+    """
+    if not terms:
+        raise ValueError("at least one term is needed")
+    t = np.asarray(totals, dtype=float)
+    matrices = [(float(w), _seed_matrix(e, t)[0]) for w, e in terms]
+    n = len(t)
+    if n == 0 or t.sum() <= 0:
+        return Interval(None, None, None, n)
+    value = float(sum(w * e.sum(axis=1).mean() for w, e in matrices) / t.sum())
+    if n < 2:
+        return Interval(value, None, None, n)
+    rng, idx = _draw_utterances(n, n_resamples, seed)
+    sums = sum(w * _resampled_means(e, idx, t, rng) for w, e in matrices)
+    low, high = _percentile(_safe_ratio(sums, t[idx].sum(axis=-1)))
+    return Interval(value, low, high, n)
+
+
+def seed_contrast_utterances(terms: Sequence[tuple[float, Sequence[Sequence]]], metric: str = "wer",
+                             **kw) -> Interval:
+    """:func:`seed_contrast` of per-seed record lists (every model on the same utterances, matched by id)."""
+    if not terms:
+        raise ValueError("at least one term is needed")
+    ids, first, t = _seed_records(terms[0][1], metric)
+    matrices = [(terms[0][0], first)]
+    for w, records in terms[1:]:
+        try:
+            _, e, other = _seed_records(records, metric, ids)
+        except ValueError as exc:
+            raise ValueError(f"a contrast needs the same utterances in every model: {exc}") from None
+        if not np.array_equal(t, other):
+            raise ValueError("contrast: reference lengths differ between models")
+        matrices.append((w, e))
+    return seed_contrast(matrices, t, **kw)
+
+
 # ------------------------------------------------------------ several participants, the same sentences
 #
 # A new-participants result pools people who each read the same test sentences. Its

@@ -17,6 +17,9 @@ Notebooks 02-07 call only this module and :mod:`semg_study.report`:
   (:func:`evaluate_cached`, :func:`evaluate_decoder`); ``comparisons.py``: paired
   bootstrap rows of two models with one or more seeds each (:func:`comparison_rows`:
   seeds and utterances resampled).
+* ``headline.py``: issue 22's comparison (the queue of ``benchmarks/headline_queue.py`` and the
+  analysis of its runs: seeds, budget rule, size, response latency, streaming trade-off); it
+  never trains.
 * ``features_view.py`` (02), ``attention.py`` (05, hook-based attention
   weights), ``plots.py`` (figures of 03-07).
 * ``benchmark/``: ``make bench`` (``benchmarks/run.py``), the proposed model

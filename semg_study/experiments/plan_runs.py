@@ -56,17 +56,40 @@ def plan_run(spec: dict, profile: str, runs_root=None, device: str = "cpu", data
     return train_spec(_PlanContext(paths, device), spec, force=False)
 
 
-def locate_run(spec: dict, profile: str, runs_root: str | Path) -> Path | None:
-    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None."""
+def spec_run_dir(spec: dict, profile: str, runs_root: str | Path, data_root=None,
+                 corpora: dict | None = None) -> tuple[Path, str]:
+    """The folder a plan spec's run has under ``runs_root`` and its run fingerprint (nothing is trained).
+
+    ``corpora``: a dict this call may keep the opened corpora in, so that several specs on one
+    corpus open it once (the fingerprint is the same either way)."""
+    from semg_study.recipes.selection import open_configured_corpus
     from semg_study.report.paths import study_paths
     from semg_study.training.fingerprint import run_fingerprint, run_folder_name
     from semg_study.training.data import data_fingerprint
 
-    overrides = overrides_for(_PlanContext(study_paths(profile, None, None, runs_root)), spec)
+    overrides = overrides_for(_PlanContext(study_paths(profile, None, data_root, runs_root)), spec)
     cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
-    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg))
-    run = RunFolder(Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint))
-    return run.path if run.finished(fingerprint) else None
+    corpus = None
+    if corpora is not None:
+        key = (str(cfg.data.root), str(cfg.data.testset), str(cfg.data.layout))
+        if key not in corpora:
+            corpora[key] = open_configured_corpus(cfg)[1]
+        corpus = corpora[key]
+    fingerprint = run_fingerprint(cfg, data_fingerprint(cfg, corpus))
+    return Path(runs_root) / run_folder_name(cfg.name or cfg.model.name, fingerprint), fingerprint
+
+
+def finished_run(run_dir: Path, fingerprint: str) -> bool:
+    """True when ``run_dir`` holds a finished run of ``fingerprint`` with its best checkpoint."""
+    return RunFolder(run_dir).finished(fingerprint)
+
+
+def locate_run(spec: dict, profile: str, runs_root: str | Path, data_root=None) -> Path | None:
+    """The finished local run of a plan spec under ``runs_root`` (no training, no released copy), or None.
+
+    ``data_root``: the corpus the spec's run reads (default: the profile's synthetic corpus)."""
+    run_dir, fingerprint = spec_run_dir(spec, profile, runs_root, data_root)
+    return run_dir if finished_run(run_dir, fingerprint) else None
 
 
 def evaluation_corpus(run_dir: Path, data_root=None):
