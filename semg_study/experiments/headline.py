@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from semg_study.errors import ConfigError
+from semg_study.run_folder import RunFolder
 
 PARTS = ("closed", "sizes", "streaming", "ablations", "open")
 PROPOSED = "myostream"
@@ -284,7 +285,7 @@ def _plain(setting: dict) -> str:
 
 def _manifest(run_dir: Path) -> dict:
     try:
-        value = json.loads((Path(run_dir) / "manifest.json").read_text(encoding="utf-8"))
+        value = json.loads(RunFolder(run_dir).manifest.read_text(encoding="utf-8"))
         return value if isinstance(value, dict) else {}
     except (OSError, ValueError):
         return {}
@@ -314,7 +315,7 @@ def locate(spec: dict, profile: str, runs_root, data_root=None, released: bool =
                 found = Path(plan_run(spec, profile, runs_root=runs_root, data_root=data_root))
                 return found, "found"
             return copy, "found"
-    return None, "in progress" if (local / "manifest.json").is_file() else "missing"
+    return None, "in progress" if RunFolder(local).manifest.is_file() else "missing"
 
 
 def headline_runs(profile: str, part=PARTS, runs_root=None, data_root=None, released: bool = True,
@@ -525,7 +526,7 @@ def read_run(run_dir: str | Path) -> tuple[dict, list[dict]]:
     """A run's manifest and its per-epoch metrics (``metrics.json``; empty when absent)."""
     manifest = _manifest(Path(run_dir))
     try:
-        history = json.loads((Path(run_dir) / "metrics.json").read_text(encoding="utf-8"))
+        history = json.loads(RunFolder(run_dir).metrics.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         history = []
     return manifest, history if isinstance(history, list) else []
