@@ -292,7 +292,8 @@ def pct(x) -> float | None:
 
 def calibration_rows(scored: list[Scored], decoder: str) -> list[dict]:
     """One row per method and minutes: pooled WER and CER over the participants with their 95 %
-    participant-and-sentence intervals, each participant's WER, and what the runs trained on."""
+    participant-and-sentence intervals, and how much the runs trained on (the decoder, split,
+    participants and interval method are the same for every row: the caption states them)."""
     rows = []
     for method, minutes in systems(scored):
         group = _group(scored, decoder, method, minutes)
@@ -300,20 +301,36 @@ def calibration_rows(scored: list[Scored], decoder: str) -> list[dict]:
             continue
         wer = group_rate_interval(*_arrays(group, "wer"))
         cer = group_rate_interval(*_arrays(group, "cer"))
-        row = {"method": METHOD_LABELS.get(method, method), "calibration (min)": minutes,
-               "calibration utterances (mean)": round(float(np.mean([g.adaptation["calibration_utterances"]
-                                                                     for g in group])), 1),
-               "WER %": pct(wer.value), "WER 95% CI low": pct(wer.low), "WER 95% CI high": pct(wer.high),
-               "CER %": pct(cer.value), "CER 95% CI low": pct(cer.low), "CER 95% CI high": pct(cer.high)}
+        rows.append({"method": METHOD_LABELS.get(method, method), "calibration (min)": minutes,
+                     "calibration utterances (mean)": round(float(np.mean([g.adaptation["calibration_utterances"]
+                                                                           for g in group])), 1),
+                     "WER %": pct(wer.value), "WER 95% CI low": pct(wer.low), "WER 95% CI high": pct(wer.high),
+                     "CER %": pct(cer.value), "CER 95% CI low": pct(cer.low), "CER 95% CI high": pct(cer.high),
+                     "epochs (mean)": round(float(np.mean([g.adaptation["epochs"] for g in group])), 1),
+                     "participants": len(group)})
+    return rows
+
+
+def participant_rows(scored: list[Scored], decoder: str) -> list[dict]:
+    """One row per method and minutes: each participant's own test WER (their sentences only)."""
+    rows = []
+    for method, minutes in systems(scored):
+        group = _group(scored, decoder, method, minutes)
+        if not group:
+            continue
+        row = {"method": METHOD_LABELS.get(method, method), "calibration (min)": minutes}
         for g in group:
             e, t = g.matrix("wer")
             row[f"WER % {g.participant}"] = pct(sum(e) / sum(t)) if sum(t) else None
-        row.update({"epochs (mean)": round(float(np.mean([g.adaptation["epochs"] for g in group])), 1),
-                    "participants": len(group), "test sentences each": len(group[0].records),
-                    "decoder": DECODER_LABELS[decoder], "split": "test", "vocabulary": "closed",
-                    "interval": GROUP_METHOD})
         rows.append(row)
     return rows
+
+
+def scoring_note(scored: list[Scored], decoder: str) -> dict:
+    """What every row of the tables shares (for their captions)."""
+    first = next(s for s in scored if s.decoder == decoder)
+    return {"participants": len({s.participant for s in scored}), "sentences": len(first.records),
+            "decoder": DECODER_LABELS[decoder], "interval": GROUP_METHOD}
 
 
 def row_manifests(scored: list[Scored], decoder: str) -> list[list[str]]:
