@@ -202,7 +202,32 @@ def parent_language_model(parent: str | Path):
 
 def decode_participant(run_dir: Path, corpus, participant: str, lm, weights: dict,
                        decoders=("greedy", "beam")) -> dict[str, list[dict]]:
-    """Per decoder, per-sentence records of ``run_dir`` on ``participant``'s test sentences."""
+    """Per decoder, per-sentence records of ``run_dir`` on ``participant``'s test sentences.
+
+    Kept in ``<evaluation home>/eval/participant-<P>-test/metrics.json`` under the key of what decides
+    them (the run's weights, the LM's text and order, its weights and the beam), and reused while that
+    key holds: a released adapted run carries its decodings, so a study re-scores instead of decoding."""
+    from semg_study import io
+    from semg_study.evaluation.output import evaluation_home
+    from semg_study.run_folder import METRICS
+    from semg_study.training.fingerprint import weights_digest
+
+    key = {"weights_digest": weights_digest(run_dir), "lm_text": lm.text_fingerprint, "lm_order": lm.order,
+           "alpha": weights["alpha"], "beta": weights["beta"], "participant": participant,
+           "decoders": sorted(decoders)}
+    cache = RunFolder(evaluation_home(Path(run_dir))).evaluations / f"participant-{participant}-test" / METRICS
+    try:
+        stored = json.loads(cache.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    if stored.get("key") == key:
+        return stored["records"]
+    records = _decode_participant(run_dir, corpus, participant, lm, weights, decoders)
+    io.write_json(cache, {"key": key, "records": records})
+    return records
+
+
+def _decode_participant(run_dir: Path, corpus, participant: str, lm, weights: dict, decoders) -> dict[str, list[dict]]:
     from semg_study.data.rates import conform_utterances, run_input_rate
     from semg_study.decoding.beam import BeamDecoder
     from semg_study.decoding.greedy import greedy_decode
@@ -304,8 +329,8 @@ def calibration_rows(scored: list[Scored], decoder: str) -> list[dict]:
         rows.append({"method": METHOD_LABELS.get(method, method), "calibration (min)": minutes,
                      "calibration utterances (mean)": round(float(np.mean([g.adaptation["calibration_utterances"]
                                                                            for g in group])), 1),
-                     "WER %": pct(wer.value), "WER 95% CI low": pct(wer.low), "WER 95% CI high": pct(wer.high),
-                     "CER %": pct(cer.value), "CER 95% CI low": pct(cer.low), "CER 95% CI high": pct(cer.high),
+                     "WER %": pct(wer.value), "WER % CI low": pct(wer.low), "WER % CI high": pct(wer.high),
+                     "CER %": pct(cer.value), "CER % CI low": pct(cer.low), "CER % CI high": pct(cer.high),
                      "epochs (mean)": round(float(np.mean([g.adaptation["epochs"] for g in group])), 1),
                      "participants": len(group)})
     return rows
@@ -353,19 +378,23 @@ def calibration_targets(scored: list[Scored], plan: CalibrationPlan, own_test_we
         if not group:
             continue
         wer = group_rate_interval(*_arrays(group, "wer"))
-        rows.append({"target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min: WER <= "
+        rows.append({"method": METHOD_LABELS[method], "test": "WER threshold", "calibration (min)": plan.target_minutes,
+                     "own test WER %": pct(own_test_wer), "ratio": plan.target_ratio,
+                     "target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min: WER <= "
                                f"{plan.target_ratio:g} x the released model's own test WER",
-                     "measured": pct(wer.value), "95% CI low": pct(wer.low), "95% CI high": pct(wer.high),
+                     "measured": pct(wer.value), "measured CI low": pct(wer.low), "measured CI high": pct(wer.high),
                      "threshold": pct(limit), "met": bool(wer.value is not None and wer.value <= limit),
                      "verdict": None, "decoder": DECODER_LABELS[decoder]})
         if scratch and [g.participant for g in scratch] == [g.participant for g in group]:
             ea, t = _arrays(group, "wer")
             eb, _ = _arrays(scratch, "wer")
             cmp = group_paired_comparison(ea, eb, t)
-            rows.append({"target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min better than "
+            rows.append({"method": METHOD_LABELS[method], "test": "against scratch",
+                         "calibration (min)": plan.target_minutes, "scratch (min)": plan.scratch_minutes,
+                         "target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min better than "
                                    f"from scratch with {plan.scratch_minutes:g} min (WER difference)",
-                         "measured": pct(cmp.difference.value), "95% CI low": pct(cmp.difference.low),
-                         "95% CI high": pct(cmp.difference.high), "threshold": 0.0,
+                         "measured": pct(cmp.difference.value), "measured CI low": pct(cmp.difference.low),
+                         "measured CI high": pct(cmp.difference.high), "threshold": 0.0,
                          "met": cmp.verdict == "better", "verdict": cmp.verdict, "decoder": DECODER_LABELS[decoder]})
     return rows
 
