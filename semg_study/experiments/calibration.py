@@ -326,13 +326,13 @@ def calibration_rows(scored: list[Scored], decoder: str) -> list[dict]:
             continue
         wer = group_rate_interval(*_arrays(group, "wer"))
         cer = group_rate_interval(*_arrays(group, "cer"))
-        rows.append({"method": METHOD_LABELS.get(method, method), "calibration (min)": minutes,
+        rows.append({"method": METHOD_LABELS.get(method, method), "method key": method, "calibration (min)": minutes,
                      "calibration utterances (mean)": round(float(np.mean([g.adaptation["calibration_utterances"]
                                                                            for g in group])), 1),
                      "WER %": pct(wer.value), "WER % CI low": pct(wer.low), "WER % CI high": pct(wer.high),
                      "CER %": pct(cer.value), "CER % CI low": pct(cer.low), "CER % CI high": pct(cer.high),
                      "epochs (mean)": round(float(np.mean([g.adaptation["epochs"] for g in group])), 1),
-                     "participants": len(group)})
+                     "participants": len(group), "test sentences each": len(group[0].records)})
     return rows
 
 
@@ -378,7 +378,7 @@ def calibration_targets(scored: list[Scored], plan: CalibrationPlan, own_test_we
         if not group:
             continue
         wer = group_rate_interval(*_arrays(group, "wer"))
-        rows.append({"method": METHOD_LABELS[method], "test": "WER threshold", "calibration (min)": plan.target_minutes,
+        rows.append({"method": METHOD_LABELS[method], "method key": method, "test": "WER threshold", "calibration (min)": plan.target_minutes,
                      "own test WER %": pct(own_test_wer), "ratio": plan.target_ratio,
                      "target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min: WER <= "
                                f"{plan.target_ratio:g} x the released model's own test WER",
@@ -389,7 +389,7 @@ def calibration_targets(scored: list[Scored], plan: CalibrationPlan, own_test_we
             ea, t = _arrays(group, "wer")
             eb, _ = _arrays(scratch, "wer")
             cmp = group_paired_comparison(ea, eb, t)
-            rows.append({"method": METHOD_LABELS[method], "test": "against scratch",
+            rows.append({"method": METHOD_LABELS[method], "method key": method, "test": "against scratch",
                          "calibration (min)": plan.target_minutes, "scratch (min)": plan.scratch_minutes,
                          "target": f"{METHOD_LABELS[method]} with {plan.target_minutes:g} min better than "
                                    f"from scratch with {plan.scratch_minutes:g} min (WER difference)",

@@ -70,41 +70,49 @@ in the latency measurements of Chapter {ref.chapter_latency}, and still below th
 [[if calibration]]
 The released closed-vocabulary MyoStream was trained on one simulated speaker, whose sessions differ only in
 where the electrodes sat. The question here is what it does for someone else, and how many minutes of that
-person's recordings it needs. The generator drew {cal.participants:words} new participants, each with their
+person's recordings it needs. The generator drew {calibration.participants:words} new participants, each with their
 own face size and tissue depth (which set how strongly each electrode picks up each muscle), articulation
 (timing, undershoot, effort), amplitude, noise and voice, each recorded over two sessions; every participant
-reads the same {cal.sentences} test sentences, which no step below ever chooses anything on. From the released
+reads the same {calibration.sentences} test sentences, which no step below ever chooses anything on. From the released
 run, each participant's calibration utterances (in one fixed order, so that a longer budget extends a shorter
-one) adapt either the session adapter alone or every weight at a tenth of the learning rate, for at most 30
-epochs with early stopping on the participant's own dev sentences; the baseline trains the same architecture
+one) adapt either the session adapter alone or every weight at a tenth of the learning rate, with early
+stopping on the participant's own dev sentences; the baseline trains the same architecture
 from scratch on the same minutes under the study's budget rule. Every system is scored with the beam search
 and the released model's language model, whose weights were chosen on the study corpus's dev split. Rates
 are pooled over the participants, and the intervals come from a bootstrap that resamples both participants
 and sentences.
 
-Unchanged, the released model reaches a test word error rate of {cal.zero:full} on the new participants,
-against {cal.own} on its own corpus's test split: nearly every word is wrong. With {cal.target_minutes} of
-calibration per participant, adapting every weight brings it to {cal.all_target:full}, and adapting the
-session adapter alone to {cal.adapter_target:full}; with {cal.max_minutes}, to {cal.all_max:full} and
-{cal.adapter_max:full}. The same architecture trained from scratch on {cal.scratch_minutes} reaches
-{cal.scratch:full}. The first target asked for at most {cal.ratio} times the released model's own test
-rate, that is {cal.threshold}, after {cal.target_minutes}: full fine-tuning
-{cal.all_met|met=meets it|missed=misses it}, and the adapter alone
-{cal.adapter_met|met=meets it|missed=misses it}. The second asked the adaptation with {cal.target_minutes}
-to beat training from scratch on {cal.scratch_minutes}: full fine-tuning differs from it by
-{cal.all_vs_scratch:full}, {cal.all_vs_scratch_v|better=a significant improvement|worse=a significant
+Unchanged, the released model reaches a test word error rate of {calibration.zero:full} on the new participants,
+against {calibration.own} on its own corpus's test split. With {calibration.target_minutes} of
+calibration per participant, adapting every weight brings it to {calibration.all_target:full}, and adapting the
+session adapter alone to {calibration.adapter_target:full}; with {calibration.max_minutes}, to {calibration.all_max:full} and
+{calibration.adapter_max:full}. The same architecture trained from scratch on {calibration.scratch_minutes} reaches
+{calibration.scratch:full}. The first target asked for at most {calibration.ratio} times the released model's own test
+rate, that is {calibration.threshold}, after {calibration.target_minutes}: full fine-tuning
+{calibration.all_met|met=meets it|missed=misses it}, and the adapter alone
+{calibration.adapter_met|met=meets it|missed=misses it}. The second asked the adaptation with {calibration.target_minutes}
+to beat training from scratch on {calibration.scratch_minutes}: full fine-tuning differs from it by
+{calibration.all_vs_scratch:full}, {calibration.all_vs_scratch_v|better=a significant improvement|worse=a significant
 deterioration|no significant difference=no significant difference}.
 
-What this means: a model trained on one person is of little use to the next as it is, and its session
-adapter, which absorbs electrode placement within one person, cannot absorb a different face and way of
-speaking; updating every weight with a few minutes of the new person's speech recovers much of the loss, and
-far more than the same minutes give a model trained from nothing. What limits it: the participants are
+What this means: {calibration.all_vs_scratch_v|better=on these participants, a few minutes of a new person's
+speech are worth more to the released model than the longer budget is to the same architecture trained from
+nothing, so the study corpus is not wasted on a new user; the first target then says how close the adapted
+model comes to the released model's own accuracy|worse=on these participants, training from nothing on
+more minutes beats adapting the released model, so the study corpus does not help a new user|no significant
+difference=on these participants, adapting the released model and training from nothing on more minutes
+cannot be told apart}. What limits it: the participants are
 synthetic, drawn from the same generator as the study corpus, so the transfer to real people is untested;
-there are only {cal.participants:words} of them, which is why the intervals are wide; each adaptation is one
+there are only {calibration.participants:words} of them, which is why the intervals are wide; each adaptation is one
 seed and one calibration order; and the language model is the study corpus's, whose sentences the new
 participants share.
 [[calibration_block]]
-[[else]][[end]]
+[[else]]
+A model trained on one speaker does not transfer to another without calibration: electrode placement,
+anatomy and articulation all differ. The study can fine-tune a trained run on a new participant's
+recordings (the whole model, or only its session adapter); the measurement of how many minutes of
+calibration a new participant needs is not in the results this document was built from.
+[[end]]
 """
 
 
@@ -153,7 +161,6 @@ def values(ctx) -> dict:
 def _calibration(r) -> dict | None:
     """The values the calibration section prints, from tables 08_calibration and 08_calibration_targets
     (rows chosen by the method and minutes they hold, never by a column's label)."""
-    from semg_study.experiments.calibration import METHOD_LABELS, ZERO_SHOT
     from semg_study.report.thesis.records import _Table
     from semg_study.report.thesis.values import Rate, Word
 
@@ -167,34 +174,33 @@ def _calibration(r) -> dict | None:
     rows, targets = t.rows, goals.rows
 
     def row(method, minutes):
-        return next(i for i, x in enumerate(rows) if x["method"] == METHOD_LABELS[method]
+        return next(i for i, x in enumerate(rows) if x["method key"] == method
                     and float(x["calibration (min)"]) == float(minutes))
 
     def rate(method, minutes):
         return t.rate(row(method, minutes), "WER %", "pct", None, meta)
 
     def target(method, test):
-        return next(i for i, x in enumerate(targets) if x["method"] == METHOD_LABELS[method] and x["test"] == test)
+        return next(i for i, x in enumerate(targets) if x["method key"] == method and x["test"] == test)
 
     minutes = sorted({float(x["calibration (min)"]) for x in rows if float(x["calibration (min)"]) > 0})
     try:
-        return _calibration_values(t, goals, rows, targets, minutes, row, rate, target, meta)
+        return _calibration_values(r, t, goals, rows, targets, minutes, row, rate, target, meta)
     except StopIteration:  # a plan without the methods the text discusses (the smoke profile's)
         return None
 
 
-def _calibration_values(t, goals, rows, targets, minutes, row, rate, target, meta) -> dict:
-    from semg_study.experiments.calibration import ZERO_SHOT
+def _calibration_values(r, t, goals, rows, targets, minutes, row, rate, target, meta) -> dict:
     from semg_study.report.thesis.values import Rate, Word
 
     tsrc = lambda i, c: Source("tables/08_calibration_targets.json", ("rows", i, "values", c))  # noqa: E731
     a_thr, d_thr = target("adapter", "WER threshold"), target("all", "WER threshold")
     vs = target("all", "against scratch")
-    zero = row(ZERO_SHOT, 0)
+    zero = row("zero-shot", 0)
     return {
         "participants": t.cell(zero, "participants", "int"),
-        "sentences": _sentences(r),
-        "zero": rate(ZERO_SHOT, 0),
+        "sentences": t.cell(zero, "test sentences each", "int"),
+        "zero": rate("zero-shot", 0),
         "own": goals.cell(d_thr, "own test WER %", "pct", None, meta),
         "ratio": goals.cell(d_thr, "ratio", "real"),
         "threshold": goals.cell(d_thr, "threshold", "pct", None, meta),
@@ -212,15 +218,6 @@ def _calibration_values(t, goals, rows, targets, minutes, row, rate, target, met
                                goals.cell(vs, "measured CI high", "points", None, meta)),
         "all_vs_scratch_v": Word(targets[vs]["verdict"], tsrc(vs, "verdict")),
     }
-
-
-def _sentences(r) -> Q:
-    """The number of test sentences each participant read (in the calibration table's caption)."""
-    import re
-
-    caption = r.pending["08_calibration"]["caption"]
-    found = re.search(r"x (\d+) test sentences each", caption)
-    return Q(int(found.group(1)) if found else 0, "int", Source("tables/08_calibration.json", ("caption",)))
 
 
 def _reference() -> str:
@@ -282,13 +279,23 @@ def blocks(ctx, ns) -> dict:
         return ctx.notebook_figure("08_recorded_utterances", width=0.85)
 
     def calibration_block():
-        from semg_study.report.tables import display_table
-        from semg_study.report.document import Para
+        from semg_study.report.thesis.records import _Table
 
-        table = r.pending["08_calibration"]
-        cols, rows = display_table(table)
-        caption = Q(table["caption"], "text", Source("tables/08_calibration.json", ("caption",)))
-        return [ctx.table("calibration", "{caption}", {**ns, "caption": caption}, cols,
-                          [[Q(c, "text", Source("structure", (c,))) for c in row] for row in rows])]
+        t = _Table(r, "08_calibration", ("method", "calibration (min)", "calibration utterances (mean)", "WER %",
+                                         "CER %", "epochs (mean)"))
+        meta = {"split": "test", "mode": "silent", "decoder": "beam", "vocabulary": "closed"}
+        rows = [[t.cell(i, "method", "text"), t.cell(i, "calibration (min)", "real"),
+                 t.cell(i, "calibration utterances (mean)", "real"), t.rate(i, "WER %", "pct", None, meta),
+                 t.rate(i, "CER %", "pct", None, {**meta, "metric": "cer"}), t.cell(i, "epochs (mean)", "real")]
+                for i in range(len(t.rows))]
+        caption = ("New synthetic participants: word and character error rates on the test split (silent EMG, "
+                   "closed vocabulary, beam search with the language model) of the released MyoStream unchanged "
+                   "(zero-shot), adapted with a number of minutes of each participant's calibration recordings "
+                   "(the session adapter only, or all weights), and trained from scratch on those minutes; pooled "
+                   "over the {calibration.participants:words} participants, with intervals from a bootstrap over "
+                   "participants and sentences; utterances and epochs are means over the participants.")
+        return [ctx.table("calibration", caption, ns,
+                          ["method", "minutes", "utterances", "WER % [CI]", "CER % [CI]", "epochs"], rows,
+                          widths=[3.2, 0.9, 1.1, 1.9, 1.9, 0.8])]
     return {"montage": montage, "live_table": live_table, "capture_figures": capture_figures,
             "calibration_block": calibration_block}
