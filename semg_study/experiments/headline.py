@@ -303,12 +303,12 @@ def locate(spec: dict, profile: str, runs_root, data_root=None, released: bool =
     an unfinished run folder of the spec's fingerprint (a training under way or interrupted).
     ``corpora``: opened corpora shared between calls (:func:`~semg_study.experiments.plan_runs.spec_run_dir`)."""
     from semg_study.experiments.plan_runs import finished_run, plan_run, spec_run_dir
-    from semg_study.training.released import released_enabled, released_root
+    from semg_study.training.released import released_root
 
     local, fingerprint = spec_run_dir(spec, profile, runs_root, data_root, corpora)
     if finished_run(local, fingerprint):
         return local, "found"
-    if released and released_enabled():
+    if released:
         copy = released_root() / local.name
         if finished_run(copy, fingerprint):
             if copy_released and not local.exists():

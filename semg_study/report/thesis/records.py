@@ -343,6 +343,9 @@ def load_results(root: str | Path) -> Results:
     r.synthetic = any(t.get("synthetic") for t in r.tables.values()) or (
         isinstance(r.study_run, dict) and r.study_run.get("corpus") == "synthetic")
     r.profile = r.study_run.get("profile") if isinstance(r.study_run, dict) else None
+    if r.profile is None:  # notebooks run one by one (no study record): the profile their tables name
+        profiles = {t.get("profile") for t in r.tables.values() if t.get("profile")}
+        r.profile = profiles.pop() if len(profiles) == 1 else None
     _runs(r)
     if "03_table31" in r.tables:
         _table31(r)
