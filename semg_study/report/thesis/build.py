@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from semg_study.report.dissertation_inputs import png_aspect
 from semg_study.report.document import (Banner, Bullets, Document, Figure, Heading, ListOf, PageBreak, Para,
                                         Table)
 from semg_study.report.thesis.records import Results, load_results
@@ -165,18 +165,6 @@ def captions(out: Path) -> dict[str, dict]:
     except (OSError, json.JSONDecodeError):
         return {}
     return data if isinstance(data, dict) else {}
-
-
-def png_aspect(path: Path) -> float | None:
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(24)
-        if head[:8] != b"\x89PNG\r\n\x1a\n":
-            return None
-        width, height = struct.unpack(">II", head[16:24])
-        return width / height if height else None
-    except OSError:
-        return None
 
 
 def _assemble(ctx: Context, module: Any) -> None:
