@@ -9,6 +9,10 @@ settings, in that order (what the headline claim rests on first), so a queue int
 point has released the most informative runs. A run already finished (in the runs folder or released)
 is found by its fingerprint and not trained again, so the queue resumes across sessions: run it again.
 One torch thread per run; ``--workers 2`` trains two at a time on two cores.
+
+Each finished run is scored on the test split (greedy, and beam search + LM with its weights chosen
+on dev) before it is packed, so the released folder carries its decodings and a study that reuses
+it only re-scores them. ``--evaluate-only`` does that for the runs already finished (trains nothing).
 """
 from __future__ import annotations
 
@@ -30,6 +34,8 @@ def main(argv=None) -> int:
     parser.add_argument("--runs-root", default=None)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--list", action="store_true", help="print the queue and exit")
+    parser.add_argument("--evaluate-only", action="store_true",
+                        help="score and repack the finished runs of the parts; train nothing")
     args = parser.parse_args(argv)
 
     from train_released import _train_one
@@ -46,7 +52,27 @@ def main(argv=None) -> int:
     runs_root = str(Path(args.runs_root) if args.runs_root else repo_root() / "runs")
     started = time.time()
 
+    def score(run_dir):
+        # the decodings the study re-scores; the test split is decoded, never used for a choice
+        from semg_study.experiments.headline import evaluate_headline
+
+        evaluate_headline([run_dir], split="test")
+
+    if args.evaluate_only:
+        from semg_study.experiments.headline import headline_runs
+
+        runs = headline_runs(args.profile, args.part, runs_root=runs_root, released=True, copy_released=True)
+        for run in runs.present:
+            if run.run_dir.parent.resolve() != Path(runs_root).resolve():
+                continue  # a released copy used in place (read-only): nothing to pack
+            score(run.run_dir)
+            released.pack_all([run.run_dir])
+            print(f"[{time.time() - started:7.0f} s] {run.run_dir.name}: scored and packed ({run.label}, seed {run.seed})",
+                  flush=True)
+        return 0
+
     def report(spec, run_dir):
+        score(run_dir)
         released.pack_all([run_dir])
         m = json.loads((Path(run_dir) / "manifest.json").read_text())
         stop = m.get("early_stopping") or {}

@@ -232,6 +232,53 @@ def test_pairwise_verdicts_from_seeds_and_utterances(tmp_path):
     assert v.verdict == h.NOT_DETERMINABLE and v.method == h.NO_RUN and v.difference is None
 
 
+def test_notebook_tables_carry_the_typed_rows_and_trace_each_row_to_its_runs(tmp_path):
+    rng = np.random.default_rng(3)
+    mine = _group(tmp_path, "closed", "myostream", [0, 1, 2], [3], params=30000)
+    theirs = _group(tmp_path, "closed", "gaddy2022", [0, 1, 2], params=94000, epochs=120, best=120,
+                    stopped_early=False, history=_history([0.9 - 0.005 * i for i in range(120)]))
+    scores = _score({}, mine, _errors(rng, 40, 0, 2, 3))
+    _score(scores, theirs, _errors(rng, 40, 2, 4, 3))
+    groups = [mine, theirs]
+    rows = h.seed_rows(groups, scores)
+    summaries = h.model_summaries(groups, scores)
+    verdicts = h.pairwise_verdicts(groups, scores, metrics=("wer",))
+    budget = {"closed": h.budget_rule(rows)}
+    study = h.SeedStudy(h.HeadlineRuns("quick", ("closed",), tmp_path, groups), scores, rows, summaries, verdicts,
+                        budget)
+
+    summary = h.summary_table(summaries)
+    s = summaries[0]
+    assert summary[0]["WER % mean"] == round(100 * s.wer, 2) and summary[0]["WER % sd"] == round(100 * s.wer_sd, 2)
+    assert summary[0]["WER % CI low"] <= summary[0]["WER % mean"] <= summary[0]["WER % CI high"]
+    assert summary[0]["seeds"] == 3 and summary[0]["seeds missing"] == "3" and summary[0]["decoder"] == "beam + LM"
+    assert summary[0]["WER % per seed"] == ", ".join(f"{100 * w:.1f}" for w in s.wer_per_seed)
+
+    verdict = h.verdict_table(verdicts)[0]
+    assert (verdict["A"], verdict["B"], verdict["verdict"]) == ("myostream", "gaddy2022", verdicts[0].verdict)
+    assert verdict["difference (points)"] == round(100 * verdicts[0].difference, 2)
+
+    runs = h.run_table(rows)
+    assert [r["run"] for r in runs] == [r.run for r in rows]
+    assert runs[3]["stopped"].endswith("while improving") and runs[0]["epochs"] == 30
+
+    rule = h.budget_table(budget)[0]
+    assert rule["rule holds"] == "no" and rule["stopped at the ceiling while improving"] == 3
+
+    # each row names the manifests of exactly the runs it was computed from
+    manifests = study.row_manifests(summary)
+    assert manifests[0] == [str(r.run_dir / "manifest.json") for r in mine.present]
+    assert study.row_manifests(runs)[4] == [str(theirs.present[1].run_dir / "manifest.json")]
+    both = study.row_manifests(h.verdict_table(verdicts))[0]
+    assert set(both) == {str(r.run_dir / "manifest.json") for r in mine.present + theirs.present}
+
+    import matplotlib.pyplot as plt
+
+    fig = h.plot_seeds(rows, summaries)
+    assert len(fig.axes[0].collections) >= 2   # the seeds' dots and the means' bars
+    plt.close(fig)
+
+
 def test_part_verdicts_compare_each_variant_with_the_reference(tmp_path):
     rng = np.random.default_rng(6)
     full = _group(tmp_path, "ablations", "myostream", [0, 1, 2], label="full model")

@@ -1244,3 +1244,147 @@ def seed_table_markdown(rows: Sequence[SeedRow]) -> str:
              _pct(r.wer_greedy), _pct(r.cer_greedy), _pct(r.wer_beam), _pct(r.cer_beam),
              "n/a" if r.train_wall_s is None else f"{r.train_wall_s:.0f}", r.run] for r in rows]
     return "\n".join(markdown_table(columns, body, align="lllrrllrrrrrl")) + "\n"
+
+
+# ------------------------------------------------------------------ the notebooks' tables
+
+@dataclass
+class SeedStudy:
+    """One part of the comparison, located and scored: what notebooks 05-07 turn into tables."""
+    runs: HeadlineRuns
+    scores: dict
+    rows: list[SeedRow]
+    summaries: list[ModelSummary]
+    verdicts: list[PairVerdict]
+    budget: dict[str, BudgetCheck]   # per part: whether its runs kept one budget rule
+
+    def manifests(self, groups: Iterable[HeadlineGroup] | None = None) -> list[str]:
+        """The manifests of the finished runs (of ``groups``, default all), each once."""
+        seen, out = set(), []
+        for g in groups if groups is not None else self.runs.groups:
+            for r in g.present:
+                m = str(RunFolder(r.run_dir).manifest)
+                if m not in seen:
+                    seen.add(m)
+                    out.append(m)
+        return out
+
+
+    def row_manifests(self, rows: Sequence[dict]) -> list[list[str]]:
+        """Per table row (with ``part``, ``model`` or ``A``/``B``, ``condition``, ``setting`` or
+        ``run``): the manifests of the runs it was computed from (every finished run where none matches)."""
+        by_name = {r.run_dir.name: r for g in self.runs.groups for r in g.present}
+        out = []
+        for row in rows:
+            if row.get("run") in by_name:
+                out.append([str(RunFolder(by_name[row["run"]].run_dir).manifest)])
+                continue
+            names = {row.get("model"), row.get("A"), row.get("B")} - {None}
+            groups = [g for g in self.runs.groups if g.part == row.get("part") and g.condition == row.get("condition")
+                      and (g.model in names or _name(g) in names)
+                      and ("setting" not in row or g.label == row["setting"])]
+            out.append(self.manifests(groups) or self.manifests())
+        return out
+
+
+def seed_study(profile: str, parts: Sequence[str], runs_root=None, data_root=None, released: bool = True,
+               decoder: str = "beam", verdicts: str = "pairwise", knobs: dict | None = None) -> SeedStudy:
+    """Locate the runs of ``parts`` (nothing is trained), score each on the test split and summarise.
+
+    ``verdicts``: ``"pairwise"`` (MyoStream against each baseline at the study's setting) or the
+    label of the reference group each other group of the part is compared with (``"full model"``
+    for the ablations). The budget rule is checked per part over every finished run of that part."""
+    runs = headline_runs(profile, parts, runs_root=runs_root, data_root=data_root, released=released, knobs=knobs)
+    scores = evaluate_headline(runs, split="test")
+    rows = seed_rows(runs, scores)
+    summaries = [s for d in DECODERS for s in model_summaries(runs, scores, d)]
+    if verdicts == "pairwise":
+        found = pairwise_verdicts(runs, scores, decoder=decoder, parts=tuple(parts))
+    else:
+        found = [v for p in parts for v in part_verdicts(runs, scores, p, against=verdicts, decoder=decoder)]
+    budget = {p: budget_rule([r for r in rows if r.part == p]) for p in parts}
+    return SeedStudy(runs, scores, rows, summaries, found, budget)
+
+
+def _p(v: float | None, digits: int = 2) -> float | None:
+    return None if v is None else round(100 * v, digits)
+
+
+def summary_table(summaries: Sequence[ModelSummary]) -> list[dict]:
+    """Rows of each model's seeds (table ``05_seeds``): WER and CER, mean and sd over seeds, and the
+    95 % seed-and-utterance interval of the mean, per decoder."""
+    return [{"part": s.part, "model": s.model, "condition": s.condition, "setting": s.setting,
+             "decoder": "beam + LM" if s.decoder == "beam" else s.decoder, "parameters": s.parameters,
+             "seeds": len(s.seeds), "seeds missing": ", ".join(map(str, s.missing_seeds)),
+             "WER % mean": _p(s.wer), "WER % sd": _p(s.wer_sd), "WER % CI low": _p(s.wer_low),
+             "WER % CI high": _p(s.wer_high), "CER % mean": _p(s.cer), "CER % sd": _p(s.cer_sd),
+             "CER % CI low": _p(s.cer_low), "CER % CI high": _p(s.cer_high),
+             "WER % per seed": ", ".join(f"{100 * w:.1f}" for w in s.wer_per_seed),
+             "utterances": s.utterances, "interval": s.interval_method} for s in summaries]
+
+
+def run_table(rows: Sequence[SeedRow]) -> list[dict]:
+    """The seed-level rows (table ``05_seed_runs``): one per run, its budget use, scores and training wall time."""
+    return [{"part": r.part, "model": r.model, "condition": r.condition, "setting": r.setting, "seed": r.seed,
+             "parameters": r.parameters, "epochs": r.epochs_trained, "best epoch": r.best_epoch,
+             "ceiling": r.ceiling, "patience": r.patience,
+             "stopped": r.stopped + (" while improving" if r.improving_at_ceiling else ""),
+             "WER % greedy": _p(r.wer_greedy), "CER % greedy": _p(r.cer_greedy), "WER % beam + LM": _p(r.wer_beam),
+             "CER % beam + LM": _p(r.cer_beam),
+             "train wall s": None if r.train_wall_s is None else round(r.train_wall_s),
+             "train wall from": r.train_wall_from, "run": r.run} for r in rows]
+
+
+def verdict_table(verdicts: Sequence[PairVerdict]) -> list[dict]:
+    """Rows of the verdicts (A against B on the same test utterances, resampling seeds and utterances)."""
+    return [{"part": v.part, "condition": v.condition, "A": v.a, "B": v.b, "metric": f"{v.metric.upper()} %",
+             "decoder": "beam + LM" if v.decoder == "beam" else v.decoder, "seeds A": v.seeds_a, "seeds B": v.seeds_b,
+             "A %": _p(v.a_value), "B %": _p(v.b_value), "difference (points)": _p(v.difference),
+             "difference CI low": _p(v.low), "difference CI high": _p(v.high),
+             "ratio A/B": None if v.ratio is None else round(v.ratio, 3),
+             "ratio CI low": None if v.ratio_low is None else round(v.ratio_low, 3),
+             "ratio CI high": None if v.ratio_high is None else round(v.ratio_high, 3),
+             "verdict": v.verdict, "utterances": v.utterances, "interval": v.method} for v in verdicts]
+
+
+def budget_table(budget: dict[str, BudgetCheck]) -> list[dict]:
+    """One row per part: the ceilings and patiences its runs had, and whether the budget rule held."""
+    return [{"part": part, "runs": b.runs, "epoch ceilings": ", ".join(map(str, b.ceilings)),
+             "patiences": ", ".join(map(str, b.patiences)),
+             "rule holds": {True: "yes", False: "no", None: "not determinable"}[b.holds],
+             "stopped at the ceiling while improving": len(b.improving_at_ceiling),
+             "reasons": "; ".join(b.reasons)} for part, b in budget.items()]
+
+
+def plot_seeds(rows: Sequence[SeedRow], summaries: Sequence[ModelSummary], part: str = "closed",
+               decoder: str = "beam", synthetic: bool = True):
+    """Each run's test WER (dots, one per seed) and each model's seed mean with its 95 %
+    seed-and-utterance interval (bar), per condition of ``part``."""
+    import matplotlib.pyplot as plt
+
+    from semg_study.experiments.plots import _synthetic_title
+
+    mine = [s for s in summaries if s.part == part and s.decoder == decoder and s.wer is not None]
+    conditions = sorted({s.condition for s in mine})
+    fig, axes = plt.subplots(1, max(1, len(conditions)), figsize=(3.6 * max(1, len(conditions)), 3.4),
+                             squeeze=False)
+    for ax, condition in zip(axes[0], conditions):
+        group = [s for s in mine if s.condition == condition]
+        for i, s in enumerate(group):
+            seeds = [r for r in rows if r.part == part and r.model == s.model and r.condition == condition
+                     and r.setting == s.setting]
+            ys = [100 * (r.wer_beam if decoder == "beam" else r.wer_greedy) for r in seeds
+                  if (r.wer_beam if decoder == "beam" else r.wer_greedy) is not None]
+            ax.scatter([i + 0.18] * len(ys), ys, s=14, color="0.4", zorder=3,
+                       label="one seed" if i == 0 else None)
+            ax.errorbar([i], [100 * s.wer], yerr=[[100 * (s.wer - s.wer_low)], [100 * (s.wer_high - s.wer)]],
+                        fmt="o", capsize=4, color="tab:blue", label="mean, 95 % interval" if i == 0 else None)
+        ax.set_xticks(range(len(group)), [s.model for s in group])
+        ax.set_xlim(-0.5, len(group) - 0.5)
+        ax.set_title(f"{condition} vocabulary", fontsize=9)
+        ax.set_ylabel(f"test WER (%), {'beam + LM' if decoder == 'beam' else 'greedy'}")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(fontsize=7, loc="upper left")
+    fig.suptitle(_synthetic_title("Test WER of each seed and the mean over seeds", synthetic), fontsize=10)
+    fig.tight_layout()
+    return fig
