@@ -168,6 +168,10 @@ def test_train_wall_seconds():
                                          "end_time": "2026-12-02T08:12:09+00:00"})
     assert wall == 227.0 and "start_time" in source
     assert h.train_wall_seconds({}) == (None, None)
+    # a resumed run's process measured only its last part: every epoch's own wall time is summed
+    resumed = {"train_process_wall_s": 20.0, "resumed_from_epoch": 3}
+    wall, source = h.train_wall_seconds(resumed, [{"seconds": 10.0}, {"seconds": 11.5}, {"seconds": 9.0}])
+    assert wall == 30.5 and "resumed" in source
 
 
 # ------------------------------------------------------------------ seeds, summaries, verdicts

@@ -507,9 +507,13 @@ def _last_progress(history: Sequence[dict], plateau_cer: float) -> int | None:
     return last
 
 
-def train_wall_seconds(manifest: dict) -> tuple[float | None, str | None]:
+def train_wall_seconds(manifest: dict, history: Sequence[dict] | None = None) -> tuple[float | None, str | None]:
     """A run's training wall time and where it comes from: the queue's measured process wall
-    (``train_process_wall_s``), else the manifest's start to end time."""
+    (``train_process_wall_s``), else the manifest's start to end time. A run resumed from a
+    checkpoint (``resumed_from_epoch``) measured only its last process: its time is the sum of its
+    epochs' wall times in ``metrics.json`` (``history``), every epoch counted once."""
+    if manifest.get("resumed_from_epoch") and history and all("seconds" in e for e in history):
+        return round(sum(float(e["seconds"]) for e in history), 1), "sum of the epochs' wall times (resumed run)"
     if manifest.get("train_process_wall_s") is not None:
         return float(manifest["train_process_wall_s"]), "training process wall (train_process_wall_s)"
     import datetime as _dt
@@ -570,7 +574,7 @@ def seed_rows(runs, scores: dict[str, dict[str, RunScores]] | None = None, part:
         for r in g.present:
             manifest, history = read_run(r.run_dir)
             use = budget_use(manifest, history)
-            wall, wall_from = train_wall_seconds(manifest)
+            wall, wall_from = train_wall_seconds(manifest, history)
             s = scores.get(str(r.run_dir)) or {}
             greedy, beam = s.get("greedy"), s.get("beam")
             rows.append(SeedRow(g.part, g.model, g.condition, g.label, manifest.get("n_parameters"), r.seed,
