@@ -1392,3 +1392,38 @@ def plot_seeds(rows: Sequence[SeedRow], summaries: Sequence[ModelSummary], part:
     fig.suptitle(_synthetic_title("Test WER of each seed and the mean over seeds", synthetic), fontsize=10)
     fig.tight_layout()
     return fig
+
+
+def streaming_table(points: Sequence[StreamingPoint]) -> list[dict]:
+    """Rows of the streaming trade-off (table ``07_streaming``): each setting's algorithmic latency,
+    seed-mean WER with its interval, and its cost against full context on the same utterances."""
+    def r3(v):
+        return None if v is None else round(v, 3)
+
+    return [{"part": "streaming", "model": PROPOSED, "condition": "closed", "setting": p.setting,
+             "streaming": "yes" if p.streaming else "no (full context)", "chunk (frames)": p.chunk,
+             "look-ahead (frames)": p.lookahead,
+             "algorithmic latency ms": None if p.algorithmic_ms is None else round(p.algorithmic_ms, 1),
+             "seeds": len(p.seeds), "seeds missing": ", ".join(map(str, p.missing_seeds)),
+             "decoder": "beam + LM" if p.decoder == "beam" else p.decoder,
+             "WER % mean": _p(p.wer), "WER % sd": _p(p.wer_sd), "WER % CI low": _p(p.wer_low),
+             "WER % CI high": _p(p.wer_high), "ratio to full context": r3(p.ratio),
+             "ratio CI low": r3(p.ratio_low), "ratio CI high": r3(p.ratio_high),
+             "relative cost %": _p(p.relative_cost, 1), "difference (points)": _p(p.difference),
+             "difference CI low": _p(p.difference_low), "difference CI high": _p(p.difference_high),
+             "verdict against full context": p.verdict, "interval": p.interval_method} for p in points]
+
+
+def selection_table(selection: StreamingSelection) -> list[dict]:
+    """The streaming rule applied (table ``07_streaming_selection``): one row."""
+    c = selection.chosen
+    return [{"rule": f"relative WER cost <= {100 * selection.max_relative_cost:g} % of full context at "
+                     f"<= {selection.max_algorithmic_ms:g} ms algorithmic latency",
+             "outcome": selection.outcome, "chosen setting": c.setting if c else None,
+             "chosen algorithmic latency ms": None if c is None or c.algorithmic_ms is None else round(c.algorithmic_ms, 1),
+             "chosen relative cost %": None if c is None else _p(c.relative_cost, 1),
+             "cost interval within the rule": {True: "yes", False: "no", None: None}[selection.established],
+             "full-context WER %": None if selection.full_context is None else _p(selection.full_context.wer),
+             "frontier": "; ".join(f"{p.setting} ({p.algorithmic_ms:g} ms, {100 * p.wer:.1f} %)"
+                                   for p in selection.frontier),
+             "reason": selection.reason}]
