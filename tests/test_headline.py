@@ -253,8 +253,8 @@ def test_notebook_tables_carry_the_typed_rows_and_trace_each_row_to_its_runs(tmp
 
     summary = h.summary_table(summaries)
     s = summaries[0]
-    assert summary[0]["WER % mean"] == round(100 * s.wer, 2) and summary[0]["WER % sd"] == round(100 * s.wer_sd, 2)
-    assert summary[0]["WER % CI low"] <= summary[0]["WER % mean"] <= summary[0]["WER % CI high"]
+    assert summary[0]["WER %"] == round(100 * s.wer, 2) and summary[0]["WER % sd"] == round(100 * s.wer_sd, 2)
+    assert summary[0]["WER % CI low"] <= summary[0]["WER %"] <= summary[0]["WER % CI high"]
     assert summary[0]["seeds"] == 3 and summary[0]["seeds missing"] == "3" and summary[0]["decoder"] == "beam + LM"
     assert summary[0]["WER % per seed"] == ", ".join(f"{100 * w:.1f}" for w in s.wer_per_seed)
 
