@@ -253,12 +253,16 @@ class Corpus:
 
     def fingerprint(self, **params) -> str:
         """sha256 over every data file (relative name, size, content digest) and ``params``."""
-        from semg_study.data.fingerprint import fingerprint_files
+        from semg_study.data.fingerprint import files_hasher, fingerprint_files
 
         files = self.data_files()
         if self.testset_path is not None:
             files.append(("<testset>", self.testset_path))
-        return fingerprint_files(files, {"kind": self.kind, "params": params})
+        # the files' part once per opened corpus (a seed comparison asks for dozens of fingerprints of one
+        # corpus, each with other parameters); a corpus changed on disk is seen by opening it again
+        if getattr(self, "_files_hasher", None) is None:
+            self._files_hasher = files_hasher(files)
+        return fingerprint_files(files, {"kind": self.kind, "params": params}, self._files_hasher)
 
     def __repr__(self) -> str:
         return f"Corpus({str(self.root)!r}, kind={self.kind!r}, utterances={len(self.all_utterances())})"

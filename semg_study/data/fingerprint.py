@@ -94,10 +94,18 @@ def file_digest(path: str | os.PathLike) -> str:
     return _DIGESTS.digest(path)
 
 
-def fingerprint_files(files: list[tuple[str, Path]], params: dict) -> str:
-    """sha256 over (name, size, content digest) of each file, then the JSON of ``params``."""
+def files_hasher(files: list[tuple[str, Path]]):
+    """The sha256 state after (name, size, content digest) of each file: the part of
+    :func:`fingerprint_files` that does not depend on its parameters."""
     h = hashlib.sha256()
     for name, path in sorted(files, key=lambda x: x[0]):
         h.update(f"{name}\0{path.stat().st_size}\0{file_digest(path)}\n".encode())
+    return h
+
+
+def fingerprint_files(files: list[tuple[str, Path]], params: dict, hasher=None) -> str:
+    """sha256 over (name, size, content digest) of each file, then the JSON of ``params``.
+    ``hasher``: :func:`files_hasher` of the same files, computed before (it is copied, not changed)."""
+    h = (hasher or files_hasher(files)).copy()
     h.update(json.dumps(params, sort_keys=True, default=str).encode())
     return h.hexdigest()

@@ -69,7 +69,33 @@ def open_run_corpus(config, data_root: str | Path | None = None, testset: str | 
 
     root = Path(data_root).expanduser() if data_root is not None else resolve_data_root(config.data.root)
     chosen = testset if testset is not None else config.data.testset
-    return open_corpus(root, testset=chosen)
+    key = _corpus_key(root, chosen)
+    if key is not None and key in _OPENED:
+        return _OPENED[key]
+    corpus = open_corpus(root, testset=chosen)
+    if key is not None:
+        if len(_OPENED) >= 4:
+            _OPENED.pop(next(iter(_OPENED)))
+        _OPENED[key] = corpus
+    return corpus
+
+
+# Corpora opened in this process, so that scoring many runs of one corpus (a seed comparison: dozens of
+# runs) scans and checks it once, not once per run. The key holds the modification times of the root,
+# its split file and its corpus.json: a corpus regenerated in place is opened again.
+_OPENED: dict[tuple, object] = {}
+
+
+def _corpus_key(root: Path, testset) -> tuple | None:
+    try:
+        root = root.resolve()
+        stamps = [root.stat().st_mtime_ns]
+        for extra in ([Path(testset)] if testset else []) + [root / "corpus.json", root / "testset.json",
+                                                               root / "testset_largedev.json"]:
+            stamps.append(extra.stat().st_mtime_ns if extra.is_file() else None)
+    except OSError:
+        return None
+    return (str(root), str(testset) if testset else None, tuple(stamps))
 
 
 def _train_modes(config) -> list[str | None]:

@@ -1316,7 +1316,9 @@ def _p(v: float | None, digits: int = 2) -> float | None:
 
 def summary_table(summaries: Sequence[ModelSummary]) -> list[dict]:
     """Rows of each model's seeds (table ``05_seeds``): WER and CER, mean and sd over seeds, and the
-    95 % seed-and-utterance interval of the mean, per decoder."""
+    95 % seed-and-utterance interval of the mean, per decoder. A group without a finished run has no
+    row (the notebooks list its missing seeds)."""
+    summaries = [s for s in summaries if s.seeds]
     return [{"part": s.part, "model": s.model, "condition": s.condition, "setting": s.setting,
              "decoder": "beam + LM" if s.decoder == "beam" else s.decoder, "parameters": s.parameters,
              "seeds": len(s.seeds), "seeds missing": ", ".join(map(str, s.missing_seeds)),
@@ -1340,7 +1342,9 @@ def run_table(rows: Sequence[SeedRow]) -> list[dict]:
 
 
 def verdict_table(verdicts: Sequence[PairVerdict]) -> list[dict]:
-    """Rows of the verdicts (A against B on the same test utterances, resampling seeds and utterances)."""
+    """Rows of the verdicts (A against B on the same test utterances, resampling seeds and utterances);
+    a pair where either side has no finished run has none."""
+    verdicts = [v for v in verdicts if v.seeds_a and v.seeds_b]
     return [{"part": v.part, "condition": v.condition, "A": v.a, "B": v.b, "metric": f"{v.metric.upper()} %",
              "decoder": "beam + LM" if v.decoder == "beam" else v.decoder, "seeds A": v.seeds_a, "seeds B": v.seeds_b,
              "A %": _p(v.a_value), "B %": _p(v.b_value), "difference (points)": _p(v.difference),
@@ -1353,11 +1357,14 @@ def verdict_table(verdicts: Sequence[PairVerdict]) -> list[dict]:
 
 def budget_table(budget: dict[str, BudgetCheck]) -> list[dict]:
     """One row per part: the ceilings and patiences its runs had, and whether the budget rule held."""
-    return [{"part": part, "runs": b.runs, "epoch ceilings": ", ".join(map(str, b.ceilings)),
-             "patiences": ", ".join(map(str, b.patiences)),
+    def one(values):  # the one value a rule that holds has (a number), else the list of values seen
+        return values[0] if len(values) == 1 else ", ".join(map(str, values))
+
+    # a part without a finished run has no row
+    return [{"part": part, "runs": b.runs, "epoch ceilings": one(b.ceilings), "patiences": one(b.patiences),
              "rule holds": {True: "yes", False: "no", None: "not determinable"}[b.holds],
              "stopped at the ceiling while improving": len(b.improving_at_ceiling),
-             "reasons": "; ".join(b.reasons)} for part, b in budget.items()]
+             "reasons": "; ".join(b.reasons)} for part, b in budget.items() if b.runs]
 
 
 def plot_seeds(rows: Sequence[SeedRow], summaries: Sequence[ModelSummary], part: str = "closed",

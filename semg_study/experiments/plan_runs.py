@@ -67,7 +67,14 @@ def spec_run_dir(spec: dict, profile: str, runs_root: str | Path, data_root=None
     from semg_study.training.fingerprint import run_fingerprint, run_folder_name
     from semg_study.training.data import data_fingerprint
 
-    overrides = overrides_for(_PlanContext(study_paths(profile, None, data_root, runs_root)), spec)
+    paths_key = ("<study paths>", profile, str(data_root), str(runs_root))
+    if corpora is not None and paths_key in corpora:
+        paths = corpora[paths_key]
+    else:
+        paths = study_paths(profile, None, data_root, runs_root)
+        if corpora is not None:
+            corpora[paths_key] = paths
+    overrides = overrides_for(_PlanContext(paths), spec)
     cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
     corpus = None
     if corpora is not None:

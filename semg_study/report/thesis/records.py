@@ -43,8 +43,6 @@ LATENCY_SPLIT, LATENCY_DECODER = "dev", "greedy"
 
 # tables later issues add; each is read when present (the columns each reader needs are listed)
 PENDING = {
-    "05_seeds": "per model and vocabulary at three or more seeds: model, config, condition, decoder, seeds, "
-                "WER % mean, WER % std, WER %, WER % CI low, WER % CI high (issue 22)",
     "05_sizes": "model size sweep on the closed vocabulary: model, config, parameters, seeds, WER %, WER % CI low, "
                 "WER % CI high, response latency ms (issue 22)",
     "08_calibration": "WER against minutes of a new participant's calibration data: method, minutes, "
@@ -149,6 +147,55 @@ class Ablation:
 
 
 @dataclass
+class SeedMean:
+    """One model (or variant, or setting) over its seeds under the comparison's budget rule (test, silent EMG)."""
+    part: str              # closed, open, ablations, streaming
+    model: str
+    vocabulary: str
+    setting: str           # "study", "without conv_module", "chunk 2, look-ahead 0", ...
+    decoder: str           # greedy, beam
+    parameters: Q | None
+    seeds: Q
+    seeds_missing: str
+    wer: Rate              # mean over seeds with its seed-and-utterance interval
+    wer_sd: Q | None
+    cer: Rate | None
+    cer_sd: Q | None
+    table: str
+
+
+@dataclass
+class SeedVerdict:
+    """A against B over both models' seeds on the same test utterances (silent EMG)."""
+    part: str
+    vocabulary: str
+    a: str
+    b: str
+    metric: str            # wer, cer
+    decoder: str
+    a_value: Q | None
+    b_value: Q | None
+    difference: Rate
+    ratio: Rate
+    verdict: Word
+    seeds_a: Q
+    seeds_b: Q
+    table: str
+
+
+@dataclass
+class BudgetRule:
+    """Whether one part's runs kept one budget rule."""
+    part: str
+    runs: Q
+    ceiling: Q | None      # the one epoch ceiling of the part's runs (None: they differ)
+    patience: Q | None
+    holds: Word
+    improving: Q
+    table: str
+
+
+@dataclass
 class Latency:
     label: str
     run: str
@@ -242,6 +289,9 @@ class Results:
     streaming: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, dict | None] = field(default_factory=dict)
+    seed_means: list[SeedMean] = field(default_factory=list)
+    seed_verdicts: list[SeedVerdict] = field(default_factory=list)
+    budget_rules: list[BudgetRule] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ selection by metadata
@@ -261,6 +311,17 @@ class Results:
     def ablation_comparison(self, variant: str, metric: str = "wer") -> Comparison | None:
         return next((c for c in self.comparisons if c.a == variant and c.b == "full model" and c.metric == metric),
                     None)
+
+    def seed_mean(self, part: str, model: str, vocabulary: str = "closed", decoder: str = "beam",
+                  setting: str | None = None) -> SeedMean | None:
+        """A model's seed mean; ``setting`` None: the study's (the one setting of the part)."""
+        return next((m for m in self.seed_means if (m.part, m.model, m.vocabulary, m.decoder)
+                     == (part, model, vocabulary, decoder) and (setting is None or m.setting == setting)), None)
+
+    def seed_verdict(self, part: str, a: str, b: str, vocabulary: str = "closed", metric: str = "wer"
+                     ) -> SeedVerdict | None:
+        return next((v for v in self.seed_verdicts if (v.part, v.a, v.b, v.vocabulary, v.metric)
+                     == (part, a, b, vocabulary, metric)), None)
 
     def target(self, name: str) -> Target | None:
         return next((t for t in self.targets if t.name == name), None)
@@ -369,6 +430,15 @@ def load_results(root: str | Path) -> Results:
     _facts(r)
     _benchmark(r)
     _response(r)
+    for name in SEED_TABLES:
+        if name in r.tables:
+            _seed_means(r, name)
+    for name in VERDICT_TABLES:
+        if name in r.tables:
+            _seed_verdicts(r, name)
+    for name in BUDGET_TABLES:
+        if name in r.tables:
+            _budget_rules(r, name)
     for name in PENDING:
         r.pending[name] = r.tables.get(name)
     return r
@@ -499,6 +569,70 @@ def _comparisons(r: Results, name: str) -> None:
             b_value=t.cell(i, "B %", "pct", _score_key(metric, b, split, mode, decoder) if single else None, meta),
             difference=diff, ratio=ratio, verdict=verdict, seeds_a=t.cell(i, "seeds A", "int"),
             seeds_b=t.cell(i, "seeds B", "int"), table=name))
+
+
+# the seed comparison's tables (semg_study.experiments.headline: summary_table, verdict_table, budget_table,
+# streaming_table); every rate is on the test split, silent EMG
+SEED_TABLES = ("05_seeds", "06_ablations_budget", "07_streaming")
+VERDICT_TABLES = ("05_seed_comparisons", "06_ablations_budget_comparisons")
+BUDGET_TABLES = ("05_budget_rule",)
+_DECODER = {"beam + LM": "beam", "greedy": "greedy"}
+
+
+def _seed_means(r: Results, name: str) -> None:
+    t = _Table(r, name, ("part", "model", "condition", "setting", "decoder", "seeds", "seeds missing", "WER %",
+                         "WER % sd", "WER % CI low", "WER % CI high"))
+    for i, row in enumerate(t.rows):
+        decoder = _DECODER[row["decoder"]]
+        meta = {"split": "test", "mode": "silent", "decoder": decoder, "vocabulary": row["condition"],
+                "model": row["model"], "setting": row["setting"], "part": row["part"]}
+        key = ("seed mean", row["part"], row["model"], row["condition"], row["setting"], decoder)
+        if t.cell(i, "WER %", "pct") is None:
+            continue  # no finished run of this group yet (the table lists it with its missing seeds)
+        r.seed_means.append(SeedMean(
+            part=row["part"], model=row["model"], vocabulary=row["condition"], setting=row["setting"],
+            decoder=decoder, parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["setting"]))
+            if "parameters" in t.data["columns"] else None,
+            seeds=t.cell(i, "seeds", "int"), seeds_missing=str(row.get("seeds missing") or ""),
+            wer=t.rate(i, "WER %", "pct", key + ("wer",), meta), wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
+            cer=t.rate(i, "CER %", "pct", key + ("cer",), meta) if "CER %" in t.data["columns"] else None,
+            cer_sd=t.cell(i, "CER % sd", "sd", None, meta) if "CER % sd" in t.data["columns"] else None,
+            table=name))
+
+
+def _seed_verdicts(r: Results, name: str) -> None:
+    t = _Table(r, name, ("part", "condition", "A", "B", "metric", "decoder", "seeds A", "seeds B", "A %", "B %",
+                         "difference (points)", "difference CI low", "difference CI high", "ratio A/B",
+                         "ratio CI low", "ratio CI high", "verdict"))
+    for i, row in enumerate(t.rows):
+        metric = {"WER %": "wer", "CER %": "cer"}[row["metric"]]
+        decoder = _DECODER[row["decoder"]]
+        meta = {"split": "test", "mode": "silent", "decoder": decoder, "vocabulary": row["condition"],
+                "metric": metric, "part": row["part"]}
+        key = ("seed difference", row["part"], metric, row["A"], row["B"], row["condition"], decoder)
+        rkey = ("seed ratio",) + key[1:]
+        r.seed_verdicts.append(SeedVerdict(
+            part=row["part"], vocabulary=row["condition"], a=row["A"], b=row["B"], metric=metric, decoder=decoder,
+            a_value=t.cell(i, "A %", "pct", None, meta), b_value=t.cell(i, "B %", "pct", None, meta),
+            difference=Rate(t.cell(i, "difference (points)", "points", key, meta),
+                            t.cell(i, "difference CI low", "points", key + ("low",), meta),
+                            t.cell(i, "difference CI high", "points", key + ("high",), meta)),
+            ratio=Rate(t.cell(i, "ratio A/B", "ratio", rkey, meta), t.cell(i, "ratio CI low", "ratio", rkey + ("low",), meta),
+                       t.cell(i, "ratio CI high", "ratio", rkey + ("high",), meta)),
+            verdict=Word(row["verdict"], Source(t.file, ("rows", i, "values", "verdict")), meta),
+            seeds_a=t.cell(i, "seeds A", "int"), seeds_b=t.cell(i, "seeds B", "int"), table=name))
+
+
+def _budget_rules(r: Results, name: str) -> None:
+    t = _Table(r, name, ("part", "runs", "epoch ceilings", "patiences", "rule holds",
+                         "stopped at the ceiling while improving"))
+    for i, row in enumerate(t.rows):
+        r.budget_rules.append(BudgetRule(
+            part=row["part"], runs=t.cell(i, "runs", "count"),
+            ceiling=t.cell(i, "epoch ceilings", "int") if _number(row["epoch ceilings"]) else None,
+            patience=t.cell(i, "patiences", "int") if _number(row["patiences"]) else None,
+            holds=Word(row["rule holds"], Source(t.file, ("rows", i, "values", "rule holds"))),
+            improving=t.cell(i, "stopped at the ceiling while improving", "count"), table=name))
 
 
 def _ablation_vocabulary(r: Results) -> str:

@@ -3,7 +3,8 @@ the errors it makes, and the sections that await more seeds and the size sweep."
 from __future__ import annotations
 
 from semg_study.report.thesis.chapters.common import (MODEL_NAMES, TABLE_NAMES, ci_level, comparison_values,
-                                                      error_bar_figure, phrase, score_values, scores_table, sign_word)
+                                                      error_bar_figure, join, phrase, score_values, scores_table,
+                                                      sign_word)
 from semg_study.report.thesis.values import Q, Source, Word, derived
 
 KIND = "chapter"
@@ -62,6 +63,49 @@ MyoStream has {params_ratio} times the parameters of the reproduction at the stu
 
 [[figure]]
 
+## Over seeds, under one budget rule
+
+[[if seeds_closed]]
+The comparison above rests on one training run per model, and those runs trained for different numbers of
+epochs. Each EMG model was therefore trained again on the closed vocabulary, with
+{seeds_closed.seeds:noun(seed)} each, under one budget rule: at most {budget.ceiling} epochs, stopped after
+{budget.patience} epochs without a better dev CER, the same for every model.
+{budget.holds|yes=The rule held: no run stopped at its ceiling while its dev CER was still improving.|no=The rule did not hold: {budget.improving:noun(run)} stopped at the ceiling while its dev CER was still improving.|not determinable=Whether the rule held cannot be read from the runs' records.}
+{ref.seed_table} gives each model's mean over its seeds, with the spread between seeds and an
+interval that resamples both the seeds and the test utterances.
+
+[[seed_table]]
+
+With the language model, MyoStream's closed-vocabulary test WER over its seeds is {seeds_closed.wer}
+{seeds_closed.wer:ci}, with a standard deviation of {seeds_closed.wer_sd} between seeds.
+[[if seeds_gaddy]]
+The reproduction's is {seeds_gaddy.wer} {seeds_gaddy.wer:ci} (standard deviation {seeds_gaddy.wer_sd}).
+[[end]]
+[[if seeds_ds2]]
+DeepSpeech2's on EMG features is {seeds_ds2.wer} {seeds_ds2.wer:ci} (standard deviation {seeds_ds2.wer_sd}).
+[[end]]
+[[if seed_vs_gaddy]]
+Resampling both models' seeds and the shared test utterances, MyoStream's WER against the reproduction's is
+{seed_vs_gaddy.verdict|better=lower by {seed_vs_gaddy.difference:abs} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|worse=higher by {seed_vs_gaddy.difference:abs} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|no significant difference=not distinguishable from it: the difference is {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci}, an interval that includes zero};
+as a ratio it is {seed_vs_gaddy.ratio} {seed_vs_gaddy.ratio:ci} of the reproduction's.
+[[end]]
+[[if seed_vs_ds2]]
+Against DeepSpeech2 on EMG features the verdict over seeds is
+"{seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}", with a
+difference of {seed_vs_ds2.difference} {seed_vs_ds2.difference:ci}.
+[[end]]
+[[if seed_vs_gaddy_cer]]
+On the character error rate the verdict against the reproduction is
+"{seed_vs_gaddy_cer.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+({seed_vs_gaddy_cer.difference} {seed_vs_gaddy_cer.difference:ci}).
+[[end]]
+[[else]]
+The seed comparison (each model at several seeds under one budget rule) is not yet in this version of the
+document.
+[[end]]
+
+[[seed_figures]]
+
 ## Where the errors are
 
 [[if worst]]
@@ -75,12 +119,21 @@ with the language model on silent EMG, hold {subs:noun(substitution)}, {dels:nou
 
 ## What it means
 
+[[if seed_vs_gaddy]]
+At the study's size and on this corpus, over {seeds_closed.seeds:noun(seed)} per model under one budget rule,
+the proposed model's verdict against the dataset authors' model on the closed vocabulary is
+"{seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+with {params_ratio} times its parameters, and it can answer while the user is still speaking (Chapter
+{ref.chapter_latency}).
+{seed_vs_gaddy.verdict|better=The lead holds once the spread between seeds is counted.|worse=The single-run lead does not survive once the spread between seeds is counted.|no significant difference=The single-run lead does not survive once the spread between seeds is counted: the two models cannot be told apart on this corpus.}
+[[else]]
 [[if vs_gaddy_closed]]
 At the study's size and on this corpus, the proposed model's verdict against the dataset authors' model on
 the closed vocabulary is
 "{vs_gaddy_closed.verdict|better=better|worse=worse|no significant difference=no significant difference}"
 with {params_ratio} times its parameters, and it can answer while the user is still speaking (Chapter
 {ref.chapter_latency}).
+[[end]]
 [[end]]
 [[if one_seed]]
 That verdict rests on one training run of each model.
@@ -96,8 +149,12 @@ The spread between seeds is {seed_vs_lead|larger=larger than that lead, so the l
 
 ## Results not yet in
 
-[[if seeds_table]]
-[[seeds_block]]
+[[if seeds_closed]]
+[[if not seeds_open]]
+More seeds on the open vocabulary. The seed comparison above covers the closed vocabulary; the
+open-vocabulary runs at three seeds per model under the same budget rule are being trained and are not yet
+in this version of the document.
+[[end]]
 [[else]]
 More seeds. Every headline number above is one training run. The multi-seed results (each model at three or
 more seeds on both vocabularies, with intervals that resample seeds as well as utterances) are being
@@ -114,8 +171,14 @@ this version of the document.
 
 ## Limits
 
+[[if seeds_closed]]
+The single-run comparisons at the top of the chapter trained for different numbers of epochs
+({ref.budgets}); the seed comparison removes that difference on the closed vocabulary only.
+[[else]]
 The comparisons use one seed per model and the runs did not all train for the same number of epochs
-({ref.budgets}). The models are small, and
+({ref.budgets}).
+[[end]]
+The models are small, and
 [[if synthetic]]
 the EMG is synthetic: nothing here says how MyoStream does on real silent speech.
 [[else]]
@@ -167,7 +230,23 @@ def values(ctx) -> dict:
                                                                    ns["dels"].source, ns["ins"].source))
         info = r.runs.get(r.worst_run or "")
         ns["worst_vocabulary"] = phrase("vocabulary", info.vocabulary) if info else ""
-    ns["seeds_table"] = bool(r.pending.get("05_seeds"))
+    for key, model in (("seeds_closed", "myostream"), ("seeds_gaddy", "gaddy2022"), ("seeds_ds2", "ds2emg")):
+        m = r.seed_mean("closed", model, "closed", "beam")
+        if m is not None:
+            ns[key] = {"wer": m.wer, "wer_sd": m.wer_sd, "cer": m.cer, "seeds": m.seeds, "mean": m}
+    m = r.seed_mean("open", "myostream", "open", "beam")
+    ns["seeds_open"] = m is not None and m.seeds.value > 1
+    for key, b, metric in (("seed_vs_gaddy", "gaddy2022", "wer"), ("seed_vs_ds2", "ds2emg", "wer"),
+                           ("seed_vs_gaddy_cer", "gaddy2022", "cer")):
+        v = r.seed_verdict("closed", "myostream", b, "closed", metric)
+        if v is not None and v.difference.value is not None:
+            ns[key] = {"difference": v.difference, "ratio": v.ratio, "verdict": v.verdict}
+    rule = next((b for b in r.budget_rules if b.part == "closed"), None)
+    if rule is not None:
+        ns["budget"] = {"ceiling": rule.ceiling, "patience": rule.patience, "holds": rule.holds,
+                        "improving": rule.improving}
+    if "seed_vs_gaddy" in ns:
+        ns["one_seed"] = False
     ns["sizes_table"] = bool(r.pending.get("05_sizes"))
     return ns
 
@@ -239,5 +318,32 @@ def blocks(ctx, ns) -> dict:
                               [[Q(c, "text", Source("structure", (c,))) for c in row] for row in rows])]
         return block
 
+    def seed_table():
+        means = [m for m in r.seed_means if m.table == "05_seeds" and m.part in ("closed", "open")]
+        if not means:
+            return []
+        keyed: dict[tuple, dict] = {}
+        for m in means:
+            keyed.setdefault((m.part, m.model, m.vocabulary), {})[m.decoder] = m
+        rows = []
+        for (_, model, vocabulary), by in keyed.items():
+            beam, greedy = by.get("beam"), by.get("greedy")
+            first = beam or greedy
+            rows.append([TABLE_NAMES.get(model, model), vocabulary, first.seeds, beam.wer if beam else "",
+                         beam.wer_sd if beam else "", beam.cer if beam else "", greedy.wer if greedy else ""])
+        caption = ("Each EMG model over its seeds under one budget rule: the mean over seeds of the corpus-level "
+                   "word and character error rates in % on the test split, silent EMG, "
+                   + join(sorted({phrase("vocabulary", m.vocabulary) for m in means}))
+                   + "; beam search with the language model, and greedy decoding. In brackets: the {ci_level} "
+                     "interval of a bootstrap over the seeds and the test utterances; sd: the standard deviation "
+                     "of the WER between seeds, in points.")
+        return [ctx.table("seed_table", caption, {**ns, "ci_level": ci_level(r)},
+                          ["model", "vocabulary", "seeds", "WER % (beam + LM) [CI]", "sd", "CER % (beam + LM) [CI]",
+                           "WER % (greedy) [CI]"], rows, widths=[2, 1, 0.7, 1.9, 0.7, 1.9, 1.9])]
+
+    def seed_figures():
+        return ctx.notebook_figure("05_seeds", width=0.8)
+
     return {"scores": scores, "comparisons": comparisons, "figure": figure, "worst_table": worst_table,
-            "figures": figures, "seeds_block": pending("05_seeds"), "sizes_block": pending("05_sizes")}
+            "figures": figures, "seed_table": seed_table, "seed_figures": seed_figures,
+            "sizes_block": pending("05_sizes")}
