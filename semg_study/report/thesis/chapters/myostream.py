@@ -86,7 +86,7 @@ DeepSpeech2's on EMG features is {seeds_ds2.wer} {seeds_ds2.wer:ci} (standard de
 [[end]]
 [[if seed_vs_gaddy]]
 Resampling both models' seeds and the shared test utterances, MyoStream's WER against the reproduction's is
-{seed_vs_gaddy.verdict|better=lower by {seed_vs_gaddy.difference:abs} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|worse=higher by {seed_vs_gaddy.difference:abs} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|no significant difference=not distinguishable from it: the difference is {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci}, an interval that includes zero};
+{seed_vs_gaddy.verdict|better=lower: the difference is {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|worse=higher: the difference is {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci}, an interval that excludes zero|no significant difference=not distinguishable from it: the difference is {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci}, an interval that includes zero};
 as a ratio it is {seed_vs_gaddy.ratio} {seed_vs_gaddy.ratio:ci} of the reproduction's.
 [[end]]
 [[if seed_vs_ds2]]
