@@ -1181,7 +1181,7 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
     from semg_study.experiments.plots import _synthetic_title
 
     selection = selection or select_streaming(points)
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(8.5, 4.6))
     pts = sorted((p for p in points if p.streaming and p.algorithmic_ms is not None and p.wer is not None),
                  key=lambda p: p.algorithmic_ms)
     if pts:
@@ -1190,9 +1190,12 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
                          [None if p.wer_high is None else 100 * p.wer_high for p in pts],
                          [None if p.wer_sd is None else 100 * p.wer_sd for p in pts])
         ax.errorbar([p.algorithmic_ms for p in pts], ys, yerr=err, fmt="o", capsize=3, label="streaming settings")
+        # short labels (chunk + look-ahead in frames) beside each point, clear of its error bar
         for p, y in zip(pts, ys):
-            ax.annotate(f"{p.setting} ({len(p.seeds)} seed{'s' if len(p.seeds) != 1 else ''})",
-                        (p.algorithmic_ms, y), fontsize=7, xytext=(4, 4), textcoords="offset points")
+            text = f"{p.chunk}+{p.lookahead}" + (" study" if "(study)" in p.setting else "")
+            ax.annotate(f"{text}, n={len(p.seeds)}", (p.algorithmic_ms, y), fontsize=8, xytext=(6, -3),
+                        textcoords="offset points")
+        ax.set_xlim(0, max(p.algorithmic_ms for p in pts) * 1.18)
     if selection.frontier:
         ax.plot([p.algorithmic_ms for p in selection.frontier], [100 * p.wer for p in selection.frontier], "--",
                 color="grey", label="frontier")
@@ -1200,7 +1203,8 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
     if full is not None and full.wer is not None:
         ax.axhline(100 * full.wer, color="k", label="full context")
         if full.wer_low is not None and full.wer_high is not None:
-            ax.axhspan(100 * full.wer_low, 100 * full.wer_high, color="k", alpha=0.08)
+            ax.axhspan(100 * full.wer_low, 100 * full.wer_high, color="k", alpha=0.08,
+                       label="full context, 95 % interval")
         ax.axhline(100 * full.wer * (1 + selection.max_relative_cost), color="k", linestyle=":",
                    label=f"full context + {100 * selection.max_relative_cost:g} % relative")
     ax.axvline(selection.max_algorithmic_ms, color="tab:red", linestyle=":",
@@ -1208,9 +1212,10 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
     if selection.chosen is not None:
         ax.scatter([selection.chosen.algorithmic_ms], [100 * selection.chosen.wer], s=160, marker="*",
                    color="tab:red", zorder=4, label=f"chosen: {selection.chosen.setting}")
-    ax.set_xlabel("algorithmic latency (ms): chunk + look-ahead")
+    ax.set_xlabel("algorithmic latency (ms): one chunk + look-ahead")
     ax.set_ylabel("test WER (%), mean over seeds, 95 % interval")
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title="labels: chunk + look-ahead\n(encoder frames), n seeds", title_fontsize=7)
     ax.set_title(_synthetic_title("MyoStream: streaming cost against algorithmic latency", synthetic))
     fig.tight_layout()
     return fig
@@ -1431,6 +1436,6 @@ def selection_table(selection: StreamingSelection) -> list[dict]:
              "chosen relative cost %": None if c is None else _p(c.relative_cost, 1),
              "cost interval within the rule": {True: "yes", False: "no", None: None}[selection.established],
              "full-context WER %": None if selection.full_context is None else _p(selection.full_context.wer),
-             "frontier": "; ".join(f"{p.setting} ({p.algorithmic_ms:g} ms, {100 * p.wer:.1f} %)"
+             "frontier": "; ".join(f"{p.setting} ({p.algorithmic_ms:.1f} ms, {100 * p.wer:.1f} %)"
                                    for p in selection.frontier),
              "reason": selection.reason}]
