@@ -1431,6 +1431,8 @@ def selection_table(selection: StreamingSelection) -> list[dict]:
     c = selection.chosen
     return [{"rule": f"relative WER cost <= {100 * selection.max_relative_cost:g} % of full context at "
                      f"<= {selection.max_algorithmic_ms:g} ms algorithmic latency",
+             "max relative cost %": round(100 * selection.max_relative_cost, 1),
+             "max algorithmic latency ms": round(selection.max_algorithmic_ms, 1),
              "outcome": selection.outcome, "chosen setting": c.setting if c else None,
              "chosen algorithmic latency ms": None if c is None or c.algorithmic_ms is None else round(c.algorithmic_ms, 1),
              "chosen relative cost %": None if c is None else _p(c.relative_cost, 1),

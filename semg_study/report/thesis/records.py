@@ -196,6 +196,34 @@ class BudgetRule:
 
 
 @dataclass
+class StreamingSetting:
+    """One streaming setting of MyoStream (or full context) over its seeds (07_streaming)."""
+    setting: Q             # "chunk 2, look-ahead 0", "full context", ...
+    streaming: bool
+    chunk: Q | None
+    lookahead: Q | None
+    algorithmic_ms: Q | None
+    seeds: Q
+    wer: Rate
+    wer_sd: Q | None
+    ratio: Rate | None     # against full context
+    relative_cost: Q | None
+    difference: Rate | None
+    verdict: Word
+
+
+@dataclass
+class StreamingRule:
+    """The streaming rule applied (07_streaming_selection)."""
+    max_cost: Q
+    max_ms: Q
+    outcome: Word          # chosen | none | not determinable
+    chosen: Q | None
+    chosen_ms: Q | None
+    chosen_cost: Q | None
+
+
+@dataclass
 class Latency:
     label: str
     run: str
@@ -292,6 +320,8 @@ class Results:
     seed_means: list[SeedMean] = field(default_factory=list)
     seed_verdicts: list[SeedVerdict] = field(default_factory=list)
     budget_rules: list[BudgetRule] = field(default_factory=list)
+    streaming_settings: list[StreamingSetting] = field(default_factory=list)
+    streaming_rule: StreamingRule | None = None
     problems: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ selection by metadata
@@ -439,6 +469,10 @@ def load_results(root: str | Path) -> Results:
     for name in BUDGET_TABLES:
         if name in r.tables:
             _budget_rules(r, name)
+    if "07_streaming" in r.tables:
+        _streaming_settings(r)
+    if "07_streaming_selection" in r.tables:
+        _streaming_rule(r)
     for name in PENDING:
         r.pending[name] = r.tables.get(name)
     return r
@@ -633,6 +667,51 @@ def _budget_rules(r: Results, name: str) -> None:
             patience=t.cell(i, "patiences", "int") if _number(row["patiences"]) else None,
             holds=Word(row["rule holds"], Source(t.file, ("rows", i, "values", "rule holds"))),
             improving=t.cell(i, "stopped at the ceiling while improving", "count"), table=name))
+
+
+def _streaming_settings(r: Results) -> None:
+    name = "07_streaming"
+    t = _Table(r, name, ("setting", "streaming", "chunk (frames)", "look-ahead (frames)", "algorithmic latency ms",
+                         "seeds", "decoder", "WER %", "WER % sd", "WER % CI low", "WER % CI high",
+                         "ratio to full context", "ratio CI low", "ratio CI high", "relative cost %",
+                         "difference (points)", "difference CI low", "difference CI high",
+                         "verdict against full context"))
+    for i, row in enumerate(t.rows):
+        if t.cell(i, "WER %", "pct") is None:
+            continue
+        decoder = _DECODER[row["decoder"]]
+        meta = {"split": "test", "mode": "silent", "decoder": decoder, "vocabulary": "closed", "model": "myostream",
+                "setting": row["setting"], "part": "streaming"}
+        key = ("seed mean", "streaming", "myostream", "closed", row["setting"], decoder)
+        rkey = ("streaming ratio", row["setting"], decoder)
+        dkey = ("streaming difference", row["setting"], decoder)
+        ratio = t.cell(i, "ratio to full context", "ratio", rkey, meta)
+        diff = t.cell(i, "difference (points)", "points", dkey, meta)
+        r.streaming_settings.append(StreamingSetting(
+            setting=t.cell(i, "setting", "text"), streaming=row["streaming"] == "yes",
+            chunk=t.cell(i, "chunk (frames)", "int"), lookahead=t.cell(i, "look-ahead (frames)", "int"),
+            algorithmic_ms=t.cell(i, "algorithmic latency ms", "ms", None, meta), seeds=t.cell(i, "seeds", "int"),
+            wer=t.rate(i, "WER %", "pct", key + ("wer",), meta), wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
+            ratio=None if ratio is None else Rate(ratio, t.cell(i, "ratio CI low", "ratio", rkey + ("low",), meta),
+                                                  t.cell(i, "ratio CI high", "ratio", rkey + ("high",), meta)),
+            relative_cost=t.cell(i, "relative cost %", "pct", None, meta),
+            difference=None if diff is None else Rate(diff, t.cell(i, "difference CI low", "points", dkey + ("low",), meta),
+                                                      t.cell(i, "difference CI high", "points", dkey + ("high",), meta)),
+            verdict=Word(row["verdict against full context"],
+                         Source(t.file, ("rows", i, "values", "verdict against full context")), meta)))
+
+
+def _streaming_rule(r: Results) -> None:
+    t = _Table(r, "07_streaming_selection", ("max relative cost %", "max algorithmic latency ms", "outcome",
+                                             "chosen setting", "chosen algorithmic latency ms",
+                                             "chosen relative cost %"))
+    if not t.rows:
+        return
+    r.streaming_rule = StreamingRule(
+        max_cost=t.cell(0, "max relative cost %", "pct0"), max_ms=t.cell(0, "max algorithmic latency ms", "ms0"),
+        outcome=Word(t.rows[0]["outcome"], Source(t.file, ("rows", 0, "values", "outcome"))),
+        chosen=t.cell(0, "chosen setting", "text"), chosen_ms=t.cell(0, "chosen algorithmic latency ms", "ms"),
+        chosen_cost=t.cell(0, "chosen relative cost %", "pct"))
 
 
 def _ablation_vocabulary(r: Results) -> str:

@@ -2,7 +2,7 @@
 and the paper sizes) and what streaming costs in accuracy. Each measurement names its threads and input."""
 from __future__ import annotations
 
-from semg_study.report.thesis.chapters.common import TABLE_NAMES, code_value, sign_word
+from semg_study.report.thesis.chapters.common import TABLE_NAMES, ci_level, code_value, sign_word
 from semg_study.report.thesis.values import Q, Source, Word, code, derived
 
 KIND = "chapter"
@@ -75,6 +75,39 @@ streaming, a relative cost of {stream_cost.relative} against a target of at most
 ({stream_cost.met|met=met|missed=missed}).
 [[end]]
 
+## The streaming trade-off
+
+[[if sweep]]
+Where between answering early and answering accurately should MyoStream sit? It was trained with
+{sweep_n:noun(streaming setting)} of chunk size and look-ahead and with full-context attention,
+{sweep_seeds:noun(seed)} each, under the budget rule of Chapter {ref.chapter_myostream}, and each setting was
+scored on the closed-vocabulary test split (silent EMG, beam search with the language model) on the same
+utterances as full context. The algorithmic latency of a setting is one chunk plus the look-ahead, the time
+the model must wait before it can emit the last frame.
+
+[[sweep_table]]
+
+Full context reaches a WER of {sweep_full.wer} {sweep_full.wer:ci} over its seeds.
+[[if sweep_best]]
+Of the settings at or under {rule.max_ms} of algorithmic latency, the cheapest in accuracy is
+{sweep_best.setting} ({sweep_best.ms}): {sweep_best.wer} {sweep_best.wer:ci}, a relative cost of
+{sweep_best.cost} against full context, with the verdict
+"{sweep_best.verdict|better=better|worse=worse|no significant difference=no significant difference}" for
+streaming on the same utterances.
+[[end]]
+[[if sweep_study]]
+The study's own setting, {sweep_study.setting} at {sweep_study.ms}, costs {sweep_study.cost}
+("{sweep_study.verdict|better=better|worse=worse|no significant difference=no significant difference}").
+[[end]]
+The rule set before the sweep asks for a relative cost of at most {rule.max_cost} at no more than
+{rule.max_ms} of algorithmic latency:
+{rule.outcome|chosen={rule.chosen} meets it, at {rule.chosen_ms} with a relative cost of {rule.chosen_cost}.|none=no setting measured meets it, so the measured frontier is the answer: on this corpus, streaming with these settings costs more than the rule allows.|not determinable=whether a setting meets it cannot be told from the runs finished so far.}
+
+[[sweep_figure]]
+[[else]]
+The sweep of chunk and look-ahead against WER is not yet in this version of the document.
+[[end]]
+
 [[if targets]]
 ## Latency targets
 
@@ -90,9 +123,14 @@ model size. At the paper sizes, where a forward pass over a whole utterance is e
 streaming design answers {paper_faster|lower=sooner than the reproduction|higher=later than the reproduction|equal=as soon as the reproduction},
 but not by as much as the target asked.
 [[end]]
+[[if sweep]]
+The accuracy cost of streaming is the other side of the same choice:
+{rule.outcome|chosen=one of the settings measured stays within the study's rule, so on this corpus MyoStream can answer while the user speaks at a bounded price in accuracy.|none=none of the settings measured stays within the study's rule, so on this corpus answering while the user speaks is paid for in accuracy beyond what the rule allows.|not determinable=whether a setting stays within the study's rule is not yet known.}
+[[else]]
 The accuracy cost of streaming is the other side of the same choice: a shorter chunk or look-ahead would
 answer sooner and, on the evidence above, cost more accuracy. The sweep of chunk and look-ahead against WER
 that would locate the best trade-off is not yet in this version of the document.
+[[end]]
 
 ## Limits
 
@@ -169,6 +207,7 @@ def values(ctx) -> dict:
                              "relative": s["wer_relative_change"], "target": t.threshold, "met": t.met}
     latency_targets = [t for t in r.targets if t.name in LATENCY_TARGETS]
     ns["targets"] = bool(latency_targets)
+    _sweep_values(r, ns)
     return ns
 
 
@@ -201,8 +240,59 @@ def _ordinal(column: str) -> str:
 DERIVED["ordinal_of_column"] = _ordinal
 
 
+def _sweep_values(r, ns: dict) -> None:
+    """The streaming sweep (07_streaming, 07_streaming_selection), where the study has it."""
+    settings = [x for x in r.streaming_settings if x.wer is not None]
+    full = next((x for x in settings if not x.streaming), None)
+    if not settings or full is None or r.streaming_rule is None:
+        return
+    rule = r.streaming_rule
+    streamed = [x for x in settings if x.streaming]
+    if len({x.seeds.value for x in settings}) != 1:
+        return  # "n seeds each" must hold for every setting; until then the table alone stands (the notebook)
+    ns["sweep"] = True
+    ns["sweep_n"] = r.q(len(streamed), "int", derived("count", *[x.setting.source for x in streamed]))
+    ns["sweep_seeds"] = full.seeds
+    ns["sweep_full"] = {"wer": full.wer}
+    ns["rule"] = {"max_ms": rule.max_ms, "max_cost": rule.max_cost, "outcome": rule.outcome, "chosen": rule.chosen,
+                  "chosen_ms": rule.chosen_ms, "chosen_cost": rule.chosen_cost}
+
+    def entry(x):
+        return {"setting": x.setting, "ms": x.algorithmic_ms, "wer": x.wer, "cost": x.relative_cost,
+                "verdict": x.verdict}
+
+    # the lowest relative cost within the latency bound (a choice among the table's rows; each number printed
+    # is that row's cell)
+    within = [x for x in streamed if x.algorithmic_ms is not None and x.relative_cost is not None
+              and x.algorithmic_ms.value <= rule.max_ms.value]
+    if within:
+        ns["sweep_best"] = entry(min(within, key=lambda x: (x.relative_cost.value, x.algorithmic_ms.value)))
+    study = next((x for x in streamed if "(study)" in str(x.setting.value)), None)
+    if study is not None and study.relative_cost is not None:
+        ns["sweep_study"] = entry(study)
+
+
 def blocks(ctx, ns) -> dict:
     r = ctx.r
+
+    def sweep_table():
+        settings = [x for x in r.streaming_settings if x.wer is not None]
+        if not ns.get("sweep"):
+            return []
+        rows = [[x.setting, x.algorithmic_ms if x.algorithmic_ms is not None else "", x.seeds, x.wer,
+                 x.wer_sd if x.wer_sd is not None else "", x.ratio if x.ratio is not None and x.streaming else "",
+                 x.verdict if x.streaming else ""] for x in settings]
+        caption = ("MyoStream's streaming settings and full context on the closed vocabulary: the test split, silent "
+                   "EMG, beam search with the language model. Algorithmic latency: one chunk plus the look-ahead; "
+                   "WER: the mean over seeds with the {ci_level} interval of a bootstrap over the seeds and the test "
+                   "utterances, sd between seeds in points; ratio: the setting's WER over full context's on the "
+                   "same utterances (the streaming cost) with its interval, and the verdict for streaming.")
+        return [ctx.table("sweep_table", caption, {**ns, "ci_level": ci_level(r)},
+                          ["setting", "algorithmic latency", "seeds", "WER % [CI]", "sd", "ratio to full [CI]",
+                           "verdict"], rows, widths=[2.2, 1.2, 0.7, 1.8, 0.9, 1.7, 1.7])]
+
+    def sweep_figure():
+        return ctx.notebook_figure("07_streaming", width=0.9) if ns.get("sweep") else []
 
     def per_utterance():
         if not r.latency:
@@ -276,4 +366,5 @@ def blocks(ctx, ns) -> dict:
         caption = "The latency targets of the benchmark and of the response-latency measurement, with the measured values and their status."
         return [ctx.table("targets", caption, ns, ["target", "value", "", "threshold", "met"], rows,
                           widths=[5, 1.2, 0.4, 1.2, 0.9])]
-    return {"per_utterance": per_utterance, "response": response, "figure": figure, "targets_table": targets_table}
+    return {"per_utterance": per_utterance, "response": response, "figure": figure, "targets_table": targets_table,
+            "sweep_table": sweep_table, "sweep_figure": sweep_figure}
