@@ -2,7 +2,7 @@
 components whose removal raises the WER, lowers it, or changes nothing measurable."""
 from __future__ import annotations
 
-from semg_study.report.thesis.chapters.common import COMPONENTS, ci_level, join
+from semg_study.report.thesis.chapters.common import COMPONENTS, ci_level, join, phrase
 from semg_study.report.thesis.values import Q, Source, derived
 
 KIND = "chapter"
@@ -55,6 +55,38 @@ Switching off {none} changes the WER by an amount whose interval includes zero: 
 either way.
 [[end]]
 
+## Under the comparison's budget rule
+
+[[if budget_ablations]]
+The ablations above stop at a shorter ceiling than any model needs to converge, and are scored without the
+language model. The same {budget_n:noun(variant)} were therefore trained again under the budget rule of the
+seed comparison (Chapter {ref.chapter_myostream}), {budget_seeds:noun(seed)} each, and scored on the same
+test split and silent EMG with beam search and the language model, each against the full model on the same
+utterances.
+
+[[budget_table]]
+
+Under this budget the full model reaches {budget_full.wer} {budget_full.wer:ci}.
+[[if b_worse]]
+Switching off {b_worse} raises the WER significantly.
+[[end]]
+[[if b_better]]
+Switching off {b_better} lowers the WER significantly.
+[[end]]
+[[if b_none]]
+For {b_none} the interval of the difference includes zero: no effect can be claimed at this budget.
+[[end]]
+[[if b_changed]]
+The verdicts that differ from those of the shorter budget with greedy decoding concern {b_changed}: a
+component's effect depends on how long the model trains and on whether a language model corrects its output.
+[[else]]
+Every verdict agrees with the shorter budget's.
+[[end]]
+[[else]]
+The ablations under the seed comparison's budget rule (each variant trained to convergence, scored with the
+language model) are not yet complete in this version of the document.
+[[end]]
+
 ## What it means
 
 [[if streaming_better]]
@@ -69,8 +101,13 @@ facial EMG (Chapter {ref.chapter_models}), and at this budget the measurements s
 
 ## Limits
 
+[[if budget_ablations]]
+The first ablation table uses a shorter budget and greedy decoding, so its absolute error rates are not those
+of Chapter {ref.chapter_myostream}; the second uses the comparison's budget and the language model.
+[[else]]
 The ablations use a shorter budget than the headline runs and greedy decoding, so their absolute error
 rates are not those of Chapter {ref.chapter_myostream}.
+[[end]]
 [[if full]]
 With {n_seeds:noun(seed)} per variant the intervals are wide, and the verdicts say only which differences are
 larger than that uncertainty.
@@ -121,7 +158,48 @@ def values(ctx) -> dict:
             ns[f"{key}_names"] = join([COMPONENTS.get(a.switched_off, a.switched_off) for a in items])
             ns[f"{key}_n"] = r.q(len(items), "int", Source("structure", (len(items),)))
     ns["streaming_better"] = any(a.switched_off == "streaming_mask" for a in groups.get("better", []))
+    _budget_values(ctx, ns, {a.switched_off: a for a in variants})
     return ns
+
+
+def _component(setting: str) -> str:
+    """``without conv_module`` -> ``conv_module``."""
+    return setting[len("without "):] if setting.startswith("without ") else setting
+
+
+def _budget_values(ctx, ns: dict, short: dict) -> None:
+    """The ablations under the comparison's budget rule (06_ablations_budget and its comparisons), once every
+    variant has the same number of seeds as the full model."""
+    r = ctx.r
+    means = [m for m in r.seed_means if m.part == "ablations" and m.decoder == "beam"]
+    full = next((m for m in means if m.setting == "full model"), None)
+    verdicts = [v for v in r.seed_verdicts if v.part == "ablations" and v.metric == "wer"]
+    if full is None or len(means) < len(short) + 1 or len({m.seeds.value for m in means}) != 1 \
+            or len(verdicts) != len(means) - 1:
+        return
+    ns["budget_ablations"] = True
+    ns["budget_n"] = r.q(len(means), "int", derived("count", *[m.seeds.source for m in means]))
+    ns["budget_seeds"] = full.seeds
+    ns["budget_full"] = {"wer": full.wer}
+    groups: dict[str, list] = {}
+    changed = []
+    for v in verdicts:
+        component = _component(v.a.partition("(")[2].rstrip(")") or v.a)
+        groups.setdefault(v.verdict.state, []).append((component, v))
+        before = short.get(component)
+        if before is not None and before.verdict is not None and before.verdict.state != v.verdict.state:
+            changed.append(component)
+
+    def listing(items):
+        return join([f"{COMPONENTS.get(c, c)} ({ctx.cell(v.difference.value)} "
+                     f"[{ctx.cell(v.difference.low, 'bare')},\u00a0{ctx.cell(v.difference.high, 'bare')}])"
+                     for c, v in items])
+
+    for state, key in (("worse", "b_worse"), ("better", "b_better"), ("no significant difference", "b_none")):
+        if groups.get(state):
+            ns[key] = listing(groups[state])
+    if changed:
+        ns["b_changed"] = join([COMPONENTS.get(c, c) for c in changed])
 
 
 from semg_study.report.thesis.values import DERIVED  # noqa: E402
@@ -164,4 +242,24 @@ def blocks(ctx, ns) -> dict:
                    "grey: it includes zero).")
         data = [a.difference.value for a in r.ablations if a.difference is not None]
         return [ctx.figure("figure", caption, {**ns, "ci_level": ci_level(r)}, png, pdf, data=data, width=0.8)]
-    return {"table": table, "figure": figure}
+    def budget_table():
+        if not ns.get("budget_ablations"):
+            return []
+        verdicts = {v.a: v for v in r.seed_verdicts if v.part == "ablations" and v.metric == "wer"}
+        rows = []
+        for m in (x for x in r.seed_means if x.part == "ablations" and x.decoder == "beam"):
+            v = next((v for a, v in verdicts.items() if _component(a.partition("(")[2].rstrip(")")) ==
+                      _component(m.setting)), None)
+            rows.append([m.setting, m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
+                         v.difference if v else "", v.verdict if v else "", m.parameters or ""])
+        vocabulary = phrase("vocabulary", next(x.vocabulary for x in r.seed_means if x.part == "ablations"))
+        caption = ("MyoStream ablations under the seed comparison's budget rule on the " + vocabulary + ": test split, "
+                   "silent EMG, beam search with the language model; mean over {budget_seeds:noun(seed)} per variant "
+                   "with the {ci_level} interval of a bootstrap over seeds and utterances, the standard deviation "
+                   "between seeds (SD), the paired difference from the full model in points with its interval, and "
+                   "the verdict for the variant.")
+        return [ctx.table("budget_table", caption, {**ns, "ci_level": ci_level(r)},
+                          ["variant", "WER % [CI]", "SD", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
+                          widths=[2.2, 1.7, 0.7, 1.7, 1.9, 1.6, 1.1])]
+
+    return {"table": table, "figure": figure, "budget_table": budget_table}
