@@ -33,6 +33,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --profile $(PROFILE)
 	$(if $(filter full,$(PROFILE)),,$(BIN)/python benchmarks/response_latency.py --profile $(PROFILE))
+	$(if $(filter full,$(PROFILE)),,$(BIN)/python benchmarks/headline_report.py --profile $(PROFILE))
 
 # the inference latency, real-time factor and size of every trained run under runs/, each in its own
 # process (benchmarks/README.md): reports/benchmarks/latency.json and latency.md
