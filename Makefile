@@ -42,7 +42,8 @@ latency: $(STAMP)
 
 # every run of the study trained from scratch, once (ignores the released runs and the local cache)
 retrain: $(STAMP)
-	$(BIN)/semg-study study --profile $(PROFILE) --retrain
+	$(BIN)/python benchmarks/headline_queue.py --profile $(PROFILE) --workers 2 --retrain --runs-root runs/retrain
+	$(BIN)/semg-study study --profile $(PROFILE) --retrain --runs-root runs/retrain
 
 # slow, not part of CI: retrain the released closed-vocabulary MyoStream and check its test WER
 # falls inside the released run's 95 % CI (benchmarks/verify_release.py)

@@ -34,6 +34,9 @@ def main(argv=None) -> int:
     parser.add_argument("--runs-root", default=None)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--list", action="store_true", help="print the queue and exit")
+    parser.add_argument("--retrain", action="store_true",
+                        help="train every run from scratch into --runs-root (default runs/retrain-headline), "
+                             "never reusing or packing a released run (`make retrain`)")
     parser.add_argument("--evaluate-only", action="store_true",
                         help="score and repack the finished runs of the parts; train nothing")
     args = parser.parse_args(argv)
@@ -43,13 +46,19 @@ def main(argv=None) -> int:
     from semg_study.provenance import repo_root
     from semg_study.training import released
 
+    from semg_study.experiments.headline import headline_knobs
+
+    if not headline_knobs(args.profile):
+        print(f"profile {args.profile!r} has no headline comparison: nothing to train")
+        return 0
     specs = queue(args.profile, args.part.split(","))
     if args.list:
         for s in specs:
             print(s["config"], json.dumps(s["overrides"], sort_keys=True), "seed", s["seed"], "|", s["label"])
         print(f"{len(specs)} runs")
         return 0
-    runs_root = str(Path(args.runs_root) if args.runs_root else repo_root() / "runs")
+    default_root = repo_root() / "runs" / ("retrain-headline" if args.retrain else "")
+    runs_root = str(Path(args.runs_root) if args.runs_root else default_root)
     started = time.time()
 
     def score(run_dir):
@@ -73,7 +82,8 @@ def main(argv=None) -> int:
 
     def report(spec, run_dir):
         score(run_dir)
-        released.pack_all([run_dir])
+        if not args.retrain:  # a retrain checks the released runs; it never replaces them
+            released.pack_all([run_dir])
         m = json.loads((Path(run_dir) / "manifest.json").read_text())
         stop = m.get("early_stopping") or {}
         print(f"[{time.time() - started:7.0f} s] {Path(run_dir).name}: {m.get('source')}, {spec['label']}, "
@@ -83,13 +93,14 @@ def main(argv=None) -> int:
 
     if args.workers <= 1:
         for spec in specs:
-            report(spec, _train_one(spec, args.profile, runs_root, 1, 1))
+            report(spec, _train_one(spec, args.profile, runs_root, 1, 1, not args.retrain))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(max_workers=args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = {pool.submit(_train_one, s, args.profile, runs_root, 1, args.workers): s for s in specs}
+            futures = {pool.submit(_train_one, s, args.profile, runs_root, 1, args.workers, not args.retrain): s
+                       for s in specs}
             for future in as_completed(futures):
                 report(futures[future], future.result())
     print(f"done in {time.time() - started:.0f} s", flush=True)

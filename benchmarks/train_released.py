@@ -63,7 +63,8 @@ def priority(spec: dict) -> tuple:
     return len(PRIORITY), spec.get("seed", 0)
 
 
-def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurrent: int) -> str:
+def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurrent: int,
+               reuse_released: bool = True) -> str:
     import torch
 
     from semg_study.experiments.plan_runs import plan_run
@@ -71,7 +72,7 @@ def _train_one(spec: dict, profile: str, runs_root: str, threads: int, concurren
 
     torch.set_num_threads(threads)
     started = time.time()
-    run_dir = plan_run(spec, profile, runs_root=runs_root)
+    run_dir = plan_run(spec, profile, runs_root=runs_root, reuse_released=reuse_released)
     manifest_path = RunFolder(run_dir).manifest
     manifest = json.loads(manifest_path.read_text())
     if manifest.get("source") == "trained" and "concurrent_runs" not in manifest:
