@@ -250,7 +250,7 @@ def blocks(ctx, ns) -> dict:
         for m in (x for x in r.seed_means if x.part == "ablations" and x.decoder == "beam"):
             v = next((v for a, v in verdicts.items() if _component(a.partition("(")[2].rstrip(")")) ==
                       _component(m.setting)), None)
-            rows.append([m.setting, m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
+            rows.append([m.setting.replace("_", " "), m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
                          v.difference if v else "", v.verdict if v else "", m.parameters or ""])
         vocabulary = phrase("vocabulary", next(x.vocabulary for x in r.seed_means if x.part == "ablations"))
         caption = ("MyoStream ablations under the seed comparison's budget rule on the " + vocabulary + ": test split, "
