@@ -73,6 +73,15 @@ The ablations were trained with {ablation_seeds:noun(seed)} each.
 [[end]]
 An interval over the test utterances therefore does not include the variation between training runs,
 which the ablations show to be large (Chapter {ref.chapter_ablations}).
+[[if seed_comparison]]
+For that reason the closed-vocabulary comparison of the EMG models was repeated as a seed comparison: each
+model trained with {seed_comparison.seeds:noun(seed)} under one budget rule (at most
+{seed_comparison.ceiling:noun(epoch)}, stopped after {seed_comparison.patience:noun(epoch)} without a better
+dev CER), scored with each decoder on the test split, and summarised by the mean over seeds with an interval
+from a bootstrap that resamples both the seeds and the test utterances (Chapter {ref.chapter_myostream}).
+MyoStream's streaming settings and the ablations were trained again under the same rule, with
+{seed_comparison.other_seeds:noun(seed)} each (Chapters {ref.chapter_ablations} and {ref.chapter_latency}).
+[[end]]
 [[else]]
 [[if any_seeds]]
 The headline runs were trained with several seeds; their intervals resample the seeds as well as the
@@ -162,6 +171,13 @@ def values(ctx) -> dict:
         ns["at_ceiling_n"] = r.q(len(at_ceiling), "int", Source("structure", (len(at_ceiling),)))
     seeds = sorted({len(s.seeds) for s in r.scores})
     ns["one_seed"] = seeds == [1]
+    mine = r.seed_mean("closed", "myostream", "closed", "beam")
+    rule = next((b for b in r.budget_rules if b.part == "closed"), None)
+    other = [m for m in r.seed_means if m.part in ("ablations", "streaming") and m.decoder == "beam"]
+    if mine is not None and rule is not None and rule.ceiling is not None and other \
+            and len({m.seeds.value for m in other}) == 1:
+        ns["seed_comparison"] = {"seeds": mine.seeds, "ceiling": rule.ceiling, "patience": rule.patience,
+                                 "other_seeds": other[0].seeds}
     ns["any_seeds"] = bool(seeds)
     first = [s for s in r.scores if s.model == "myostream"]
     if first:
