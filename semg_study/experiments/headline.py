@@ -1441,3 +1441,30 @@ def selection_table(selection: StreamingSelection) -> list[dict]:
              "frontier": "; ".join(f"{p.setting} ({p.algorithmic_ms:.1f} ms, {100 * p.wer:.1f} %)"
                                    for p in selection.frontier),
              "reason": selection.reason}]
+
+
+def size_table(points: Sequence[SizePoint]) -> list[dict]:
+    """Rows of the size sweep (table ``07_sizes``): each model and size over its seeds, with its parameters
+    and its response latency (end of utterance to final transcript, timed side by side)."""
+    return [{"part": "sizes", "model": p.model, "condition": p.condition, "setting": p.setting,
+             "parameters": p.parameters, "seeds": len(p.seeds), "decoder": "beam + LM" if p.decoder == "beam" else
+             p.decoder, "WER %": _p(p.wer), "WER % sd": _p(p.wer_sd), "WER % CI low": _p(p.wer_low),
+             "WER % CI high": _p(p.wer_high),
+             "response latency p50 ms": None if p.response_ms is None else round(p.response_ms, 1),
+             "response latency p95 ms": None if p.response_p95_ms is None else round(p.response_p95_ms, 1),
+             "response timed with": p.response_decoder, "interval": p.interval_method} for p in points]
+
+
+def finding_table(findings: Sequence[EqualFinding]) -> list[dict]:
+    """Rows of the equal-parameter and equal-latency comparisons (table ``07_size_findings``)."""
+    return [{"axis": f.axis, "at": None if f.at is None else round(f.at, 1), "measured": f.measured,
+             "interpolated": f.interpolated, "MyoStream WER %": _p(f.proposed_wer),
+             "reproduction WER %": _p(f.reference_wer), "difference (points)": _p(f.difference),
+             "difference CI low": _p(f.low), "difference CI high": _p(f.high), "verdict": f.verdict,
+             "reason": f.reason} for f in findings]
+
+
+def part_complete(runs: HeadlineRuns, part: str) -> bool:
+    """Every planned seed of every group of ``part`` has a finished run (a curve is drawn only then)."""
+    groups = [g for g in runs.groups if g.part == part]
+    return bool(groups) and all(not g.seeds_missing for g in groups)
