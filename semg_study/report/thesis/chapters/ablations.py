@@ -167,6 +167,18 @@ def _component(setting: str) -> str:
     return setting[len("without "):] if setting.startswith("without ") else setting
 
 
+def _variant_component(label: str) -> str:
+    """A seed verdict's variant, ``myostream (without conv_module)`` -> ``conv_module``."""
+    return _component(label.partition("(")[2].rstrip(")") or label)
+
+
+def _variant_table(ctx, name: str, caption: str, ns: dict, rows: list) -> list:
+    """One table of ablation variants (both ablation tables have these columns)."""
+    return [ctx.table(name, caption, {**ns, "ci_level": ci_level(ctx.r)},
+                      ["variant", "WER % [CI]", "SD", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
+                      widths=[2.2, 1.7, 0.7, 1.7, 1.9, 1.6, 1.1])]
+
+
 def _budget_values(ctx, ns: dict, short: dict) -> None:
     """The ablations under the comparison's budget rule (06_ablations_budget and its comparisons), once every
     variant has the same number of seeds as the full model."""
@@ -184,7 +196,7 @@ def _budget_values(ctx, ns: dict, short: dict) -> None:
     groups: dict[str, list] = {}
     changed = []
     for v in verdicts:
-        component = _component(v.a.partition("(")[2].rstrip(")") or v.a)
+        component = _variant_component(v.a)
         groups.setdefault(v.verdict.state, []).append((component, v))
         before = short.get(component)
         if before is not None and before.verdict is not None and before.verdict.state != v.verdict.state:
@@ -222,9 +234,7 @@ def blocks(ctx, ns) -> dict:
                    "decoding; mean over {n_seeds:noun(seed)} per variant with the {ci_level} interval of a bootstrap "
                    "over seeds and utterances, the standard deviation between seeds (SD), the paired difference "
                    "from the full model in points with its interval, and the verdict for the variant.")
-        return [ctx.table("table", caption, {**ns, "ci_level": ci_level(r)},
-                          ["variant", "WER % [CI]", "SD", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
-                          widths=[2.2, 1.7, 0.7, 1.7, 1.9, 1.6, 1.1])]
+        return _variant_table(ctx, "table", caption, ns, rows)
 
     def figure():
         from semg_study.report.thesis.figures import forest
@@ -242,14 +252,14 @@ def blocks(ctx, ns) -> dict:
                    "grey: it includes zero).")
         data = [a.difference.value for a in r.ablations if a.difference is not None]
         return [ctx.figure("figure", caption, {**ns, "ci_level": ci_level(r)}, png, pdf, data=data, width=0.8)]
+
     def budget_table():
         if not ns.get("budget_ablations"):
             return []
         verdicts = {v.a: v for v in r.seed_verdicts if v.part == "ablations" and v.metric == "wer"}
         rows = []
         for m in (x for x in r.seed_means if x.part == "ablations" and x.decoder == "beam"):
-            v = next((v for a, v in verdicts.items() if _component(a.partition("(")[2].rstrip(")")) ==
-                      _component(m.setting)), None)
+            v = next((v for a, v in verdicts.items() if _variant_component(a) == _component(m.setting)), None)
             rows.append([m.setting.replace("_", " "), m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
                          v.difference if v else "", v.verdict if v else "", m.parameters or ""])
         vocabulary = phrase("vocabulary", next(x.vocabulary for x in r.seed_means if x.part == "ablations"))
@@ -258,8 +268,6 @@ def blocks(ctx, ns) -> dict:
                    "with the {ci_level} interval of a bootstrap over seeds and utterances, the standard deviation "
                    "between seeds (SD), the paired difference from the full model in points with its interval, and "
                    "the verdict for the variant.")
-        return [ctx.table("budget_table", caption, {**ns, "ci_level": ci_level(r)},
-                          ["variant", "WER % [CI]", "SD", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
-                          widths=[2.2, 1.7, 0.7, 1.7, 1.9, 1.6, 1.1])]
+        return _variant_table(ctx, "budget_table", caption, ns, rows)
 
     return {"table": table, "figure": figure, "budget_table": budget_table}
