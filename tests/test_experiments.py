@@ -260,7 +260,7 @@ def test_comparison_rows_of_seeds_reduce_to_one_seed_rows():
 def test_myostream_is_compared_with_each_baseline_on_the_same_utterances(myostream_result, smoke_study):
     res = exp.run_model_comparisons(smoke_study)
     labels = {r["comparison"] for r in res.rows}
-    assert labels == {f"MyoStream vs {m} ({c})" for m in ("DeepSpeech2 (EMG features)", "Gaddy & Klein 2022 reproduction")
+    assert labels == {f"MyoStream vs {m} ({c})" for m in ("DeepSpeech2 (EMG features)", "Gaddy 2022 reproduction")
                       for c in ("open", "closed")}
     for row, manifests in zip(res.rows, res.manifests):
         assert len(manifests) == 2 and row["run A"] != row["run B"]

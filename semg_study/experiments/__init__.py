@@ -30,7 +30,8 @@ from semg_study.experiments.comparisons import comparison_rows
 from semg_study.experiments.plan_runs import (evaluation_corpus, overrides_for, plan_run, released_for, train_spec,
                                               train_specs)
 from semg_study.experiments.plans import ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER, plan, run_specs
-from semg_study.experiments.run_evaluation import evaluate_cached, evaluate_decoder, manifest_of, worst_utterances
+from semg_study.experiments.run_evaluation import evaluate_cached, evaluate_decoder, manifest_of, run_vocabulary,
+                                                  worst_utterances
 from semg_study.experiments.runners import (Experiment, latency_specs, myostream_run, release_models, run_ablations,
                                             run_emg_baselines, run_latency, run_model_comparisons, run_myostream,
                                             run_table31)
@@ -39,6 +40,6 @@ __all__ = [
     "ABLATION_COMPONENTS", "FIXES", "ORIGINAL_LABEL", "ORIGINAL_TABLE31_WER", "Experiment",
     "comparison_rows", "evaluate_cached", "evaluate_decoder", "evaluation_corpus", "latency_specs", "plan_run",
     "run_model_comparisons", "manifest_of", "myostream_run", "overrides_for", "plan",
-    "release_models", "released_for", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
+    "release_models", "released_for", "run_vocabulary", "run_ablations", "run_emg_baselines", "run_latency", "run_myostream", "run_specs", "run_table31",
     "train_spec", "train_specs", "worst_utterances",
 ]

@@ -80,7 +80,7 @@ def plan(profile: str) -> dict:
         row["original_wer"] = ORIGINAL_TABLE31_WER[row["label"]]
 
     emg = []
-    for base, name in (("ds2emg", "DeepSpeech2 (EMG features)"), ("gaddy2022", "Gaddy & Klein 2022 reproduction")):
+    for base, name in (("ds2emg", "DeepSpeech2 (EMG features)"), ("gaddy2022", "Gaddy 2022 reproduction")):
         for condition in ("closed", "open"):
             if condition not in k.get(f"{base}_conditions", ("closed", "open")):
                 continue

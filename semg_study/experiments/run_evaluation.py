@@ -23,6 +23,12 @@ def manifest_of(run_dir: Path) -> str:
     return str(RunFolder(run_dir).manifest)
 
 
+def run_vocabulary(run_dir: Path) -> str:
+    """The vocabulary a run was trained on ("closed" or "open"), from its manifest: a caption that
+    names a run names its vocabulary too, so a figure of the open-vocabulary run is not read as the headline."""
+    return RunFolder(run_dir).read_manifest()["config"]["data"]["condition"]
+
+
 def evaluate_cached(run_dir: Path, split: str = "dev", decoder: str = "greedy", mode: str | None = None,
                     out: Path | None = None) -> dict:
     """``evaluate_run``, reusing its decoded output when it was made from the run's current weights.

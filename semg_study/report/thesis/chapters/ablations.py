@@ -210,6 +210,9 @@ def _budget_values(ctx, ns: dict, short: dict) -> None:
     for state, key in (("worse", "b_worse"), ("better", "b_better"), ("no significant difference", "b_none")):
         if groups.get(state):
             ns[key] = listing(groups[state])
+    if groups.get("worse"):
+        ns["b_worse_names"] = join([COMPONENTS.get(c, c) for c, _ in groups["worse"]])
+    ns["b_streaming_better"] = any(c == "streaming_mask" for c, _ in groups.get("better", []))
     if changed:
         ns["b_changed"] = join([COMPONENTS.get(c, c) for c in changed])
 

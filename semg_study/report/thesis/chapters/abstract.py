@@ -8,11 +8,10 @@ TEXT = """
 A silent speech interface turns the electrical activity of the articulatory muscles into text, so that speech
 technology can be used without making a sound: privately, without a listening device, and by people who cannot
 voice speech. This dissertation asks whether a small streaming Transformer can transcribe silent speech from
-surface EMG of the face and neck more accurately than the dataset authors' own model, while answering soon
-enough after the user stops speaking for live use. It reproduces the original dissertation's audio baselines
-with the defects of their code fixed, reimplements two EMG baselines, and proposes MyoStream, a causal Conformer
-with an electrode-aware front end, per-session adaptation and chunked attention, trained and scored under one
-protocol with a word language model and paired bootstrap intervals.
+facial surface EMG more accurately than the dataset authors' own model, while answering soon enough for live
+use. It reimplements two EMG baselines and proposes MyoStream, a
+causal Conformer with an electrode-aware front end, per-session adaptation and chunked attention, all trained and
+scored under one protocol with a word language model.
 [[if seeds]]
 On the closed-vocabulary test set (silent EMG, beam search with the language model), over
 {seeds.seeds:noun(seed)} per model under one training budget, MyoStream reaches a word error rate of
@@ -36,17 +35,29 @@ On the open vocabulary, from one run per model so far, it reaches {open.wer}.
 On the open vocabulary it reaches {open.wer}.
 [[end]]
 [[end]]
+[[if b_worse_names]]
+Switching its components off one at a time, over {b_seeds:noun(seed)} each, shows that {b_worse_names} each
+lower its error
+[[if b_streaming_better]]
+, while attention restricted to chunks raises it
+[[end]]
+.
+[[end]]
 [[if total]]
-Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU thread.
+Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU thread
+[[if sweep_study]]
+, at a relative WER cost of {sweep_study.cost} against full-context attention
+[[end]]
+.
 [[end]]
 [[if synthetic]]
-The main limitation is the data: every result comes from a synthetic corpus with the real dataset's layout,
-because the real recordings were not available to this build.
+The main limitation is the data: every result comes from a synthetic corpus in the real dataset's layout, as
+the real recordings were not available.
 [[if not seeds]]
 Each headline model was trained once.
 [[end]]
-The results show that the pipeline and the comparisons work end to end, not how well real silent speech can
-be recognised; no participant has been recorded yet.
+The results show that the pipeline and the comparisons work, not how well real silent speech can be
+recognised; no participant has been recorded yet.
 [[else]]
 [[if seeds]]
 The main limitation is that the open vocabulary still rests on one run per model.
@@ -79,4 +90,13 @@ def values(ctx) -> dict:
     lat = latency.values(ctx)
     if "stream07" in lat:
         ns["total"] = lat["stream07"]["total_ms"]
+    if "sweep_study" in lat:
+        ns["sweep_study"] = lat["sweep_study"]
+    from semg_study.report.thesis.chapters import ablations
+
+    ab = ablations.values(ctx)
+    if ab.get("b_worse_names"):
+        ns["b_worse_names"] = ab["b_worse_names"]
+        ns["b_seeds"] = ab["budget_seeds"]
+        ns["b_streaming_better"] = ab["b_streaming_better"]
     return ns

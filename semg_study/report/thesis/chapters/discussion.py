@@ -11,6 +11,21 @@ TEXT = """
 
 ## What the results say together
 
+[[if seed_vs_gaddy]]
+Under one protocol and one budget rule, on the closed vocabulary and silent EMG, the proposed model's test WER
+with the language model is {seeds_closed.wer} over {seeds_closed.seeds:noun(seed)}, against
+{seeds_gaddy.wer} for the reproduction of the dataset authors' model
+[[if seeds_ds2]]
+and {seeds_ds2.wer} for DeepSpeech2 on hand-crafted features
+[[end]]
+; resampling seeds and utterances, the comparison with the reproduction gives the verdict
+"{seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
+{params_ratio} times its parameters.
+[[if open]]
+On the open vocabulary, from one run per model so far, all models are far from usable at this size and budget:
+MyoStream's test WER with the language model is {open.wer}.
+[[end]]
+[[else]]
 [[if closed]]
 Under one protocol, on the closed vocabulary and silent EMG, the proposed model's test WER with the language
 model is {closed.wer}, against {gaddy_closed.wer} for the reproduction of the dataset authors' model
@@ -22,6 +37,7 @@ and {ds2_closed.wer} for DeepSpeech2 on hand-crafted features
 {params_ratio} times its parameters. On the open vocabulary all models are far from usable at this size and
 budget: MyoStream's test WER with the language model is {open.wer}.
 [[end]]
+[[end]]
 [[if worse_names]]
 The ablations (Chapter {ref.chapter_ablations}) single out {worse_names} as the components that carry
 MyoStream's accuracy at their budget.
@@ -29,9 +45,15 @@ MyoStream's accuracy at their budget.
 [[if streaming_better]]
 They also show that the streaming mask costs accuracy, the price of answering before the utterance ends.
 [[end]]
+[[if sweep]]
+Over {sweep_seeds:noun(seed)} per setting and with the language model,
+{rule.outcome|chosen=the streaming setting {rule.chosen} keeps that cost within {rule.max_cost} relative WER of full context, at {rule.chosen_ms} of algorithmic latency|none=no streaming setting of at most {rule.max_ms} of algorithmic latency keeps that cost within {rule.max_cost} relative WER of full context|not determinable=whether a streaming setting of at most {rule.max_ms} of algorithmic latency keeps that cost within {rule.max_cost} relative WER of full context cannot yet be told}
+(Chapter {ref.chapter_latency}).
+[[else]]
 [[if stream_cost]]
 With the language model the benchmark puts that cost at {stream_cost.relative} relative WER, against a target of
 at most {stream_cost.target} ({stream_cost.met|met=met|missed=missed}).
+[[end]]
 [[end]]
 [[if study_faster]]
 In response latency, at the study's tiny sizes the streaming design answers
@@ -81,8 +103,18 @@ The open-vocabulary comparison and the baselines' other tables still rest on one
 The models were trained under one rule (a ceiling and a patience on the dev CER) but did not train for the same
 number of epochs: {epochs_text}. A run that stopped at its ceiling might have improved further.
 [[end]]
+[[if budget_ablations]]
+The ablations were run first at a shorter budget and then again under the comparison's budget rule
+[[if b_changed]]
+, and the verdicts for {b_changed} differ between the two: those components' effects depend on the budget.
+[[else]]
+, and every verdict held under both.
+[[end]]
+[[else]]
 The ablations were run at a shorter budget than the headline runs, so their verdicts describe the model at that
-budget. The language-model weights are chosen per run on dev, never on test, so the test error rates are not
+budget.
+[[end]]
+The language-model weights are chosen per run on dev, never on test, so the test error rates are not
 tuned to the test set.
 
 ### External validity: whether the results generalise
@@ -91,9 +123,18 @@ tuned to the test set.
 The models are small: MyoStream has {closed.params:noun(parameter)} at the study's size against
 {paper_params} at its paper size, and the reproduction is a far smaller model than the dataset authors' own.
 [[end]]
-Whether the ranking holds at the paper sizes is not measured. The corpus has one simulated speaker, so nothing
-here says how any model transfers to a new person; the calibration chapter that would measure it is not yet in
-(Chapter {ref.chapter_participants}).
+Whether the ranking holds at the paper sizes is not measured.
+[[if calibration]]
+The study corpus has one simulated speaker. The transfer to new people was measured only on
+{calibration.participants:noun(synthetic participant)} drawn from the same generator (Chapter
+{ref.chapter_participants}): the released model's test WER rises from {calibration.own} on its own corpus to
+{calibration.zero} on theirs, and {calibration.target_minutes} of each participant's recordings bring it back to
+{calibration.all_target} when every weight is adapted. Real people differ from each other in ways the generator
+does not model, so how well a model transfers to them is untested.
+[[else]]
+The corpus has one simulated speaker, so nothing here says how any model transfers to a new person; the
+calibration chapter that would measure it is not yet in (Chapter {ref.chapter_participants}).
+[[end]]
 
 ### Statistical conclusion validity
 
@@ -137,17 +178,23 @@ def values(ctx) -> dict:
     from semg_study.report.thesis.chapters import myostream as ms_chapter
 
     extra = ms_chapter.values(ctx)
-    for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead", "seed_vs_gaddy", "seeds_closed"):
+    for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead", "seed_vs_gaddy", "seeds_closed", "seeds_gaddy",
+              "seeds_ds2"):
         if k in extra:
             ns[k] = extra[k]
     from semg_study.report.thesis.chapters import ablations as ab_chapter, latency as lat_chapter
 
     ab = ab_chapter.values(ctx)
-    for k in ("worse_names", "streaming_better"):
+    for k in ("worse_names", "streaming_better", "budget_ablations", "b_changed"):
         if k in ab:
             ns[k] = ab[k]
+    from semg_study.report.thesis.chapters.participants import _calibration
+
+    calibration = _calibration(r)
+    if calibration:
+        ns["calibration"] = calibration
     lat = lat_chapter.values(ctx)
-    for k in ("stream_cost", "study_faster", "paper_faster"):
+    for k in ("stream_cost", "study_faster", "paper_faster", "sweep", "sweep_seeds", "rule"):
         if k in lat:
             ns[k] = lat[k]
     from semg_study.report.thesis.chapters.protocol import _budget_runs

@@ -59,7 +59,7 @@ The WER, which counts words, is {lm_wer_open|lower=lower|higher=higher|equal=the
 
 [[if voiced_pairs]]
 Voiced EMG gives the lower test CER in {voiced_lower} of the
-{voiced_pairs:noun(combination of model, vocabulary and decoder)}{voiced_majority|yes=, as expected of the stronger signal|no=: the stronger signal does not help every model}.
+{voiced_pairs:noun(combination)} of model, vocabulary and decoder{voiced_majority|yes=, as expected of the stronger signal|no=: the stronger signal does not help every model}.
 [[end]]
 
 ## What it means

@@ -10,16 +10,31 @@ Voicing recordings. Nothing in the pipeline is specific to the synthetic corpus;
 dataset when they are pointed at it, and the same checks would then trace every number of this document to
 real results. A GPU would let the models train at their paper sizes.
 
-Several results are being measured and are not yet in this document: every headline model at several seeds,
-so that each verdict covers the variation between training runs; a sweep of model sizes, so that the
-comparison can be made at equal parameters and at equal latency; and a sweep of the streaming chunk and
-look-ahead against WER, to find the streaming configuration with the smallest accuracy cost at an acceptable
-latency. The chapters that report them will fill in from their tables.
+[[if not seeds_open]]
+The open-vocabulary comparison at three seeds per model under the budget rule is still being trained and is not
+in this document; until it is, the open-vocabulary verdicts rest on one run per model.
+[[end]]
+[[if not sizes_table]]
+The sweep of model sizes, which compares the models at equal parameters and at equal latency, is still being
+trained and is not in this document; until it is, whether MyoStream's lead holds as the models grow is unknown.
+[[end]]
+[[if not sweep]]
+The sweep of the streaming chunk and look-ahead against WER, to find the streaming configuration with the
+smallest accuracy cost at an acceptable latency, is not in this document yet.
+[[end]]
 
+[[if calibration]]
+The second objective, recording people, remains open. The acquisition path exists and has been exercised end
+to end; what it needs is participants, consent and sessions. The calibration study of Chapter
+{ref.chapter_participants} measured, on {calibration.participants:noun(synthetic participant)}, how quickly an
+adapted model recovers as calibration minutes increase; the same protocol with real participants would answer
+the question the initiation document asked about generalising across users.
+[[else]]
 The second objective, recording people, remains open. The acquisition path exists and has been exercised end
 to end; what it needs is participants, consent and sessions. A first calibration study with a few new
 participants, measuring how quickly an adapted model reaches a usable error rate as calibration minutes
 increase, would answer the question the initiation document asked about generalising across users.
+[[end]]
 
 The seed's proposed directions still stand. Learned generators (GANs or variational autoencoders) could
 augment the real dataset with plausible EMG, and the synthetic generator built here gives a way to test whether
@@ -29,3 +44,16 @@ same framework. Beyond them, large language models for rescoring, which gave the
 real dataset ({cite.benster2024}), could be placed after MyoStream's beam search without changing its latency
 budget much, since rescoring acts once the utterance has ended.
 """
+
+
+def values(ctx) -> dict:
+    from semg_study.report.thesis.chapters import latency, myostream
+    from semg_study.report.thesis.chapters.participants import _calibration
+
+    ms = myostream.values(ctx)
+    ns: dict = {"seeds_open": ms.get("seeds_open", False), "sizes_table": ms.get("sizes_table", False),
+                "sweep": latency.values(ctx).get("sweep", False)}
+    calibration = _calibration(ctx.r)
+    if calibration:
+        ns["calibration"] = calibration
+    return ns

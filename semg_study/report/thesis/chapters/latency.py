@@ -67,9 +67,9 @@ while the absolute target of {abs_target} for MyoStream is {abs_met|met=met|miss
 [[if stream_cost]]
 Attention restricted to chunks is what lets MyoStream answer before an utterance ends, and the ablations
 (Chapter {ref.chapter_ablations}) already showed that switching the mask off lowers the error with greedy
-decoding. With the language model, on the closed-vocabulary test split (silent EMG), the streaming model's
-WER is {stream_cost.streaming} against {stream_cost.full} for its full-context twin trained with the same
-budget: a difference of {stream_cost.difference} {stream_cost.difference:ci} with the verdict
+decoding. In the benchmark, one run of each with the language model, on the closed-vocabulary test split
+(silent EMG), the streaming model's WER is {stream_cost.streaming} against {stream_cost.full} for its
+full-context twin trained with the same budget: a difference of {stream_cost.difference} {stream_cost.difference:ci} with the verdict
 "{stream_cost.verdict|better=better|worse=worse|no significant difference=no significant difference}" for
 streaming, a relative cost of {stream_cost.relative} against a target of at most {stream_cost.target}
 ({stream_cost.met|met=met|missed=missed}).
