@@ -30,8 +30,8 @@ from semg_study.experiments.comparisons import comparison_rows
 from semg_study.experiments.plan_runs import (evaluation_corpus, overrides_for, plan_run, released_for, train_spec,
                                               train_specs)
 from semg_study.experiments.plans import ABLATION_COMPONENTS, FIXES, ORIGINAL_LABEL, ORIGINAL_TABLE31_WER, plan, run_specs
-from semg_study.experiments.run_evaluation import evaluate_cached, evaluate_decoder, manifest_of, run_vocabulary,
-                                                  worst_utterances
+from semg_study.experiments.run_evaluation import (evaluate_cached, evaluate_decoder, manifest_of, run_vocabulary,
+                                                   worst_utterances)
 from semg_study.experiments.runners import (Experiment, latency_specs, myostream_run, release_models, run_ablations,
                                             run_emg_baselines, run_latency, run_model_comparisons, run_myostream,
                                             run_table31)
