@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from semg_study.report.document import Document, Figure, Para, Table
+from semg_study.report.document import Document, Figure, Heading, Para, Table
 from semg_study.report.thesis.check import check_document
 from semg_study.report.thesis.template import Renderer, TemplateError, parse
 from semg_study.report.thesis.values import (NBSP, Ledger, Q, Rate, Registry, Source, Word, format_value, plural,
@@ -260,3 +260,59 @@ def test_the_pdf_of_the_committed_reports_has_no_sparse_page(tmp_path):
     import re
 
     assert "\ue000" not in md and "`" not in re.sub(r"```.*?```", "", md, flags=re.S)
+
+
+def _size_tables(out: Path, verdict_at_largest: str) -> None:
+    """07_sizes and 07_size_findings as notebook 07 writes them (columns of headline.size_table/finding_table)."""
+    def table(name, rows):
+        columns = list(rows[0])
+        (out / "tables" / f"{name}.json").write_text(json.dumps({
+            "name": name, "caption": f"{name} (synthetic data).", "profile": "quick", "synthetic": True,
+            "notebook": "07_inference_latency", "columns": columns,
+            "rows": [{"values": r, "manifests": []} for r in rows]}))
+
+    def point(model, setting, params, wer, sd, ms):
+        return {"part": "sizes", "model": model, "condition": "closed", "setting": setting, "parameters": params,
+                "seeds": 3, "decoder": "beam + LM", "WER %": wer, "WER % sd": sd, "WER % CI low": wer - 5,
+                "WER % CI high": wer + 5, "response latency p50 ms": ms, "response latency p95 ms": ms + 1,
+                "response timed with": "greedy", "interval": "bootstrap over seeds and utterances (percentile)"}
+
+    table("07_sizes", [point("myostream", "d_model=16", 11079, 40.0, 4.0, 146.1),
+                       point("myostream", "d_model=96, n_layers=3", 327019, 30.0, 2.0, 147.4),
+                       point("gaddy2022", "d_model=24, d_ff=48", 27350, 90.0, 9.0, 22.6),
+                       point("gaddy2022", "d_model=96, d_ff=192", 344294, 35.0, 3.0, 31.9)])
+
+    def finding(axis, at, measured, diff, verdict, reason=None):
+        return {"axis": axis, "at": at, "measured": measured, "interpolated": None, "MyoStream WER %": None,
+                "reproduction WER %": None, "difference (points)": diff,
+                "difference CI low": None if diff is None else diff - 4,
+                "difference CI high": None if diff is None else diff + 4, "verdict": verdict, "reason": reason}
+
+    outside = "outside the other model's measured range (no extrapolation)"
+    table("07_size_findings", [
+        finding("parameters", 11079.0, "myostream: d_model=16", None, "not determinable", outside),
+        finding("parameters", 27350.0, "gaddy2022: d_model=24, d_ff=48", -48.5, "better"),
+        finding("parameters", 327019.0, "myostream: d_model=96, n_layers=3",
+                -6.0 if verdict_at_largest == "better" else 6.0, verdict_at_largest),
+        finding("latency", 146.1, "myostream: d_model=16", None, "not determinable", outside),
+        finding("latency", 22.6, "gaddy2022: d_model=24, d_ff=48", None, "not determinable", outside)])
+
+
+@pytest.mark.slow
+def test_the_size_section_follows_the_findings_at_equal_parameters(tmp_path):
+    from semg_study.report.dissertation import checked_document
+
+    out = _copy_reports(tmp_path)
+    texts = {}
+    for verdict in ("better", "worse"):
+        _size_tables(out, verdict)
+        doc, problems = checked_document(out)
+        assert problems == []
+        texts[verdict] = "\n".join(strip_marks(b.text) for b in doc.blocks if isinstance(b, Para))
+        assert "At other sizes" in "\n".join(strip_marks(b.text) for b in doc.blocks if isinstance(b, Heading))
+        assert f"from 11,079{NBSP}parameters to 344,294{NBSP}parameters (31 times)" in texts[verdict]
+        assert "the two curves do not overlap" in texts[verdict]  # 146-147 ms against 22-32 ms
+    assert "It is less accurate at 327,019 parameters" in texts["worse"]
+    assert "does not hold at every size" in texts["worse"]
+    assert "ranking does not hold everywhere" in texts["worse"]  # the discussion follows the same finding
+    assert "It is less accurate" not in texts["better"] and "no size reverses the lead" in texts["better"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from semg_study.report.thesis.values import Q, Rate, Registry, Source, Word, decimals_of, derived
+from semg_study.report.thesis.values import DERIVED, Q, Rate, Registry, Source, Word, decimals_of, derived
 
 
 class SchemaError(ValueError):
@@ -43,8 +43,6 @@ LATENCY_SPLIT, LATENCY_DECODER = "dev", "greedy"
 
 # tables later issues add; each is read when present (the columns each reader needs are listed)
 PENDING = {
-    "05_sizes": "model size sweep on the closed vocabulary: model, config, parameters, seeds, WER %, WER % CI low, "
-                "WER % CI high, response latency ms (issue 22)",
     "08_calibration": "WER against minutes of a new participant's calibration data: method, minutes, "
                       "participants, WER %, WER % CI low, WER % CI high (issue 23)",
 }
@@ -224,6 +222,30 @@ class StreamingRule:
 
 
 @dataclass
+class SizePoint:
+    """One model at one size over its seeds (07_sizes): closed vocabulary, test split, silent EMG."""
+    model: str
+    setting: Q             # "study size", "d_model=16", ...
+    parameters: Q
+    seeds: Q
+    wer: Rate
+    wer_sd: Q | None
+    response_ms: Q | None  # response latency p50 (end of utterance to final transcript)
+
+
+@dataclass
+class SizeFinding:
+    """MyoStream against the reproduction at one model's measured size (07_size_findings)."""
+    axis: str              # parameters | latency
+    at: Q | None
+    model: str             # the model whose measured size it is
+    setting: Q
+    difference: Rate | None  # MyoStream - reproduction, points
+    verdict: Word          # better | worse | no significant difference | not determinable
+    outside: bool          # not determinable because outside the other model's measured range
+
+
+@dataclass
 class Latency:
     label: str
     run: str
@@ -322,6 +344,8 @@ class Results:
     budget_rules: list[BudgetRule] = field(default_factory=list)
     streaming_settings: list[StreamingSetting] = field(default_factory=list)
     streaming_rule: StreamingRule | None = None
+    size_points: list[SizePoint] = field(default_factory=list)
+    size_findings: list[SizeFinding] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ selection by metadata
@@ -473,6 +497,10 @@ def load_results(root: str | Path) -> Results:
         _streaming_settings(r)
     if "07_streaming_selection" in r.tables:
         _streaming_rule(r)
+    if "07_sizes" in r.tables:
+        _size_points(r)
+    if "07_size_findings" in r.tables:
+        _size_findings(r)
     for name in PENDING:
         r.pending[name] = r.tables.get(name)
     return r
@@ -1065,3 +1093,45 @@ def _response(r: Results) -> None:
     r.response, r.response_file = d, rel
     for i, t in enumerate(d.get("targets", [])):
         _target(r, rel, ("targets", i), t, "response")
+
+
+def _size_points(r: Results) -> None:
+    name = "07_sizes"
+    t = _Table(r, name, ("model", "condition", "setting", "parameters", "seeds", "decoder", "WER %", "WER % sd",
+                         "WER % CI low", "WER % CI high", "response latency p50 ms"))
+    for i, row in enumerate(t.rows):
+        if t.cell(i, "WER %", "pct") is None:
+            continue
+        decoder = _DECODER[row["decoder"]]
+        meta = {"split": "test", "mode": "silent", "decoder": decoder, "vocabulary": row["condition"],
+                "model": row["model"], "setting": row["setting"], "part": "sizes"}
+        key = ("seed mean", "sizes", row["model"], row["condition"], row["setting"], decoder)
+        r.size_points.append(SizePoint(
+            model=row["model"], setting=t.cell(i, "setting", "text"),
+            parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["setting"])),
+            seeds=t.cell(i, "seeds", "int"), wer=t.rate(i, "WER %", "pct", key + ("wer",), meta),
+            wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
+            response_ms=t.cell(i, "response latency p50 ms", "ms", None, meta)))
+
+
+# "myostream: d_model=16" -> "d_model=16": the size a finding's row names, after its model
+DERIVED["measured_setting"] = lambda cell: str(cell).partition(": ")[2]
+
+
+def _size_findings(r: Results) -> None:
+    name = "07_size_findings"
+    t = _Table(r, name, ("axis", "at", "measured", "difference (points)", "difference CI low", "difference CI high",
+                         "verdict", "reason"))
+    for i, row in enumerate(t.rows):
+        model, _, setting = str(row["measured"]).partition(": ")
+        meta = {"split": "test", "mode": "silent", "decoder": "beam", "vocabulary": "closed", "metric": "wer",
+                "part": "sizes"}
+        key = ("size difference", row["axis"], model, setting)
+        diff = t.cell(i, "difference (points)", "points", key, meta)
+        r.size_findings.append(SizeFinding(
+            axis=row["axis"], at=t.cell(i, "at", "count" if row["axis"] == "parameters" else "ms"), model=model,
+            setting=Q(setting, "text", derived("measured_setting", Source(t.file, ("rows", i, "values", "measured")))),
+            difference=None if diff is None else Rate(diff, t.cell(i, "difference CI low", "points", key + ("low",), meta),
+                                                      t.cell(i, "difference CI high", "points", key + ("high",), meta)),
+            verdict=Word(row["verdict"], Source(t.file, ("rows", i, "values", "verdict")), meta),
+            outside=bool(row.get("reason")) and "outside" in str(row["reason"])))

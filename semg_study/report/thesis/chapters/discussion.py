@@ -123,6 +123,10 @@ tuned to the test set.
 The models are small: MyoStream has {closed.params:noun(parameter)} at the study's size against
 {paper_params} at its paper size, and the reproduction is a far smaller model than the dataset authors' own.
 [[end]]
+[[if size_worse]]
+Across the sizes the study measured, the ranking does not hold everywhere: at equal parameters the
+reproduction is the more accurate model at {size_worse} (Chapter {ref.chapter_myostream}).
+[[end]]
 Whether the ranking holds at the paper sizes is not measured.
 [[if calibration]]
 The study corpus has one simulated speaker. The transfer to new people was measured only on
@@ -179,7 +183,7 @@ def values(ctx) -> dict:
 
     extra = ms_chapter.values(ctx)
     for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead", "seed_vs_gaddy", "seeds_closed", "seeds_gaddy",
-              "seeds_ds2"):
+              "seeds_ds2", "size_worse"):
         if k in extra:
             ns[k] = extra[k]
     from semg_study.report.thesis.chapters import ablations as ab_chapter, latency as lat_chapter

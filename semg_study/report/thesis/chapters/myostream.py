@@ -106,6 +106,53 @@ document.
 
 [[seed_figures]]
 
+[[if sizes_table]]
+## At other sizes
+
+Is MyoStream's lead a property of its architecture, or of the sizes the study happened to pick? Both models
+were trained on the closed vocabulary at several sizes, MyoStream at {size_myo:noun(size)} and the reproduction
+at {size_gaddy:noun(size)}, from {size_min:noun(parameter)} to {size_max:noun(parameter)} ({size_span} times),
+{size_seeds:noun(seed)} each under the budget rule above, and scored on the test split (silent EMG, beam search
+with the language model). The response latency of every size, from the end of an utterance to its final
+transcript, was timed side by side in one process. At each size of one model that lies inside the other model's
+measured range, the other's WER is interpolated between its two neighbouring sizes (linearly in the logarithm
+of the parameters, or of the latency) and the two are compared with a bootstrap over seeds and utterances;
+outside that range nothing is extrapolated.
+
+[[size_table]]
+
+[[size_figure]]
+
+[[if size_better]]
+At equal parameters MyoStream is more accurate than the reproduction at {size_better}.
+[[end]]
+[[if size_worse]]
+It is less accurate at {size_worse}.
+[[end]]
+[[if size_none]]
+The difference is not significant at {size_none}.
+[[end]]
+[[if size_outside]]
+Outside the other model's measured range, {size_outside:noun(size)} cannot be compared.
+[[end]]
+[[if latency_apart]]
+At equal response latency no comparison can be made: MyoStream's response latency at every size
+({lat_myo_low} to {lat_myo_high}) is set by its algorithmic latency and lies above that of every size of the
+reproduction ({lat_gaddy_low} to {lat_gaddy_high}), so the two curves do not overlap.
+[[end]]
+[[if size_sd]]
+The seeds spread widely at some sizes: the largest standard deviation between seeds is {size_sd.sd}, for
+{size_sd.model} at {size_sd.setting}, and the mean of such a size is uncertain, as its interval shows.
+[[end]]
+[[if size_worse]]
+The lead measured at the study's size therefore does not hold at every size.
+[[else]]
+[[if size_better]]
+Within the range where both were measured, no size reverses the lead.
+[[end]]
+[[end]]
+[[end]]
+
 ## Where the errors are
 
 [[if worst]]
@@ -161,9 +208,7 @@ more seeds on both vocabularies, with intervals that resample seeds as well as u
 trained and are not yet in this version of the document.
 [[end]]
 
-[[if sizes_table]]
-[[sizes_block]]
-[[else]]
+[[if not sizes_table]]
 Model size. Whether MyoStream's advantage grows, holds or disappears as both models grow is not yet
 measured: the size sweep (each model at several sizes on the closed vocabulary, with seeds) is not yet in
 this version of the document.
@@ -247,8 +292,58 @@ def values(ctx) -> dict:
                         "improving": rule.improving}
     if "seed_vs_gaddy" in ns:
         ns["one_seed"] = False
-    ns["sizes_table"] = bool(r.pending.get("05_sizes"))
+    _size_values(ctx, ns)
     return ns
+
+
+def _size_values(ctx, ns: dict) -> None:
+    """The size sweep (07_sizes, 07_size_findings), where the study has it with one seed count for every size."""
+    r = ctx.r
+    points = r.size_points
+    ns["sizes_table"] = False
+    if not points or len({p.seeds.value for p in points}) != 1 or not r.size_findings:
+        return
+    ns["sizes_table"] = True
+    mine = [p for p in points if p.model == "myostream"]
+    theirs = [p for p in points if p.model == "gaddy2022"]
+    ns["size_myo"] = r.q(len(mine), "int", derived("count", *[p.setting.source for p in mine]))
+    ns["size_gaddy"] = r.q(len(theirs), "int", derived("count", *[p.setting.source for p in theirs]))
+    low = min(points, key=lambda p: p.parameters.value).parameters
+    high = max(points, key=lambda p: p.parameters.value).parameters
+    ns["size_min"], ns["size_max"] = low, high
+    ns["size_span"] = r.q(round(high.value / low.value), "int", derived("ratio", high.source, low.source))
+    ns["size_seeds"] = points[0].seeds
+
+    def where(f):
+        name = "MyoStream" if f.model == "myostream" else "the reproduction"
+        diff = f.difference
+        return (f"{ctx.cell(f.at)} parameters ({name} at {ctx.cell(f.setting)}: {ctx.cell(diff.value)} "
+                f"[{ctx.cell(diff.low, 'bare')},\u00a0{ctx.cell(diff.high, 'bare')}])")
+
+    by_params = [f for f in r.size_findings if f.axis == "parameters"]
+    for state, key in (("better", "size_better"), ("worse", "size_worse"), ("no significant difference", "size_none")):
+        found = sorted([f for f in by_params if f.verdict.state == state and f.difference is not None],
+                       key=lambda f: f.at.value)
+        if found:
+            ns[key] = join([where(f) for f in found])
+    outside = [f for f in by_params if f.outside]
+    if outside:
+        ns["size_outside"] = r.q(len(outside), "int", derived("count", *[f.verdict.source for f in outside]))
+    by_latency = [f for f in r.size_findings if f.axis == "latency"]
+    lat_mine = [p.response_ms for p in mine if p.response_ms is not None]
+    lat_theirs = [p.response_ms for p in theirs if p.response_ms is not None]
+    if by_latency and all(f.outside for f in by_latency) and lat_mine and lat_theirs:
+        if min(q.value for q in lat_mine) > max(q.value for q in lat_theirs):
+            ns["latency_apart"] = True
+            ns["lat_myo_low"] = min(lat_mine, key=lambda q: q.value)
+            ns["lat_myo_high"] = max(lat_mine, key=lambda q: q.value)
+            ns["lat_gaddy_low"] = min(lat_theirs, key=lambda q: q.value)
+            ns["lat_gaddy_high"] = max(lat_theirs, key=lambda q: q.value)
+    spread = [p for p in points if p.wer_sd is not None]
+    if spread:
+        top = max(spread, key=lambda p: p.wer_sd.value)
+        ns["size_sd"] = {"sd": top.wer_sd, "model": "MyoStream" if top.model == "myostream" else "the reproduction",
+                         "setting": top.setting}
 
 
 from semg_study.report.thesis.values import DERIVED  # noqa: E402
@@ -304,20 +399,6 @@ def blocks(ctx, ns) -> dict:
             out += ctx.notebook_figure(name, width=0.85)
         return out
 
-    def pending(name):
-        def block():
-            from semg_study.report.tables import display_table
-            from semg_study.report.document import Para
-
-            table = r.pending[name]
-            cols, rows = display_table(table)
-            caption = Q(table["caption"], "text", Source(f"tables/{name}.json", ("caption",)))
-            return [Para(ctx.render("The table below has arrived from the study; its discussion is not yet "
-                                    "written.", ns)),
-                    ctx.table(name, "{caption}", {**ns, "caption": caption}, cols,
-                              [[Q(c, "text", Source("structure", (c,))) for c in row] for row in rows])]
-        return block
-
     def seed_table():
         means = [m for m in r.seed_means if m.table == "05_seeds" and m.part in ("closed", "open")]
         if not means:
@@ -341,9 +422,27 @@ def blocks(ctx, ns) -> dict:
                           ["model", "vocabulary", "seeds", "WER % (beam + LM) [CI]", "sd", "CER % (beam + LM) [CI]",
                            "WER % (greedy) [CI]"], rows, widths=[2, 1, 0.7, 1.9, 0.7, 1.9, 1.9])]
 
+    def size_table():
+        points = sorted(r.size_points, key=lambda p: (p.model != "myostream", p.parameters.value))
+        if not ns.get("sizes_table"):
+            return []
+        rows = [[TABLE_NAMES.get(p.model, p.model), p.setting, p.parameters, p.seeds, p.wer, p.wer_sd or "",
+                 p.response_ms or ""] for p in points]
+        caption = ("MyoStream and the reproduction at several sizes under one budget rule: the mean over seeds of the "
+                   "corpus-level WER in % on the test split, silent EMG, closed vocabulary, beam search with the "
+                   "language model, with the {ci_level} interval of a bootstrap over the seeds and the test "
+                   "utterances and the standard deviation between seeds (sd, points); response latency: the median "
+                   "time from the end of an utterance to its final transcript, timed side by side.")
+        return [ctx.table("size_table", caption, {**ns, "ci_level": ci_level(r)},
+                          ["model", "size", "parameters", "seeds", "WER % [CI]", "sd", "response latency"], rows,
+                          widths=[1.3, 2.2, 1.2, 0.7, 1.9, 0.8, 1.3])]
+
+    def size_figure():
+        return ctx.notebook_figure("07_sizes", width=0.9) if ns.get("sizes_table") else []
+
     def seed_figures():
         return ctx.notebook_figure("05_seeds", width=0.8)
 
     return {"scores": scores, "comparisons": comparisons, "figure": figure, "worst_table": worst_table,
             "figures": figures, "seed_table": seed_table, "seed_figures": seed_figures,
-            "sizes_block": pending("05_sizes")}
+            "size_table": size_table, "size_figure": size_figure}
