@@ -52,6 +52,8 @@ from semg_study.run_folder import RunFolder
 PARTS = ("closed", "sizes", "streaming", "ablations", "open")
 PROPOSED = "myostream"
 REFERENCE = "gaddy2022"
+# the models as the figures name them (the tables keep the config families, which the text maps itself)
+FIGURE_NAMES = {"myostream": "MyoStream", "gaddy2022": "reproduction", "ds2emg": "DeepSpeech2 (EMG)"}
 DECODERS = ("greedy", "beam")
 # the streaming rule: within 10 % relative WER of full context at <= 250 ms algorithmic latency
 MAX_ALGORITHMIC_MS = 250.0
@@ -997,7 +999,7 @@ def plot_size(points: Sequence[SizePoint], synthetic: bool = True):
             err = _errorbars(ys, [None if p.wer_low is None else 100 * p.wer_low for p in pts],
                              [None if p.wer_high is None else 100 * p.wer_high for p in pts],
                              [None if p.wer_sd is None else 100 * p.wer_sd for p in pts])
-            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=model)
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=FIGURE_NAMES.get(model, model))
             for x, y, p in zip(xs, ys, pts):
                 ax.annotate(f"{len(p.seeds)} seed{'s' if len(p.seeds) != 1 else ''}", (x, y), fontsize=7,
                             xytext=(4, 4), textcoords="offset points")
@@ -1395,7 +1397,7 @@ def plot_seeds(rows: Sequence[SeedRow], summaries: Sequence[ModelSummary], part:
                        label="one seed" if i == 0 else None)
             ax.errorbar([i], [100 * s.wer], yerr=[[100 * (s.wer - s.wer_low)], [100 * (s.wer_high - s.wer)]],
                         fmt="o", capsize=4, color="tab:blue", label="mean, 95 % interval" if i == 0 else None)
-        ax.set_xticks(range(len(group)), [s.model for s in group])
+        ax.set_xticks(range(len(group)), [FIGURE_NAMES.get(s.model, s.model) for s in group])
         ax.set_xlim(-0.5, len(group) - 0.5)
         ax.set_title(f"{condition} vocabulary", fontsize=9)
         ax.set_ylabel(f"test WER (%), {'beam + LM' if decoder == 'beam' else 'greedy'}")
