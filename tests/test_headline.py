@@ -519,3 +519,35 @@ def test_smoke_runs_located_evaluated_timed_and_never_trained(smoke_corpus, tmp_
     assert {p.model for p in points} == {"myostream", "gaddy2022"}
     assert all(p.response_ms is not None and p.parameters for p in points)
     assert {p.response_kind for p in points} == {"streaming", "full context"}
+
+
+def test_the_headline_targets_read_the_ratio_over_seeds_and_the_cheapest_streaming_setting():
+    from dataclasses import fields
+
+    from semg_study.evaluation.targets import evaluate_targets, targets_for
+
+    def verdict(condition, ratio, low, high):
+        values = {f.name: None for f in fields(h.PairVerdict)}
+        values.update(part=condition, condition=condition, metric="wer", decoder="beam", a=h.PROPOSED,
+                      b=h.REFERENCE, ratio=ratio, ratio_low=low, ratio_high=high, verdict="better", seeds_a=5,
+                      seeds_b=5, utterances=100, method="bootstrap")
+        return h.PairVerdict(**values)
+
+    def setting(name, ms, cost, streaming=True):
+        values = {f.name: None for f in fields(h.StreamingPoint)}
+        values.update(setting=name, streaming=streaming, algorithmic_ms=ms, relative_cost=cost, seeds=(0, 1, 2),
+                      missing_seeds=())
+        return h.StreamingPoint(**values)
+
+    q = h.target_quantities([verdict("closed", 0.5, 0.4, 0.8), verdict("open", 0.9, 0.8, 1.1)],
+                            [setting("a", 46.4, 0.40), setting("b", 92.9, 0.19), setting("c", 464.4, 0.05),
+                             setting("full context", None, None, streaming=False)])
+    closed, open_ = q["closed"]["gaddy_over_myostream"], q["open"]["gaddy_over_myostream"]
+    assert closed["wer_ratio"] == pytest.approx(2.0) and (closed["ci_low"], closed["ci_high"]) == pytest.approx((1.25, 2.5))
+    assert closed["ci_excludes_1"] and not open_["ci_excludes_1"]  # 1/1.1 .. 1/0.8 holds 1
+    # the cheapest setting within 250 ms; the 464 ms one is cheaper but over the bound
+    assert q["streaming"]["setting"] == "b" and q["streaming"]["lowest_relative_change"] == pytest.approx(0.19)
+    met = {t["name"]: t["met"] for t in evaluate_targets(q, targets_for("headline"))}
+    assert met == {"seeds_gaddy_over_myostream_closed_wer": True, "seeds_gaddy_over_myostream_open_wer": False,
+                   "seeds_streaming_relative_change": False}
+    assert evaluate_targets({}, targets_for("headline"))[0]["met"] is None  # not measured yet: neither met nor missed

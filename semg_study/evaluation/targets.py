@@ -8,7 +8,9 @@ Every row of :data:`TARGETS` names the report it is read from:
   numbers, the study's own wall time and memory;
 * ``"latency"``: one run's inference cost (``semg-study latency RUN``);
 * ``"response"``: the response latency of the models side by side
-  (:mod:`semg_study.evaluation.response`, ``benchmarks/response_latency.py``).
+  (:mod:`semg_study.evaluation.response`, ``benchmarks/response_latency.py``);
+* ``"headline"``: the comparison over seeds under one budget rule (``benchmarks/headline_report.py``:
+  ``reports/benchmarks/<date>-<profile>-headline.json``), the comparison the study's verdicts rest on.
 
 ``quantity`` is a dotted path into that report. The value must be ``<=``,
 ``<`` or ``>=`` (``comparison``) the ``threshold``, or, for a row with ``limit``,
@@ -88,9 +90,25 @@ TARGETS = [
     {"name": "chunk_p95_ms_paper", "report": "response", "quantity": "paper.myostream.chunk_compute.p95_ms",
      "comparison": "<=", "threshold": 50.0,
      "description": "paper size: MyoStream streaming compute per chunk, p95 (ms)"},
+    # the comparison over seeds under one budget rule (experiments.headline): seed means, their ratio with an
+    # interval that resamples seeds and test utterances, and the streaming rule over seeds
+    {"name": "seeds_gaddy_over_myostream_closed_wer", "report": "headline",
+     "quantity": "closed.gaddy_over_myostream.wer_ratio", "comparison": ">=", "threshold": 1.25,
+     "requires": "closed.gaddy_over_myostream.ci_excludes_1",
+     "description": "over seeds, one budget rule: reproduction / MyoStream closed-vocabulary test WER (LM); the "
+                    "interval of the ratio (seeds and utterances resampled) must exclude 1"},
+    {"name": "seeds_gaddy_over_myostream_open_wer", "report": "headline",
+     "quantity": "open.gaddy_over_myostream.wer_ratio", "comparison": ">=", "threshold": 1.25,
+     "requires": "open.gaddy_over_myostream.ci_excludes_1",
+     "description": "over seeds, one budget rule: reproduction / MyoStream open-vocabulary test WER (LM); the "
+                    "interval of the ratio (seeds and utterances resampled) must exclude 1"},
+    {"name": "seeds_streaming_relative_change", "report": "headline",
+     "quantity": "streaming.lowest_relative_change", "comparison": "<=", "threshold": 0.10,
+     "description": "over seeds: the lowest streaming test WER cost relative to full context (LM) of the settings "
+                    "with at most 250 ms algorithmic latency (within 10 %)"},
 ]
 
-REPORTS = ("benchmark", "latency", "response")
+REPORTS = ("benchmark", "latency", "response", "headline")
 
 
 def targets_for(report: str) -> list[dict]:

@@ -1470,3 +1470,28 @@ def part_complete(runs: HeadlineRuns, part: str) -> bool:
     """Every planned seed of every group of ``part`` has a finished run (a curve is drawn only then)."""
     groups = [g for g in runs.groups if g.part == part]
     return bool(groups) and all(not g.seeds_missing for g in groups)
+
+
+def target_quantities(verdicts: Sequence[PairVerdict], streaming: Sequence[StreamingPoint] = (),
+                      max_algorithmic_ms: float = MAX_ALGORITHMIC_MS) -> dict:
+    """What the ``"headline"`` rows of :data:`semg_study.evaluation.targets.TARGETS` read: per vocabulary, the
+    reproduction / MyoStream ratio of the seed-mean test WER (beam + LM) with its seed-and-utterance interval
+    (the verdict table's MyoStream / reproduction ratio inverted, bounds swapped: a percentile interval
+    follows a monotone map), and the lowest relative streaming cost within the latency bound."""
+    out: dict = {}
+    for v in verdicts:
+        if (v.a, v.b, v.metric, v.decoder) != (PROPOSED, REFERENCE, "wer", "beam") or v.part != v.condition:
+            continue
+        if not v.ratio or not v.ratio_low or not v.ratio_high:
+            continue
+        low, high = 1.0 / v.ratio_high, 1.0 / v.ratio_low
+        out[v.condition] = {"gaddy_over_myostream": {
+            "wer_ratio": 1.0 / v.ratio, "ci_low": low, "ci_high": high, "ci_excludes_1": not low <= 1.0 <= high,
+            "seeds_myostream": v.seeds_a, "seeds_gaddy": v.seeds_b, "utterances": v.utterances}}
+    within = [p for p in streaming if p.streaming and p.relative_cost is not None and p.algorithmic_ms is not None
+              and p.algorithmic_ms <= max_algorithmic_ms]
+    if within:
+        best = min(within, key=lambda p: (p.relative_cost, p.algorithmic_ms))
+        out["streaming"] = {"lowest_relative_change": best.relative_cost, "setting": best.setting,
+                            "algorithmic_ms": best.algorithmic_ms, "max_algorithmic_ms": max_algorithmic_ms}
+    return out

@@ -336,6 +336,8 @@ class Results:
     benchmark_file: str | None = None
     response: dict | None = None
     response_file: str | None = None
+    headline: dict | None = None
+    headline_file: str | None = None
     streaming: dict[str, Any] = field(default_factory=dict)
     facts: dict[str, Any] = field(default_factory=dict)
     pending: dict[str, dict | None] = field(default_factory=dict)
@@ -484,6 +486,7 @@ def load_results(root: str | Path) -> Results:
     _facts(r)
     _benchmark(r)
     _response(r)
+    _headline(r)
     for name in SEED_TABLES:
         if name in r.tables:
             _seed_means(r, name)
@@ -1093,6 +1096,21 @@ def _response(r: Results) -> None:
     r.response, r.response_file = d, rel
     for i, t in enumerate(d.get("targets", [])):
         _target(r, rel, ("targets", i), t, "response")
+
+
+def _headline(r: Results) -> None:
+    """The comparison over seeds as ``make bench`` reports it (``benchmarks/headline_report.py``): its targets."""
+    files = [p for p in _benchmark_files(r.root, "-headline.json")
+             if (_read_json(p) or {}).get("kind") == "semg-study-headline"
+             and (r.profile is None or (_read_json(p) or {}).get("profile") == r.profile)]
+    if not files:
+        return
+    path = files[-1]
+    d = _read_json(path)
+    rel = path.relative_to(r.root).as_posix()
+    r.headline, r.headline_file = d, rel
+    for i, t in enumerate(d.get("targets", [])):
+        _target(r, rel, ("targets", i), t, "headline")
 
 
 def _size_points(r: Results) -> None:

@@ -109,11 +109,14 @@ def rows(ctx) -> list[list]:
     targets = [t for t in (r.target("gaddy_over_myostream_closed_wer"), r.target("myostream_closed_wer")) if t]
     sv = r.seed_verdict("closed", "myostream", "gaddy2022", "closed", "wer")
     if sv is not None and sv.difference.value is not None:
+        # judged over seeds: the ratio target over seeds (make bench's comparison report) replaces the single-run one
+        targets = [t for t in (r.target("seeds_gaddy_over_myostream_closed_wer"), r.target("myostream_closed_wer"))
+                   if t]
         # the verdict over seeds and utterances, under one budget rule, is the one the objective is judged by
         add("Outperform the state of the art on word error rate", sv.verdict.state == "better",
             derived("is_better", sv.verdict.source), targets, True,
             ctx.render("Closed vocabulary, test split, silent EMG, language model, {n} per model under one budget "
-                       "rule: MyoStream against the reproduction, {d} {ci}, verdict {v}; targets (single runs): {t}.",
+                       "rule: MyoStream against the reproduction, {d} {ci}, verdict {v}; targets: {t}.",
                        {**ctx.common(), "n": _seeds_noun(ctx, sv.seeds_a), "d": sv.difference.value,
                         "ci": _ci(ctx, sv.difference), "v": sv.verdict,
                         "t": "; ".join(f"{ctx.cell(t.description)} ({ctx.cell(t.met)})" for t in targets) or "none"}))
