@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -238,3 +239,21 @@ def test_statistical_figures(tmp_path):
     np.random.seed(456)
     assert drawn(statplots.plot_utterance_errors({"greedy": {"predictions": str(predictions)}})) == first
     assert drawn(statplots.plot_differences(ablations)) == drawn(statplots.plot_differences(ablations))
+
+
+def test_the_seed_comparison_is_said_from_its_tables_and_follows_a_changed_verdict(tmp_path):
+
+    from semg_study.report.narrative import seed_findings
+
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    shutil.copytree(reports / "tables", tmp_path / "tables")
+    path = tmp_path / "tables" / "05_seed_comparisons.json"
+    table = json.loads(path.read_text())
+    row = next(r["values"] for r in table["rows"] if r["values"]["B"] == "gaddy2022" and r["values"]["metric"] == "WER %")
+    said = [f.text for f in seed_findings(tmp_path, "05") if "against gaddy2022" in f.text]
+    assert said and said[0].endswith(f"{row['verdict']}.")
+    row["verdict"] = "no significant difference" if row["verdict"] != "no significant difference" else "better"
+    path.write_text(json.dumps(table))
+    said = [f.text for f in seed_findings(tmp_path, "05") if "against gaddy2022" in f.text]
+    assert said[0].endswith(f"{row['verdict']}.")
+    assert seed_findings(tmp_path, "03") == []  # a notebook without a seed comparison says nothing about one

@@ -319,7 +319,10 @@ def _myostream(t: dict[str, dict]) -> list[Finding]:
         subs = sum(num(r.get("substitutions")) or 0 for r in worst)
         ins = sum(num(r.get("insertions")) or 0 for r in worst)
         kind = max((("deletions", dels), ("substitutions", subs), ("insertions", ins)), key=lambda kv: kv[1])[0]
-        out.append(Finding(f"In the {len(worst)} worst dev utterances the errors are mostly {kind} "
+        where = t["05_worst_utterances"].get("config") or {}
+        scope = " ".join(x for x in (where.get("split"), "utterances") if x)
+        of_run = f" of the {where['vocabulary']}-vocabulary run" if where.get("vocabulary") else ""
+        out.append(Finding(f"In the {len(worst)} worst {scope}{of_run} the errors are mostly {kind} "
                            f"({int(subs)} substitutions, {int(dels)} deletions, {int(ins)} insertions)."))
     return out
 
@@ -466,10 +469,87 @@ SYNTHETIC_NOTE = ("These numbers come from the synthetic corpus: they show what 
                   "not how well silent speech can be recognised.")
 
 
+def _v(q) -> float | None:
+    """A record's number (records.Q), or None."""
+    return None if q is None else num(q.value)
+
+
+def _rate(r) -> str:
+    """``"26.7% (95% CI 22.1% to 31.4%)"`` from a records.Rate of percentages."""
+    value, low, high = _v(r.value), _v(r.low), _v(r.high)
+    return pct(value) if low is None or high is None else f"{pct(value)} (95% CI {pct(low)} to {pct(high)})"
+
+
+def _difference(r) -> str:
+    value, low, high = _v(r.value), _v(r.low), _v(r.high)
+    return points(value) if low is None or high is None else f"{points(value)} (95% CI {low:+.1f} to {high:+.1f})"
+
+
+def seed_findings(out: str | os.PathLike, slot: str) -> list[Finding]:
+    """What the comparison over seeds shows in notebook ``slot`` (05: the models, 06: the ablations under the
+    budget rule, 07: the streaming trade-off and the size sweep), read with the dissertation's typed readers
+    (:mod:`semg_study.report.thesis.records`) so the notebooks and the document say the same."""
+    from semg_study.report.thesis.records import SchemaError, load_results
+
+    mine = {"05": ("05_seeds", "05_seed_comparisons", "05_budget_rule"),
+            "06": ("06_ablations_budget_comparisons",),
+            "07": ("07_streaming", "07_streaming_selection", "07_size_findings")}.get(slot, ())
+    if not any((Path(out) / "tables" / f"{name}.json").is_file() for name in mine):
+        return []
+    try:
+        r = load_results(out)
+    except SchemaError as exc:  # a table of another shape: said, not hidden
+        return [Finding(f"(The seed comparison of notebook {slot} could not be read: {exc}.)", caveat=True)]
+    found: list[Finding] = []
+    if slot == "05":
+        for rule in r.budget_rules:
+            if rule.part in ("closed", "open"):
+                found.append(Finding(
+                    f"Budget rule ({rule.part} vocabulary, {int(_v(rule.runs) or 0)} runs, one epoch ceiling and "
+                    f"patience on dev CER): {'it held' if rule.holds.state == 'yes' else 'it did not hold'}; "
+                    f"{int(_v(rule.improving) or 0)} run(s) stopped at the ceiling while still improving."))
+        for m in r.seed_means:
+            if m.table == "05_seeds" and m.decoder == "beam":
+                sd = "" if m.wer_sd is None else f", sd {_v(m.wer_sd):.1f} points between seeds"
+                found.append(Finding(f"Over {int(_v(m.seeds))} seed(s), {m.model} ({m.vocabulary} vocabulary, test, "
+                                     f"silent EMG, beam + LM) reaches a WER of {_rate(m.wer)}{sd}."))
+        for v in r.seed_verdicts:
+            if v.table == "05_seed_comparisons" and v.metric == "wer":
+                found.append(Finding(f"{v.a} against {v.b} ({v.vocabulary} vocabulary, seeds and utterances "
+                                     f"resampled): {_difference(v.difference)}, {v.verdict.state}.",
+                                     headline=v.b == "gaddy2022"))
+    if slot == "06":
+        for v in r.seed_verdicts:
+            if v.table == "06_ablations_budget_comparisons" and v.metric == "wer":
+                found.append(Finding(f"Under the comparison's budget rule (beam + LM), {v.a} against the full "
+                                     f"model: {_difference(v.difference)}, {v.verdict.state}."))
+    if slot == "07":
+        for x in r.streaming_settings:
+            if x.streaming and x.ratio is not None:
+                found.append(Finding(f"Streaming {x.setting.value} ({_v(x.algorithmic_ms):.1f} ms algorithmic "
+                                     f"latency, {int(_v(x.seeds))} seeds): WER {_rate(x.wer)}, "
+                                     f"{_v(x.relative_cost):+.1f}% relative to full context, {x.verdict.state}."))
+        rule = r.streaming_rule
+        if rule is not None:
+            outcome = {"chosen": f"{rule.chosen.value if rule.chosen else ''} meets it",
+                       "none": "no setting measured meets it"}.get(rule.outcome.state, "it cannot be decided yet")
+            found.append(Finding(f"The streaming rule (at most {_v(rule.max_cost):.0f}% relative WER at at most "
+                                 f"{_v(rule.max_ms):.0f} ms algorithmic latency): {outcome}.", headline=True))
+        for f in r.size_findings:
+            if f.difference is not None:
+                found.append(Finding(f"At equal {f.axis} ({f.model} at {f.setting.value}), MyoStream minus the "
+                                     f"reproduction: {_difference(f.difference)}, {f.verdict.state}."))
+        outside = [f for f in r.size_findings if f.outside]
+        if outside:
+            found.append(Finding(f"{len(outside)} size comparison(s) fall outside the other model's measured "
+                                 "range and are not made (no extrapolation).", caveat=True))
+    return found
+
+
 def what_this_shows(out: str | os.PathLike, slot: str) -> str:
     """The Markdown of a notebook's last cell."""
     tables = tables_by_name(out)
-    found = findings(tables, slot)
+    found = findings(tables, slot) + seed_findings(out, slot)
     lines = ["### What this shows", ""]
     if not found:
         lines.append(f"No table of notebook {slot} is in {Path(out).name}/tables yet, so there is nothing to report.")
