@@ -57,6 +57,24 @@ def test_greedy_ctc_is_carried_across_chunk_borders():
     assert transcriber.transcript == "hello" == VOCAB.decode(VOCAB.ctc_collapse(frames))
 
 
+def test_the_streamed_transcript_is_the_offline_greedy_one_spaces_included():
+    # "a", space, blank, space, "b": the collapsed ids hold two spaces, which every greedy transcript tidies
+    from semg_study.decoding.greedy import greedy_decode
+
+    b = VOCAB.blank_id
+    a, space, bee = VOCAB.encode("a b")
+    frames = [space, a, a, space, b, space, bee, b, space]
+    transcriber = StreamingTranscriber(_Run(_ScriptedModel(frames)), board_rate=1000)
+    rng = np.random.default_rng(0)
+    for _ in range(4):
+        transcriber.feed(rng.normal(size=(100, 8)))
+    transcriber.finish()
+    one_hot = np.full((1, len(frames), len(VOCAB)), -30.0, dtype=np.float32)
+    one_hot[0, np.arange(len(frames)), frames] = 0.0
+    assert VOCAB.decode(VOCAB.ctc_collapse(frames)) == " a  b "
+    assert transcriber.transcript == "a b" == greedy_decode(one_hot)[0]
+
+
 def test_live_without_a_run_fails_clearly(tmp_path, capsys):
     with pytest.raises(LiveDecodingError, match="semg-study train myostream-quick"):
         load_streaming_run(tmp_path / "missing-run")

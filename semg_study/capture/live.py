@@ -39,6 +39,7 @@ import numpy as np
 from semg_study.capture.boards import BoardStream, open_board
 from semg_study.capture.playback import PlaybackSource
 from semg_study.data.rates import StreamingDownsampler, check_rate, run_input_rate
+from semg_study.decoding.greedy import transcript
 from semg_study.errors import StudyError
 from semg_study.evaluation.streaming import StreamDriver
 from semg_study.run_folder import RunFolder
@@ -104,7 +105,7 @@ class StreamingTranscriber:
 
     @property
     def transcript(self) -> str:
-        return self.vocab.decode(self.ids)
+        return transcript(self.ids, self.vocab)  # the same text greedy decoding of the whole utterance gives
 
     def _consume(self, log_probs) -> None:
         # greedy CTC carried across chunks: a repeat spanning a chunk border is still one symbol

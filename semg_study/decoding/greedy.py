@@ -36,7 +36,13 @@ def greedy_ids(log_probs, lengths: Sequence[int] | None = None,
     return [vocab.ctc_collapse(best[b, : max(0, min(lens[b], frames))]) for b in range(batch)]
 
 
+def transcript(ids, vocab: CharVocab = VOCAB) -> str:
+    """The text of collapsed label ids, leading, trailing and double spaces tidied (a space, a blank and a
+    space again collapse to two spaces): what every greedy transcript is, offline or streamed."""
+    return " ".join(vocab.decode(ids).split())
+
+
 def greedy_decode(log_probs, lengths: Sequence[int] | None = None,
                   vocab: CharVocab = VOCAB) -> list[str]:
-    """Greedy CTC transcripts (leading/trailing/double spaces tidied) for a batch."""
-    return [" ".join(vocab.decode(ids).split()) for ids in greedy_ids(log_probs, lengths, vocab)]
+    """Greedy CTC transcripts (:func:`transcript`) for a batch."""
+    return [transcript(ids, vocab) for ids in greedy_ids(log_probs, lengths, vocab)]
