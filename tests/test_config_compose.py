@@ -179,3 +179,28 @@ def test_config_verb_prints_the_resolved_config_and_where_each_value_was_set(cap
     assert "train.epochs = 80" in printed and "# overrides of myostream-quick" in printed
     assert main(["config", "no-such-config"]) == 1
     assert "unknown config 'no-such-config'" in capsys.readouterr().err
+
+
+def test_the_profiles_knobs_live_in_a_config_file_and_the_config_verb_prints_them(capsys, tmp_path):
+    import yaml
+
+    from semg_study.cli import main
+    from semg_study.errors import ConfigError
+    from semg_study.recipes import profiles
+    from semg_study.recipes.explain import profile_entries
+
+    # the file is the knobs: what the plan reads is what the file says
+    on_disk = yaml.safe_load(profiles.PROFILES_FILE.read_text())
+    assert on_disk == profiles.PROFILES
+    assert profiles.plan_knobs("quick")["epochs"] == on_disk["quick"]["plan"]["epochs"]
+    by_key = {e["key"]: e for e in profile_entries("quick")}
+    assert by_key["plan.epochs.ablation"]["value"] == on_disk["quick"]["plan"]["epochs"]["ablation"]
+    assert by_key["plan.headline.budget.train.epochs"]["origin"] == "semg_study/configs/study/profiles.yaml (quick)"
+    assert main(["config", "--profile", "quick"]) == 0
+    assert "plan.headline.budget.train.patience = " in capsys.readouterr().out
+    assert main(["config", "--profile", "medium"]) == 1
+    assert "unknown profile 'medium'" in capsys.readouterr().err
+    broken = tmp_path / "profiles.yaml"
+    broken.write_text("quick: {size: quick}\n")
+    with pytest.raises(ConfigError, match="profiles.yaml: each profile needs"):
+        profiles._load(broken)

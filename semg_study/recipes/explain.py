@@ -57,25 +57,64 @@ def resolved_entries(name: str, overrides: list[str] | None = None) -> tuple[Con
     return cfg, entries
 
 
+def profile_entries(profile: str) -> list[dict[str, Any]]:
+    """A profile's knobs (``semg_study/configs/study/profiles.yaml``), one entry per leaf key:
+    ``{"key": "plan.epochs.ablation", "value": 20, "origin": "semg_study/configs/study/profiles.yaml (quick)"}``."""
+    from semg_study.recipes.profiles import PROFILES, PROFILES_FILE, check_profile
+
+    origin = f"{_shown_path(str(PROFILES_FILE))} ({check_profile(profile)})"
+    entries = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict) and value:
+            for key in value:
+                walk(f"{prefix}.{key}" if prefix else str(key), value[key])
+        else:
+            entries.append({"key": prefix, "value": value, "origin": origin})
+
+    walk("", PROFILES[profile])
+    return entries
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", metavar="NAME", help="a config name (e.g. myostream-quick; `semg-study models` lists "
-                                                    "them) or a YAML file")
+    parser.add_argument("name", metavar="NAME", nargs="?",
+                        help="a config name (e.g. myostream-quick; `semg-study models` lists them) or a YAML file")
     parser.add_argument("overrides", nargs="*", metavar="KEY=VALUE",
                         help="overrides as training takes them (train.epochs=80, model.d_model=64, ...)")
     parser.add_argument("--json", action="store_true", help="print JSON (key, value, origin per key)")
+    parser.add_argument("--profile", metavar="PROFILE",
+                        help="print a profile's knobs instead (smoke, quick, full: the plan's seeds and epoch "
+                             "ceilings per chapter, the comparison over seeds, the benchmark's)")
+
+
+def _print(title: str, entries: list[dict[str, Any]]) -> None:
+    print(title)
+    # a long value (a list of sizes) does not push every comment off the screen
+    width = min(60, max(len(f"{e['key']} = {json.dumps(e['value'], default=str)}") for e in entries))
+    for e in entries:
+        text = f"{e['key']} = {json.dumps(e['value'], default=str)}"
+        print(f"{text:<{width}}  # {e['origin']}")
 
 
 def run(args: argparse.Namespace) -> int:
+    from semg_study.errors import ConfigError
+
+    if args.profile:
+        entries = profile_entries(args.profile)
+        if args.json:
+            print(json.dumps({"profile": args.profile, "entries": entries}, indent=2, default=str))
+        else:
+            _print(f"# profile {args.profile}: the study's knobs (key = value  # where it was set)", entries)
+        return 0
+    if not args.name:
+        raise ConfigError("name a config (e.g. myostream-quick) or give --profile NAME")
     cfg, entries = resolved_entries(args.name, args.overrides)
     if args.json:
         print(json.dumps({"config": cfg.name, "entries": entries}, indent=2, default=str))
         return 0
-    print(f"# {cfg.name}: the resolved configuration (key = value  # where it was set)")
-    width = max(len(f"{e['key']} = {json.dumps(e['value'], default=str)}") for e in entries)
-    for e in entries:
-        text = f"{e['key']} = {json.dumps(e['value'], default=str)}"
-        print(f"{text:<{width}}  # {e['origin']}")
+    _print(f"# {cfg.name}: the resolved configuration (key = value  # where it was set)", entries)
     if Path(args.name).suffix not in (".yaml", ".yml"):
-        print("# the study's notebooks and `make bench` may add their plan's overrides "
-              "(semg_study/recipes/profiles.py: epoch ceilings of the ablations and open-vocabulary runs)")
+        print("# the study's notebooks and `make bench` may add their plan's overrides (the epoch ceilings of "
+              "the first ablations and the single-run open-vocabulary runs, the comparison's budget rule): "
+              "`semg-study config --profile quick` prints them")
     return 0
