@@ -8,4 +8,4 @@ Heavy imports (matplotlib, papermill) happen inside the submodules, so
 """
 from __future__ import annotations
 
-__all__ = ["figures", "tables", "manifest", "paths", "exploration", "explorer", "dissertation"]
+__all__ = ["figures", "tables", "notebook_manifest", "paths", "dataset_exploration", "signal_explorer", "dissertation"]

@@ -44,7 +44,7 @@ class NotebookStudy:
         self._corpus = None
         if open_data:
             _ = self.corpus
-        from semg_study.report.manifest import write_study_manifest
+        from semg_study.report.notebook_manifest import write_study_manifest
 
         self.manifest = write_study_manifest(name, paths, config=config, corpus=self._corpus,
                                              extra={"device": device, "force": force})

@@ -22,7 +22,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 def git_state(repo: Path = REPO_ROOT) -> dict:
     """Commit and dirty flag of the source tree (None when it is not a git checkout).
 
-    The same rule as the study manifests (``semg_study.report.manifest.git_info``):
+    The same rule as the study manifests (``semg_study.report.notebook_manifest.git_info``):
     changes under ``reports/``, the study's own outputs, do not count as dirty.
     """
     from semg_study.provenance import git_info

@@ -68,7 +68,7 @@ def wav_bytes(audio: np.ndarray, rate: int) -> bytes:
 
 def channel_name(channel: int) -> str:
     """``"3 below chin"``: the 1-based channel number and its electrode site."""
-    from semg_study.report.exploration import ELECTRODES
+    from semg_study.report.dataset_exploration import ELECTRODES
 
     site = ELECTRODES[channel] if channel < len(ELECTRODES) else "unknown site"
     return f"{channel + 1} {site}"
@@ -191,7 +191,7 @@ class SignalExplorer:
         import scipy.signal
 
         from semg_study.features import FeatureConfig, compute_features
-        from semg_study.report.exploration import EMG_RATE, filtered
+        from semg_study.report.dataset_exploration import EMG_RATE, filtered
 
         data = utterance.load()
         emg = np.asarray(data.emg, dtype=np.float64)
@@ -242,7 +242,7 @@ class SignalExplorer:
         second column. ``fig.explorer_axes`` maps each column ("main", "partner") to
         its axes by row ("audio", "spectrogram", "alignment", ``"emg"``: channel -> axes).
         """
-        from semg_study.report.exploration import _plt
+        from semg_study.report.dataset_exploration import _plt
         from semg_study.report.figures import stamp_synthetic
 
         if view not in VIEWS:
