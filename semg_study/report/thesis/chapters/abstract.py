@@ -5,28 +5,31 @@ KIND = "front"
 TEXT = """
 # Abstract
 
-A silent speech interface turns the electrical activity of the articulatory muscles into text, so that speech
-technology can be used without making a sound: privately, without a listening device, and by people who cannot
-voice speech. This dissertation asks whether a small streaming Transformer can transcribe silent speech from
+A silent speech interface turns the activity of the articulatory muscles into text, so that speech technology
+can be used without a sound: privately, and by people who cannot voice speech. This dissertation asks whether a small streaming Transformer can transcribe silent speech from
 facial surface EMG more accurately than the dataset authors' own model, while answering soon enough for live
-use. It reimplements two EMG baselines and proposes MyoStream, a
-causal Conformer with an electrode-aware front end, per-session adaptation and chunked attention, all trained and
-scored under one protocol with a word language model.
+use. It proposes MyoStream, a causal Conformer with an electrode-aware
+front end, per-session adaptation and chunked attention, and compares it with two reimplemented EMG baselines
+under one protocol with a word language model.
 [[if seeds]]
-On the closed-vocabulary test set (silent EMG, beam search with the language model), over
+On the closed-vocabulary test set (silent EMG, with the language model), over
 {seeds.seeds:noun(seed)} per model under one training budget, MyoStream reaches a word error rate of
 {seeds.wer} {seeds.wer:ci}, against the reproduction's {seeds_gaddy.wer}: a difference of
-{seed_vs.difference} {seed_vs.difference:ci} with an interval over seeds and utterances, verdict
+{seed_vs.difference} {seed_vs.difference:ci} over seeds and utterances, verdict
 "{seed_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
 {params_ratio} times its parameters.
 [[else]]
 [[if closed]]
-On the closed-vocabulary test set (silent EMG, beam search with the language model) MyoStream reaches a word
+On the closed-vocabulary test set (silent EMG, with the language model) MyoStream reaches a word
 error rate of {closed.wer} {closed.wer:ci}, against the reproduction's {gaddy.wer}: a difference of
 {vs.difference} {vs.difference:ci}, verdict
 "{vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
 {params_ratio} times its parameters.
 [[end]]
+[[end]]
+[[if size_counts]]
+Compared at equal parameters across model sizes, it is more accurate at {size_counts.better} and less accurate
+at {size_counts.worse} of the {size_counts.compared:noun(size)} compared.
 [[end]]
 [[if open]]
 [[if seeds]]
@@ -36,8 +39,7 @@ On the open vocabulary it reaches {open.wer}.
 [[end]]
 [[end]]
 [[if b_worse_names]]
-Switching its components off one at a time, over {b_seeds:noun(seed)} each, shows that {b_worse_names} each
-lower its error
+Ablations over {b_seeds:noun(seed)} each show that {b_worse_names} each lower its error
 [[if b_streaming_better]]
 , while attention restricted to chunks raises it
 [[end]]
@@ -56,8 +58,7 @@ the real recordings were not available.
 [[if not seeds]]
 Each headline model was trained once.
 [[end]]
-The results show that the pipeline and the comparisons work, not how well real silent speech can be
-recognised; no participant has been recorded yet.
+The results show that the comparisons work, not how well real silent speech can be recognised; no participant has been recorded yet.
 [[else]]
 [[if seeds]]
 The main limitation is that the open vocabulary still rests on one run per model.
@@ -87,6 +88,8 @@ def values(ctx) -> dict:
         ns["params_ratio"] = ms.get("params_ratio")
     if "open" in ms:
         ns["open"] = ms["open"]
+    if ms.get("size_counts"):
+        ns["size_counts"] = ms["size_counts"]
     lat = latency.values(ctx)
     if "stream07" in lat:
         ns["total"] = lat["stream07"]["total_ms"]

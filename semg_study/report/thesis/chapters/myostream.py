@@ -326,6 +326,12 @@ def _size_values(ctx, ns: dict) -> None:
                        key=lambda f: f.at.value)
         if found:
             ns[key] = join([where(f) for f in found])
+    compared = [f for f in by_params if f.difference is not None]
+    if compared:
+        count = lambda fs: r.q(len(fs), "int", derived("count", *[f.verdict.source for f in fs]))  # noqa: E731
+        ns["size_counts"] = {"compared": count(compared),
+                             "better": count([f for f in compared if f.verdict.state == "better"]),
+                             "worse": count([f for f in compared if f.verdict.state == "worse"])}
     outside = [f for f in by_params if f.outside]
     if outside:
         ns["size_outside"] = r.q(len(outside), "int", derived("count", *[f.verdict.source for f in outside]))
