@@ -12,7 +12,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from semg_study import provenance  # noqa: E402
-from semg_study.report import figures, manifest, paths, tables  # noqa: E402
+from semg_study.report import figures, notebook_manifest, paths, tables  # noqa: E402
 from semg_study.report.render_typst import typst_string  # noqa: E402
 
 
@@ -147,7 +147,7 @@ def test_study_manifest_records_git_packages_and_data(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     sp = paths.StudyPaths(repo=provenance.repo_root(), profile="smoke", out=tmp_path / "reports",
                           data_root=tmp_path, runs_root=tmp_path / "runs", synthetic=True, seed=3)
-    path = manifest.write_study_manifest("01_x", sp, config={"k": 1}, data_fingerprint="abc")
+    path = notebook_manifest.write_study_manifest("01_x", sp, config={"k": 1}, data_fingerprint="abc")
     data = json.loads(path.read_text())
     assert path == tmp_path / "reports" / "manifests" / "01_x.json"
     assert data["profile"] == "smoke" and data["seed"] == 3 and data["data_fingerprint"] == "abc"

@@ -1035,7 +1035,7 @@ def algorithmic_latency_ms(config: str, overrides: dict | None = None, model_kwa
         from semg_study.training.data import feature_config_from
         from semg_study.training.loop import model_kwargs as training_kwargs
 
-        cfg = load_config(config, [f"{k}={json.dumps(v)}" for k, v in (overrides or {}).items()])
+        cfg = load_config(config, dict(overrides or {}))
         name = cfg.model.name
         kwargs = training_kwargs(cfg, types.SimpleNamespace(feature_config=feature_config_from(cfg), n_sessions=0))
     else:
@@ -1076,7 +1076,7 @@ class StreamingPoint:
 def _resolved_model(spec: dict) -> dict:
     from semg_study.recipes.config import load_config
 
-    cfg = load_config(spec["config"], [f"{k}={json.dumps(v)}" for k, v in spec["overrides"].items()])
+    cfg = load_config(spec["config"], spec["overrides"])
     return dict(cfg.model.kwargs)
 
 

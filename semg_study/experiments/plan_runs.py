@@ -13,8 +13,8 @@ from semg_study.recipes.config import load_config, run_overrides
 from semg_study.run_folder import RunFolder
 
 
-def overrides_for(study, spec: dict) -> list[str]:
-    """``key=value`` overrides of one run spec: data root, seed, device, plus the plan's own."""
+def overrides_for(study, spec: dict) -> dict:
+    """The overrides of one run spec, as data: data root, seed, device, plus the plan's own."""
     root = study.paths.ljspeech_root if spec.get("corpus") == "ljspeech" else study.paths.data_root
     # `semg-study study --testset`: every run trains and scores on it (the LJSpeech runs excepted)
     testset = getattr(study.paths, "testset", None) if spec.get("corpus") != "ljspeech" else None
@@ -75,7 +75,7 @@ def spec_run_dir(spec: dict, profile: str, runs_root: str | Path, data_root=None
         if corpora is not None:
             corpora[paths_key] = paths
     overrides = overrides_for(_PlanContext(paths), spec)
-    cfg = load_config(spec["config"], overrides + [f"out={Path(runs_root)}"])
+    cfg = load_config(spec["config"], {**overrides, "out": str(Path(runs_root))})
     corpus = None
     if corpora is not None:
         key = (str(cfg.data.root), str(cfg.data.testset), str(cfg.data.layout))
@@ -107,7 +107,7 @@ def evaluation_corpus(run_dir: Path, data_root=None):
     return open_run_corpus(load_config(manifest["config"]), data_root)
 
 
-def _train_in_worker(config: str, overrides: list[str], runs_root: str, force: bool, released: dict) -> str:
+def _train_in_worker(config: str, overrides: dict, runs_root: str, force: bool, released: dict) -> str:
     """One training in a worker process: one torch thread, so two workers share two cores.
 
     ``released``: :func:`released_for` of the parent's study (a fresh interpreter knows nothing else).

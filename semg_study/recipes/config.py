@@ -215,20 +215,19 @@ def override_items(overrides: Iterable[str] | dict | None) -> list[tuple[str, An
 
 
 def run_overrides(data_root: str | Path, overrides: dict | None, testset: str | Path | None = None,
-                  settings: dict | None = None) -> list[str]:
-    """The ``key=value`` overrides a planned run trains with: ``data_root``, then ``settings``
-    (the notebooks' ``seed`` and ``device``), ``train.progress=false``, ``data.testset`` when
-    ``testset`` is given, then the plan's ``overrides`` (a key already there keeps its place).
-
-    Strings are written as they are, every other value as JSON (``false``, ``["silent"]``).
-    The notebooks' runs and the benchmark's both build their overrides here: the config these
-    strings make decides a run's fingerprint, so the two must never drift apart.
+                  settings: dict | None = None) -> dict[str, Any]:
+    """The overrides a planned run trains with, as data (``{dotted key: value}``, what
+    :func:`load_config` and ``train_cached`` take, never written out and parsed back): ``data_root``,
+    then ``settings`` (the notebooks' ``seed`` and ``device``), ``train.progress`` off,
+    ``data.testset`` when ``testset`` is given, then the plan's ``overrides`` (a key already there
+    keeps its place). The notebooks' runs and the benchmark's both build their overrides here: the
+    config they make decides a run's fingerprint, so the two must never drift apart.
     """
-    items = {"data_root": str(data_root), **(settings or {}), "train.progress": False}
+    items: dict[str, Any] = {"data_root": str(data_root), **(settings or {}), "train.progress": False}
     if testset is not None:
         items["data.testset"] = str(testset)
     items.update(overrides or {})
-    return [f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in items.items()]
+    return items
 
 
 def apply_overrides(raw: dict, overrides: Iterable[str] | dict | None) -> dict:

@@ -8,12 +8,11 @@ Before training, a released run with the same fingerprint is copied in and reuse
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
-from semg_study.recipes.config import load_config
+from semg_study.recipes.config import load_config, override_items
 from semg_study.run_folder import RunFolder
 from semg_study.training import fingerprint as fp, released
 
@@ -28,9 +27,8 @@ def train_cached(config_name, overrides=None, runs_root: str | Path = "runs", fo
     from semg_study.training.data import data_fingerprint
     from semg_study.training.loop import train
 
-    overrides = list(overrides.items()) if isinstance(overrides, dict) else list(overrides or [])
-    overrides = [o if isinstance(o, str) else f"{o[0]}={json.dumps(o[1])}" for o in overrides]
-    cfg = load_config(config_name, overrides + [f"out={Path(runs_root)}"])
+    # overrides as data (a dict) or as the command line's ``key=value`` strings, read once
+    cfg = load_config(config_name, {**dict(override_items(overrides)), "out": str(Path(runs_root))})
     data_fp, code = data_fingerprint(cfg), fp.code_version()
     fingerprint = fp.run_fingerprint(cfg, data_fp, code)
     run = RunFolder(Path(runs_root) / fp.run_folder_name(cfg.name or cfg.model.name, fingerprint))

@@ -34,7 +34,7 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def _train_child(config: str, overrides: list[str], runs_root: str, force: bool, threads: int,
+def _train_child(config: str, overrides: dict, runs_root: str, force: bool, threads: int,
                  result_path: str, log_path: str, released: dict) -> None:
     """Runs in the training child: train (or find) one run, write where it is and how long it took.
 
@@ -127,7 +127,7 @@ def _training_context():
     return multiprocessing.get_context("spawn")
 
 
-def train_measured(spec: dict, overrides: list[str], runs_root: Path, threads: int, force: bool = False,
+def train_measured(spec: dict, overrides: dict, runs_root: Path, threads: int, force: bool = False,
                    invocation: str | None = None, released: dict | None = None) -> tuple[Path, dict]:
     """Train (or find) ``spec["config"]`` with ``overrides`` in a child process; return its folder and
     its training resources (``spec["key"]`` names the run in them and in errors).

@@ -145,7 +145,7 @@ def check_equal_budget(plan: dict) -> None:
             raise ConfigError(f"benchmark plan: the models of the {condition} condition have different overrides")
         budgets = {}
         for r in compared:
-            t = load_config(r["config"], [f"{k}={json.dumps(v)}" for k, v in r["overrides"].items()]).train
+            t = load_config(r["config"], r["overrides"]).train
             budgets[r["config"]] = (t.epochs, t.patience, t.best_metric)
         if len(set(budgets.values())) != 1:
             raise ConfigError(f"benchmark plan: unequal training budgets (epochs, patience, best metric) in the "

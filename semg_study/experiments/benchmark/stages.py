@@ -85,9 +85,9 @@ def resolve_corpus(profile: str, data_root: str | os.PathLike | None = None,
     return corpus
 
 
-def benchmark_overrides(data_root: Path, overrides: dict, testset: str | os.PathLike | None = None) -> list[str]:
-    """A benchmark run's plan overrides as ``key=value`` strings, on ``data_root`` and ``testset`` (the
-    study's ``--testset``; None: the corpus's own split)."""
+def benchmark_overrides(data_root: Path, overrides: dict, testset: str | os.PathLike | None = None) -> dict:
+    """A benchmark run's plan overrides (as data), on ``data_root`` and ``testset`` (the study's
+    ``--testset``; None: the corpus's own split)."""
     return run_overrides(data_root, overrides, testset)
 
 
