@@ -656,7 +656,9 @@ def _seed_means(r: Results, name: str) -> None:
             continue  # no finished run of this group yet (the table lists it with its missing seeds)
         r.seed_means.append(SeedMean(
             part=row["part"], model=row["model"], vocabulary=row["condition"], setting=row["setting"],
-            decoder=decoder, parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["setting"]))
+            # the key names the vocabulary: MyoStream's session adapters make its open-vocabulary run larger
+            decoder=decoder, parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["condition"],
+                                                                          row["setting"]))
             if "parameters" in t.data["columns"] else None,
             seeds=t.cell(i, "seeds", "int"), seeds_missing=str(row.get("seeds missing") or ""),
             wer=t.rate(i, "WER %", "pct", key + ("wer",), meta), wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
@@ -1126,7 +1128,7 @@ def _size_points(r: Results) -> None:
         key = ("seed mean", "sizes", row["model"], row["condition"], row["setting"], decoder)
         r.size_points.append(SizePoint(
             model=row["model"], setting=t.cell(i, "setting", "text"),
-            parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["setting"])),
+            parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["condition"], row["setting"])),
             seeds=t.cell(i, "seeds", "int"), wer=t.rate(i, "WER %", "pct", key + ("wer",), meta),
             wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
             response_ms=t.cell(i, "response latency p50 ms", "ms", None, meta)))
