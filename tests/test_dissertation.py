@@ -315,4 +315,4 @@ def test_the_size_section_follows_the_findings_at_equal_parameters(tmp_path):
     assert "It is less accurate at 327,019 parameters" in texts["worse"]
     assert "does not hold at every size" in texts["worse"]
     assert "ranking does not hold everywhere" in texts["worse"]  # the discussion follows the same finding
-    assert "It is less accurate" not in texts["better"] and "no size reverses the lead" in texts["better"]
+    assert "It is less accurate" not in texts["better"] and "more accurate model at every size compared" in texts["better"]

@@ -28,8 +28,15 @@ error rate of {closed.wer} {closed.wer:ci}, against the reproduction's {gaddy.we
 [[end]]
 [[end]]
 [[if size_counts]]
-Compared at equal parameters across model sizes, it is more accurate at {size_counts.better} and less accurate
-at {size_counts.worse} of the {size_counts.compared:noun(size)} compared.
+Compared at equal parameters across model sizes, it is more accurate at {size_counts.better} of the
+{size_counts.compared:noun(size)} compared
+[[if size_any_worse]]
+and less accurate at {size_counts.worse}
+[[end]]
+[[if size_any_none]]
+, and indistinguishable at {size_counts.none}
+[[end]]
+.
 [[end]]
 [[if open]]
 [[if seeds]]
@@ -89,7 +96,8 @@ def values(ctx) -> dict:
     if "open" in ms:
         ns["open"] = ms["open"]
     if ms.get("size_counts"):
-        ns["size_counts"] = ms["size_counts"]
+        for key in ("size_counts", "size_any_worse", "size_any_none"):
+            ns[key] = ms[key]
     lat = latency.values(ctx)
     if "stream07" in lat:
         ns["total"] = lat["stream07"]["total_ms"]

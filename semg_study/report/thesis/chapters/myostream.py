@@ -147,8 +147,13 @@ The seeds spread widely at some sizes: the largest standard deviation between se
 [[if size_worse]]
 The lead measured at the study's size therefore does not hold at every size.
 [[else]]
+[[if size_any_none]]
+The lead is therefore established at {size_counts.better} of the {size_counts.compared:noun(size)} compared; at
+the other {size_counts.none} the two models cannot be told apart.
+[[else]]
 [[if size_better]]
-Within the range where both were measured, no size reverses the lead.
+Within the range where both were measured, MyoStream is the more accurate model at every size compared.
+[[end]]
 [[end]]
 [[end]]
 [[end]]
@@ -331,7 +336,10 @@ def _size_values(ctx, ns: dict) -> None:
         count = lambda fs: r.q(len(fs), "int", derived("count", *[f.verdict.source for f in fs]))  # noqa: E731
         ns["size_counts"] = {"compared": count(compared),
                              "better": count([f for f in compared if f.verdict.state == "better"]),
-                             "worse": count([f for f in compared if f.verdict.state == "worse"])}
+                             "worse": count([f for f in compared if f.verdict.state == "worse"]),
+                             "none": count([f for f in compared if f.verdict.state == "no significant difference"])}
+        ns["size_any_worse"] = ns["size_counts"]["worse"].value > 0
+        ns["size_any_none"] = ns["size_counts"]["none"].value > 0
     outside = [f for f in by_params if f.outside]
     if outside:
         ns["size_outside"] = r.q(len(outside), "int", derived("count", *[f.verdict.source for f in outside]))
