@@ -53,7 +53,7 @@ PARTS = ("closed", "sizes", "streaming", "ablations", "open")
 PROPOSED = "myostream"
 REFERENCE = "gaddy2022"
 # the models as the figures name them (the tables keep the config families, which the text maps itself)
-FIGURE_NAMES = {"myostream": "MyoStream", "gaddy2022": "reproduction", "ds2emg": "DeepSpeech2 (EMG)"}
+FIGURE_NAMES = {"myostream": "MyoStream", "gaddy2022": "reproduction", "ds2emg": "DeepSpeech2\n(EMG features)"}
 DECODERS = ("greedy", "beam")
 # the streaming rule: within 10 % relative WER of full context at <= 250 ms algorithmic latency
 MAX_ALGORITHMIC_MS = 250.0
@@ -1384,7 +1384,7 @@ def plot_seeds(rows: Sequence[SeedRow], summaries: Sequence[ModelSummary], part:
 
     mine = [s for s in summaries if s.part == part and s.decoder == decoder and s.wer is not None]
     conditions = sorted({s.condition for s in mine})
-    fig, axes = plt.subplots(1, max(1, len(conditions)), figsize=(3.6 * max(1, len(conditions)), 3.4),
+    fig, axes = plt.subplots(1, max(1, len(conditions)), figsize=(4.4 * max(1, len(conditions)), 3.6),
                              squeeze=False)
     for ax, condition in zip(axes[0], conditions):
         group = [s for s in mine if s.condition == condition]

@@ -178,6 +178,14 @@ the proposed model's verdict against the dataset authors' model on the closed vo
 with {params_ratio} times its parameters, and it can answer while the user is still speaking (Chapter
 {ref.chapter_latency}).
 {seed_vs_gaddy.verdict|better=The lead holds once the spread between seeds is counted.|worse=The single-run lead does not survive once the spread between seeds is counted.|no significant difference=The single-run lead does not survive once the spread between seeds is counted: the two models cannot be told apart on this corpus.}
+[[if size_lead_partial]]
+That lead is not yet a property of the architecture: compared at equal parameters it is established at
+{size_counts.better} of the {size_counts.compared:noun(size)} measured
+[[if size_any_worse]]
+and reversed at {size_counts.worse}
+[[end]]
+({ref.size_table}).
+[[end]]
 [[else]]
 [[if vs_gaddy_closed]]
 At the study's size and on this corpus, the proposed model's verdict against the dataset authors' model on
@@ -340,6 +348,7 @@ def _size_values(ctx, ns: dict) -> None:
                              "none": count([f for f in compared if f.verdict.state == "no significant difference"])}
         ns["size_any_worse"] = ns["size_counts"]["worse"].value > 0
         ns["size_any_none"] = ns["size_counts"]["none"].value > 0
+        ns["size_lead_partial"] = ns["size_any_worse"] or ns["size_any_none"]
     outside = [f for f in by_params if f.outside]
     if outside:
         ns["size_outside"] = r.q(len(outside), "int", derived("count", *[f.verdict.source for f in outside]))
