@@ -487,23 +487,16 @@ def load_results(root: str | Path) -> Results:
     _benchmark(r)
     _response(r)
     _headline(r)
-    for name in SEED_TABLES:
+    # the comparison over seeds: each table with its reader, read when the study has it
+    readers = ([(name, _seed_means) for name in SEED_TABLES] + [(name, _seed_verdicts) for name in VERDICT_TABLES]
+               + [(name, _budget_rules) for name in BUDGET_TABLES])
+    for name, reader in readers:
         if name in r.tables:
-            _seed_means(r, name)
-    for name in VERDICT_TABLES:
+            reader(r, name)
+    for name, reader in (("07_streaming", _streaming_settings), ("07_streaming_selection", _streaming_rule),
+                         ("07_sizes", _size_points), ("07_size_findings", _size_findings)):
         if name in r.tables:
-            _seed_verdicts(r, name)
-    for name in BUDGET_TABLES:
-        if name in r.tables:
-            _budget_rules(r, name)
-    if "07_streaming" in r.tables:
-        _streaming_settings(r)
-    if "07_streaming_selection" in r.tables:
-        _streaming_rule(r)
-    if "07_sizes" in r.tables:
-        _size_points(r)
-    if "07_size_findings" in r.tables:
-        _size_findings(r)
+            reader(r)
     for name in PENDING:
         r.pending[name] = r.tables.get(name)
     return r
