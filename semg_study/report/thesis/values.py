@@ -212,6 +212,7 @@ DERIVED: dict[str, Callable[..., Any]] = {
     "max": lambda *v: max(v),
     "min": lambda *v: min(v),
     "count": lambda *v: len(v),
+    "count_list": lambda s: len([x for x in str(s).split(",") if x.strip()]),  # items of a "1, 2" cell
     "len": lambda v: len(v),
     "percent": lambda a: 100.0 * a,
     "identity": lambda a: a,

@@ -38,11 +38,13 @@ and less accurate at {size_counts.worse}
 [[end]]
 .
 [[end]]
-[[if open]]
-[[if seeds]]
-On the open vocabulary, from one run per model so far, it reaches {open.wer}.
+[[if open_seeds]]
+On the open vocabulary, over {open_seeds.seeds:noun(seed)}, it reaches {open_seeds.wer} {open_seeds.wer:ci}
+against the reproduction's {open_seeds_gaddy.wer}, verdict
+"{open_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}".
 [[else]]
-On the open vocabulary it reaches {open.wer}.
+[[if open]]
+On the open vocabulary, from a single run so far, it reaches {open.wer}.
 [[end]]
 [[end]]
 [[if b_worse_names]]
@@ -60,16 +62,17 @@ Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU t
 .
 [[end]]
 [[if synthetic]]
-The main limitation is the data: every result comes from a synthetic corpus in the real dataset's layout, as
-the real recordings were not available.
+The main limitation is the data: every result comes from a synthetic corpus, as the real recordings were not
+available.
 [[if not seeds]]
 Each headline model was trained once.
 [[end]]
 The results show that the comparisons work, not how well real silent speech can be recognised; no participant has been recorded yet.
 [[else]]
-[[if seeds]]
-The main limitation is that the open vocabulary still rests on one run per model.
-[[else]]
+[[if open_pending]]
+The main limitation is that the open vocabulary still rests on fewer seeds than planned.
+[[end]]
+[[if not seeds]]
 The main limitation is that each headline model was trained once.
 [[end]]
 [[end]]
@@ -95,6 +98,11 @@ def values(ctx) -> dict:
         ns["params_ratio"] = ms.get("params_ratio")
     if "open" in ms:
         ns["open"] = ms["open"]
+    if "open_seeds_my" in ms and "open_seed_vs_gaddy" in ms:
+        ns["open_seeds"] = ms["open_seeds_my"]
+        ns["open_seeds_gaddy"] = ms["open_seeds_gaddy"]
+        ns["open_vs"] = ms["open_seed_vs_gaddy"]
+    ns["open_pending"] = bool(ms.get("open_missing"))
     if ms.get("size_counts"):
         for key in ("size_counts", "size_any_worse", "size_any_none"):
             ns[key] = ms[key]

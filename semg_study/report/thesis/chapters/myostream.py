@@ -99,6 +99,31 @@ On the character error rate the verdict against the reproduction is
 "{seed_vs_gaddy_cer.verdict|better=better|worse=worse|no significant difference=no significant difference}"
 ({seed_vs_gaddy_cer.difference} {seed_vs_gaddy_cer.difference:ci}).
 [[end]]
+[[if open_seeds_my]]
+
+The open vocabulary was trained under the same rule, and
+{open_budget.holds|yes=there too no run stopped at its ceiling while its dev CER was still improving|no={open_budget.improving:noun(run)} stopped at the ceiling while its dev CER was still improving|not determinable=whether the rule held there cannot be read from the runs' records}.
+With the language model, MyoStream's open-vocabulary test WER over {open_seeds_my.seeds:noun(seed)} is
+{open_seeds_my.wer} {open_seeds_my.wer:ci} (standard deviation {open_seeds_my.wer_sd}), the reproduction's over
+{open_seeds_gaddy.seeds:noun(seed)} is {open_seeds_gaddy.wer} {open_seeds_gaddy.wer:ci} (standard deviation
+{open_seeds_gaddy.wer_sd})
+[[if open_seeds_ds2]]
+and DeepSpeech2's on EMG features over {open_seeds_ds2.seeds:noun(seed)} is {open_seeds_ds2.wer}
+{open_seeds_ds2.wer:ci}
+[[end]]
+.
+[[if open_seed_vs_gaddy]]
+Against the reproduction the verdict over seeds and utterances is
+"{open_seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}",
+with a difference of {open_seed_vs_gaddy.difference} {open_seed_vs_gaddy.difference:ci}
+[[if open_seed_vs_ds2]]
+; against DeepSpeech2 it is
+"{open_seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+({open_seed_vs_ds2.difference} {open_seed_vs_ds2.difference:ci})
+[[end]]
+. At these error rates a difference says which model fails less, not that either is usable.
+[[end]]
+[[end]]
 [[else]]
 The seed comparison (each model at several seeds under one budget rule) is not yet in this version of the
 document.
@@ -207,13 +232,15 @@ The spread between seeds is {seed_vs_lead|larger=larger than that lead, so the l
 [[end]]
 [[end]]
 
+[[if pending]]
 ## Results not yet in
 
+[[end]]
 [[if seeds_closed]]
-[[if not seeds_open]]
-More seeds on the open vocabulary. The seed comparison above covers the closed vocabulary; the
-open-vocabulary runs at three seeds per model under the same budget rule are being trained and are not yet
-in this version of the document.
+[[if open_missing]]
+More seeds on the open vocabulary. {open_missing:noun(run)} of the open-vocabulary plan ({open_plan_seeds:words} seeds per
+model under the same budget rule, {ref.seed_table}) are still being trained and are not in this version of the
+document; the open-vocabulary figures above rest on the seeds that are.
 [[end]]
 [[else]]
 More seeds. Every headline number above is one training run. The multi-seed results (each model at three or
@@ -292,8 +319,7 @@ def values(ctx) -> dict:
         m = r.seed_mean("closed", model, "closed", "beam")
         if m is not None:
             ns[key] = {"wer": m.wer, "wer_sd": m.wer_sd, "cer": m.cer, "seeds": m.seeds, "mean": m}
-    m = r.seed_mean("open", "myostream", "open", "beam")
-    ns["seeds_open"] = m is not None and m.seeds.value > 1
+    _open_seed_values(r, ns)
     for key, b, metric in (("seed_vs_gaddy", "gaddy2022", "wer"), ("seed_vs_ds2", "ds2emg", "wer"),
                            ("seed_vs_gaddy_cer", "gaddy2022", "cer")):
         v = r.seed_verdict("closed", "myostream", b, "closed", metric)
@@ -306,7 +332,44 @@ def values(ctx) -> dict:
     if "seed_vs_gaddy" in ns:
         ns["one_seed"] = False
     _size_values(ctx, ns)
+    ns["pending"] = bool(ns.get("open_missing")) or not ns.get("seeds_closed") or not ns["sizes_table"]
     return ns
+
+
+def _open_seed_values(r, ns: dict) -> None:
+    """The open vocabulary over seeds: each model's mean once both MyoStream and the reproduction have more
+    than one seed there (an interval over seeds needs two), the verdicts, and how many planned runs are missing."""
+    means = {key: r.seed_mean("open", model, "open", "beam")
+             for key, model in (("my", "myostream"), ("gaddy", "gaddy2022"), ("ds2", "ds2emg"))}
+    table = r.tables.get("05_seeds")
+    plan = (table or {}).get("config", {}).get("headline", {})
+    if plan.get("models") and plan.get("open_seeds"):
+        # planned runs (every model of the comparison at every open-vocabulary seed) less the finished ones
+        # (a model without a finished run has no row in the table)
+        src = "tables/05_seeds.json"
+        planned = len(plan["models"]) * len(plan["open_seeds"])
+        ns["open_plan_seeds"] = r.q(len(plan["open_seeds"]), "int",
+                                    derived("len", Source(src, ("config", "headline", "open_seeds"))))
+        found = [m.seeds for m in r.seed_means if (m.part, m.vocabulary, m.decoder, m.table) == ("open", "open", "beam",
+                                                                                                 "05_seeds")]
+        ns["open_missing"] = r.q(planned - sum(q.value for q in found), "int", derived(
+            "difference", derived("product", derived("len", Source(src, ("config", "headline", "models"))),
+                                  derived("len", Source(src, ("config", "headline", "open_seeds")))),
+            derived("sum", *[q.source for q in found])))
+    ns["seeds_open"] = not ns.get("open_missing") and means["my"] is not None and means["my"].seeds.value > 1
+    if not all(means[k] is not None and means[k].seeds.value > 1 for k in ("my", "gaddy")):
+        return
+    for key, m in means.items():
+        if m is not None and m.seeds.value > 1:
+            ns[f"open_seeds_{key}"] = {"wer": m.wer, "wer_sd": m.wer_sd, "cer": m.cer, "seeds": m.seeds}
+    for key, b in (("gaddy", "gaddy2022"), ("ds2", "ds2emg")):
+        v = r.seed_verdict("open", "myostream", b, "open", "wer")
+        if (v is not None and v.difference.value is not None and f"open_seeds_{key}" in ns
+                and v.seeds_a.value > 1 and v.seeds_b.value > 1):
+            ns[f"open_seed_vs_{key}"] = {"difference": v.difference, "ratio": v.ratio, "verdict": v.verdict}
+    rule = next((b for b in r.budget_rules if b.part == "open"), None)
+    if rule is not None:
+        ns["open_budget"] = {"holds": rule.holds, "improving": rule.improving}
 
 
 def _size_values(ctx, ns: dict) -> None:

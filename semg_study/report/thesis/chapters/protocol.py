@@ -203,7 +203,6 @@ from semg_study.report.thesis.values import DERIVED  # noqa: E402
 DERIVED["upper"] = lambda s: str(s).upper()
 DERIVED["joined"] = lambda seq: " and ".join(seq)
 DERIVED["seed_text"] = lambda s: f"seed {s}"
-DERIVED["count_list"] = lambda s: len([x for x in str(s).split(",") if x.strip()])
 
 
 def _budget_runs(r):
