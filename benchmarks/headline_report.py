@@ -117,7 +117,12 @@ def render(profile: str, parts, runs_root=None) -> tuple[str, dict]:
             lines += ["", f"Reproduction / MyoStream, {condition} vocabulary: {r['wer_ratio']:.3f} "
                           f"[{r['ci_low']:.3f}, {r['ci_high']:.3f}] ({r['seeds_myostream']} and {r['seeds_gaddy']} "
                           f"seeds, {r['utterances']} test utterances)."]
-    lines += ["", "## Seed-level table", "", hl.seed_table_markdown(study.rows)]
+    training = hl.training_time(study.rows)
+    lines += ["", "## Seed-level table", "",
+              f"{training['runs']} distinct runs (a run shared between parts counted once) took "
+              f"{training['worker_minutes']:.0f} worker-minutes of training (the sum of their train wall times; "
+              f"{training['runs_without_wall']} without a recorded wall time).", "",
+              hl.seed_table_markdown(study.rows)]
     missing = [a for a in study.runs.availability() if a["seeds missing"]]
     if missing:
         lines += ["## Not trained yet", ""]
@@ -125,7 +130,7 @@ def render(profile: str, parts, runs_root=None) -> tuple[str, dict]:
                   for a in missing]
     record = {"kind": "semg-study-headline", "profile": profile, "synthetic": synthetic, "parts": list(parts),
               "budget": hl.headline_knobs(profile)["budget"], "quantities": quantities, "targets": targets,
-              "missing": missing}
+              "missing": missing, "training": training}
     return "\n".join(lines) + "\n", record
 
 

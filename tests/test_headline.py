@@ -551,3 +551,13 @@ def test_the_headline_targets_read_the_ratio_over_seeds_and_the_cheapest_streami
     assert met == {"seeds_gaddy_over_myostream_closed_wer": True, "seeds_gaddy_over_myostream_open_wer": False,
                    "seeds_streaming_relative_change": False}
     assert evaluate_targets({}, targets_for("headline"))[0]["met"] is None  # not measured yet: neither met nor missed
+
+
+def test_training_time_counts_a_run_shared_between_parts_once():
+    from types import SimpleNamespace
+
+    rows = [SimpleNamespace(run="myostream-a", train_wall_s=600.0),   # the study size, in the sizes part
+            SimpleNamespace(run="myostream-a", train_wall_s=600.0),   # the same run, in the streaming part
+            SimpleNamespace(run="gaddy2022-b", train_wall_s=1200.0),
+            SimpleNamespace(run="ds2emg-c", train_wall_s=None)]       # an old manifest without a wall time
+    assert h.training_time(rows) == {"runs": 3, "worker_minutes": 30.0, "runs_without_wall": 1}

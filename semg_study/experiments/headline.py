@@ -1257,6 +1257,18 @@ def seed_table_markdown(rows: Sequence[SeedRow]) -> str:
     return "\n".join(markdown_table(columns, body, align="lllrrllrrrrrl")) + "\n"
 
 
+def training_time(rows: Sequence[SeedRow]) -> dict:
+    """What training the comparison's finished runs cost: distinct runs (one shared between parts, such as the
+    study-size MyoStream of the sizes, streaming and ablation parts, counted once) and the sum of their training
+    wall times in worker-minutes (one torch thread per run; ``make retrain`` trains two at a time on 2 cores)."""
+    walls: dict[str, float | None] = {}
+    for r in rows:
+        walls.setdefault(r.run, r.train_wall_s)
+    known = [w for w in walls.values() if w is not None]
+    return {"runs": len(walls), "worker_minutes": sum(known) / 60.0,
+            "runs_without_wall": len(walls) - len(known)}
+
+
 # ------------------------------------------------------------------ the notebooks' tables
 
 @dataclass
