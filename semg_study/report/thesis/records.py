@@ -1046,13 +1046,22 @@ def _target(r: Results, rel: str, path: tuple, t: dict, report: str) -> None:
     scale = 100.0 if kind in ("pct", "relchange") else 1.0
     meta = {"target": t["name"]}
     r.targets.append(Target(
-        name=t["name"], description=r.q(str(t.get("description", "")).replace("`", ""), "text",
-                                        derived("no_backticks", Source(rel, path + ("description",)))),
+        name=t["name"], description=r.q(target_prose(t.get("description", "")), "text",
+                                        derived("target_prose", Source(rel, path + ("description",)))),
         value=r.q(t["value"] * scale, kind, Source(rel, path + ("value",), scale), ("target", t["name"]), meta),
         threshold=r.q(t["threshold"] * scale, _whole(kind, t["threshold"] * scale),
                       Source(rel, path + ("threshold",), scale), None, meta),
         comparison=t.get("comparison", ""),
         met=Word("met" if t.get("met") else "missed", Source(rel, path + ("met",)), meta), report=report))
+
+
+def target_prose(description) -> str:
+    """A target's description as the document prints it: no Markdown backticks, and the reproduction called by
+    its name in the text rather than its config name."""
+    return str(description).replace("`", "").replace("gaddy2022", "reproduction")
+
+
+DERIVED["target_prose"] = target_prose
 
 
 def _whole(kind: str, value: float) -> str:
