@@ -18,7 +18,7 @@ from semg_study.recipes.config import REPO_ROOT, Config, config_origins, load_co
 # Model arguments that training fills from the data when no file sets them
 # (semg_study.training.loop.model_kwargs): their constructor default is not what a run uses.
 FROM_THE_DATA = {"raw_rate": "the feature pipeline's raw EMG rate", "input_frame_rate": "the features' frame rate",
-                 "n_sessions": "the number of training sessions"}
+                 "n_sessions": "the number of training sessions, plus one row for an unseen session"}
 
 
 def _shown_path(origin: str) -> str:

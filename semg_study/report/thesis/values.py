@@ -212,6 +212,8 @@ DERIVED: dict[str, Callable[..., Any]] = {
     "max": lambda *v: max(v),
     "min": lambda *v: min(v),
     "count": lambda *v: len(v),
+    "overlap": lambda a_low, a_high, b_low, b_high: "apart" if a_low > b_high or b_low > a_high else "overlap",
+    "inside": lambda low, high, x: "inside" if low <= x <= high else "outside",
     "count_list": lambda s: len([x for x in str(s).split(",") if x.strip()]),  # items of a "1, 2" cell
     "len": lambda v: len(v),
     "percent": lambda a: 100.0 * a,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from semg_study.report.thesis.chapters.common import scores_table, score_values, sign_word
 from semg_study.report import literature as lit
-from semg_study.report.thesis.values import Q, Source, code
+from semg_study.report.thesis.values import Q, Source, Word, code, derived
 
 KIND = "chapter"
 TEXT = """
@@ -60,13 +60,16 @@ are quoted in their own table, for the record, and are not comparable with {ref.
 ## What it means
 
 [[if myostream_closed]]
-The intuition that the audio bounds what EMG can reach does not hold here: on the closed vocabulary
-MyoStream's test WER from silent EMG ({myostream_closed.wer}, Chapter {ref.chapter_myostream}) is
-{vs_audio|lower=lower than|higher=higher than|equal=equal to} DeepSpeech2's from voiced audio
-({closed_beam.wer}). The two numbers come from different architectures, sizes and inputs, and
-DeepSpeech2 at the study's size is a small recurrent model, so this is not evidence that EMG carries more
-than audio; it shows that an audio baseline of one architecture is no upper bound for another
-architecture's EMG model.
+On the closed vocabulary, MyoStream's test WER from silent EMG is {myostream_closed.wer}
+{myostream_closed.wer:ci} (Chapter {ref.chapter_myostream}) and DeepSpeech2's from voiced audio is
+{closed_beam.wer} {closed_beam.wer:ci}.
+{audio_overlap|overlap=The two intervals overlap, so the two cannot be ordered: the intuition that the audio bounds what EMG can reach is neither confirmed nor refuted here.|apart=The two intervals do not overlap.}
+[[if audio_apart]]
+{vs_audio|lower=MyoStream's is lower, so the intuition that the audio bounds what EMG can reach does not hold here.|higher=MyoStream's is higher, as the intuition that the audio bounds what EMG can reach expects.|equal=The two are equal.}
+[[end]]
+The two numbers come from different architectures, sizes and inputs (DeepSpeech2 at the study's size is a
+small recurrent model), so neither ordering would say whether EMG carries more or less than audio; an audio
+baseline of one architecture is no bound for another architecture's EMG model.
 [[end]]
 
 ## Limits
@@ -100,6 +103,13 @@ def values(ctx) -> dict:
     if ms and "closed_beam" in ns:
         ns["myostream_closed"] = score_values(r, ms)
         ns["vs_audio"] = sign_word(ms.wer.value, ns["closed_beam"]["wer"].value)
+        audio = r.score("ds2audio", "closed", "beam", mode="voiced audio")
+        a, b = ms.wer, audio.wer if audio else None
+        if b is not None and None not in (a.low, a.high, b.low, b.high):
+            parts = [q.canonical() for q in (a.low, a.high, b.low, b.high)]
+            apart = parts[0].value > parts[3].value or parts[2].value > parts[1].value
+            ns["audio_overlap"] = Word("apart" if apart else "overlap", derived("overlap", *[q.source for q in parts]))
+            ns["audio_apart"] = apart
     return ns
 
 

@@ -107,12 +107,20 @@ comparison was repeated with {seeds_closed.seeds:noun(seed)} per model under one
 that resample the seeds as well as the utterances (Chapter {ref.chapter_myostream}); its verdict against the
 reproduction is
 "{seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}".
+[[if open_seeds_my]]
+The open-vocabulary comparison was repeated over seeds in the same way; the baselines' own chapters still rest
+on one run per model.
+[[else]]
 The open-vocabulary comparison and the baselines' other tables still rest on one run per model.
+[[end]]
 [[end]]
 [[end]]
 [[if unequal]]
 The models were trained under one rule (a ceiling and a patience on the dev CER) but did not train for the same
-number of epochs: {epochs_text}. A run that stopped at its ceiling might have improved further.
+number of epochs: {epochs_text}.
+[[if at_ceiling]]
+The runs that stopped at their ceiling while still improving ({at_ceiling}) might have improved further.
+[[end]]
 [[end]]
 [[if budget_ablations]]
 The ablations were run first at a shorter budget and then again under the comparison's budget rule
@@ -214,6 +222,10 @@ def values(ctx) -> dict:
             ns[k] = lat[k]
     from semg_study.report.thesis.chapters.protocol import _budget_runs
 
+    from semg_study.report.thesis.chapters import protocol
+
+    if "at_ceiling" in (pv := protocol.values(ctx)):
+        ns["at_ceiling"] = pv["at_ceiling"]
     runs = _budget_runs(r)
     epochs = {x.epochs.value for x in runs if x.epochs}
     if len(epochs) > 1:

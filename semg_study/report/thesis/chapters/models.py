@@ -88,9 +88,9 @@ The study trains every model at a small size that fits its compute budget
 
 [[if session_params]]
 MyoStream's parameter count depends on the data it is trained on: its session adaptation has one
-channel map per training session, so the open-vocabulary run, trained on {open_sessions:noun(session)},
-has {session_params} more parameters than the closed-vocabulary run, trained on
-{closed_sessions:noun(session)}.
+channel map per training session and one more for sessions it has not seen, so the open-vocabulary run, with
+{open_sessions:noun(channel map)}, has {session_params} more parameters than the closed-vocabulary run, with
+{closed_sessions:noun(channel map)}.
 [[end]]
 
 ## Hyperparameters

@@ -89,8 +89,10 @@ session adapter alone to {calibration.adapter_target:full}; with {calibration.ma
 {calibration.adapter_max:full}. The same architecture trained from scratch on {calibration.scratch_minutes} reaches
 {calibration.scratch:full}. The first target asked for at most {calibration.ratio} times the released model's own test
 rate, that is {calibration.threshold}, after {calibration.target_minutes}: full fine-tuning
-{calibration.all_met|met=meets it|missed=misses it}, and the adapter alone
-{calibration.adapter_met|met=meets it|missed=misses it}. The second asked the adaptation with {calibration.target_minutes}
+{calibration.all_met|met=meets it|missed=misses it}
+{calibration.all_sure|inside=on its point estimate only, as its interval includes the threshold|outside=with its whole interval}, and
+the adapter alone {calibration.adapter_met|met=meets it|missed=misses it}
+{calibration.adapter_sure|inside=on its point estimate only, as its interval includes the threshold|outside=with its whole interval}. The second asked the adaptation with {calibration.target_minutes}
 to beat training from scratch on {calibration.scratch_minutes}: full fine-tuning differs from it by
 {calibration.all_vs_scratch:full}, {calibration.all_vs_scratch_v|better=a significant improvement|worse=a significant
 deterioration|no significant difference=no significant difference}.
@@ -197,18 +199,28 @@ def _calibration_values(r, t, goals, rows, targets, minutes, row, rate, target, 
     a_thr, d_thr = target("adapter", "WER threshold"), target("all", "WER threshold")
     vs = target("all", "against scratch")
     zero = row("zero-shot", 0)
+    def certainty(measured, threshold):
+        # whether the target's verdict holds for the whole interval or only for the point estimate
+        low, high, thr = measured.low.canonical(), measured.high.canonical(), threshold.canonical()
+        state = "inside" if low.value <= thr.value <= high.value else "outside"
+        return Word(state, derived("inside", low.source, high.source, thr.source))
+
+    threshold = goals.cell(d_thr, "threshold", "pct", None, meta)
+    all_target = rate("all", targets[d_thr]["calibration (min)"])
+    adapter_target = rate("adapter", targets[d_thr]["calibration (min)"])
     return {
+        "all_sure": certainty(all_target, threshold), "adapter_sure": certainty(adapter_target, threshold),
         "participants": t.cell(zero, "participants", "int"),
         "sentences": t.cell(zero, "test sentences each", "int"),
         "zero": rate("zero-shot", 0),
         "own": goals.cell(d_thr, "own test WER %", "pct", None, meta),
         "ratio": goals.cell(d_thr, "ratio", "real"),
-        "threshold": goals.cell(d_thr, "threshold", "pct", None, meta),
+        "threshold": threshold,
         "target_minutes": goals.cell(d_thr, "calibration (min)", "min"),
         "scratch_minutes": goals.cell(vs, "scratch (min)", "min"),
         "max_minutes": t.cell(next(i for i, x in enumerate(rows) if float(x["calibration (min)"]) == minutes[-1]),
                               "calibration (min)", "min"),
-        "all_target": rate("all", targets[d_thr]["calibration (min)"]), "adapter_target": rate("adapter", targets[d_thr]["calibration (min)"]),
+        "all_target": all_target, "adapter_target": adapter_target,
         "all_max": rate("all", minutes[-1]), "adapter_max": rate("adapter", minutes[-1]),
         "scratch": rate("scratch", targets[vs]["scratch (min)"]),
         "all_met": Word("met" if targets[d_thr]["met"] else "missed", tsrc(d_thr, "met")),

@@ -57,8 +57,8 @@ it trained and whether it stopped early.
 
 [[if at_ceiling]]
 {at_ceiling_n:words|1=One run|*=Several runs} stopped at {at_ceiling_n:words|1=its|*=their} ceiling
-rather than by early stopping ({at_ceiling}): {at_ceiling_n:words|1=it|*=they} might have improved with
-more epochs, and {at_ceiling_n:words|1=its|*=their} results are a lower bound on what that model reaches
+while {at_ceiling_n:words|1=its|*=their} dev {best_metric} was still improving, within the patience of the
+ceiling ({at_ceiling}): {at_ceiling_n:words|1=it|*=they} might have improved with more epochs, and {at_ceiling_n:words|1=its|*=their} results are a lower bound on what that model reaches
 under this protocol. Runs compared with each other therefore did not all use the same number of epochs,
 even though they had the same rule.
 [[end]]
@@ -164,10 +164,13 @@ def values(ctx) -> dict:
                    "train_modes": Q(" and ".join(any_run.data.get("data", {}).get("train_modes", [])), "text",
                                     derived("joined", Source(m, ("config", "data", "train_modes"))))})
     budget_runs = _budget_runs(r)
+    # stopped at the ceiling while still improving: its best epoch lies within the patience of the ceiling, so
+    # early stopping had not yet fired (a run whose best epoch is a full patience back would have stopped there)
     at_ceiling = [x for x in budget_runs if not x.stopped_early and x.epochs and x.max_epochs
-                  and x.epochs.value >= x.max_epochs.value]
+                  and x.epochs.value >= x.max_epochs.value
+                  and not (x.best_epoch and x.patience and x.epochs.value - x.best_epoch.value >= x.patience.value)]
     if at_ceiling:
-        ns["at_ceiling"] = "; ".join(f"{MODEL_NAMES.get(x.model, x.model)} ({x.vocabulary} vocabulary)" for x in at_ceiling)
+        ns["at_ceiling"] = "; ".join(f"{MODEL_NAMES.get(x.model, x.model)} on the {x.vocabulary} vocabulary" for x in at_ceiling)
         ns["at_ceiling_n"] = r.q(len(at_ceiling), "int", Source("structure", (len(at_ceiling),)))
     seeds = sorted({len(s.seeds) for s in r.scores})
     ns["one_seed"] = seeds == [1]
