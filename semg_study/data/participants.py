@@ -22,7 +22,8 @@ from semg_study.errors import DataError
 SESSION_FILE = "session.json"
 PARTICIPANT_PATTERN = re.compile(r"^[A-Za-z]?\d+$")
 ETHICS_RULE = ("participant IDs must be codes (a number, optionally after one letter, e.g. 7 or P7), never "
-               "names: the ethics approval allows only pseudonymous codes and no data leaves this machine")
+               "names: the ethics approval allows only pseudonymous codes, and a recording leaves this machine only in a "
+               "release its participant consented to")
 
 # provenance labels of data that has no participant code
 SYNTHETIC = "synthetic"

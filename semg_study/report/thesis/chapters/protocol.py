@@ -94,17 +94,17 @@ No run has been trained yet.
 ## The language model and its weights
 
 [[if any_run]]
-The beam search reads a word {lm_order}-gram language model, estimated with {lm_method}, from the training
+The beam search reads a word {lm_order}-gram language model, estimated with {lm_method} ({cite.chen1998}), from the training
 transcripts of the run's vocabulary together with the corpus's held-out language-model text; no dev or
 test sentence is ever part of it. The search is restricted to a lexicon of the language model's words and
 keeps {beam_size:noun(hypothesis)}.
 [[end]]
-The language-model weight and the word bonus of 
+The language-model weight and the word bonus of
 {ref.eq_beam} are chosen for each run on the {tuning_split} split from one grid, the same for every
 model: LM weights {alpha_grid} and word bonuses {beta_grid}. The lowest dev WER wins, then the lowest dev
 CER, then the smaller LM weight. A weak acoustic model wants a lighter language model than a strong one, so a fixed setting would favour
-whichever model it happens to suit. The weights chosen on the dev split of the silent recordings are
-these:
+whichever model it happens to suit. The weights chosen on the dev split (the silent recordings for the EMG models, the voiced
+audio for DeepSpeech2 on audio) are these:
 
 [[weights]]
 
