@@ -41,9 +41,13 @@ beam search and language model of Chapter {ref.chapter_protocol}.
 [[if closed_beam]]
 With the language model, DeepSpeech2 reaches a test WER of {closed_beam.wer} {closed_beam.wer:ci} on the
 closed vocabulary and {open_beam.wer} {open_beam.wer:ci} on the open vocabulary (voiced audio). Greedy
-decoding gives {closed_greedy.wer} and {open_greedy.wer} on the same test utterances. The WER with the
-language model is {lm_closed|lower=lower|higher=higher|equal=the same} on the closed vocabulary and
-{lm_open|lower=lower|higher=higher|equal=the same} on the open one.
+decoding gives {closed_greedy.wer} and {open_greedy.wer} on the same test utterances.
+[[if lm_same]]
+The language model {lm_closed|lower=lowers|higher=raises|equal=does not change} the WER on both vocabularies.
+[[else]]
+The language model {lm_closed|lower=lowers|higher=raises|equal=does not change} the WER on the closed vocabulary
+and {lm_open|lower=lowers|higher=raises|equal=does not change} it on the open one.
+[[end]]
 [[end]]
 [[if ljspeech_beam]]
 On the LJSpeech-layout corpus it reaches {ljspeech_beam.wer} with the language model and
@@ -99,6 +103,7 @@ def values(ctx) -> dict:
     for vocabulary in ("closed", "open"):
         if f"{vocabulary}_beam" in ns and f"{vocabulary}_greedy" in ns:
             ns[f"lm_{vocabulary}"] = sign_word(ns[f"{vocabulary}_beam"]["wer"].value, ns[f"{vocabulary}_greedy"]["wer"].value)
+    ns["lm_same"] = "lm_closed" in ns and "lm_open" in ns and ns["lm_closed"].state == ns["lm_open"].state
     ms = r.score("myostream", "closed", "beam")
     if ms and "closed_beam" in ns:
         ns["myostream_closed"] = score_values(r, ms)

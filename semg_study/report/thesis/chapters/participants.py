@@ -3,7 +3,7 @@ notebook did, live decoding, and the calibration chapter for new participants th
 from __future__ import annotations
 
 from semg_study.report.thesis.chapters.common import phrase
-from semg_study.report.thesis.values import Q, Source, code, derived
+from semg_study.report.thesis.values import DERIVED, Q, Source, Word, code, derived
 
 KIND = "chapter"
 TEXT = """
@@ -49,7 +49,8 @@ testing.
 No person was recorded for this version of the study. The capture notebook ran the whole path on
 brainflow's {board} board, which produces a synthetic signal at {board_rate}: it recorded
 {captured:noun(prompted utterance)} into the dataset's layout and replayed them through the playback board,
-which gave back the same number of samples for {same} of the {captured:noun(utterance)}, with a largest
+which gave back the same number of samples for
+{same_all|yes=every one of them|no={same} of the {captured:noun(utterance)}}, with a largest
 difference of {max_diff} microvolts between recording and replay.
 [[end]]
 
@@ -137,6 +138,9 @@ def values(ctx) -> dict:
         same = sum(1 for x in rows if x["values"].get("recorded_samples") == x["values"].get("replayed_samples"))
         ns["same"] = r.q(same, "int", derived("count_equal", *[s for i in range(len(rows)) for s in (
             src(i, "recorded_samples"), src(i, "replayed_samples"))]))
+        ns["same_all"] = Word("yes" if same == len(rows) else "no", derived("all_equal", *[s for i in range(len(rows))
+                                                                             for s in (src(i, "recorded_samples"),
+                                                                                       src(i, "replayed_samples"))]))
         diffs = [src(i, "max_abs_difference_uv") for i in range(len(rows))]
         ns["max_diff"] = r.q(max(x["values"]["max_abs_difference_uv"] for x in rows), "real", derived("max", *diffs))
         ns["board_rate"] = _board_rate(r)
@@ -311,3 +315,6 @@ def blocks(ctx, ns) -> dict:
                           widths=[3.2, 0.9, 1.1, 1.9, 1.9, 0.8])]
     return {"montage": montage, "live_table": live_table, "capture_figures": capture_figures,
             "calibration_block": calibration_block}
+
+
+DERIVED["all_equal"] = lambda *v: "yes" if all(a == b for a, b in zip(v[::2], v[1::2])) else "no"
