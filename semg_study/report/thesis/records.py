@@ -1133,7 +1133,9 @@ def _size_points(r: Results) -> None:
             parameters=t.cell(i, "parameters", "count", ("parameters", row["model"], row["condition"], row["setting"])),
             seeds=t.cell(i, "seeds", "int"), wer=t.rate(i, "WER %", "pct", key + ("wer",), meta),
             wer_sd=t.cell(i, "WER % sd", "sd", None, meta),
-            response_ms=t.cell(i, "response latency p50 ms", "ms", None, meta)))
+            # the latency's own decoder (the table's "response timed with"), not the WER's
+            response_ms=t.cell(i, "response latency p50 ms", "ms", None,
+                               {**meta, "decoder": _DECODER.get(str(row.get("response timed with")), decoder)})))
 
 
 # "myostream: d_model=16" -> "d_model=16": the size a finding's row names, after its model

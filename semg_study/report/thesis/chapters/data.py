@@ -167,10 +167,12 @@ def blocks(ctx, ns) -> dict:
                  d["closed_voiced_min"], d["closed_words"]],
                 ["open vocabulary, parallel (books)", d["open_parallel_utterances"], d["open_silent_h"],
                  d["open_voiced_h"], ""],
-                ["open vocabulary, non-parallel (voiced only)", d["nonparallel_utterances"], "", d["nonparallel_h"], ""],
-                ["all conditions", "", "", d["total_h"], d["vocabulary_words"]]]
+                ["open vocabulary, non-parallel (voiced only)", d["nonparallel_utterances"], "", d["nonparallel_h"], ""]]
+        # the authors' total is quoted as they state it, not placed under one mode's column
         caption = ("The real Digital Voicing dataset as its authors published it (real data, not this study's "
-                   "corpus): utterances, duration of the silent and voiced recordings, and vocabulary size.")
+                   "corpus): utterances, duration of the silent and voiced recordings, and vocabulary size. The "
+                   "authors state a total of {dv.total_h} of recordings and a vocabulary of "
+                   "{dv.vocabulary_words:noun(word)} over all conditions.")
         return [ctx.table("dataset", caption, ns, ["condition", "utterances", "silent", "voiced", "vocabulary (words)"],
                           rows, widths=[3.2, 1, 1, 1, 1.2])]
 

@@ -545,7 +545,9 @@ def blocks(ctx, ns) -> dict:
                    "corpus-level WER in % on the test split, silent EMG, closed vocabulary, beam search with the "
                    "language model, with the {ci_level} interval of a bootstrap over the seeds and the test "
                    "utterances and the standard deviation between seeds (sd, points); response latency: the median "
-                   "time from the end of an utterance to its final transcript, timed side by side.")
+                   "time from the end of an utterance to its final transcript with greedy decoding, every size timed "
+                   "side by side in the latency notebook (a measurement of its own, apart from the response latency "
+                   "of Chapter {ref.chapter_latency}, so the study sizes' values differ slightly between the two).")
         return [ctx.table("size_table", caption, {**ns, "ci_level": ci_level(r)},
                           ["model", "size", "parameters", "seeds", "WER % [CI]", "sd", "response latency"], rows,
                           widths=[1.3, 2.2, 1.2, 0.7, 1.9, 0.8, 1.3])]
