@@ -316,3 +316,14 @@ def test_the_size_section_follows_the_findings_at_equal_parameters(tmp_path):
     assert "does not hold at every size" in texts["worse"]
     assert "ranking does not hold everywhere" in texts["worse"]  # the discussion follows the same finding
     assert "It is less accurate" not in texts["better"] and "more accurate model at every size compared" in texts["better"]
+
+
+def test_a_model_keeps_its_colour_in_every_figure_and_panel():
+    from semg_study.report.thesis.figures import OTHER_COLOUR, model_colour
+
+    # bar labels wrap before a parenthesis; the wrapped and the one-line label are the same model
+    assert model_colour("DeepSpeech2\n(EMG features)") == model_colour("DeepSpeech2 (EMG features)")
+    names = ["MyoStream", "Reproduction", "DeepSpeech2 (EMG features)", "DeepSpeech2 (audio)"]
+    colours = [model_colour(n) for n in names]
+    assert len(set(colours)) == len(names) and OTHER_COLOUR not in colours
+    assert model_colour("an unknown model") == OTHER_COLOUR

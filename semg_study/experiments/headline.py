@@ -985,10 +985,13 @@ def plot_size(points: Sequence[SizePoint], synthetic: bool = True):
 
     from semg_study.experiments.plots import _synthetic_title
 
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    from semg_study.report.thesis.figures import model_colour
+
+    table_names = {"myostream": "MyoStream", "gaddy2022": "Reproduction"}
+    # drawn at the width it is printed at, so its labels read at the body text's size
+    fig, axes = plt.subplots(1, 2, figsize=(7.4, 3.3))
     for ax, axis, xlabel in ((axes[0], "parameters", "parameters (log scale)"),
-                             (axes[1], "latency", "response latency p50 (ms, log scale): end of utterance to "
-                                                  "final transcript")):
+                             (axes[1], "latency", "response latency p50 (ms, log scale)")):
         for model in dict.fromkeys(p.model for p in points):
             pts = sorted((p for p in points if p.model == model and p.wer is not None and _x(p, axis) is not None),
                          key=lambda p: _x(p, axis))
@@ -999,13 +1002,16 @@ def plot_size(points: Sequence[SizePoint], synthetic: bool = True):
             err = _errorbars(ys, [None if p.wer_low is None else 100 * p.wer_low for p in pts],
                              [None if p.wer_high is None else 100 * p.wer_high for p in pts],
                              [None if p.wer_sd is None else 100 * p.wer_sd for p in pts])
-            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=FIGURE_NAMES.get(model, model))
-            for x, y, p in zip(xs, ys, pts):
-                ax.annotate(f"{len(p.seeds)} seed{'s' if len(p.seeds) != 1 else ''}", (x, y), fontsize=7,
-                            xytext=(4, 4), textcoords="offset points")
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=FIGURE_NAMES.get(model, model),
+                        color=model_colour(table_names.get(model, model)))
+            if len({len(p.seeds) for p in points}) > 1:
+                # the seed count is annotated only when it differs between points (otherwise the caption says it)
+                for x, y, p in zip(xs, ys, pts):
+                    ax.annotate(f"{len(p.seeds)} seed{'s' if len(p.seeds) != 1 else ''}", (x, y), fontsize=7,
+                                xytext=(4, 4), textcoords="offset points")
         ax.set_xscale("log")
         ax.set_xlabel(xlabel)
-        ax.set_ylabel("test WER (%), mean over seeds, 95 % interval")
+        ax.set_ylabel("test WER (%), mean over seeds")
         if ax.has_data():
             ax.legend(fontsize=8)
         else:

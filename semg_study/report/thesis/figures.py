@@ -122,16 +122,26 @@ def myostream_architecture(kw: dict[str, Any], out: Path, name: str = "thesis_my
     return _save(fig, out, name)
 
 
+# one colour per model in every figure the document draws (keyed by the table name a bar or point carries)
+MODEL_COLOURS = {"MyoStream": "#2e7d32", "Reproduction": "#ef6c00", "DeepSpeech2 (EMG features)": "#1565c0",
+                 "DeepSpeech2 (audio)": "#6a1b9a"}
+OTHER_COLOUR = "#616161"
+
+
+def model_colour(label: str) -> str:
+    """The colour of the model a label names (its first line: bar labels wrap before a parenthesis)."""
+    return MODEL_COLOURS.get(label.replace("\n", " ").strip(), OTHER_COLOUR)
+
+
 def error_rate_bars(groups: list[tuple[str, list[tuple[str, float, float | None, float | None]]]], out: Path,
                     name: str, ylabel: str) -> tuple[str, str]:
     """Grouped bars with 95 % interval whiskers: ``groups`` = [(group label, [(bar label, value, low, high)])]."""
     plt = _style()
     fig, axes = plt.subplots(1, len(groups), figsize=(3.4 * len(groups), 2.9), squeeze=False)
-    colours = ["#1565c0", "#ef6c00", "#2e7d32", "#6a1b9a", "#616161"]
     for ax, (title, bars) in zip(axes[0], groups):
         xs = range(len(bars))
         for x, (label, value, low, high) in zip(xs, bars):
-            ax.bar(x, value, color=colours[x % len(colours)], width=0.65)
+            ax.bar(x, value, color=model_colour(label), width=0.65)
             if low is not None and high is not None:
                 ax.errorbar(x, value, yerr=[[value - low], [high - value]], color="black", capsize=3, linewidth=0.9)
             ax.text(x, (high if high is not None else value) + 1.5, f"{value:.1f}", ha="center", va="bottom",
@@ -168,7 +178,7 @@ def latency_accuracy(points: list[tuple[str, float, float, str]], out: Path, nam
     plt = _style()
     fig, ax = plt.subplots(figsize=(5.6, 3.2))
     for label, x, y, marker in points:
-        ax.plot([x], [y], marker, markersize=7)
+        ax.plot([x], [y], marker, markersize=7, color=model_colour(label))
         ax.annotate(label, (x, y), textcoords="offset points", xytext=(6, 4), fontsize=7.5)
     ax.set_xscale("log")
     ax.set_xlabel(xlabel)
