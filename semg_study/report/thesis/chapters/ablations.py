@@ -172,10 +172,17 @@ def _variant_component(label: str) -> str:
     return _component(label.partition("(")[2].rstrip(")") or label)
 
 
+def component_label(component: str) -> str:
+    """A component's name in tables and figures: the text's words without the article ("electrode-aware front
+    end"), so a table, its figure and the prose name it alike."""
+    words = COMPONENTS.get(component, component.replace("_", " "))
+    return words[len("the "):] if words.startswith("the ") else words
+
+
 def _variant_table(ctx, name: str, caption: str, ns: dict, rows: list) -> list:
     """One table of ablation variants (both ablation tables have these columns)."""
     return [ctx.table(name, caption, {**ns, "ci_level": ci_level(ctx.r)},
-                      ["variant", "WER % [CI]", "SD", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
+                      ["variant", "WER % [CI]", "sd", "CER % [CI]", "ΔWER [CI]", "verdict", "parameters"], rows,
                       widths=[2.2, 1.7, 0.7, 1.7, 1.9, 1.6, 1.1])]
 
 
@@ -230,19 +237,19 @@ def blocks(ctx, ns) -> dict:
             return []
         rows = []
         for a in r.ablations:
-            rows.append([a.variant if a.variant == "full model" else f"without {a.switched_off.replace('_', ' ')}",
+            rows.append([a.variant if a.variant == "full model" else f"without {component_label(a.switched_off)}",
                          a.wer, a.wer_sd, a.cer, a.difference if a.difference else "", a.verdict or "",
                          a.parameters])
         caption = ("MyoStream ablations on the " + ns.get("vocabulary", "") + ": test split, silent EMG, greedy "
                    "decoding; mean over {n_seeds:noun(seed)} per variant with the {ci_level} interval of a bootstrap "
-                   "over seeds and utterances, the standard deviation between seeds (SD), the paired difference "
+                   "over seeds and utterances, the standard deviation between seeds (sd, points), the paired difference "
                    "from the full model in points with its interval, and the verdict for the variant.")
         return _variant_table(ctx, "table", caption, ns, rows)
 
     def figure():
         from semg_study.report.thesis.figures import forest
 
-        rows = [(a.switched_off.replace("_", " "), a.difference.value.canonical().value,
+        rows = [(component_label(a.switched_off), a.difference.value.canonical().value,
                  a.difference.low.canonical().value, a.difference.high.canonical().value)
                 for a in r.ablations if a.difference is not None]
         if not rows:
@@ -263,13 +270,14 @@ def blocks(ctx, ns) -> dict:
         rows = []
         for m in (x for x in r.seed_means if x.part == "ablations" and x.decoder == "beam"):
             v = next((v for a, v in verdicts.items() if _variant_component(a) == _component(m.setting)), None)
-            rows.append([m.setting.replace("_", " "), m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
+            label = m.setting if m.setting == "full model" else f"without {component_label(_component(m.setting))}"
+            rows.append([label, m.wer, m.wer_sd if m.wer_sd is not None else "", m.cer or "",
                          v.difference if v else "", v.verdict if v else "", m.parameters or ""])
         vocabulary = phrase("vocabulary", next(x.vocabulary for x in r.seed_means if x.part == "ablations"))
         caption = ("MyoStream ablations under the seed comparison's budget rule on the " + vocabulary + ": test split, "
                    "silent EMG, beam search with the language model; mean over {budget_seeds:noun(seed)} per variant "
                    "with the {ci_level} interval of a bootstrap over seeds and utterances, the standard deviation "
-                   "between seeds (SD), the paired difference from the full model in points with its interval, and "
+                   "between seeds (sd, points), the paired difference from the full model in points with its interval, and "
                    "the verdict for the variant.")
         return _variant_table(ctx, "budget_table", caption, ns, rows)
 
