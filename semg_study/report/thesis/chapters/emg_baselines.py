@@ -2,7 +2,7 @@
 against beam search, and what the language model does to each error rate."""
 from __future__ import annotations
 
-from semg_study.report.thesis.chapters.common import (TABLE_NAMES, error_bar_figure, join, score_values,
+from semg_study.report.thesis.chapters.common import (TABLE_NAMES, join, score_values,
                                                       scores_table, sign_word)
 
 KIND = "chapter"
@@ -30,7 +30,6 @@ slowest model per epoch, and an open-vocabulary run would cost as much as all th
 
 [[table]]
 
-[[figure]]
 
 [[if gaddy_closed]]
 On the closed vocabulary, on silent EMG and with the language model, the reproduction reaches a test WER of
@@ -142,10 +141,7 @@ def blocks(ctx, ns) -> dict:
         scores = [s for s in r.scores if s.model in ("ds2emg", "gaddy2022")]
         return scores_table(ctx, "table", scores, ns, "The EMG baselines")
 
-    def figure():
-        scores = [s for s in r.scores if s.model in ("ds2emg", "gaddy2022") and s.mode == "silent" and s.decoder == "beam"]
-        return error_bar_figure(ctx, "figure", "thesis_emg_baselines", scores, ns)
-    return {"table": table, "figure": figure}
+    return {"table": table}
 
 
 DERIVED["error_band"] = lambda wer: "below" if wer < 50 else "above" if wer < 80 else "most"
