@@ -68,18 +68,20 @@ def _list_of(b: ListOf, s) -> str:
         rows.append(f"[#{s(label)}], [#{s(caption)}], [{page}]")
     if not rows:
         return "#emph(\"(none)\")"
-    return ("#set par(justify: false)\n#grid(columns: (auto, 1fr, auto), column-gutter: 1em, row-gutter: 0.6em, "
-            + ", ".join(rows) + ")")
+    # ragged right inside the list only: the body text after it stays justified
+    return ("#block(width: 100%)[#set par(justify: false)\n#grid(columns: (auto, 1fr, auto), column-gutter: 1em, "
+            "row-gutter: 0.6em, " + ", ".join(rows) + ")]")
 
 
 def to_typst(doc: Document) -> str:
     s = typst_string
-    parts = [_TYPST_PREAMBLE.format(title=s(TITLE), author=s(AUTHOR))]
+    parts = [_TYPST_PREAMBLE.format(title=s(TITLE), author=s(AUTHOR)).rstrip("\n")]
     main_started = False
     for b in doc.blocks:
         if isinstance(b, Heading):
             if b.level == 1:
-                parts.append(f"#align(center)[#v(3cm)#text(size: 22pt, weight: \"bold\")[#{s(b.text)}]]")
+                parts.append(f"#align(center)[#set par(justify: false)\n"
+                             f"#v(3cm)#text(size: 22pt, weight: \"bold\")[#{s(b.text)}]]")
                 continue
             if b.level == 2 and getattr(b, "main", False) and not main_started:
                 # page numbers: roman in the front matter, arabic from chapter 1
@@ -90,11 +92,13 @@ def to_typst(doc: Document) -> str:
         elif isinstance(b, Para):
             if b.quote:
                 parts.append(f"#quote(block: true)[#{s(b.text)}]")
+            elif b.emphasis:  # a centred line (the title page's): not stretched by justification
+                parts.append(f"#align(center)[#set par(justify: false)\n#emph({s(b.text)})]")
             else:
-                parts.append(f"#align(center)[#emph({s(b.text)})]" if b.emphasis else f"#{s(b.text)}")
+                parts.append(f"#{s(b.text)}")
         elif isinstance(b, Banner):
             parts.append(f'#block(fill: rgb("#fff3f3"), stroke: (left: 3pt + rgb("#b00020")), inset: 8pt, '
-                         f"width: 100%)[#strong({s(b.text)})]")
+                         f"width: 100%)[#set par(justify: false)\n#strong({s(b.text)})]")
         elif isinstance(b, Bullets):
             parts.append("\n".join(f"- #{s(item)}" for item in b.items))
         elif isinstance(b, Code):
