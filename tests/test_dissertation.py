@@ -158,6 +158,24 @@ def test_a_verdict_word_is_read_again_from_its_result(tmp_path):
 # ----------------------------------------------------------------------------- the PDF's layout rules
 
 
+def test_typst_ties_numbers_to_their_units_interval_ends_and_references():
+    from semg_study.report.document import ListOf
+    from semg_study.report.render_typst import tie, to_typst
+
+    assert tie("a 10 % bound, 5 s of EMG, 7.1 points, 142.9 ms, 1007.4 MB, 250 Hz") == (
+        f"a 10{NBSP}% bound, 5{NBSP}s of EMG, 7.1{NBSP}points, 142.9{NBSP}ms, 1007.4{NBSP}MB, 250{NBSP}Hz")
+    assert tie("[\u22123.1, +2.0] and [55.1, 71.3]") == f"[\u22123.1,{NBSP}+2.0] and [55.1,{NBSP}71.3]"
+    assert tie("Table 16.2 and Chapters 8 and 9, Appendix D") == f"Table{NBSP}16.2 and Chapters{NBSP}8 and 9, Appendix{NBSP}D"
+    # words that only start like a unit, and numbers followed by other words, keep their spaces
+    assert tie("3 seeds, 2 hours, 5 sizes, 10 minutes") == "3 seeds, 2 hours, 5 sizes, 10 minutes"
+    doc = Document()
+    doc.add(ListOf("figures", [("Figure 12.2", "the 10 % cost bound")]))
+    doc.add(Para("within 10 %"))
+    doc.add(Table("WER within 10 %", ["target", "threshold"], [["latency", "(within 10 %)"]], label="Table 1.1"))
+    typ = to_typst(doc)
+    assert "10 %" not in typ and typ.count(f"10{NBSP}%") == 4
+
+
 def test_typst_body_text_is_justified_and_only_lists_tables_and_centred_lines_are_ragged():
     from semg_study.report.document import ListOf
     from semg_study.report.render_typst import to_typst

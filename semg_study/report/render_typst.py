@@ -19,6 +19,23 @@ FIGURE_MAX_HEIGHT_CM = 10.5
 
 WIDE_TABLE_COLUMNS = 10
 
+NBSP = "\u00a0"
+# units written after a number: joined to it by a no-break space
+UNITS = ("%", "ms", "s", "min", "h", "MB", "GB", "kB", "Hz", "kHz", "points", "dB", "µV", "mV", "cm", "mm")
+_UNIT = re.compile(r"(?<=\d) +(?=(?:" + "|".join(re.escape(u) for u in UNITS) + r")(?![\w]))")
+# the two ends of an interval, "[55.1, 71.3]" or "[−3.1, +2.0]"
+_INTERVAL = re.compile(r"(\[[−+\-]?\d[\d.,]*,) +(?=[−+\-]?\d[\d.,]*\])")
+# a reference and its number or letter: "Table 16.2", "Chapters 8 and 9", "Appendix D"
+_REFERENCE = re.compile(r"\b((?:Table|Figure|Chapter|Appendix|Section|Equation)s?|Appendices) +(?=\d|[A-Z]\b)")
+
+
+def tie(text: str) -> str:
+    """``text`` with no-break spaces where a line must not break: between a number and its unit, between the two
+    ends of an interval and between a reference (Table, Figure, Chapter, ...) and its number."""
+    text = _UNIT.sub(NBSP, str(text))
+    text = _INTERVAL.sub(lambda m: m.group(1) + NBSP, text)
+    return _REFERENCE.sub(lambda m: m.group(1) + NBSP, text)
+
 
 def breakable(text: str) -> str:
     """Long identifiers (run names, config names, paths) may break after ``_``, ``-`` and ``/``."""
@@ -30,6 +47,11 @@ def breakable(text: str) -> str:
 def typst_string(text: str) -> str:
     """A Typst string literal: inserted as plain text, so no character is read as markup."""
     return '"' + str(text).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def typst_text(text: str) -> str:
+    """Running text (a paragraph, caption, cell, list entry) as a Typst string literal, its no-break spaces tied."""
+    return typst_string(tie(text))
 
 
 _TYPST_PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
@@ -74,8 +96,8 @@ def _list_of(b: ListOf, s) -> str:
 
 
 def to_typst(doc: Document) -> str:
-    s = typst_string
-    parts = [_TYPST_PREAMBLE.format(title=s(TITLE), author=s(AUTHOR)).rstrip("\n")]
+    s = typst_text
+    parts = [_TYPST_PREAMBLE.format(title=typst_string(TITLE), author=typst_string(AUTHOR)).rstrip("\n")]
     main_started = False
     for b in doc.blocks:
         if isinstance(b, Heading):
@@ -102,7 +124,7 @@ def to_typst(doc: Document) -> str:
         elif isinstance(b, Bullets):
             parts.append("\n".join(f"- #{s(item)}" for item in b.items))
         elif isinstance(b, Code):
-            parts.append(f"#raw({s(b.text)}, block: true)")
+            parts.append(f"#raw({typst_string(b.text)}, block: true)")
         elif isinstance(b, PageBreak):
             parts.append("#pagebreak(weak: true)")
         elif isinstance(b, Equation):
@@ -117,7 +139,7 @@ def to_typst(doc: Document) -> str:
                 width = min(width, FIGURE_MAX_HEIGHT_CM * b.aspect)
             # inline, never floating: a float can land above its chapter's heading; the figure and its
             # caption are one unbreakable block, so the caption stays on the figure's page
-            parts.append(f"#figure(image({s(src)}, width: {width:.2f}cm), numbering: none, "
+            parts.append(f"#figure(image({typst_string(src)}, width: {width:.2f}cm), numbering: none, "
                          f"caption: [#strong({s(b.label + ':')}) #{s(b.caption)}]) <{anchor(b.label)}>")
         elif isinstance(b, Table):
             n = max(len(b.columns), 1)
