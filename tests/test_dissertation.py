@@ -196,6 +196,28 @@ def test_typst_body_text_is_justified_and_only_lists_tables_and_centred_lines_ar
     assert listing.startswith("#block(width: 100%)[#set par(justify: false)")
 
 
+def test_typst_tables_share_one_text_size_and_no_column_is_narrower_than_its_longest_word(tmp_path):
+    import typst
+
+    from semg_study.report.render_typst import TABLE_TEXT_PT, to_typst
+    from semg_study.report.thesis.layout import overfull_tables
+
+    doc = Document()
+    doc.add(Table("Narrow weight for a wide cell.", ["variant", "sd", "CER % [CI]"],
+                  [["full model", f"7.1{NBSP}points", f"22.0 [18.1,{NBSP}26.0]"]], label="Table 1.1",
+                  widths=[5, 0.1, 1]))
+    doc.add(Table("Eight columns.", [f"c{i}" for i in range(8)], [[f"v{i}" for i in range(8)]], label="Table 1.2"))
+    doc.add(Table("Too wide at any width.", ["a", "b"], [["x" * 90, "y" * 90]]))
+    typ = to_typst(doc)
+    preamble, *body = typ.split("\n\n")
+    assert f"#let table-size = {TABLE_TEXT_PT:g}pt" in preamble and not [p for p in body if "set text(size" in p]
+    (tmp_path / "t.typ").write_text(typ)
+    typst.compile(str(tmp_path / "t.typ"), output=str(tmp_path / "t.pdf"), root=str(tmp_path),
+                  ignore_system_fonts=True)
+    # only the table whose words cannot fit side by side runs wider than the text (into the margin)
+    assert overfull_tables(tmp_path / "t.typ", tmp_path) == [["a", "b"]]
+
+
 # ----------------------------------------------------------------------------- the built document
 @pytest.mark.slow
 def test_the_committed_reports_pass_the_consistency_check(tmp_path):
@@ -289,7 +311,7 @@ def test_an_empty_results_folder_says_the_results_are_not_yet_in(tmp_path):
 @pytest.mark.slow
 def test_the_pdf_of_the_committed_reports_has_no_sparse_page(tmp_path):
     from semg_study.report.dissertation import write_report
-    from semg_study.report.thesis.layout import sparse_pages
+    from semg_study.report.thesis.layout import overfull_tables, sparse_pages
 
     out = _copy_reports(tmp_path)
     info = write_report(out)
@@ -297,6 +319,7 @@ def test_the_pdf_of_the_committed_reports_has_no_sparse_page(tmp_path):
     typ = (out / "dissertation.typ").read_text()
     assert "placement: auto" not in typ  # no float can land above its chapter's heading
     assert sparse_pages(out / "dissertation.typ", out) == []
+    assert overfull_tables(out / "dissertation.typ", out) == []  # no table runs into the margin
     md = (out / "dissertation.md").read_text()
     import re
 

@@ -1,5 +1,18 @@
 """Renders the dissertation's blocks (:mod:`semg_study.report.document`) to Typst and compiles it to
-``reports/dissertation.pdf`` with the ``typst`` package (no TeX), the figures as vector PDFs."""
+``reports/dissertation.pdf`` with the ``typst`` package (no TeX), the figures as vector PDFs.
+
+Layout rules (each checked by a test or by :mod:`semg_study.report.thesis.layout`):
+
+* body paragraphs are justified; captions, tables, lists of figures/tables and centred lines are not;
+* a number and its unit (``10 %``, ``5 s``, ``7.1 points``), a reference and its number (``Table 16.2``) and
+  the two ends of an interval (``[−3.1, +2.0]``) are joined by no-break spaces (:func:`tie`);
+* every table is set in one text size with one header style; each column is at least as wide as its longest
+  word, so no cell runs into its neighbour, and the rest of the text width is shared by the table's column
+  weights (:attr:`Table.widths`), or else in proportion to each column's widest cell below the header;
+* a table that fits on a page is kept whole with its caption (moved to the next page when it does not fit
+  where it stands); a longer one runs over pages, starts where at least :data:`TABLE_NEED_CM` of the page
+  is left, and repeats its header on each page.
+"""
 from __future__ import annotations
 
 import json
@@ -13,11 +26,22 @@ from semg_study.report.document import (Banner, Bullets, Code, Document, Equatio
                                         Para, Table)
 
 
+# the A4 page's text area (the margins of the preamble: 2.5 cm left and right, 2.4 cm top and bottom)
 TEXT_WIDTH_CM = 16.0
+TEXT_HEIGHT_CM = 24.9
+# the same on a landscape (flipped) page
+WIDE_TEXT_WIDTH_CM = 24.7
+WIDE_TEXT_HEIGHT_CM = 16.2
 FIGURE_MAX_HEIGHT_CM = 10.5
 
 
 WIDE_TABLE_COLUMNS = 10
+# every table's text size, and its note's
+TABLE_TEXT_PT = 8
+TABLE_NOTE_PT = 7.5
+# a table too long for one page starts only where at least this much of the page is left (its caption and
+# header are never left at the foot of a page with a row or two)
+TABLE_NEED_CM = 7.0
 
 NBSP = "\u00a0"
 # units written after a number: joined to it by a no-break space
@@ -71,9 +95,71 @@ _TYPST_PREAMBLE = """#set document(title: {title}, author: {author}, date: none)
 #show quote: set text(size: 9.5pt)
 """
 
-# a table with at most this many rows is kept whole on one page with its caption; a longer one may run
-# over pages, its caption and header on the first
-SHORT_TABLE_ROWS = 16
+# The tables' layout, in Typst (it measures the text): the column widths, and whether a table is kept whole.
+_TYPST_TABLES = """// every table: one text size, a shaded bold header repeated on each page, no justification
+#let table-size = {size}pt
+#let table-pad = 7.5pt
+#let table-width(c, bold) = measure(text(size: table-size, weight: if bold {{ "bold" }} else {{ "regular" }}, c)).width
+// Each column is at least as wide as its longest word (no cell runs into the next one); the rest of the
+// width is shared in proportion to the weights (or to each column's widest cell below the header: a long
+// header wraps before a cell does), a column whose share is below its longest word getting exactly that.
+#let column-widths(header, rows, weights, avail) = {{
+  let n = header.len()
+  let mins = ()
+  let nats = ()
+  for i in range(n) {{
+    let lo = 0pt
+    let hi = 0pt
+    for (j, c) in ((header.at(i),) + rows.map(r => r.at(i))).enumerate() {{
+      for w in c.split(regex("[ \\u{{200B}}]+")) {{ lo = calc.max(lo, table-width(w, j == 0)) }}
+      if j > 0 {{ hi = calc.max(hi, table-width(c, false)) }}
+    }}
+    mins.push(lo + table-pad)
+    nats.push(calc.max(lo, hi) + table-pad)
+  }}
+  let shares = if weights == none {{ nats.map(w => w / 1pt) }} else {{ weights }}
+  let fixed = range(n).map(_ => false)
+  let done = false
+  while not done {{
+    done = true
+    let free = avail - range(n).filter(i => fixed.at(i)).map(i => mins.at(i)).sum(default: 0pt)
+    let total = range(n).filter(i => not fixed.at(i)).map(i => shares.at(i)).sum(default: 0)
+    for i in range(n) {{
+      if not fixed.at(i) and (total == 0 or free * shares.at(i) / total < mins.at(i)) {{
+        fixed.at(i) = true
+        done = false
+      }}
+    }}
+  }}
+  let free = avail - range(n).filter(i => fixed.at(i)).map(i => mins.at(i)).sum(default: 0pt)
+  let total = range(n).filter(i => not fixed.at(i)).map(i => shares.at(i)).sum(default: 0)
+  range(n).map(i => if fixed.at(i) {{ mins.at(i) }} else {{ free * shares.at(i) / total }})
+}}
+#let fit-table(header, rows, weights: none, note: none, width: {width}cm) = context {{
+  let widths = column-widths(header, rows, weights, width)
+  // the longest words of its columns do not fit side by side: the table runs into the margin (a test finds it)
+  if widths.sum() > width + 0.5pt [#metadata(header) <overfull-table>]
+  set text(size: table-size)
+  set par(justify: false)
+  let t = table(columns: widths, align: left, fill: (_, y) => if y == 0 {{ rgb("#eeeeee") }},
+                table.header(..header.map(h => strong(h))), ..rows.flatten())
+  if note == none {{ t }} else {{ stack(spacing: 0.5em, t, text(size: {note_size}pt, fill: rgb("#555555"), note)) }}
+}}
+// a table (with its caption) that fits on a page is one unbreakable block; a longer one starts only where
+// `need` is left on the page and runs over pages
+#let keep-table(body, width: {width}cm, height: {height}cm, need: {need}cm) = context {{
+  if measure(block(width: width, body)).height <= height {{ block(breakable: false, width: 100%, body) }} else {{
+    if page.height - 2.4cm - here().position().y < need {{ pagebreak(weak: true) }}
+    block(breakable: true, width: 100%, body)
+  }}
+}}
+"""
+
+
+def _tables_preamble() -> str:
+    # no blank line inside: the preamble is the Typst source's first part
+    return _TYPST_TABLES.format(size=f"{TABLE_TEXT_PT:g}", note_size=f"{TABLE_NOTE_PT:g}",
+                                width=f"{TEXT_WIDTH_CM:g}", height=f"{TEXT_HEIGHT_CM:g}", need=f"{TABLE_NEED_CM:g}")
 
 
 def anchor(label: str) -> str:
@@ -95,9 +181,39 @@ def _list_of(b: ListOf, s) -> str:
             "row-gutter: 0.6em, " + ", ".join(rows) + ")]")
 
 
+def _array(items: list[str]) -> str:
+    """A Typst array literal of the (already quoted) items; one item keeps its trailing comma."""
+    return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+
+
+def _table(b: Table, s) -> str:
+    n = max(len(b.columns), 1)
+    wide = n > WIDE_TABLE_COLUMNS  # on a landscape page of its own
+    header = _array([s(breakable(c)) for c in b.columns] + [s("")] * (n - len(b.columns)))
+    rows = _array([_array([s(breakable(v)) for v in (row + [""] * (n - len(row)))[:n]]) for row in b.rows])
+    args = [header, rows]
+    if b.widths and len(b.widths) == n:
+        args.append("weights: " + _array([f"{w:g}" for w in b.widths]))
+    if b.note:
+        args.append(f"note: {s(b.note)}")
+    if wide:
+        args.append(f"width: {WIDE_TEXT_WIDTH_CM:g}cm")
+    table = f"#fit-table({', '.join(args)})"
+    if b.label or b.caption:
+        caption = f"[#strong({s((b.label or 'Table') + ':')}) #{s(b.caption)}]"
+        label = f" <{anchor(b.label)}>" if b.label else ""
+        body = f"[#figure(kind: table, numbering: none, caption: {caption})[{table}]{label}]"
+    else:  # a table quoted inside a document: no caption of its own
+        body = f"[{table}]"
+    size = f", width: {WIDE_TEXT_WIDTH_CM:g}cm, height: {WIDE_TEXT_HEIGHT_CM:g}cm" if wide else ""
+    kept = f"#keep-table({body}{size})"
+    return f"#page(flipped: true)[{kept}]" if wide else kept
+
+
 def to_typst(doc: Document) -> str:
     s = typst_text
-    parts = [_TYPST_PREAMBLE.format(title=typst_string(TITLE), author=typst_string(AUTHOR)).rstrip("\n")]
+    parts = [(_TYPST_PREAMBLE.format(title=typst_string(TITLE), author=typst_string(AUTHOR))
+              + _tables_preamble()).rstrip("\n")]
     main_started = False
     for b in doc.blocks:
         if isinstance(b, Heading):
@@ -142,33 +258,11 @@ def to_typst(doc: Document) -> str:
             parts.append(f"#figure(image({typst_string(src)}, width: {width:.2f}cm), numbering: none, "
                          f"caption: [#strong({s(b.label + ':')}) #{s(b.caption)}]) <{anchor(b.label)}>")
         elif isinstance(b, Table):
-            n = max(len(b.columns), 1)
-            wide = n > WIDE_TABLE_COLUMNS  # on a landscape page of its own
-            size = "8.5pt" if n <= 5 else "7.5pt" if n <= 8 else "6.5pt" if n <= 10 or wide else "5.8pt"
-            cells = ", ".join(f"[#strong({s(breakable(c))})]" for c in b.columns)
-            body = ", ".join(s(breakable(v)) for row in b.rows for v in (row + [""] * (n - len(row)))[:n])
-            note = (f", [#text(size: 7.5pt, fill: rgb(\"#555555\"))[#{s(b.note)}]]") if b.note else ""
-            caption = f"[#strong({s((b.label or 'Table') + ':')}) #{s(b.caption)}]"
-            if b.widths:
-                columns = "(" + ", ".join(f"{w:g}fr" for w in b.widths) + ")"
-            else:
-                # more than a few columns: shares of the text width, so long cells wrap inside the page
-                columns = n if n <= 5 else "(" + ", ".join(["1fr"] * n) + ")"
-            # a short table is one unbreakable block with its caption; a long one runs over pages, its caption
-            # and header on each part's first page
-            may_break = "true" if len(b.rows) > SHORT_TABLE_ROWS or wide else "false"
-            label = f" <{anchor(b.label)}>" if b.label else ""
-            table = (f"#block(breakable: {may_break}, width: 100%)[#figure(kind: table, numbering: none, caption: {caption})"
-                     f"[#set text(size: {size})\n"
-                     f"#set par(justify: false)\n#stack(spacing: 0.5em, table(columns: {columns}, align: left, "
-                     f"table.header({cells}), {body}){note})]{label}]")
-            if not b.label and not b.caption:  # a table quoted inside a document: no caption of its own
-                table = (f"#block(breakable: {may_break}, width: 100%)[#set text(size: {size})\n#set par(justify: false)\n"
-                         f"#table(columns: {columns}, align: left, table.header({cells}), {body})]")
-            parts.append(f"#page(flipped: true)[{table}]" if wide else table)
+            parts.append(_table(b, s))
     parts.append("#context [#metadata(counter(page).final().first()) <page-count>]")
     parts.append("#context [#metadata(query(heading.where(level: 1)).map(h => (h.body.text, h.location().page()))) "
                  "<chapter-pages>]")
+    parts.append("#context [#metadata(query(<overfull-table>).map(m => m.value)) <overfull-tables>]")
     return "\n\n".join(parts) + "\n"
 
 
