@@ -3,7 +3,8 @@
 
 Layout rules (each checked by a test or by :mod:`semg_study.report.thesis.layout`):
 
-* body paragraphs are justified; captions, tables, lists of figures/tables and centred lines are not;
+* body paragraphs are justified; captions, tables, lists of figures/tables and centred lines are not; a
+  paragraph of at most :data:`KEEP_LINES` lines is kept on one page (no two-line widow or orphan);
 * a number and its unit (``10 %``, ``5 s``, ``7.1 points``), a reference and its number (``Table 16.2``) and
   the two ends of an interval (``[−3.1, +2.0]``) are joined by no-break spaces (:func:`tie`);
 * every table is set in one text size with one header style; each column is at least as wide as its longest
@@ -42,6 +43,9 @@ TABLE_NOTE_PT = 7.5
 # a table too long for one page starts only where at least this much of the page is left (its caption and
 # header are never left at the foot of a page with a row or two)
 TABLE_NEED_CM = 7.0
+
+# a paragraph of at most this many lines is kept on one page
+KEEP_LINES = 5
 
 NBSP = "\u00a0"
 # units written after a number: joined to it by a no-break space
@@ -153,12 +157,19 @@ _TYPST_TABLES = """// every table: one text size, a shaded bold header repeated 
     block(breakable: true, width: 100%, body)
   }}
 }}
+// a body paragraph of at most `keep-lines` lines is never split over two pages, so no page starts or ends
+// with two lines of it (Typst itself never leaves a single line of a paragraph alone)
+#let keep-lines = {keep}
+#let para(body) = context {{
+  let most = measure(block(width: {width}cm, range(keep-lines).map(_ => [x]).join(linebreak()))).height
+  if measure(block(width: {width}cm, body)).height <= most + 0.5pt {{ block(breakable: false, body) }} else {{ body }}
+}}
 """
 
 
 def _tables_preamble() -> str:
     # no blank line inside: the preamble is the Typst source's first part
-    return _TYPST_TABLES.format(size=f"{TABLE_TEXT_PT:g}", note_size=f"{TABLE_NOTE_PT:g}",
+    return _TYPST_TABLES.format(size=f"{TABLE_TEXT_PT:g}", note_size=f"{TABLE_NOTE_PT:g}", keep=KEEP_LINES,
                                 width=f"{TEXT_WIDTH_CM:g}", height=f"{TEXT_HEIGHT_CM:g}", need=f"{TABLE_NEED_CM:g}")
 
 
@@ -233,7 +244,7 @@ def to_typst(doc: Document) -> str:
             elif b.emphasis:  # a centred line (the title page's): not stretched by justification
                 parts.append(f"#align(center)[#set par(justify: false)\n#emph({s(b.text)})]")
             else:
-                parts.append(f"#{s(b.text)}")
+                parts.append(f"#para({s(b.text)})")
         elif isinstance(b, Banner):
             parts.append(f'#block(fill: rgb("#fff3f3"), stroke: (left: 3pt + rgb("#b00020")), inset: 8pt, '
                          f"width: 100%)[#set par(justify: false)\n#strong({s(b.text)})]")
