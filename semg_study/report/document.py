@@ -71,7 +71,8 @@ class Table:
     rows: list[list[str]]
     note: str | None = None
     label: str | None = None  # "Table 3.1"
-    widths: list[float] | None = None  # relative column widths (None: by content)
+    # relative column widths (None: by content); in the PDF a column is never narrower than its longest word
+    widths: list[float] | None = None
     mixed: bool = False  # cells of several settings, each naming its own (the caption need not name them all)
 
 

@@ -4,7 +4,8 @@
 measures the share of each page's text area that holds ink, from the top of the text area to the lowest inked
 row. :func:`sparse_pages` lists the pages filled less than :data:`MIN_FILL` that do not come right before a page
 that starts a chapter (front matter sections, chapters and appendices all start on a new page, so the page
-before one may end early).
+before one may end early). :func:`overfull_tables` lists the tables too wide for the page even with every
+column at its narrowest (each column at least as wide as its longest word).
 """
 from __future__ import annotations
 
@@ -45,6 +46,17 @@ def chapter_pages(typ: str | Path, root: str | Path) -> dict[int, str]:
     found = typst.query(str(typ), "<chapter-pages>", field="value", one=True, root=str(root), ignore_system_fonts=True)
     found = json.loads(found) if isinstance(found, (str, bytes)) else found
     return {int(page): str(title) for title, page in found}
+
+
+def overfull_tables(typ: str | Path, root: str | Path) -> list[list[str]]:
+    """The header of every table whose columns' longest words do not fit side by side in the text width (the
+    table then runs into the margin rather than one cell over the next; render_typst marks it)."""
+    import typst
+
+    found = typst.query(str(typ), "<overfull-tables>", field="value", one=True, root=str(root),
+                        ignore_system_fonts=True)
+    found = json.loads(found) if isinstance(found, (str, bytes)) else found
+    return [list(header) for header in found]
 
 
 def sparse_pages(typ: str | Path, root: str | Path) -> list[str]:
