@@ -189,12 +189,16 @@ def test_uncommitted_cited_manifests_are_found(tmp_path):
     assert copy["data_root"] == "data/synthetic-smoke"
 
 
-def test_committed_reports_are_portable_and_cite_committed_manifests():
-    """The committed reports/: no absolute path of a machine, every cited manifest tracked by git."""
+def test_committed_reports_are_portable_and_cite_committed_manifests(tmp_path):
+    """The committed reports/ (as the last commit holds them, whatever a study run since has rewritten): no
+    absolute path of a machine, every cited manifest committed."""
     reports = REPO / "reports"
     if checks.tracked_files(reports) is None:
         pytest.skip("not a git checkout")
-    problems = checks.absolute_paths(reports) + checks.uncommitted_manifests(reports)
+    committed = checks.committed_copy(reports, tmp_path)
+    assert committed is not None and (committed / "tables").is_dir()
+    everything = {p.relative_to(committed).as_posix() for p in committed.rglob("*") if p.is_file()}
+    problems = checks.absolute_paths(committed, repo=REPO) + checks.uncommitted_manifests(committed, everything)
     assert not problems, f"{len(problems)} provenance problem(s) in reports/, e.g.: " + "; ".join(problems[:5])
 
 

@@ -1,7 +1,8 @@
 """The checks the committed reports must pass (a test runs them on ``reports/``).
 
 :func:`absolute_paths`: no absolute path of this machine (nor a temporary folder) in any text file;
-:func:`uncommitted_manifests`: every manifest a table cites is committed. They read
+:func:`uncommitted_manifests`: every manifest a table cites is committed; :func:`committed_copy` gives them the
+reports as committed. They read
 the tables (``report.tables``) and the path rules (``semg_study.provenance``), which do
 not read them back.
 """
@@ -59,9 +60,30 @@ def tracked_files(folder: str | os.PathLike) -> set[str] | None:
     return {p for p in res.stdout.decode("utf-8").split("\0") if p}
 
 
-def uncommitted_manifests(folder: str | os.PathLike) -> list[str]:
-    """Cited manifests that are absolute, missing, or not tracked by git."""
-    tracked = tracked_files(folder)
+def committed_copy(folder: str | os.PathLike, dest: str | os.PathLike) -> Path | None:
+    """``folder`` as the last commit holds it, written under ``dest`` (None when git cannot tell).
+
+    The checks judge what is committed, not a working tree that ``make study`` has just rewritten: a study run
+    after new runs were released cites their manifests before anyone has committed them, and that is the
+    next commit's business, not a defect of this one."""
+    import io
+    import tarfile
+
+    try:
+        # run inside ``folder``, git archive writes its files relative to it
+        archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "--", "."], cwd=str(folder),
+                                 capture_output=True, timeout=120, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(dest, filter="data")
+    return Path(dest)
+
+
+def uncommitted_manifests(folder: str | os.PathLike, tracked: set[str] | None = None) -> list[str]:
+    """Cited manifests that are absolute, missing, or not tracked by git (``tracked``: the files known to be
+    committed, default: what git tracks under ``folder``)."""
+    tracked = tracked_files(folder) if tracked is None else tracked
     problems = []
     for ref in cited_manifests(folder):
         if os.path.isabs(ref):
