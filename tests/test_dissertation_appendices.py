@@ -1,5 +1,5 @@
-"""The dissertation's quoted documents: a personal identifier of the quoted ethics form never reaches the
-document, and the conversion's leftovers are repaired."""
+"""The dissertation's quoted documents and back matter: a personal identifier of the quoted ethics form never
+reaches the document, the conversion's leftovers are repaired, the reference list holds what the text cites."""
 from __future__ import annotations
 
 import re
@@ -63,3 +63,14 @@ def test_the_ethics_appendix_prints_no_user_id(tmp_path):
     assert not re.search(r"(?<![\w/-])\d{6,}(?![\w/-])", text)  # no bare identifier-like number anywhere
     assert any(isinstance(b, Para) and b.quote for b in out)
 
+
+def test_the_reference_list_holds_the_cited_works_with_en_dash_page_ranges(tmp_path):
+    from semg_study.report.thesis.chapters import references
+
+    ctx = _ctx(tmp_path)
+    ctx.cited = {"denby2010": None, "kapur2018": None}
+    (bullets,) = references.blocks(ctx, {})["references"]()
+    items = [strip_marks(i) for i in bullets.items]
+    assert len(items) == 2 and items[0].startswith("Denby") and items[1].startswith("Kapur")
+    assert "270\u2013287" in items[0] and "43\u201353" in items[1]
+    assert "TR-10-98" in references.entry("chen1998")  # a report number keeps its hyphens
