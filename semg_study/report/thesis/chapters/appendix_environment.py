@@ -1,7 +1,7 @@
 """Appendix: the environment and the study run (machine, wall time and memory per notebook, packages)."""
 from __future__ import annotations
 
-from semg_study.report.thesis.values import Q, Source
+from semg_study.report.thesis.values import Q, Source, derived
 
 KIND = "appendix"
 TEXT = """
@@ -13,10 +13,22 @@ machine with {cpus:noun(CPU core)}, {memory} of memory and Python {python}. It s
 [[if finished]]
 and finished at {finished}
 [[end]]
-[[if wall]]
-; the notebooks it ran took {wall} in all, with a largest resident memory of {peak}
+[[if peak]]
+, with a largest resident memory of {peak}
 [[end]]
 . A notebook that was not rerun keeps the timing of its earlier run.
+[[if step0]]
+
+The run took {wall_s} s in all, more than the sum of the notebooks' rows of {ref.notebooks}. The runner's set-up
+step, before the first notebook, took {step0} s to prepare the corpora the notebooks read (on the synthetic corpus it
+generates the EMG corpus and the LJSpeech-layout corpus of the profile, or finds them already made); the
+notebooks that ran took {notebooks_s} s; the remaining {rest} s is the runner's own work around them
+(reading the commit and the machine, resolving the split file, writing the run's record before each notebook).
+[[else]]
+[[if wall]]
+The run took {wall} in all.
+[[end]]
+[[end]]
 [[else]]
 No study run is recorded in this folder.
 [[end]]
@@ -41,6 +53,20 @@ def values(ctx) -> dict:
             "python": Q(m.get("python"), "text", s("machine", "python")),
             "started": Q(run.get("started"), "text", s("started")), "finished": Q(run.get("finished"), "text", s("finished")),
             "wall": Q(t.get("wall_s"), "s", s("total", "wall_s")), "peak": Q(t.get("peak_rss_mb"), "mb", s("total", "peak_rss_mb"))}
+    # the total against its parts: step 0 (the corpora), the notebooks this run ran (not those that keep an
+    # earlier run's timing), and the runner's own time between them
+    step0 = (run.get("step0") or {}).get("wall_s")
+    ran = [(i, nb) for i, nb in enumerate(run.get("notebooks", []))
+           if nb.get("wall_s") is not None and not nb.get("previous_run")]
+    if t.get("wall_s") is not None and step0 is not None and ran:
+        total = s("total", "wall_s")
+        nbs = derived("sum", *[s("notebooks", i, "wall_s") for i, _ in ran])
+        parts = derived("sum", s("step0", "wall_s"), *[s("notebooks", i, "wall_s") for i, _ in ran])
+        rest = t["wall_s"] - step0 - sum(nb["wall_s"] for _, nb in ran)
+        if rest >= 0:
+            ns.update({"step0": Q(step0, "dec1", s("step0", "wall_s")), "wall_s": Q(t["wall_s"], "dec1", total),
+                       "notebooks_s": Q(sum(nb["wall_s"] for _, nb in ran), "dec1", nbs),
+                       "rest": Q(rest, "dec1", derived("difference", total, parts))})
     # a study still running (notebook 09 inside it) has no end and no totals yet: those values are left out
     return {k: v for k, v in ns.items() if not (isinstance(v, Q) and v.value is None)}
 
