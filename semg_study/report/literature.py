@@ -120,9 +120,11 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "kingma2014": ("Kingma and Welling, 2014",
                    "Kingma, D. P., & Welling, M. (2014). Auto-encoding variational Bayes. Proceedings of ICLR 2014."),
     "mohapatra2025": ("Mohapatra et al., 2025",
-                      "Mohapatra, P., et al. (2025). An EMG adaptor for a frozen 3B-parameter large language "
-                      "model, closed-vocabulary silent speech (result as gathered in the project's dataset "
-                      "reference; title not restated here)."),
+                      "Mohapatra et al. (2025). Full reference not recorded: the project's notes on the published "
+                      "results on the Digital Voicing dataset (shared/reference/digital-voicing-dataset.md) name the "
+                      "work only as \u201cMohapatra et al. 2025 (EMG adaptor + frozen 3B LLM)\u201d, evaluated on "
+                      "the closed-vocabulary silent utterances with an 8:1:1 split; its title, co-authors and venue "
+                      "are not given there."),
     "park2019": ("Park et al., 2019",
                  "Park, D. S., Chan, W., Zhang, Y., et al. (2019). SpecAugment: A simple data augmentation method "
                  "for automatic speech recognition. Proceedings of Interspeech 2019."),

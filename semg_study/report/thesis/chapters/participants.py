@@ -39,9 +39,11 @@ Each participant's consent is kept in a register beside the data: for each code,
 agreed to the release of their recordings and, separately, of models trained on them, with the date of the
 signed form. The release commands read the register (Chapter {ref.chapter_release}): a session of a
 participant who did not consent is left out of a data release, and a model trained on any recording of such a
-participant is refused. The ethics review of the project (Appendix {ref.chapter_appendix_ethics}) approved
-recordings with informed consent, no personally identifiable information, and prolonged, repetitive
-testing.
+participant is refused. In the project's ethics application (Appendix {ref.chapter_appendix_ethics}) the
+author declared a study with human participants and prolonged, repetitive testing, and no personally
+identifiable information collected without explicit consent; the supervisor signed the supervisor review,
+and the faculty ethics committee's section of the form is blank in the copy the seed holds. Recording anyone
+therefore waits for that review.
 
 ## What was recorded in this version
 
