@@ -391,3 +391,15 @@ def test_a_model_keeps_its_colour_in_every_figure_and_panel():
     colours = [model_colour(n) for n in names]
     assert len(set(colours)) == len(names) and OTHER_COLOUR not in colours
     assert model_colour("an unknown model") == OTHER_COLOUR
+
+
+def test_list_entries_are_the_captions_first_clause_never_a_bare_label():
+    from semg_study.report.thesis.build import short_caption
+
+    # a short label before a colon keeps its clause; parentheses are never cut inside
+    assert short_caption("The EMG baselines: error rates in % on the test split, silent EMG; greedy.") == \
+        "The EMG baselines: error rates in % on the test split."
+    assert short_caption("Architecture of each run, from its manifest (model section; empty: unused). More.") == \
+        "Architecture of each run, from its manifest (model section; empty: unused)."
+    assert short_caption("WER of each model on the test split; panels: closed, open.") == \
+        "WER of each model on the test split."

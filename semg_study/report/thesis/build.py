@@ -254,15 +254,28 @@ def build(out: str | Path, results: Results | None = None) -> tuple[Document, Le
 
 
 def short_caption(caption: str) -> str:
-    """The caption's first sentence (marks kept), for the lists of figures and tables."""
-    depth, i = 0, 0
+    """The caption's first clause (marks kept), for the lists of figures and tables: up to the first full stop,
+    semicolon or colon outside marks and parentheses; a colon after fewer than five words ("The EMG baselines:")
+    keeps the clause after it, so that no entry is a bare label."""
+    depth, parens, i = 0, 0, 0
+    colon = None  # where a short head ended, waiting for its clause
     while i < len(caption):
         ch = caption[i]
         if ch == "\ue000":
             depth += 1
         elif ch == "\ue002":
             depth -= 1
-        elif depth == 0 and ch in ".:" and (i + 1 == len(caption) or caption[i + 1] == " "):
-            return caption[:i + 1] if ch == "." else caption[:i] + "."
+        elif depth == 0 and ch == "(":
+            parens += 1
+        elif depth == 0 and ch == ")":
+            parens = max(0, parens - 1)
+        elif depth == 0 and parens == 0 and ch in ".:;," and (i + 1 == len(caption) or caption[i + 1] == " "):
+            if ch == "," and (colon is None or len(caption[colon:i].split()) < 4):
+                i += 1  # a comma ends only a clause after a short head, and only a clause of some words
+                continue
+            if ch == ":" and colon is None and len(caption[:i].split()) < 5:
+                colon = i
+            else:
+                return caption[:i] + "."
         i += 1
     return caption
