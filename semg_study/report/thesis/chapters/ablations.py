@@ -54,6 +54,12 @@ more accurate without {better_n:words|1=it|*=them}.
 Switching off {none} changes the WER by an amount whose interval includes zero: no effect can be claimed
 either way.
 [[end]]
+[[if plain_front]]
+Switching the electrode-aware front end off leaves more weights, not fewer: its per-electrode (grouped)
+convolutions give way to ordinary convolutions that mix all electrodes from the first layer, so that variant
+has {plain_front.params:noun(parameter)} against the full model's {full_params:noun(parameter)}. Its loss of
+accuracy is not a loss of capacity.
+[[end]]
 
 ## Under the comparison's budget rule
 
@@ -125,6 +131,11 @@ def values(ctx) -> dict:
         return {}
     full = next((a for a in r.ablations if a.variant == "full model"), None)
     variants = [a for a in r.ablations if a is not full]
+    plain = next((a for a in variants if a.switched_off == "electrode_frontend"), None)
+    extra: dict = {}
+    if (full is not None and plain is not None and full.parameters is not None and plain.parameters is not None
+            and plain.parameters.value > full.parameters.value):
+        extra = {"plain_front": {"params": plain.parameters}, "full_params": full.parameters}
     groups: dict[str, list] = {"worse": [], "better": [], "no significant difference": []}
     for a in variants:
         if a.verdict is not None:
@@ -149,6 +160,7 @@ def values(ctx) -> dict:
     run = r.runs.get(full.runs[0]) if full else None
     if run and run.max_epochs:
         ns["ceiling"] = run.max_epochs
+    ns.update(extra)
     ns["n_runs"] = r.q(sum(len(a.runs) for a in r.ablations), "int", derived("run_count", *[
         Source("tables/06_ablations.json", ("rows", i, "values", "runs")) for i in range(len(r.ablations))]))
     for state, key in (("worse", "worse"), ("better", "better"), ("no significant difference", "none")):
