@@ -403,3 +403,15 @@ def test_list_entries_are_the_captions_first_clause_never_a_bare_label():
         "Architecture of each run, from its manifest (model section; empty: unused)."
     assert short_caption("WER of each model on the test split; panels: closed, open.") == \
         "WER of each model on the test split."
+
+
+def test_a_block_of_measured_values_is_labelled_synthetic_and_a_literature_table_is_not():
+    from semg_study.report.thesis.build import _measured
+    from semg_study.report.thesis.values import Q, Rate, Source, derived
+
+    measured = Q(28.3, "pct", Source("tables/05_myostream.json", ("rows", 0, "values", "WER %")))
+    quoted = Q(12.2, "pct", Source("code:semg_study.report.literature", ("PUBLISHED",)))
+    assert _measured(measured) and _measured(Rate(measured)) and not _measured(quoted)
+    # a value computed from a measured one is measured too
+    assert _measured(Q(0.5, "ratio", derived("ratio", measured.source, quoted.source)))
+    assert not _measured("a name in a cell")

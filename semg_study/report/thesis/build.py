@@ -133,17 +133,30 @@ class Context:
         number = strip_marks(self._label("Equation", name)).split()[-1]
         return Equation(typst, latex, label=number)
 
+    def _labelled(self, caption: str, values, name: str = "") -> str:
+        """The caption, marked "(Synthetic data.)" when the block shows a measurement of the study on the
+        synthetic corpus (a value read from its tables or benchmark reports) and does not say so already: the
+        literature's real-data numbers (code constants) are never so marked."""
+        from semg_study.report.thesis.chapters.title import REAL_DATA_TABLES
+
+        if (self.module, name) in REAL_DATA_TABLES:
+            return caption
+        if self.r.synthetic and "synthetic" not in caption.lower() and any(_measured(v) for v in values):
+            return caption + " (Synthetic data.)"
+        return caption
+
     def table(self, name: str, caption: str, ns: Any, columns: list[str], rows: list[list[Any]],
               note: str | None = None, widths: list[float] | None = None) -> Table:
         label = self._label("Table", name)
         rendered = [[self.cell(c) for c in row] for row in rows]
-        return Table(self.render(caption, ns), columns, rendered,
+        return Table(self._labelled(self.render(caption, ns), [c for row in rows for c in row], name), columns, rendered,
                      note=None if note is None else self.render(note, ns), label=label, widths=widths)
 
     def figure(self, name: str, caption: str, ns: Any, png: str, pdf: str | None, data: list[Any] | None = None,
                width: float = 1.0) -> Figure:
         label = self._label("Figure", name)
-        return Figure(label, self.render(caption, ns), f"figures/{png}", None if pdf is None else f"figures/{pdf}",
+        return Figure(label, self._labelled(self.render(caption, ns), list(data or [])), f"figures/{png}",
+                      None if pdf is None else f"figures/{pdf}",
                       png_aspect(self.out / "figures" / png), data=list(data or []), width=width)
 
     def notebook_figure(self, name: str, width: float = 1.0) -> list:
@@ -251,6 +264,19 @@ def build(out: str | Path, results: Results | None = None) -> tuple[Document, Le
     doc.chapters = ctx.chapters  # type: ignore[attr-defined]
     doc.cited = list(ctx.cited)  # type: ignore[attr-defined]
     return doc, ctx.ledger, results
+
+
+def _measured(value: Any) -> bool:
+    """Whether a block's value was read from the study's results (its tables or benchmark reports)."""
+    if isinstance(value, Rate):
+        value = value.value
+    source = getattr(value, "source", None)
+    if source is None:
+        return False
+
+    def measured(src) -> bool:
+        return src.file.startswith(("tables/", "benchmarks/")) or any(measured(i) for i in src.inputs)
+    return measured(source)
 
 
 def short_caption(caption: str) -> str:
