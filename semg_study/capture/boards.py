@@ -33,7 +33,7 @@ ELECTRODE_MAP: dict[int, str] = {
     7: "right cheek, 2 cm from nose",
     8: "back of right cheek, 4 cm in front of ear",
 }
-ELECTRODE_REFERENCE = "reference below the left ear, bias below the right ear (monopolar)"
+ELECTRODE_REFERENCE = "monopolar: reference below the left ear, bias below the right ear"
 
 #: CLI board names -> brainflow board ids (BoardIds values).
 BOARD_IDS: dict[str, int] = {

@@ -165,8 +165,8 @@ calibration chapter that would measure it is not yet in (Chapter {ref.chapter_pa
 Each test set has {test_n:noun(utterance)}; an interval of a word error rate is about {ci_width} wide (MyoStream,
 closed vocabulary, with the language model on the test split), so only large differences can be resolved.
 [[end]]
-The comparisons are many ({n_comparisons:noun(paired comparison)} between models and between ablation
-variants), and no correction for multiple comparisons is applied: a few verdicts of "better" or "worse" at the
+The comparisons are many ({n_comparisons:noun(comparison)} with a verdict: between models, ablation variants,
+seed means, sizes and streaming settings), and no correction for multiple comparisons is applied: a few verdicts of "better" or "worse" at the
 {ci_level} level could arise by chance.
 
 ### Measurement
@@ -243,7 +243,11 @@ def values(ctx) -> dict:
         lo, hi = s.wer.low.canonical(), s.wer.high.canonical()
         ns["ci_width"] = r.q(hi.value - lo.value, "sd", derived("difference", hi.source, lo.source))
         ns["test_n"] = s.utterances
-    ns["n_comparisons"] = r.q(len(r.comparisons), "int", derived("count", *[c.verdict.source for c in r.comparisons]))
+    # every verdict the document states: single-run pairs, seed means, sizes (where determinable) and streaming
+    verdicts = ([c.verdict for c in r.comparisons] + [v.verdict for v in r.seed_verdicts]
+                + [f.verdict for f in r.size_findings if f.verdict.state != "not determinable"]
+                + [x.verdict for x in r.streaming_settings if x.streaming and x.verdict is not None])
+    ns["n_comparisons"] = r.q(len(verdicts), "int", derived("count", *[v.source for v in verdicts]))
     from semg_study.report.thesis.chapters.common import ci_level
 
     ns["ci_level"] = ci_level(r)
