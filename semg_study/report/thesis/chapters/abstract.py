@@ -39,8 +39,8 @@ and less accurate at {size_counts.worse}
 .
 [[end]]
 [[if open_seeds]]
-On the open vocabulary, over {open_seeds.seeds:noun(seed)}, it reaches {open_seeds.wer} {open_seeds.wer:ci}
-against the reproduction's {open_seeds_gaddy.wer}, verdict
+On the open vocabulary ({open_seeds.seeds:noun(seed)}) it reaches {open_seeds.wer} against the reproduction's
+{open_seeds_gaddy.wer}, verdict
 "{open_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}".
 [[else]]
 [[if open]]
@@ -56,6 +56,9 @@ Ablations over {b_seeds:noun(seed)} each show that {b_worse_names} each lower it
 [[end]]
 [[if total]]
 Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU thread
+[[if study_faster]]
+, {study_faster|lower=later than the small reproduction|higher=sooner than the reproduction|equal=as soon as the reproduction}
+[[end]]
 [[if sweep_study]]
 , at a relative WER cost of {sweep_study.cost} against full-context attention
 [[end]]
@@ -63,11 +66,10 @@ Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU t
 [[end]]
 [[if synthetic]]
 The main limitation is the data: every result comes from a synthetic corpus, as the real recordings were not
-available.
+available, so the results test the method, not real silent speech; no participant has been recorded yet.
 [[if not seeds]]
 Each headline model was trained once.
 [[end]]
-The results show that the comparisons work, not how well real silent speech can be recognised; no participant has been recorded yet.
 [[else]]
 [[if open_pending]]
 The main limitation is that the open vocabulary still rests on fewer seeds than planned.
@@ -109,6 +111,8 @@ def values(ctx) -> dict:
     lat = latency.values(ctx)
     if "stream07" in lat:
         ns["total"] = lat["stream07"]["total_ms"]
+        if "study_faster" in lat:
+            ns["study_faster"] = lat["study_faster"]
     if "sweep_study" in lat:
         ns["sweep_study"] = lat["sweep_study"]
     from semg_study.report.thesis.chapters import ablations
