@@ -30,8 +30,15 @@ reproduction, resampling both models' seeds and the shared test utterances, give
 {seed_vs_gaddy.difference} {seed_vs_gaddy.difference:ci} and the verdict
 "{seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}", at
 {params_ratio} times the reproduction's parameters.
+[[if open_seed_vs_gaddy]]
+On the open vocabulary, over {open_seeds_my.seeds:noun(seed)} of MyoStream and
+{open_seeds_gaddy.seeds:noun(seed)} of the reproduction, the verdict is
+"{open_seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+({open_seed_vs_gaddy.difference} {open_seed_vs_gaddy.difference:ci}), at error rates far from usable.
+[[else]]
 [[if open]]
 On the open vocabulary the comparison still rests on one training run per model.
+[[end]]
 [[end]]
 [[else]]
 [[if vs_gaddy]]
@@ -84,7 +91,8 @@ def values(ctx) -> dict:
 
     d = discussion.values(ctx)
     ns: dict = {k: d[k] for k in ("closed", "open", "gaddy_closed", "ds2_closed", "vs_gaddy", "params_ratio",
-                                  "seeds_closed", "seeds_gaddy", "seeds_ds2", "seed_vs_gaddy") if k in d}
+                                  "seeds_closed", "seeds_gaddy", "seeds_ds2", "seed_vs_gaddy", "open_seeds_my",
+                                  "open_seeds_gaddy", "open_seed_vs_gaddy") if k in d}
     ab = ablations.values(ctx)
     for k in ("worse_names", "streaming_better"):
         if k in ab:
