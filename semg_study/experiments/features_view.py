@@ -338,25 +338,38 @@ def embed(frames: dict, profile: str, seed: int = 0, method: str = "pca") -> dic
 
 
 def plot_embedding(emb: dict, top: int = 8):
-    """Frames in 2-D coloured by the ``top`` most frequent non-silence phonemes; the rest grey."""
+    """Frames in 2-D coloured by the ``top`` most frequent non-silence phonemes (tab10 without its grey, so no
+    phoneme is drawn in a grey), the rest light grey. Axes: "PC 1"/"PC 2" with their explained variance for
+    PCA; "t-SNE 1"/"t-SNE 2" without tick values for t-SNE, whose coordinates have no unit or scale."""
     import matplotlib.pyplot as plt
 
     labels = emb["labels"]
     counts = Counter(_phoneme_name(i) for i in labels)
     chosen = [p for p, _ in counts.most_common() if p not in ("sil", "<blank>")][:top]
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(6.5, 5.2))
     names = np.array([_phoneme_name(i) for i in labels])
     rest = ~np.isin(names, chosen)
-    ax.scatter(emb["y"][rest, 0], emb["y"][rest, 1], s=3, c="0.8", label="other / sil", rasterized=True)
-    cmap = plt.get_cmap("tab10")
+    ax.scatter(emb["y"][rest, 0], emb["y"][rest, 1], s=3, c="#d0d0d0", label="other / sil", rasterized=True)
+    palette = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]   # tab10's 8th is grey
     for k, p in enumerate(chosen):
         m = names == p
-        ax.scatter(emb["y"][m, 0], emb["y"][m, 1], s=5, color=cmap(k % 10), label=p, rasterized=True)
+        ax.scatter(emb["y"][m, 0], emb["y"][m, 1], s=5, color=palette[k % len(palette)], label=p, rasterized=True)
     extra = ""
+    method = emb["method"]
     if emb.get("explained"):
         extra = f" (explained variance {100 * emb['explained'][0]:.1f}% + {100 * emb['explained'][1]:.1f}%)"
-    ax.set_title(f"{emb['method']} of feature frames coloured by phoneme{extra}")
-    ax.legend(markerscale=3, fontsize=8, loc="best")
+        ax.set_xlabel(f"PC 1 ({100 * emb['explained'][0]:.1f} % of variance)", fontsize=8)
+        ax.set_ylabel(f"PC 2 ({100 * emb['explained'][1]:.1f} % of variance)", fontsize=8)
+    else:
+        short = "t-SNE" if method == "t-SNE" else method
+        ax.set_xlabel(f"{short} 1 (no unit)", fontsize=8)
+        ax.set_ylabel(f"{short} 2 (no unit)", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.tick_params(labelsize=8)
+    ax.set_title(f"{method} of feature frames coloured by phoneme{extra}", fontsize=9)
+    ax.legend(markerscale=3, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title="phoneme", title_fontsize=8)
     fig.tight_layout()
     return fig
 
