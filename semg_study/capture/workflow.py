@@ -245,7 +245,7 @@ def plot_session(saved: list[SavedUtterance] | list, rate: float = DATASET_RATE,
     # 99th percentile of |EMG| (so traces barely touch)
     peaks = [np.percentile(np.abs(x), 99, axis=0).max() for x, _, _ in items if x.size]
     spacing = 2.2 * max(peaks) if peaks and max(peaks) > 0 else 1.0
-    fig, axes = plt.subplots(rows, cols, figsize=(6.5, 0.35 + 2.9 * rows), squeeze=False, sharey=True)
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4, 0.35 + 2.9 * rows), squeeze=False, sharey=True)
     n_ch = max((x.shape[1] for x, _, _ in items), default=8)
     offsets = spacing * np.arange(n_ch)[::-1]
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]

@@ -258,7 +258,7 @@ def plot_first_conv(view: dict):
     one time axis."""
     import matplotlib.pyplot as plt
 
-    fig = plt.figure(figsize=(6.5, 5.2))
+    fig = plt.figure(figsize=(5.4, 4.8))
     grid = fig.add_gridspec(2, 2, width_ratios=[1, 0.025], height_ratios=[1, 1.1], wspace=0.04, hspace=0.3)
     top = fig.add_subplot(grid[0, 0])
     bottom = fig.add_subplot(grid[1, 0], sharex=top)
@@ -282,8 +282,8 @@ def plot_first_conv(view: dict):
     top.annotate(f"{bar:g} {unit}", (x_end * 1.01, y0 + bar / 2), xytext=(4, 0), textcoords="offset points",
                  fontsize=8, va="center", annotation_clip=False)
     short = "/".join(str(view["utterance"]).split("/")[-2:])
-    top.set_title(f"input: EMG stream at {view['input_rate']:.0f} Hz (filtered, de-meaned), dev utterance {short}",
-                  fontsize=9, loc="left")
+    top.set_title(f"input EMG ({view['input_rate']:.0f} Hz, filtered, de-meaned), dev utterance {short}",
+                  fontsize=8, loc="left")
     top.tick_params(labelsize=8, labelbottom=False)
     act = view["activations"]
     im = bottom.imshow(act, aspect="auto", origin="lower", cmap="magma",
@@ -292,12 +292,12 @@ def plot_first_conv(view: dict):
     bottom.grid(False)
     bottom.set_xlabel("time (s)", fontsize=8)
     bottom.tick_params(labelsize=8)
-    bottom.set_title(f"{view['model']} first layer {view['layer']}", fontsize=9, loc="left")
+    bottom.set_title(f"{view['model']} first layer: {view['layer']}", fontsize=8, loc="left")
     bar_ = fig.colorbar(im, cax=cax)
     bar_.set_label("activation (a.u.)", fontsize=8)
     cax.tick_params(labelsize=8)
     top.set_xlim(0, max(x_end, act.shape[1] / view["rate"]))
-    fig.subplots_adjust(left=0.1, right=0.9, top=0.94, bottom=0.1)
+    fig.subplots_adjust(left=0.11, right=0.88, top=0.94, bottom=0.1)
     return fig
 
 
@@ -346,7 +346,7 @@ def plot_embedding(emb: dict, top: int = 8):
     labels = emb["labels"]
     counts = Counter(_phoneme_name(i) for i in labels)
     chosen = [p for p, _ in counts.most_common() if p not in ("sil", "<blank>")][:top]
-    fig, ax = plt.subplots(figsize=(6.5, 5.2))
+    fig, ax = plt.subplots(figsize=(5.4, 4.4))
     names = np.array([_phoneme_name(i) for i in labels])
     rest = ~np.isin(names, chosen)
     ax.scatter(emb["y"][rest, 0], emb["y"][rest, 1], s=3, c="#d0d0d0", label="other / sil", rasterized=True)

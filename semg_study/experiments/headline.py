@@ -1194,7 +1194,7 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
 
     colour = model_colour("MyoStream")
     selection = selection or select_streaming(points)
-    fig, ax = plt.subplots(figsize=(6.5, 4.0))
+    fig, ax = plt.subplots(figsize=(5.7, 4.1))
     pts = sorted((p for p in points if p.streaming and p.algorithmic_ms is not None and p.wer is not None),
                  key=lambda p: p.algorithmic_ms)
     counts = {len(p.seeds) for p in pts}
@@ -1238,7 +1238,7 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
     ax.set_ylabel(f"test WER (%), {seeds}", fontsize=9)
     ax.tick_params(labelsize=8)
     title = "labels: chunk + look-ahead (encoder frames)" + ("; error bars: 95 % interval" if pts else "")
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=3, borderaxespad=0.0,
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, borderaxespad=0.0,
               title=title, title_fontsize=8, frameon=False)
     ax.set_title(_synthetic_title("MyoStream: streaming cost against algorithmic latency", synthetic), fontsize=9)
     fig.tight_layout()

@@ -284,7 +284,7 @@ def plot_raw_vs_filtered(emg: np.ndarray, channels: Sequence[int] = (0, 1, 2, 3)
     filt = filtered(emg, preprocess)
     t = np.arange(emg.shape[0]) / fs
     sel = slice(None) if window_s is None else (t >= window_s[0]) & (t <= window_s[1])
-    fig, axes = plt.subplots(len(channels), 1, figsize=(6.5, 1.15 * len(channels) + 0.9), sharex=True,
+    fig, axes = plt.subplots(len(channels), 1, figsize=(5.4, 1.15 * len(channels) + 0.9), sharex=True,
                              squeeze=False)
     for ax, c in zip(axes[:, 0], channels):
         ax.plot(t[sel], emg[sel, c] - emg[:, c].mean(), lw=0.6, color="0.6", label="raw (mean removed)")
@@ -315,7 +315,7 @@ def plot_spectra(utterances: Sequence, preprocess=None, fs: float = EMG_RATE):
                 freqs = f
             if len(f) == len(freqs):
                 curves[stage].append(p.mean(axis=1))
-    fig, ax = plt.subplots(figsize=(6.5, 3.4))
+    fig, ax = plt.subplots(figsize=(5.4, 3.2))
     for stage, color, label in (("raw", "0.5", "raw"), ("filtered", None, "filtered (mains notches + 2 Hz high-pass)")):
         if curves[stage]:
             ax.semilogy(freqs, np.mean(curves[stage], axis=0), lw=1, color=color, label=label)

@@ -71,7 +71,7 @@ def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = 
     if not data.empty:
         data["decoder"] = [DECODER_LABELS.get(d, d) for d in data["decoder"]]
     colour = model_colour(title)
-    fig, ax = plt.subplots(figsize=(6.5, 2.9))
+    fig, ax = plt.subplots(figsize=(5.4, 2.8))
     if not data.empty:
         with warnings.catch_warnings():
             # seaborn 0.13.2 still passes matplotlib's deprecated ``vert``: its warning, not ours
@@ -86,7 +86,7 @@ def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = 
     ax.set_ylabel("decoder", fontsize=9)
     ax.tick_params(labelsize=8)
     head = f"{title}" + (f", {vocabulary} vocabulary" if vocabulary else "")
-    ax.set_title(_title(f"{head}: per-utterance word error rate", synthetic), fontsize=9)
+    ax.set_title(_title(f"{head}: WER per utterance", synthetic), fontsize=9)
     fig.tight_layout()
     return fig
 
