@@ -513,3 +513,20 @@ def test_newest_streaming_run_is_chosen_by_its_manifest_not_file_times(tmp_path)
     os.utime(older / "checkpoints" / "best.pt", (2e9, 2e9))
     assert find_streaming_run(tmp_path, "quick") == newer
     assert find_streaming_run(tmp_path, "smoke") is None
+
+
+def test_plot_session_offsets_and_labels_every_channel():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from semg_study.capture import workflow as wf
+
+    rng = np.random.default_rng(0)
+    items = [(rng.normal(size=(300, 8)) * 50, text, 250.0) for text in ("", "one", "two", "three")]
+    fig = wf.plot_session(items)
+    drawn = [ax for ax in fig.axes if ax.get_visible()]
+    assert len(drawn) == 4                      # every recording shown
+    assert [t.get_text() for t in drawn[0].get_yticklabels()] == [f"ch {c}" for c in range(1, 9)]
+    assert drawn[0].get_title(loc="left") == "reference clip"
+    assert any("µV" in t.get_text() for t in drawn[-1].texts)   # the scale bar's label
+    plt.close(fig)

@@ -266,3 +266,25 @@ def test_myostream_is_compared_with_each_baseline_on_the_same_utterances(myostre
         assert len(manifests) == 2 and row["run A"] != row["run B"]
         assert row["difference (points)"] == pytest.approx(row["A %"] - row["B %"], abs=0.02)
         assert row["verdict"] in ("better", "worse", "no significant difference", "not enough utterances")
+
+
+def test_first_conv_figure_panels_share_width_and_input_in_microvolts():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from semg_study.experiments import features_view as fv
+
+    rng = np.random.default_rng(0)
+    uv = rng.normal(size=(400, 8)) * 30.0
+    view = {"input": 50.0 * np.tanh(uv / 20.0 / 50.0), "input_rate": 400.0, "activations": rng.normal(size=(24, 400)),
+            "rate": 400.0, "utterance": "s/1", "model": "myostream", "layer": "conv", "raw_scale": 20.0,
+            "raw_clip": 50.0}
+    back, in_uv = fv._input_microvolts(view)
+    assert in_uv and np.allclose(back, uv, atol=1e-3)
+    fig = fv.plot_first_conv(view)
+    fig.canvas.draw()
+    top, bottom = fig.axes[0].get_position(), fig.axes[1].get_position()
+    assert abs(top.x0 - bottom.x0) < 1e-6 and abs(top.x1 - bottom.x1) < 1e-6   # one time axis for both
+    assert any("µV" in t.get_text() for t in fig.axes[0].texts)
+    plt.close(fig)

@@ -224,21 +224,54 @@ def plot_channels(emg: np.ndarray, rate: float = DATASET_RATE, title: str = "", 
     return fig or ax.figure
 
 
-def plot_session(saved: list[SavedUtterance] | list, rate: float = DATASET_RATE):
-    """One row per utterance: the recorded EMG at its own rate, titled with its prompt."""
+def plot_session(saved: list[SavedUtterance] | list, rate: float = DATASET_RATE, columns: int = 3):
+    """One panel per utterance (up to ``columns`` side by side): the recorded EMG at its own rate, each of
+    the first 8 channels de-meaned and offset by one common spacing, labelled ch 1 (top) .. ch 8, with a
+    microvolt scale bar; panels titled with their prompt (the reference clip: "reference clip")."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(len(saved), 1, figsize=(9, 1.6 * len(saved) + 0.6), squeeze=False)
-    for ax, item in zip(axes[:, 0], saved):
+    items = []
+    for item in saved:
         if isinstance(item, SavedUtterance):
             emg, text, item_rate = item.emg, item.info["text"], float(item.info.get("emg_rate", rate))
         else:  # (emg, text) or (emg, text, rate)
             emg, text, item_rate = item[0], item[1], float(item[2]) if len(item) > 2 else rate
-        t = np.arange(len(emg)) / item_rate
-        ax.plot(t, emg[:, :8] - emg[:, :8].mean(axis=0), lw=0.5)
-        ax.set_title(text or "(reference clip)", fontsize=9, loc="left")
-        ax.set_ylabel("µV")
-    axes[-1, 0].set_xlabel("time (s)")
+        x = np.asarray(emg, dtype=float)[:, :8]
+        items.append((x - x.mean(axis=0), text, item_rate))
+    n = max(len(items), 1)
+    cols = min(columns, n)
+    rows = -(-n // cols)
+    # one spacing for every panel, so amplitudes compare across utterances: 2.2 x the largest channel's
+    # 99th percentile of |EMG| (so traces barely touch)
+    peaks = [np.percentile(np.abs(x), 99, axis=0).max() for x, _, _ in items if x.size]
+    spacing = 2.2 * max(peaks) if peaks and max(peaks) > 0 else 1.0
+    fig, axes = plt.subplots(rows, cols, figsize=(5.4, 0.35 + 2.9 * rows), squeeze=False, sharey=True)
+    n_ch = max((x.shape[1] for x, _, _ in items), default=8)
+    offsets = spacing * np.arange(n_ch)[::-1]
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for k, ax in enumerate(axes.flat):
+        if k >= len(items):
+            ax.set_visible(False)
+            continue
+        x, text, item_rate = items[k]
+        t = np.arange(len(x)) / item_rate
+        for c in range(x.shape[1]):
+            ax.plot(t, x[:, c] + offsets[c], lw=0.5, color=colours[c % len(colours)])
+        ax.set_title(f"\u201c{text}\u201d" if text else "reference clip", fontsize=8, loc="left")
+        ax.set_xlabel("time (s)", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.set_yticks(offsets[: x.shape[1]])
+        ax.set_yticklabels([f"ch {c + 1}" for c in range(x.shape[1])])
+        ax.set_ylim(offsets[-1] - spacing, offsets[0] + spacing)
+    # a vertical scale bar in the last drawn panel, a round number of microvolts about one spacing tall
+    last = axes.flat[len(items) - 1] if items else axes.flat[0]
+    bar = float(10 ** np.floor(np.log10(spacing)))
+    bar = next(v for v in (5 * bar, 2 * bar, bar) if v <= spacing)
+    x0 = last.get_xlim()[1]
+    last.plot([x0, x0], [offsets[-1] - spacing * 0.9, offsets[-1] - spacing * 0.9 + bar], color="k", lw=2,
+              clip_on=False)
+    last.annotate(f"{bar:g} µV", (x0, offsets[-1] - spacing * 0.9 + bar / 2), xytext=(4, 0),
+                  textcoords="offset points", fontsize=8, va="center", annotation_clip=False)
     fig.tight_layout()
     return fig
 

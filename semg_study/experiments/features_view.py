@@ -235,32 +235,69 @@ def first_conv_activations(run_dir, corpus=None, mode: str | None = None) -> dic
     raw_rate = loaded.feature_config.raw_rate
     return {"activations": act, "rate": raw_rate / stride, "input": item[model.input_key].numpy(),
             "input_rate": raw_rate, "utterance": item["id"], "text": item["text"], "model": loaded.config.model.name,
-            "config": loaded.config.name, "layer": f"{type(first).__name__}(in={first.in_channels}, "
+            "config": loaded.config.name, "raw_scale": float(loaded.feature_config.preprocess.raw_scale),
+            "raw_clip": float(loaded.feature_config.preprocess.raw_clip), "layer": f"{type(first).__name__}(in={first.in_channels}, "
                                                      f"out={first.out_channels}, kernel={first.kernel_size[0]}, "
                                                      f"stride={stride}, groups={first.groups})",
             "run": str(run_dir)}
 
 
+def _input_microvolts(view: dict) -> tuple[np.ndarray, bool]:
+    """The model's input stream back in microvolts (the inverse of ``scale_raw``: raw_clip * tanh(x / raw_scale
+    / raw_clip)), when the view records the scaling; else the scaled input as it is (False)."""
+    x = np.asarray(view["input"], dtype=np.float64)
+    scale, clip = view.get("raw_scale"), view.get("raw_clip")
+    if not scale or not clip:
+        return x, False
+    return scale * clip * np.arctanh(np.clip(x / clip, -1 + 1e-7, 1 - 1e-7)), True
+
+
 def plot_first_conv(view: dict):
-    """Input raw EMG (8 channels) above the first conv layer's activations (channels x time)."""
+    """Input EMG stream (8 channels, offset, with an amplitude scale bar) above the first conv layer's
+    activations (channels x time). The colour bar has its own column, so both panels share one width and
+    one time axis."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(2, 1, figsize=(9, 6), sharex=True, gridspec_kw={"height_ratios": [1, 1.4]})
-    x = view["input"]
+    fig = plt.figure(figsize=(5.4, 4.8))
+    grid = fig.add_gridspec(2, 2, width_ratios=[1, 0.025], height_ratios=[1, 1.1], wspace=0.04, hspace=0.3)
+    top = fig.add_subplot(grid[0, 0])
+    bottom = fig.add_subplot(grid[1, 0], sharex=top)
+    cax = fig.add_subplot(grid[1, 1])
+    x, in_uv = _input_microvolts(view)
+    x = x - x.mean(axis=0)
     t = np.arange(len(x)) / view["input_rate"]
-    for c in range(x.shape[1]):
-        axes[0].plot(t, x[:, c] / (np.abs(x).max() + 1e-9) + 2 * c, lw=0.5)
-    axes[0].set_yticks([2 * c for c in range(x.shape[1])], [f"ch{c + 1}" for c in range(x.shape[1])])
-    axes[0].set_title(f"input: raw EMG stream, dev utterance {view['utterance']}")
+    spacing = 2.2 * float(np.percentile(np.abs(x), 99, axis=0).max()) or 1.0
+    n_ch = x.shape[1]
+    offsets = spacing * np.arange(n_ch)[::-1]
+    for c in range(n_ch):
+        top.plot(t, x[:, c] + offsets[c], lw=0.5)
+    top.set_yticks(offsets, [f"ch {c + 1}" for c in range(n_ch)])
+    top.set_ylim(offsets[-1] - spacing, offsets[0] + spacing)
+    unit = "µV" if in_uv else "(scaled input)"
+    bar = float(10 ** np.floor(np.log10(spacing)))
+    bar = next(v for v in (5 * bar, 2 * bar, bar) if v <= spacing)
+    x_end = t[-1] if len(t) else 1.0
+    y0 = offsets[-1] - 0.9 * spacing
+    top.plot([x_end * 1.01] * 2, [y0, y0 + bar], color="k", lw=2, clip_on=False)
+    top.annotate(f"{bar:g} {unit}", (x_end * 1.01, y0 + bar / 2), xytext=(4, 0), textcoords="offset points",
+                 fontsize=8, va="center", annotation_clip=False)
+    short = "/".join(str(view["utterance"]).split("/")[-2:])
+    top.set_title(f"input EMG ({view['input_rate']:.0f} Hz, filtered, de-meaned), dev utterance {short}",
+                  fontsize=8, loc="left")
+    top.tick_params(labelsize=8, labelbottom=False)
     act = view["activations"]
-    im = axes[1].imshow(act, aspect="auto", origin="lower", cmap="magma",
-                        extent=(0, act.shape[1] / view["rate"], -0.5, act.shape[0] - 0.5))
-    axes[1].set_ylabel("conv output channel")
-    axes[1].grid(False)
-    axes[1].set_xlabel("time (s)")
-    axes[1].set_title(f"{view['model']} first layer {view['layer']}")
-    fig.colorbar(im, ax=axes[1], label="activation")
-    fig.tight_layout()
+    im = bottom.imshow(act, aspect="auto", origin="lower", cmap="magma",
+                       extent=(0, act.shape[1] / view["rate"], -0.5, act.shape[0] - 0.5))
+    bottom.set_ylabel("conv output channel", fontsize=8)
+    bottom.grid(False)
+    bottom.set_xlabel("time (s)", fontsize=8)
+    bottom.tick_params(labelsize=8)
+    bottom.set_title(f"{view['model']} first layer: {view['layer']}", fontsize=8, loc="left")
+    bar_ = fig.colorbar(im, cax=cax)
+    bar_.set_label("activation (a.u.)", fontsize=8)
+    cax.tick_params(labelsize=8)
+    top.set_xlim(0, max(x_end, act.shape[1] / view["rate"]))
+    fig.subplots_adjust(left=0.11, right=0.88, top=0.94, bottom=0.1)
     return fig
 
 
@@ -301,25 +338,38 @@ def embed(frames: dict, profile: str, seed: int = 0, method: str = "pca") -> dic
 
 
 def plot_embedding(emb: dict, top: int = 8):
-    """Frames in 2-D coloured by the ``top`` most frequent non-silence phonemes; the rest grey."""
+    """Frames in 2-D coloured by the ``top`` most frequent non-silence phonemes (tab10 without its grey, so no
+    phoneme is drawn in a grey), the rest light grey. Axes: "PC 1"/"PC 2" with their explained variance for
+    PCA; "t-SNE 1"/"t-SNE 2" without tick values for t-SNE, whose coordinates have no unit or scale."""
     import matplotlib.pyplot as plt
 
     labels = emb["labels"]
     counts = Counter(_phoneme_name(i) for i in labels)
     chosen = [p for p, _ in counts.most_common() if p not in ("sil", "<blank>")][:top]
-    fig, ax = plt.subplots(figsize=(7, 6))
+    fig, ax = plt.subplots(figsize=(5.4, 4.4))
     names = np.array([_phoneme_name(i) for i in labels])
     rest = ~np.isin(names, chosen)
-    ax.scatter(emb["y"][rest, 0], emb["y"][rest, 1], s=3, c="0.8", label="other / sil", rasterized=True)
-    cmap = plt.get_cmap("tab10")
+    ax.scatter(emb["y"][rest, 0], emb["y"][rest, 1], s=3, c="#d0d0d0", label="other / sil", rasterized=True)
+    palette = [c for k, c in enumerate(plt.get_cmap("tab10").colors) if k != 7]   # tab10's 8th is grey
     for k, p in enumerate(chosen):
         m = names == p
-        ax.scatter(emb["y"][m, 0], emb["y"][m, 1], s=5, color=cmap(k % 10), label=p, rasterized=True)
+        ax.scatter(emb["y"][m, 0], emb["y"][m, 1], s=5, color=palette[k % len(palette)], label=p, rasterized=True)
     extra = ""
+    method = emb["method"]
     if emb.get("explained"):
         extra = f" (explained variance {100 * emb['explained'][0]:.1f}% + {100 * emb['explained'][1]:.1f}%)"
-    ax.set_title(f"{emb['method']} of feature frames coloured by phoneme{extra}")
-    ax.legend(markerscale=3, fontsize=8, loc="best")
+        ax.set_xlabel(f"PC 1 ({100 * emb['explained'][0]:.1f} % of variance)", fontsize=8)
+        ax.set_ylabel(f"PC 2 ({100 * emb['explained'][1]:.1f} % of variance)", fontsize=8)
+    else:
+        short = "t-SNE" if method == "t-SNE" else method
+        ax.set_xlabel(f"{short} 1 (no unit)", fontsize=8)
+        ax.set_ylabel(f"{short} 2 (no unit)", fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    ax.tick_params(labelsize=8)
+    ax.set_title(f"{method} of feature frames coloured by phoneme{extra}", fontsize=9)
+    ax.legend(markerscale=3, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
+              title="phoneme", title_fontsize=8)
     fig.tight_layout()
     return fig
 

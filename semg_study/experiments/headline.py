@@ -1183,27 +1183,37 @@ def select_streaming(points: Sequence[StreamingPoint], max_algorithmic_ms: float
 def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelection | None = None,
                    synthetic: bool = True):
     """WER against algorithmic latency per streaming setting (error bars: 95 % intervals), full
-    context as a line with its interval, the rule's bounds, the frontier and the chosen setting."""
+    context as a line with its interval, the rule's bounds, the frontier and the chosen setting.
+    Drawn at print width (6.5 in); each point's label (chunk + look-ahead in encoder frames) sits above
+    its error bar; the seed count goes into the legend's title when every setting has the same
+    number of seeds, else beside each label."""
     import matplotlib.pyplot as plt
 
     from semg_study.experiments.plots import _synthetic_title
+    from semg_study.report.thesis.figures import model_colour
 
+    colour = model_colour("MyoStream")
     selection = selection or select_streaming(points)
-    fig, ax = plt.subplots(figsize=(8.5, 4.6))
+    fig, ax = plt.subplots(figsize=(5.7, 4.1))
     pts = sorted((p for p in points if p.streaming and p.algorithmic_ms is not None and p.wer is not None),
                  key=lambda p: p.algorithmic_ms)
+    counts = {len(p.seeds) for p in pts}
+    same_n = len(counts) == 1
     if pts:
         ys = [100 * p.wer for p in pts]
         err = _errorbars(ys, [None if p.wer_low is None else 100 * p.wer_low for p in pts],
                          [None if p.wer_high is None else 100 * p.wer_high for p in pts],
                          [None if p.wer_sd is None else 100 * p.wer_sd for p in pts])
-        ax.errorbar([p.algorithmic_ms for p in pts], ys, yerr=err, fmt="o", capsize=3, label="streaming settings")
-        # short labels (chunk + look-ahead in frames) beside each point, clear of its error bar
-        for p, y in zip(pts, ys):
-            text = f"{p.chunk}+{p.lookahead}" + (" study" if "(study)" in p.setting else "")
-            ax.annotate(f"{text}, n={len(p.seeds)}", (p.algorithmic_ms, y), fontsize=8, xytext=(6, -3),
-                        textcoords="offset points")
-        ax.set_xlim(0, max(p.algorithmic_ms for p in pts) * 1.18)
+        ax.errorbar([p.algorithmic_ms for p in pts], ys, yerr=err, fmt="o", capsize=3, color=colour,
+                    label="streaming setting", zorder=3)
+        # short labels (chunk + look-ahead in frames) above each error bar's upper cap, clear of the bars
+        for p, y, up in zip(pts, ys, err[1]):
+            text = f"{p.chunk}+{p.lookahead}" + (" (study)" if "(study)" in p.setting else "")
+            if not same_n:
+                text += f", n={len(p.seeds)}"
+            ax.annotate(text, (p.algorithmic_ms, y + up), fontsize=8, xytext=(0, 3), textcoords="offset points",
+                        ha="center", va="bottom")
+        ax.set_xlim(0, max(p.algorithmic_ms for p in pts) * 1.12)
     if selection.frontier:
         ax.plot([p.algorithmic_ms for p in selection.frontier], [100 * p.wer for p in selection.frontier], "--",
                 color="grey", label="frontier")
@@ -1220,11 +1230,17 @@ def plot_streaming(points: Sequence[StreamingPoint], selection: StreamingSelecti
     if selection.chosen is not None:
         ax.scatter([selection.chosen.algorithmic_ms], [100 * selection.chosen.wer], s=160, marker="*",
                    color="tab:red", zorder=4, label=f"chosen: {selection.chosen.setting}")
-    ax.set_xlabel("algorithmic latency (ms): one chunk + look-ahead")
-    ax.set_ylabel("test WER (%), mean over seeds, 95 % interval")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0,
-              title="labels: chunk + look-ahead\n(encoder frames), n seeds", title_fontsize=7)
-    ax.set_title(_synthetic_title("MyoStream: streaming cost against algorithmic latency", synthetic))
+    if pts:   # room above the highest error bar for its label
+        top = max(y + up for y, up in zip(ys, err[1]))
+        ax.set_ylim(top=top + 0.1 * (top - ax.get_ylim()[0]))
+    ax.set_xlabel("algorithmic latency (ms): one chunk + look-ahead", fontsize=9)
+    seeds = f"mean over {next(iter(counts))} seeds" if same_n else "mean over seeds"
+    ax.set_ylabel(f"test WER (%), {seeds}", fontsize=9)
+    ax.tick_params(labelsize=8)
+    title = "labels: chunk + look-ahead (encoder frames)" + ("; error bars: 95 % interval" if pts else "")
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.17), ncol=2, borderaxespad=0.0,
+              title=title, title_fontsize=8, frameon=False)
+    ax.set_title(_synthetic_title("MyoStream: streaming cost against algorithmic latency", synthetic), fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -284,21 +284,26 @@ def plot_raw_vs_filtered(emg: np.ndarray, channels: Sequence[int] = (0, 1, 2, 3)
     filt = filtered(emg, preprocess)
     t = np.arange(emg.shape[0]) / fs
     sel = slice(None) if window_s is None else (t >= window_s[0]) & (t <= window_s[1])
-    fig, axes = plt.subplots(len(channels), 1, figsize=(10, 1.6 * len(channels) + 0.6), sharex=True, squeeze=False)
+    fig, axes = plt.subplots(len(channels), 1, figsize=(5.4, 1.15 * len(channels) + 0.9), sharex=True,
+                             squeeze=False)
     for ax, c in zip(axes[:, 0], channels):
         ax.plot(t[sel], emg[sel, c] - emg[:, c].mean(), lw=0.6, color="0.6", label="raw (mean removed)")
-        ax.plot(t[sel], filt[sel, c], lw=0.6, label="filtered (notches + 2 Hz high-pass)")
-        ax.set_ylabel(f"ch {c + 1} (µV)")
-    axes[0, 0].legend(loc="upper right", fontsize=8)
-    axes[-1, 0].set_xlabel("time (s)")
+        ax.plot(t[sel], filt[sel, c], lw=0.6, label="filtered (mains notches + 2 Hz high-pass)")
+        ax.set_ylabel(f"ch {c + 1} (µV)", fontsize=8)
+        ax.tick_params(labelsize=8)
+    # the legend above the first panel, outside every trace
+    axes[0, 0].legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=2, fontsize=8, frameon=False,
+                      borderaxespad=0.0)
+    axes[-1, 0].set_xlabel("time (s)", fontsize=8)
     if title:
-        axes[0, 0].set_title(title)
+        fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 
 
 def plot_spectra(utterances: Sequence, preprocess=None, fs: float = EMG_RATE):
-    """Mean Welch spectrum over ``utterances`` and channels, raw vs filtered, with mains and 20-450 Hz marked."""
+    """Mean Welch spectrum over ``utterances`` and channels, raw vs filtered, with mains harmonics and the 20-450 Hz
+    range of the in-band power share marked (a range the table reports on, not a filter the study applies)."""
     plt = _plt()
     curves: dict[str, list[np.ndarray]] = {"raw": [], "filtered": []}
     freqs = None
@@ -310,16 +315,19 @@ def plot_spectra(utterances: Sequence, preprocess=None, fs: float = EMG_RATE):
                 freqs = f
             if len(f) == len(freqs):
                 curves[stage].append(p.mean(axis=1))
-    fig, ax = plt.subplots(figsize=(9, 4))
-    for stage, color in (("raw", "0.5"), ("filtered", None)):
+    fig, ax = plt.subplots(figsize=(5.4, 3.2))
+    for stage, color, label in (("raw", "0.5", "raw"), ("filtered", None, "filtered (mains notches + 2 Hz high-pass)")):
         if curves[stage]:
-            ax.semilogy(freqs, np.mean(curves[stage], axis=0), lw=1, color=color, label=stage)
-    ax.axvspan(*BAND, color="C2", alpha=0.08, label="20-450 Hz band")
+            ax.semilogy(freqs, np.mean(curves[stage], axis=0), lw=1, color=color, label=label)
+    # not a filter: the range over which the in-band power share (table 01_spectral_summary) is computed
+    ax.axvspan(*BAND, color="C2", alpha=0.08, label=f"{BAND[0]:g}\u2013{BAND[1]:g} Hz: range of the in-band share")
     for k in range(1, 8):
         if 60 * k < fs / 2:
             ax.axvline(60 * k, color="C1", lw=0.6, ls=":", label="60 Hz harmonics" if k == 1 else None)
-    ax.set(xlabel="frequency (Hz)", ylabel="PSD (µV²/Hz)",
-           title=f"EMG power spectrum, mean over {len(utterances)} utterances and 8 channels")
+    ax.set_xlabel("frequency (Hz)", fontsize=8)
+    ax.set_ylabel("PSD (µV²/Hz)", fontsize=8)
+    ax.set_title(f"EMG power spectrum, mean over {len(utterances)} utterances and 8 channels", fontsize=9)
+    ax.tick_params(labelsize=8)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return fig

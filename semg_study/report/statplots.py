@@ -48,25 +48,45 @@ def utterance_errors(metrics: dict[str, dict[str, Any]]) -> list[dict[str, Any]]
     return rows
 
 
+DECODER_LABELS = {"greedy": "greedy", "beam": "beam + LM"}
+
+
+def _shared(metrics: dict[str, dict[str, Any]], key: str) -> str | None:
+    """The value of ``key`` all decoders' metrics agree on (split, mode, condition), else None."""
+    values = {m.get(key) for m in metrics.values()}
+    return next(iter(values)) if len(values) == 1 and None not in values else None
+
+
 def plot_utterance_errors(metrics: dict[str, dict[str, Any]], synthetic: bool = True, title: str = "MyoStream"):
-    """Distribution of per-utterance WER for each decoder: a box per decoder, every utterance as a dot."""
+    """Distribution of per-utterance WER for each decoder: a box per decoder, every utterance as a dot.
+    Decoders are labelled as the study names them ("beam" is beam search with the word LM: "beam + LM");
+    the split, EMG mode and vocabulary the metrics record go into the axis label and title."""
     import matplotlib.pyplot as plt
     import pandas as pd
     import seaborn as sns
 
+    from semg_study.report.thesis.figures import model_colour
+
     data = pd.DataFrame(utterance_errors(metrics))
-    fig, ax = plt.subplots(figsize=(7.5, 3.8))
+    if not data.empty:
+        data["decoder"] = [DECODER_LABELS.get(d, d) for d in data["decoder"]]
+    colour = model_colour(title)
+    fig, ax = plt.subplots(figsize=(5.4, 2.8))
     if not data.empty:
         with warnings.catch_warnings():
             # seaborn 0.13.2 still passes matplotlib's deprecated ``vert``: its warning, not ours
             warnings.simplefilter("ignore", category=DeprecationWarning)
             warnings.filterwarnings("ignore", message="vert: bool was deprecated")
-            sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#dbe8f3", fliersize=0)
+            sns.boxplot(data=data, x="WER %", y="decoder", ax=ax, color="#e6e6e6", fliersize=0)
         with _fixed_jitter():
-            sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color="#1b6ca8", size=4, alpha=0.7, jitter=0.2)
-    ax.set_xlabel("WER per test utterance (%)")
-    ax.set_ylabel("")
-    ax.set_title(_title(f"{title}: per-utterance word error rate", synthetic))
+            sns.stripplot(data=data, x="WER %", y="decoder", ax=ax, color=colour, size=3.5, alpha=0.7, jitter=0.2)
+    split, mode, vocabulary = _shared(metrics, "split"), _shared(metrics, "mode"), _shared(metrics, "condition")
+    what = " ".join(w for w in (split, "utterance") if w)
+    ax.set_xlabel(f"WER per {what} (%)" + (f", {mode} EMG" if mode else ""), fontsize=9)
+    ax.set_ylabel("decoder", fontsize=9)
+    ax.tick_params(labelsize=8)
+    head = f"{title}" + (f", {vocabulary} vocabulary" if vocabulary else "")
+    ax.set_title(_title(f"{head}: WER per utterance", synthetic), fontsize=9)
     fig.tight_layout()
     return fig
 
