@@ -391,10 +391,19 @@ def blocks(ctx, ns) -> dict:
             if t.name in LATENCY_TARGETS:
                 rows.append([t.description, where.get(t.report, t.report), t.value, t.comparison, t.threshold, t.met])
         rows = [row[:3] + [{"<=": "≤", ">=": "≥"}.get(row[3], row[3])] + row[4:] for row in rows]
-        caption = ("The latency targets with the measured values and their status. Measured by: the latency notebook "
-                   "(MyoStream's closed-vocabulary run, {ref.per_utterance}, {threads_07:noun(CPU thread)}), the benchmark (one run per model, "
-                   "{threads_bench:noun(CPU thread)}) or the response-latency measurement ({threads_resp:noun(CPU thread)}, "
-                   "{seconds} of EMG; paper sizes with random weights).")
+        # name only the measurements this results folder has
+        by = []
+        if stream and "threads_07" in ns:
+            by.append("the latency notebook (MyoStream's closed-vocabulary run, {ref.per_utterance}, "
+                      "{threads_07:noun(CPU thread)})")
+        if "threads_bench" in ns:
+            by.append("the benchmark (one run per model, {threads_bench:noun(CPU thread)})")
+        if "threads_resp" in ns and "seconds" in ns:
+            by.append("the response-latency measurement ({threads_resp:noun(CPU thread)}, {seconds} of EMG; paper "
+                      "sizes with random weights)")
+        caption = "The latency targets with the measured values and their status."
+        if by:
+            caption += " Measured by: " + (", ".join(by[:-1]) + " or " + by[-1] if len(by) > 1 else by[0]) + "."
         return [ctx.table("targets", caption, ns, ["target", "measured by", "value", "rule", "threshold", "met"],
                           rows, widths=[4.2, 1.5, 1.1, 0.5, 1.1, 0.8])]
     return {"per_utterance": per_utterance, "response": response, "figure": figure, "targets_table": targets_table,
