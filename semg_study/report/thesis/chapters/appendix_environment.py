@@ -19,7 +19,7 @@ and finished at {finished}
 . A notebook that was not rerun keeps the timing of its earlier run.
 [[if step0]]
 
-The run took {wall_s} s in all, more than the sum of the notebooks' rows of {ref.notebooks}. The runner's set-up
+The run took {wall} in all, more than the sum of the notebooks' rows of {ref.notebooks}. The runner's set-up
 step, before the first notebook, took {step0} s to prepare the corpora the notebooks read (on the synthetic corpus it
 generates the EMG corpus and the LJSpeech-layout corpus of the profile, or finds them already made); the
 notebooks that ran took {notebooks_s} s; the remaining {rest} s is the runner's own work around them
