@@ -234,6 +234,18 @@ class SizePoint:
 
 
 @dataclass
+class SizeRun:
+    """One run of the size sweep (07_size_runs): how long it trained and its test WER (silent EMG, beam + LM)."""
+    model: str
+    setting: str
+    seed: Q
+    epochs: Q
+    best_epoch: Q
+    patience: Q
+    wer: Q
+
+
+@dataclass
 class SizeFinding:
     """MyoStream against the reproduction at one model's measured size (07_size_findings)."""
     axis: str              # parameters | latency
@@ -348,6 +360,7 @@ class Results:
     streaming_rule: StreamingRule | None = None
     size_points: list[SizePoint] = field(default_factory=list)
     size_findings: list[SizeFinding] = field(default_factory=list)
+    size_runs: list[SizeRun] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ selection by metadata
@@ -494,7 +507,8 @@ def load_results(root: str | Path) -> Results:
         if name in r.tables:
             reader(r, name)
     for name, reader in (("07_streaming", _streaming_settings), ("07_streaming_selection", _streaming_rule),
-                         ("07_sizes", _size_points), ("07_size_findings", _size_findings)):
+                         ("07_sizes", _size_points), ("07_size_findings", _size_findings),
+                         ("07_size_runs", _size_runs)):
         if name in r.tables:
             reader(r)
     for name in PENDING:
@@ -1136,6 +1150,20 @@ def _size_points(r: Results) -> None:
             # the latency's own decoder (the table's "response timed with"), not the WER's
             response_ms=t.cell(i, "response latency p50 ms", "ms", None,
                                {**meta, "decoder": _DECODER.get(str(row.get("response timed with")), decoder)})))
+
+
+def _size_runs(r: Results) -> None:
+    t = _Table(r, "07_size_runs", ("model", "condition", "setting", "seed", "epochs", "best epoch", "patience",
+                                   "WER % beam + LM"))
+    for i, row in enumerate(t.rows):
+        wer = t.cell(i, "WER % beam + LM", "pct", None,
+                     {"split": "test", "mode": "silent", "decoder": "beam", "vocabulary": row["condition"],
+                      "model": row["model"], "setting": row["setting"], "part": "sizes"})
+        epochs, best = t.cell(i, "epochs", "int"), t.cell(i, "best epoch", "int")
+        if wer is None or epochs is None or best is None:
+            continue
+        r.size_runs.append(SizeRun(model=row["model"], setting=str(row["setting"]), seed=t.cell(i, "seed", "int"),
+                                   epochs=epochs, best_epoch=best, patience=t.cell(i, "patience", "int"), wer=wer))
 
 
 # "myostream: d_model=16" -> "d_model=16": the size a finding's row names, after its model

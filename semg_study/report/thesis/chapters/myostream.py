@@ -173,6 +173,16 @@ reproduction ({lat_gaddy_low} to {lat_gaddy_high}), so the two curves do not ove
 [[if size_sd]]
 The seeds spread widely at some sizes: the largest standard deviation between seeds is {size_sd.sd}, for
 {size_sd.model} at {size_sd.setting}, and the mean of such a size is uncertain, as its interval shows.
+[[if size_seed_pair]]
+There, seed {size_seed_pair.worst.seed} reached {size_seed_pair.worst.wer} WER and seed
+{size_seed_pair.best.seed} {size_seed_pair.best.wer}.
+[[if size_seed_pair.stopped_sooner]]
+The worse seed ended after {size_seed_pair.worst.epochs:noun(epoch)}, its dev CER not having improved for
+{size_seed_pair.worst.patience:noun(epoch)} since epoch {size_seed_pair.worst.best_epoch}, while the better one
+found its best checkpoint only at epoch {size_seed_pair.best.best_epoch}: the budget rule's patience can end a run
+on a plateau that another seed trains through, and a longer patience was not tried.
+[[end]]
+[[end]]
 [[end]]
 [[if size_worse]]
 The lead measured at the study's size therefore does not hold at every size.
@@ -457,6 +467,14 @@ def _size_values(ctx, ns: dict) -> None:
         top = max(spread, key=lambda p: p.wer_sd.value)
         ns["size_sd"] = {"sd": top.wer_sd, "model": "MyoStream" if top.model == "myostream" else "the reproduction",
                          "setting": top.setting}
+        # why that size spreads: its worst and best seed, and whether the worst stopped before the best had
+        # reached its best epoch (early stopping ended it on a plateau the best seed trained through)
+        runs = [x for x in r.size_runs if x.model == top.model and x.setting == top.setting.value]
+        if len(runs) > 1:
+            worst = max(runs, key=lambda x: x.wer.value)
+            best = min(runs, key=lambda x: x.wer.value)
+            ns["size_seed_pair"] = {"worst": worst, "best": best,
+                                    "stopped_sooner": worst.epochs.value < best.best_epoch.value}
 
 
 from semg_study.report.thesis.values import DERIVED  # noqa: E402
