@@ -355,6 +355,7 @@ class Results:
     pending: dict[str, dict | None] = field(default_factory=dict)
     seed_means: list[SeedMean] = field(default_factory=list)
     seed_verdicts: list[SeedVerdict] = field(default_factory=list)
+    seed_verdicts_greedy: list[SeedVerdict] = field(default_factory=list)  # the same pairs without the LM
     budget_rules: list[BudgetRule] = field(default_factory=list)
     streaming_settings: list[StreamingSetting] = field(default_factory=list)
     streaming_rule: StreamingRule | None = None
@@ -506,6 +507,8 @@ def load_results(root: str | Path) -> Results:
     for name, reader in readers:
         if name in r.tables:
             reader(r, name)
+    if "05_seed_comparisons_greedy" in r.tables:
+        _seed_verdicts(r, "05_seed_comparisons_greedy", into=r.seed_verdicts_greedy)
     for name, reader in (("07_streaming", _streaming_settings), ("07_streaming_selection", _streaming_rule),
                          ("07_sizes", _size_points), ("07_size_findings", _size_findings),
                          ("07_size_runs", _size_runs)):
@@ -674,7 +677,7 @@ def _seed_means(r: Results, name: str) -> None:
             table=name))
 
 
-def _seed_verdicts(r: Results, name: str) -> None:
+def _seed_verdicts(r: Results, name: str, into: list | None = None) -> None:
     t = _Table(r, name, ("part", "condition", "A", "B", "metric", "decoder", "seeds A", "seeds B", "A %", "B %",
                          "difference (points)", "difference CI low", "difference CI high", "ratio A/B",
                          "ratio CI low", "ratio CI high", "verdict"))
@@ -685,7 +688,7 @@ def _seed_verdicts(r: Results, name: str) -> None:
                 "metric": metric, "part": row["part"]}
         key = ("seed difference", row["part"], metric, row["A"], row["B"], row["condition"], decoder)
         rkey = ("seed ratio",) + key[1:]
-        r.seed_verdicts.append(SeedVerdict(
+        (r.seed_verdicts if into is None else into).append(SeedVerdict(
             part=row["part"], vocabulary=row["condition"], a=row["A"], b=row["B"], metric=metric, decoder=decoder,
             a_value=t.cell(i, "A %", "pct", None, meta), b_value=t.cell(i, "B %", "pct", None, meta),
             difference=Rate(t.cell(i, "difference (points)", "points", key, meta),

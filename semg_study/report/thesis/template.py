@@ -106,7 +106,8 @@ class Renderer:
             if variant == "ci":
                 return self._interval(obj, name)
             if variant == "full":
-                return f"{self.value(obj.value, '', name)} {self._interval(obj, name)}".rstrip()
+                interval = self._interval(obj, name)
+                return f"{self.value(obj.value, '', name)}{NBSP}{interval}" if interval else self.value(obj.value, "", name)
             if variant in ("low", "high"):
                 return self.value(getattr(obj, variant), "", name)
             return self.value(obj.value, variant, name)
@@ -177,7 +178,11 @@ class Renderer:
                     j += 1
                 if depth:
                     raise TemplateError(f"unclosed {{ in {template[i:i + 60]!r}")
-                out.append(self.field(template[i + 1:j - 1]))
+                inner = template[i + 1:j - 1]
+                if re.fullmatch(r"\s*[\w.]+:ci\s*", inner) and out and out[-1].endswith(" "):
+                    # a value and its interval stay on one line (and one page)
+                    out[-1] = out[-1][:-1] + NBSP
+                out.append(self.field(inner))
                 i = j
                 continue
             out.append(ch)

@@ -121,6 +121,12 @@ larger than that uncertainty.
 [[if synthetic]]
 On synthetic EMG, a component can help because the generator has the property it was designed for (the
 session perturbation of the electrode mixing, for example); that it helps on real EMG is a hypothesis.
+Two components are favoured by how the corpus was made. The auxiliary phoneme loss learns from alignments
+that are the very phoneme timings the generator drew the EMG from (Chapter {ref.chapter_data}), an exactness
+no forced aligner reaches on real recordings, and silent utterances borrow the timings of their voiced twin
+although the generator slows and jitters silent speech. The per-session adaptation is scored on test
+utterances of the sessions it was trained on, so it measures adaptation to known sessions, not to a new
+recording setup (Chapter {ref.chapter_participants} treats that case).
 [[end]]
 """
 

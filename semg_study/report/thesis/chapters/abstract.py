@@ -12,36 +12,40 @@ use. It proposes MyoStream, a causal Conformer with an electrode-aware
 front end, per-session adaptation and chunked attention, and compares it with two reimplemented EMG baselines
 under one protocol with a word language model.
 [[if seeds]]
-On the closed-vocabulary test set (silent EMG, with the language model), over
-{seeds.seeds:noun(seed)} per model under one training budget, MyoStream reaches a word error rate of
-{seeds.wer} {seeds.wer:ci}, against the reproduction's {seeds_gaddy.wer}: a difference of
+On the closed-vocabulary test set
+[[if synthetic]]
+of a synthetic corpus
+[[end]]
+(silent EMG, with the language model), over {seeds.seeds:noun(seed)} per model under one training budget,
+MyoStream's word error rate is {seeds.wer} against the reproduction's {seeds_gaddy.wer}: a difference of
 {seed_vs.difference} {seed_vs.difference:ci} over seeds and utterances, verdict
 "{seed_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
 {params_ratio} times its parameters.
 [[else]]
 [[if closed]]
-On the closed-vocabulary test set (silent EMG, with the language model) MyoStream reaches a word
-error rate of {closed.wer} {closed.wer:ci}, against the reproduction's {gaddy.wer}: a difference of
-{vs.difference} {vs.difference:ci}, verdict
+On the closed-vocabulary test set
+[[if synthetic]]
+of a synthetic corpus
+[[end]]
+(silent EMG, with the language model) MyoStream reaches a word error rate of {closed.wer}, against the
+reproduction's {gaddy.wer}: a difference of {vs.difference} {vs.difference:ci}, verdict
 "{vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
 {params_ratio} times its parameters.
 [[end]]
 [[end]]
-[[if size_counts]]
-Compared at equal parameters across model sizes, it is more accurate at {size_counts.better} of the
-{size_counts.compared:noun(size)} compared
-[[if size_any_worse]]
-and less accurate at {size_counts.worse}
-[[end]]
-[[if size_any_none]]
-, and indistinguishable at {size_counts.none}
-[[end]]
-.
+[[if size_lead_partial]]
+Compared at equal parameters across model sizes, that lead is established at only {size_counts.better} of the
+{size_counts.compared:noun(size)} compared.
 [[end]]
 [[if open_seeds]]
-On the open vocabulary ({open_seeds.seeds:noun(seed)}) it reaches {open_seeds.wer} against the reproduction's
-{open_seeds_gaddy.wer}, verdict
-"{open_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}".
+On the open vocabulary ({open_seeds.seeds:noun(seed)}) it is
+{open_vs.verdict|better=more accurate than|worse=less accurate than|no significant difference=indistinguishable from}
+the reproduction
+[[if open_vs_ds2]]
+and {open_vs_ds2.verdict|better=more accurate than|worse=less accurate than|no significant difference=indistinguishable from}
+DeepSpeech2 on hand-crafted features
+[[end]]
+.
 [[else]]
 [[if open]]
 On the open vocabulary, from a single run so far, it reaches {open.wer}.
@@ -54,15 +58,22 @@ Ablations over {b_seeds:noun(seed)} each show that {b_worse_names} each lower it
 [[end]]
 .
 [[end]]
+[[if resp_study]]
+Streamed chunk by chunk on two CPU threads, its final transcript arrives {resp_study.myo} after an utterance
+ends,
+{study_faster|lower=later than the small reproduction's {resp_study.gaddy}|higher=sooner than the reproduction's {resp_study.gaddy}|equal=as soon as the reproduction's}
+[[if sweep_study]]
+, and streaming costs {sweep_study.cost} relative WER against full-context attention
+[[end]]
+.
+[[else]]
 [[if total]]
 Streamed chunk by chunk, it answers {total} after an utterance ends on one CPU thread
-[[if study_faster]]
-, {study_faster|lower=later than the small reproduction|higher=sooner than the reproduction|equal=as soon as the reproduction}
-[[end]]
 [[if sweep_study]]
 , at a relative WER cost of {sweep_study.cost} against full-context attention
 [[end]]
 .
+[[end]]
 [[end]]
 [[if synthetic]]
 The main limitation is the data: every result comes from a synthetic corpus, as the real recordings were not
@@ -104,15 +115,17 @@ def values(ctx) -> dict:
         ns["open_seeds"] = ms["open_seeds_my"]
         ns["open_seeds_gaddy"] = ms["open_seeds_gaddy"]
         ns["open_vs"] = ms["open_seed_vs_gaddy"]
+        if "open_seed_vs_ds2" in ms:
+            ns["open_vs_ds2"] = ms["open_seed_vs_ds2"]
     ns["open_pending"] = bool(ms.get("open_missing"))
     if ms.get("size_counts"):
-        for key in ("size_counts", "size_any_worse", "size_any_none"):
+        for key in ("size_counts", "size_any_worse", "size_any_none", "size_lead_partial"):
             ns[key] = ms[key]
     lat = latency.values(ctx)
     if "stream07" in lat:
         ns["total"] = lat["stream07"]["total_ms"]
-        if "study_faster" in lat:
-            ns["study_faster"] = lat["study_faster"]
+    if "resp_study" in lat and "study_faster" in lat:
+        ns["resp_study"], ns["study_faster"] = lat["resp_study"], lat["study_faster"]
     if "sweep_study" in lat:
         ns["sweep_study"] = lat["sweep_study"]
     from semg_study.report.thesis.chapters import ablations

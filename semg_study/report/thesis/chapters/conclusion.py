@@ -34,7 +34,13 @@ reproduction, resampling both models' seeds and the shared test utterances, give
 On the open vocabulary, over {open_seeds_my.seeds:noun(seed)} of MyoStream and
 {open_seeds_gaddy.seeds:noun(seed)} of the reproduction, the verdict is
 "{open_seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}"
-({open_seed_vs_gaddy.difference} {open_seed_vs_gaddy.difference:ci}), at error rates far from usable.
+({open_seed_vs_gaddy.difference} {open_seed_vs_gaddy.difference:ci})
+[[if open_seed_vs_ds2]]
+; against DeepSpeech2 on the hand-crafted features it is
+"{open_seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+({open_seed_vs_ds2.difference} {open_seed_vs_ds2.difference:ci})
+[[end]]
+, at error rates far from usable.
 [[else]]
 [[if open]]
 On the open vocabulary the comparison still rests on one training run per model.
@@ -92,7 +98,8 @@ def values(ctx) -> dict:
     d = discussion.values(ctx)
     ns: dict = {k: d[k] for k in ("closed", "open", "gaddy_closed", "ds2_closed", "vs_gaddy", "params_ratio",
                                   "seeds_closed", "seeds_gaddy", "seeds_ds2", "seed_vs_gaddy", "open_seeds_my",
-                                  "open_seeds_gaddy", "open_seed_vs_gaddy") if k in d}
+                                  "open_seeds_gaddy", "open_seed_vs_gaddy", "open_seeds_ds2", "open_seed_vs_ds2")
+                     if k in d}
     ab = ablations.values(ctx)
     for k in ("worse_names", "streaming_better"):
         if k in ab:

@@ -29,7 +29,11 @@ On the open vocabulary all models are far from usable at this size and budget: o
 (verdict
 "{open_seed_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}")
 [[end]]
-; the lead says which model fails less, not that either works.
+[[if open_seed_vs_ds2]]
+and {open_seeds_ds2.wer} for DeepSpeech2 on the hand-crafted features (verdict
+"{open_seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}")
+[[end]]
+; a verdict there says which model fails less, not that any of them works.
 [[else]]
 [[if open]]
 On the open vocabulary, from the runs finished so far, all models are far from usable at this size and
@@ -162,7 +166,7 @@ calibration chapter that would measure it is not yet in (Chapter {ref.chapter_pa
 ### Statistical conclusion validity
 
 [[if ci_width]]
-Each test set has {test_n:noun(utterance)}; an interval of a word error rate is about {ci_width} wide (MyoStream,
+Each EMG test set has {test_n:noun(utterance)}; an interval of a word error rate is about {ci_width} wide (MyoStream,
 closed vocabulary, with the language model on the test split), so only large differences can be resolved.
 [[end]]
 The comparisons are many ({n_comparisons:noun(comparison)} with a verdict: between models, ablation variants,
@@ -202,7 +206,8 @@ def values(ctx) -> dict:
 
     extra = ms_chapter.values(ctx)
     for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead", "seed_vs_gaddy", "seeds_closed", "seeds_gaddy",
-              "seeds_ds2", "size_worse", "open_seeds_my", "open_seeds_gaddy", "open_seed_vs_gaddy"):
+              "seeds_ds2", "size_worse", "open_seeds_my", "open_seeds_gaddy", "open_seed_vs_gaddy",
+              "open_seeds_ds2", "open_seed_vs_ds2"):
         if k in extra:
             ns[k] = extra[k]
     from semg_study.report.thesis.chapters import ablations as ab_chapter, latency as lat_chapter
@@ -245,6 +250,7 @@ def values(ctx) -> dict:
         ns["test_n"] = s.utterances
     # every verdict the document states: single-run pairs, seed means, sizes (where determinable) and streaming
     verdicts = ([c.verdict for c in r.comparisons] + [v.verdict for v in r.seed_verdicts]
+                + [v.verdict for v in r.seed_verdicts_greedy]
                 + [f.verdict for f in r.size_findings if f.verdict.state != "not determinable"]
                 + [x.verdict for x in r.streaming_settings if x.streaming and x.verdict is not None])
     ns["n_comparisons"] = r.q(len(verdicts), "int", derived("count", *[v.source for v in verdicts]))

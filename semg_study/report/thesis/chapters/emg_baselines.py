@@ -22,8 +22,14 @@ silent recordings (the task) and on the voiced recordings of the same sentences 
 the larynx and the stronger articulation add signal). Every model is decoded in two ways, greedily and by
 beam search with the language model; the two are one trained model, not two baselines.
 [[if ds2_closed_only]]
+[[if ds2_open_seeds]]
+This chapter's DeepSpeech2 on EMG is trained on the closed vocabulary only: its recurrent layers make it by
+far the slowest model per epoch. Its open-vocabulary results are the {ds2_open_seeds:noun(seed)} of the
+comparison over seeds (Chapter {ref.chapter_myostream}), trained under that comparison's budget rule.
+[[else]]
 DeepSpeech2 on EMG is trained on the closed vocabulary only: its recurrent layers make it by far the
 slowest model per epoch, and an open-vocabulary run would cost as much as all the ablations together.
+[[end]]
 [[end]]
 
 ## Result
@@ -69,7 +75,12 @@ With the language model, the reproduction on raw EMG has the
 EMG, and it is the baseline the dataset's authors built; it is the one MyoStream must beat (Chapter
 {ref.chapter_myostream}).
 [[end]]
-Its open-vocabulary
+[[if open_bar]]
+On the open vocabulary, over seeds, DeepSpeech2 on the features has the
+{open_bar|lower=lower|higher=higher|equal=same} test WER ({open_ds2_mean.wer} against the reproduction's
+{open_gaddy_mean.wer}, Chapter {ref.chapter_myostream}), so there it is the stronger baseline.
+[[end]]
+The reproduction's open-vocabulary
 error rates show how far the study's small models and short budget are from the published real-data
 results of Chapter {ref.chapter_literature}.
 
@@ -96,6 +107,15 @@ def values(ctx) -> dict:
     if "gaddy_closed" in ns and "gaddy_closed_greedy" in ns:
         ns["lm_wer_closed"] = sign_word(ns["gaddy_closed"]["wer"].value, ns["gaddy_closed_greedy"]["wer"].value)
     ns["ds2_closed_only"] = bool(ns.get("ds2_closed")) and not ns.get("ds2_open")
+    ds2_open = next((m for m in r.seed_means if m.part == "open" and m.model == "ds2emg" and m.decoder == "beam"),
+                    None)
+    ns["ds2_open_seeds"] = ds2_open.seeds if ds2_open is not None else None
+    gaddy_open = next((m for m in r.seed_means if m.part == "open" and m.model == "gaddy2022"
+                       and m.decoder == "beam"), None)
+    if ds2_open is not None and gaddy_open is not None and ds2_open.seeds.value > 1 and gaddy_open.seeds.value > 1:
+        bar = sign_word(ds2_open.wer.value, gaddy_open.wer.value)
+        if bar.state == "lower":  # the sentence calls DeepSpeech2 the stronger baseline: only when it is
+            ns["open_bar"], ns["open_ds2_mean"], ns["open_gaddy_mean"] = bar, ds2_open, gaddy_open
     if "gaddy_open" in ns:
         from semg_study.report.thesis.values import Word, derived, Source
 

@@ -27,7 +27,7 @@ Three measurements answer different parts of the question, and each is labelled 
 [[end]]
 [[if threads_bench]]
 - The benchmark (make bench) repeats the measurements of the compared runs on {threads_bench:noun(CPU thread)}
-  and measures streaming against a full-context twin of MyoStream trained with the same budget.
+  and measures streaming against a full-context twin of MyoStream trained under the same rule (each run stopped by its own early stopping).
 [[end]]
 [[if threads_resp]]
 - The response latency side by side: the time from the end of an utterance to its final transcript, for
@@ -69,7 +69,7 @@ Attention restricted to chunks is what lets MyoStream answer before an utterance
 (Chapter {ref.chapter_ablations}) already showed that switching the mask off lowers the error with greedy
 decoding. In the benchmark, one run of each with the language model, on the closed-vocabulary test split
 (silent EMG), the streaming model's WER is {stream_cost.streaming} against {stream_cost.full} for its
-full-context twin trained with the same budget: a difference of {stream_cost.difference} {stream_cost.difference:ci} with the verdict
+full-context twin trained under the same rule (each run stopped by its own early stopping): a difference of {stream_cost.difference} {stream_cost.difference:ci} with the verdict
 "{stream_cost.verdict|better=better|worse=worse|no significant difference=no significant difference}" for
 streaming, a relative cost of {stream_cost.relative} against a target of at most {stream_cost.target}
 ({stream_cost.met|met=met|missed=missed}).

@@ -94,6 +94,21 @@ Against DeepSpeech2 on EMG features the verdict over seeds is
 "{seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}", with a
 difference of {seed_vs_ds2.difference} {seed_vs_ds2.difference:ci}.
 [[end]]
+[[if greedy_vs_gaddy]]
+Decoded greedily instead (the same runs), MyoStream's mean over seeds is
+{greedy_vs_gaddy.a}, and the verdicts are
+"{greedy_vs_gaddy.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+against the reproduction ({greedy_vs_gaddy.b}; {greedy_vs_gaddy.difference} {greedy_vs_gaddy.difference:ci})
+[[if greedy_vs_ds2]]
+and "{greedy_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+against DeepSpeech2 on EMG features ({greedy_vs_ds2.b}; {greedy_vs_ds2.difference} {greedy_vs_ds2.difference:ci})
+[[end]]
+.
+[[if lm_makes_lead_ds2]]
+The lead over DeepSpeech2 is therefore the language model's as much as the acoustic model's: MyoStream's
+output gains more from the beam search with the word LM than DeepSpeech2's does.
+[[end]]
+[[end]]
 [[if gaddy_draw]]
 The single runs at the top of the chapter were one draw each, under their own budgets:
 the reproduction's ({gaddy_single}) lies {gaddy_draw|below=below the interval of its mean over seeds, a favourable seed that made the single-run comparison kinder to it than the mean is|inside=within the interval of its mean over seeds|above=above the interval of its mean over seeds, an unfavourable seed}, and
@@ -184,6 +199,13 @@ on a plateau that another seed trains through, and a longer patience was not tri
 [[end]]
 [[end]]
 [[end]]
+[[if size_best]]
+The lowest WER of the sweep is {size_best.model}'s at {size_best.setting}, {size_best.wer}
+[[if size_best_other]]
+: the best model measured at any size is not the proposed one
+[[end]]
+.
+[[end]]
 [[if size_worse]]
 The lead measured at the study's size therefore does not hold at every size.
 [[else]]
@@ -256,8 +278,8 @@ The spread between seeds is {seed_vs_lead|larger=larger than that lead, so the l
 [[end]]
 [[if seeds_closed]]
 [[if open_missing]]
-More seeds on the open vocabulary. {open_missing:noun(run)} of the open-vocabulary plan ({open_plan_seeds:words} seeds per
-model under the same budget rule, {ref.seed_table}) are still being trained and are not in this version of the
+More seeds on the open vocabulary: the open-vocabulary plan ({open_plan_seeds:words} seeds per model under the
+same budget rule, {ref.seed_table}) has {open_missing:noun(run)} still to train, not in this version of the
 document; the open-vocabulary figures above rest on the seeds that are.
 [[end]]
 [[else]]
@@ -276,7 +298,12 @@ this version of the document.
 
 [[if seeds_closed]]
 The single-run comparisons at the top of the chapter trained for different numbers of epochs
-({ref.budgets}); the seed comparison removes that difference on the closed vocabulary only.
+({ref.budgets}); the seed comparison removes that difference on the closed vocabulary
+[[if open_seeds_my]]
+and on the open vocabulary.
+[[else]]
+only.
+[[end]]
 [[else]]
 The comparisons use one seed per model and the runs did not all train for the same number of epochs
 ({ref.budgets}).
@@ -356,6 +383,16 @@ def values(ctx) -> dict:
         v = r.seed_verdict("closed", "myostream", b, "closed", metric)
         if v is not None and v.difference.value is not None:
             ns[key] = {"difference": v.difference, "ratio": v.ratio, "verdict": v.verdict}
+    # the same pairs with greedy decoding: is a lead the acoustic model's, or the language model's?
+    for key, b in (("greedy_vs_gaddy", "gaddy2022"), ("greedy_vs_ds2", "ds2emg")):
+        v = next((x for x in r.seed_verdicts_greedy if (x.part, x.a, x.b, x.vocabulary, x.metric)
+                  == ("closed", "myostream", b, "closed", "wer")), None)
+        if v is not None and v.difference.value is not None:
+            ns[key] = {"difference": v.difference, "verdict": v.verdict, "a": v.a_value, "b": v.b_value}
+    if "greedy_vs_ds2" in ns and "seed_vs_ds2" in ns:
+        # the LM decides the lead when it is "better" with the LM and not without it
+        ns["lm_makes_lead_ds2"] = (ns["seed_vs_ds2"]["verdict"].state == "better"
+                                   and ns["greedy_vs_ds2"]["verdict"].state != "better")
     rule = next((b for b in r.budget_rules if b.part == "closed"), None)
     if rule is not None:
         ns["budget"] = {"ceiling": rule.ceiling, "patience": rule.patience, "holds": rule.holds,
@@ -462,6 +499,10 @@ def _size_values(ctx, ns: dict) -> None:
             ns["lat_myo_high"] = max(lat_mine, key=lambda q: q.value)
             ns["lat_gaddy_low"] = min(lat_theirs, key=lambda q: q.value)
             ns["lat_gaddy_high"] = max(lat_theirs, key=lambda q: q.value)
+    best = min(points, key=lambda p: p.wer.value.value)
+    ns["size_best"] = {"model": "MyoStream" if best.model == "myostream" else "the reproduction",
+                       "setting": best.setting, "wer": best.wer.value}
+    ns["size_best_other"] = best.model != "myostream"
     spread = [p for p in points if p.wer_sd is not None]
     if spread:
         top = max(spread, key=lambda p: p.wer_sd.value)

@@ -26,7 +26,9 @@ the table changes when the results do.
 
 The rules: an objective is met when its evidence exists and every target attached to it is met; partly met when
 the evidence exists but a target attached to it is missed, or the evidence holds only on the synthetic corpus
-where the objective asked for real data or real participants; not met when the evidence does not exist.
+where the objective asked for real data or real participants; not met when the evidence does not exist. For
+the objective of a shorter inference time, the evidence is a time shorter than the reproduction's by the ratio
+its target asks; an absolute time alone is not evidence.
 
 [[if targets]]
 ## Targets
@@ -54,6 +56,7 @@ def _status(evidence: bool, targets_met: bool, real_data_required: bool, synthet
 
 DERIVED["status"] = lambda evidence, met, real, synthetic: _status(bool(evidence), bool(met), bool(real), bool(synthetic))
 DERIVED["all_true"] = lambda *v: all(bool(x) for x in v)
+DERIVED["any_true"] = lambda *v: any(bool(x) for x in v)
 DERIVED["truthy"] = lambda v: bool(v)
 DERIVED["is_synthetic_board"] = lambda board: board == "synthetic"
 
@@ -138,7 +141,12 @@ def rows(ctx) -> list[list]:
     lat_targets = [t for t in (r.target("response_p50_ratio_paper_greedy"), r.target("response_p50_ms_paper_greedy"),
                                r.target("latency_p50_ratio")) if t]
     if lat_targets:
-        add("Or a similar word error rate with a shorter inference time", True, lat_targets[0].value.source,
+        # the evidence is a shorter time than the reproduction's: a met ratio target (an absolute time met by a
+        # random-weight paper-size model alone says nothing about a similar word error rate)
+        ratios = [t for t in lat_targets if "ratio" in t.name]
+        add("Or a similar word error rate with a shorter inference time",
+            any(t.met.state == "met" for t in ratios),
+            derived("any_true", *[t.met.source for t in ratios]) if ratios else Source("structure", (False,)),
             lat_targets, False,
             ctx.render("Response latency and per-utterance latency against the reproduction (Chapter "
                        "{ref.chapter_latency}): {t}.", {**ctx.common(), "t": "; ".join(
