@@ -58,10 +58,12 @@ def values(ctx) -> dict:
     applicant, supervisor, committee = _table("Name"), _table("Supervisor"), _table("Faculty Ethics Committee")
     if not (applicant and supervisor and committee):
         return ns
+    # a yes-or-no question is a paragraph whose answer, after its last ": ", is Yes or No (a question may end
+    # in a parenthesis rather than its question mark: "... (e.g. ... in a non-public place): No")
     answers = [(i, body) for i, (kind, body) in enumerate(blocks)
-               if kind == "para" and body.endswith(("?: Yes", "?: No"))]
-    yes = [(i, body) for i, body in answers if body.endswith(": Yes")]
-    no = [(i, body) for i, body in answers if body.endswith(": No")]
+               if kind == "para" and body.rstrip().endswith((": Yes", ": No"))]
+    yes = [(i, body) for i, body in answers if body.rstrip().endswith(": Yes")]
+    no = [(i, body) for i, body in answers if body.rstrip().endswith(": No")]
     confirm = [i for i, (kind, body) in enumerate(blocks) if kind == "para" and body.startswith("I confirm")]
     count = lambda idx: Q(len(idx), "int", derived("count", *[block_source(NAME, i) for i in idx]) if idx  # noqa: E731
                           else Source("structure", (0,)))
