@@ -1,5 +1,5 @@
-"""Appendix: the ethics review, quoted from the seed as written (less the student's User ID), with an editorial
-note after it that says what the form records: the application, the applicant's answers, the supervisor's
+"""Appendix: the ethics review, quoted from the original dissertation as written (less the student's User ID),
+with an editorial note after it that says what the form records: the application, the applicant's answers, the supervisor's
 review, and whether the Faculty Ethics Committee's section was filled in."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ The form records an application made on {applied} under the reference {er}; the 
 {n_questions:noun(yes-or-no question)}, “Yes” to {yes_questions} and “No” to the {n_no} others;
 the applicant's {n_confirm:words} confirmations; and the supervisor's review, signed by {signer} on {signed}.
 [[if committee_blank]]
-Its last section, the Faculty Ethics Committee review, is blank in the copy of the form in the seed
+Its last section, the Faculty Ethics Committee review, is blank in the copy of the form in the original
 dissertation: it has no committee member's signature and no date. The form therefore records the
 supervisor's review of the application, not a decision of the committee.
 [[else]]
@@ -84,5 +84,5 @@ def values(ctx) -> dict:
 def blocks(ctx, ns) -> dict:
     captions = list(CAPTIONS)
     if ns.get("committee_blank"):
-        captions[2] = captions[2][:-1] + ", both blank in the seed's copy of the form."
+        captions[2] = captions[2][:-1] + ", both blank in the original dissertation's copy of the form."
     return {"document": lambda: quoted_blocks(ctx, NAME, captions)}

@@ -43,8 +43,8 @@ participant who did not consent is left out of a data release, and a model train
 participant is refused. In the project's ethics application (Appendix {ref.chapter_appendix_ethics}) the
 author declared a study with human participants and prolonged, repetitive testing, and no personally
 identifiable information collected without explicit consent; the supervisor signed the supervisor review,
-and the faculty ethics committee's section of the form is blank in the copy the seed holds. Recording anyone
-therefore waits for that review.
+and the faculty ethics committee's section of the form is blank in the copy of the form in the original
+dissertation. Recording anyone therefore waits for that review.
 
 ## What was recorded in this version
 
