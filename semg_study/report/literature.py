@@ -21,8 +21,9 @@ class Published:
     split: str        # test, validation
     system: str       # what produced the transcript
     wer: float        # in percent (Mohapatra et al.: a fraction as they report it, see ``unit``)
-    unit: str = "%"
+    unit: str = "%"   # "%" or "fraction" (the dissertation prints a fraction in percent, whole percent)
     note: str = ""
+    baseline: float | None = None  # the authors' own baseline on the same task, in ``unit``
 
 
 PUBLISHED: tuple[Published, ...] = (
@@ -43,7 +44,7 @@ PUBLISHED: tuple[Published, ...] = (
     Published("MONA LISA", "benster2024", "open", "voiced", "test",
               "ensemble with LLM rescoring", 3.7),
     Published("EMG adaptor and a frozen 3B LLM", "mohapatra2025", "closed", "silent", "test (8:1:1 split)",
-              "EMG adaptor for a frozen language model", 0.49, unit="fraction", note="their baseline 0.75"),
+              "EMG adaptor for a frozen language model", 0.49, unit="fraction", baseline=0.75),
 )
 
 # the real dataset's published size (Gaddy and Klein, 2020; the Zenodo record), per condition
@@ -120,11 +121,10 @@ REFERENCES: dict[str, tuple[str, str]] = {
     "kingma2014": ("Kingma and Welling, 2014",
                    "Kingma, D. P., & Welling, M. (2014). Auto-encoding variational Bayes. Proceedings of ICLR 2014."),
     "mohapatra2025": ("Mohapatra et al., 2025",
-                      "Mohapatra et al. (2025). Full reference not recorded: the project's notes on the published "
-                      "results on the Digital Voicing dataset (shared/reference/digital-voicing-dataset.md) name the "
-                      "work only as \u201cMohapatra et al. 2025 (EMG adaptor + frozen 3B LLM)\u201d, evaluated on "
-                      "the closed-vocabulary silent utterances with an 8:1:1 split; its title, co-authors and venue "
-                      "are not given there."),
+                      "Mohapatra, P., Pandey, A., Zhang, X., & Zhu, Q. (2025). Can LLMs understand unvoiced speech? "
+                      "Exploring EMG-to-text conversion with LLMs. Proceedings of the 63rd Annual Meeting of the "
+                      "Association for Computational Linguistics (ACL 2025), Volume 2: Short Papers. "
+                      "arXiv:2506.00304."),
     "park2019": ("Park et al., 2019",
                  "Park, D. S., Chan, W., Zhang, Y., et al. (2019). SpecAugment: A simple data augmentation method "
                  "for automatic speech recognition. Proceedings of Interspeech 2019."),

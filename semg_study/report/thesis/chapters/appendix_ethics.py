@@ -1,5 +1,5 @@
-"""Appendix: the ethics review, quoted from the seed as written (less the student's User ID), with an editorial
-note after it that says what the form records: the application, the applicant's answers, the supervisor's
+"""Appendix: the ethics review, quoted from the original dissertation as written (less the student's User ID),
+with an editorial note after it that says what the form records: the application, the applicant's answers, the supervisor's
 review, and whether the Faculty Ethics Committee's section was filled in."""
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ The form records an application made on {applied} under the reference {er}; the 
 {n_questions:noun(yes-or-no question)}, “Yes” to {yes_questions} and “No” to the {n_no} others;
 the applicant's {n_confirm:words} confirmations; and the supervisor's review, signed by {signer} on {signed}.
 [[if committee_blank]]
-Its last section, the Faculty Ethics Committee review, is blank in the copy of the form in the seed
+Its last section, the Faculty Ethics Committee review, is blank in the copy of the form in the original
 dissertation: it has no committee member's signature and no date. The form therefore records the
 supervisor's review of the application, not a decision of the committee.
 [[else]]
@@ -58,10 +58,12 @@ def values(ctx) -> dict:
     applicant, supervisor, committee = _table("Name"), _table("Supervisor"), _table("Faculty Ethics Committee")
     if not (applicant and supervisor and committee):
         return ns
+    # a yes-or-no question is a paragraph whose answer, after its last ": ", is Yes or No (a question may end
+    # in a parenthesis rather than its question mark: "... (e.g. ... in a non-public place): No")
     answers = [(i, body) for i, (kind, body) in enumerate(blocks)
-               if kind == "para" and body.endswith(("?: Yes", "?: No"))]
-    yes = [(i, body) for i, body in answers if body.endswith(": Yes")]
-    no = [(i, body) for i, body in answers if body.endswith(": No")]
+               if kind == "para" and body.rstrip().endswith((": Yes", ": No"))]
+    yes = [(i, body) for i, body in answers if body.rstrip().endswith(": Yes")]
+    no = [(i, body) for i, body in answers if body.rstrip().endswith(": No")]
     confirm = [i for i, (kind, body) in enumerate(blocks) if kind == "para" and body.startswith("I confirm")]
     count = lambda idx: Q(len(idx), "int", derived("count", *[block_source(NAME, i) for i in idx]) if idx  # noqa: E731
                           else Source("structure", (0,)))
@@ -82,5 +84,5 @@ def values(ctx) -> dict:
 def blocks(ctx, ns) -> dict:
     captions = list(CAPTIONS)
     if ns.get("committee_blank"):
-        captions[2] = captions[2][:-1] + ", both blank in the seed's copy of the form."
+        captions[2] = captions[2][:-1] + ", both blank in the original dissertation's copy of the form."
     return {"document": lambda: quoted_blocks(ctx, NAME, captions)}

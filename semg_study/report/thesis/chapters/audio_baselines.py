@@ -30,7 +30,7 @@ This chapter regenerates the table with each defect fixed and tested.
 ## Method
 
 The same DeepSpeech2 family (Chapter {ref.chapter_models}) is trained on log-mel spectrograms of voiced
-audio for three corpora: an LJSpeech-layout corpus ({cite.ito2017}), and the voiced audio of the closed and
+audio for three corpora: {lj_corpus} ({cite.ito2017}{lj_cite}), and the voiced audio of the closed and
 of the open vocabulary{synthetic_audio}. It is scored on the test split with greedy decoding and with the
 beam search and language model of Chapter {ref.chapter_protocol}.
 
@@ -50,7 +50,7 @@ and {lm_open|lower=lowers|higher=raises|equal=does not change} it on the open on
 [[end]]
 [[end]]
 [[if ljspeech_beam]]
-On the LJSpeech-layout corpus it reaches {ljspeech_beam.wer} with the language model and
+On the {lj_short} it reaches {ljspeech_beam.wer} with the language model and
 {ljspeech_greedy.wer} without.
 [[end]]
 
@@ -93,7 +93,13 @@ def values(ctx) -> dict:
     r = ctx.r
     ns: dict = {"orig_table": Q(lit.ORIGINAL_TABLE31_NAME, "text", code("semg_study.report.literature",
                                                                          "ORIGINAL_TABLE31_NAME")),
-                "synthetic_audio": " (synthetic speech from the generator's voice)" if r.synthetic else ""}
+                "synthetic_audio": " (synthetic speech from the generator's voice)" if r.synthetic else "",
+                # on synthetic data the LJSpeech-layout corpus is text-to-speech audio in LJSpeech's layout
+                # (the reference is for the layout), not the LJ Speech recordings
+                "lj_corpus": ("a synthetic (text-to-speech) corpus in LJSpeech's layout" if r.synthetic
+                              else "the LJ Speech corpus"),
+                "lj_cite": ", for the layout" if r.synthetic else "",
+                "lj_short": "synthetic LJSpeech-layout corpus" if r.synthetic else "LJ Speech corpus"}
     for vocabulary in ("closed", "open", "ljspeech"):
         for decoder in ("greedy", "beam"):
             v = score_values(r, r.score("ds2audio", vocabulary, decoder, mode="voiced audio"))
@@ -123,7 +129,15 @@ def blocks(ctx, ns) -> dict:
 
     def table():
         scores = [s for s in r.scores if s.model == "ds2audio"]
-        return scores_table(ctx, "table", scores, {**ns, "what": "the original"}, "DeepSpeech2 on audio (the original {orig_table}, regenerated)")
+        out = scores_table(ctx, "table", scores, {**ns, "what": "the original"}, "DeepSpeech2 on audio (the original {orig_table}, regenerated)")
+        for t in out:  # the LJSpeech-layout row names a corpus, not a vocabulary
+            if "vocabulary" in t.columns and any(row[t.columns.index("vocabulary")] == "ljspeech" for row in t.rows):
+                j = t.columns.index("vocabulary")
+                t.columns[j] = "vocabulary / corpus"
+                for row in t.rows:
+                    if row[j] == "ljspeech":
+                        row[j] = "LJSpeech layout (synthetic TTS)" if r.synthetic else "LJ Speech"
+        return out
 
     def original():
         rows = []

@@ -61,7 +61,7 @@ It is a corpus-level rate, a ratio of sums, not the mean of per-utterance rates 
 over-weights short utterances and was one of the defects of the original code). The character error rate
 (CER) is the same over characters.
 
-Every error rate in this dissertation carries a {ci_level} confidence interval from a bootstrap over
+Every corpus-level error rate in the results tables carries a {ci_level} confidence interval from a bootstrap over
 utterances ({cite.efron1993}): the utterances of the test set are resampled with replacement
 {n_resamples:noun(time)}, the corpus-level rate is recomputed on each resample, and the interval is
 formed from the percentiles of those rates. Two models scored on the same utterances are compared with a

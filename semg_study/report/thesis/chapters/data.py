@@ -34,8 +34,19 @@ training size.
 The real recordings are not downloaded by anything in this study, and they were not available to the
 machines that ran it. So that every stage (features, training, decoding, latency, capture, release) runs
 end to end and can be tested, the study generates an embedded synthetic corpus with the real dataset's
-folder layout, file formats, splits and conditions. Everything produced from it is labelled synthetic in
-its tables and figures. The same notebooks read the real dataset when they are pointed at it.
+folder layout, file formats and recording conditions (silent and voiced recordings of a closed and an open
+vocabulary). It does not have the real dataset's sizes: it keeps the closed-vocabulary training size, but
+its dev and test sets are larger and its open-vocabulary part is smaller
+[[if corpus]]
+({ref.corpus_table})
+[[end]]
+.
+[[if synth_closed_vocabulary]]
+Its closed grammar of dates and times is also larger: its closed-vocabulary sentences use
+{synth_closed_vocabulary:noun(distinct word)}, against {dv_closed_words} in the real recordings.
+[[end]]
+Everything produced from it is labelled synthetic in its tables and figures. The same notebooks read the
+real dataset when they are pointed at it.
 [[end]]
 
 ## The synthetic generator
@@ -142,6 +153,13 @@ def values(ctx) -> dict:
         ns["total_utterances"] = r.q(sum(q.value for q in utts), "count", derived("sum", *[q.source for q in utts]))
         ns["total_minutes"] = r.q(sum(q.value for q in mins) / 60.0, "h",
                                   derived("sum", *[q.source for q in mins], scale=1 / 60.0))
+    vocabulary = r.tables.get("01_vocabulary") or {}
+    closed = [i for i, x in enumerate(vocabulary.get("rows") or [])
+              if x["values"].get("condition") == "closed" and x["values"].get("vocabulary") is not None]
+    if closed:  # the closed condition's vocabulary size (the same on each of its rows)
+        i = closed[0]
+        ns["synth_closed_vocabulary"] = r.q(vocabulary["rows"][i]["values"]["vocabulary"], "count", Source(
+            "tables/01_vocabulary.json", ("rows", i, "values", "vocabulary")))
     if len(r.live) >= 2:
         ns["example_a"], ns["example_b"] = _example(r, 1), _example(r, 2)
     f = r.facts

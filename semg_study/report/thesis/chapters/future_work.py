@@ -37,7 +37,7 @@ participants, measuring how quickly an adapted model reaches a usable error rate
 increase, would answer the question the initiation document asked about generalising across users.
 [[end]]
 
-The seed's proposed directions still stand. Learned generators (GANs or variational autoencoders) could
+The original dissertation's proposed directions still stand. Learned generators (GANs or variational autoencoders) could
 augment the real dataset with plausible EMG, and the synthetic generator built here gives a way to test whether
 such augmentation helps before real data are spent on it. An architecture search is out of reach of the study's CPU
 budget but not of a GPU cluster; capsule layers over the electrode front end would be a natural ablation in the

@@ -65,8 +65,9 @@ The objectives translate into four questions, each answered by a chapter of resu
 ## The data this version of the study ran on
 
 The real Digital Voicing recordings were not available to the machines that produced this document.
-Every result in it comes from a synthetic corpus with the real dataset's layout, sizes and splits
-(Chapter {ref.chapter_data} describes the generator, what it models and what it does not). The synthetic
+Every result in it comes from a synthetic corpus with the real dataset's folder layout, file formats and
+recording conditions but not its sizes (Chapter {ref.chapter_data} describes the generator, what it models
+and what it does not, and how the corpus's sizes differ from the real dataset's). The synthetic
 corpus makes the whole pipeline runnable and every comparison fair between models, but it does not say
 how well real silent speech can be recognised. Each chapter says so where it matters, and the
 published results on the real recordings are quoted separately, never in the same table as this

@@ -1,5 +1,6 @@
 """Chapter: Literature review (silent speech interfaces, AlterEgo, the Digital Voicing line of work, the
-seed's proposed directions, latency). The published numbers are real-data results, in their own table."""
+original dissertation's proposed directions, latency). The published numbers are real-data results, in their
+own table."""
 from __future__ import annotations
 
 from semg_study.report import literature as lit
@@ -106,16 +107,22 @@ def blocks(ctx, ns) -> dict:
         rows = []
         for i, p in enumerate(lit.PUBLISHED):
             src = lambda field: Source("code:semg_study.report.literature", ("PUBLISHED", i, field))  # noqa: E731
-            kind = "pct" if p.unit == "%" else "ratio"
-            wer = Q(p.wer, kind, src("wer"))
+            # every rate in percent: a fraction (Mohapatra et al. give theirs to two decimals) is shown times
+            # 100, in whole percent, the precision it was given with
+            kind, scale = ("pct", 1.0) if p.unit == "%" else ("pct0", 100.0)
+            rate = lambda field: Q(getattr(p, field) * scale, kind, Source(  # noqa: E731
+                "code:semg_study.report.literature", ("PUBLISHED", i, field), scale))
             cite = ctx.common()["cite"].__getattr__(p.key)
+            note = [ctx.ledger.value(Q(p.note, "text", src("note")))] if p.note else []
+            if p.baseline is not None:
+                note.append("their baseline " + ctx.ledger.value(rate("baseline")))
             rows.append([Q(p.work, "text", src("work")), cite, p.vocabulary, p.mode,
-                         Q(p.split, "text", src("split")), Q(p.system, "text", src("system")), wer,
-                         Q(p.note, "text", src("note")) if p.note else ""])
+                         Q(p.split, "text", src("split")), Q(p.system, "text", src("system")), rate("wer"),
+                         "; ".join(note)])
         caption = ("Published word error rates on the real Digital Voicing recordings, as their authors report "
                    "them: real data with each author's own split, model size and training, quoted here and not "
-                   "reproduced; they do not share a table with this study's results. Mohapatra et al. report "
-                   "a fraction, shown as they give it.")
+                   "reproduced; they do not share a table with this study's results. Mohapatra et al. give their "
+                   "rates as fractions; they are shown here in percent.")
         return [ctx.table("published", caption, ns, ["work", "source", "vocabulary", "EMG", "split", "system",
                                                      "WER", "note"], rows, widths=[3, 2.2, 1.4, 1.2, 1.6, 3, 1, 1.6])]
     return {"published": published}

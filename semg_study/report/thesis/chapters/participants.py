@@ -6,6 +6,7 @@ from semg_study.report.thesis.chapters.common import phrase
 from semg_study.report.thesis.values import DERIVED, Q, Source, Word, code, derived
 
 KIND = "chapter"
+REFERENCE_CLIP = "(reference clip)"  # the text of a reference clip's row in 08_replay_check (capture.workflow)
 TEXT = """
 # Participants and Acquisition
 
@@ -42,17 +43,19 @@ participant who did not consent is left out of a data release, and a model train
 participant is refused. In the project's ethics application (Appendix {ref.chapter_appendix_ethics}) the
 author declared a study with human participants and prolonged, repetitive testing, and no personally
 identifiable information collected without explicit consent; the supervisor signed the supervisor review,
-and the faculty ethics committee's section of the form is blank in the copy the seed holds. Recording anyone
-therefore waits for that review.
+and the faculty ethics committee's section of the form is blank in the copy of the form in the original
+dissertation. Recording anyone therefore waits for that review.
 
 ## What was recorded in this version
 
 [[if capture]]
 No person was recorded for this version of the study. The capture notebook ran the whole path on
 brainflow's {board} board, which produces a synthetic signal at {board_rate}: it recorded
-{captured:noun(prompted utterance)} into the dataset's layout and replayed them through the playback board,
-which gave back the same number of samples for
-{same_all|yes=every one of them|no={same} of the {captured:noun(utterance)}}, with a largest
+{prompted:noun(prompted utterance)} and
+{references|1=a reference clip of a relaxed face|*={references:noun(reference clip)}} into the dataset's
+layout and replayed all {captured:noun(recording)} through the playback board, which gave back the same
+number of samples for
+{same_all|yes=every one of them|no={same} of the {captured:noun(recording)}}, with a largest
 difference of {max_diff} microvolts between recording and replay.
 [[end]]
 
@@ -137,6 +140,11 @@ def values(ctx) -> dict:
         ns["capture"] = True
         ns["board"] = Q(replay["config"].get("board"), "text", Source("tables/08_replay_check.json", ("config", "board")))
         ns["captured"] = r.q(len(rows), "int", derived("count", *[src(i, "utterance") for i in range(len(rows))]))
+        # the capture notebook writes a session's reference clip (a relaxed face, no prompt) with this text
+        clip = [i for i, x in enumerate(rows) if x["values"].get("text") == REFERENCE_CLIP]
+        ns["prompted"] = r.q(len(rows) - len(clip), "int", derived(
+            "count", *[src(i, "text") for i in range(len(rows)) if i not in clip]))
+        ns["references"] = r.q(len(clip), "int", derived("count", *[src(i, "text") for i in clip]))
         same = sum(1 for x in rows if x["values"].get("recorded_samples") == x["values"].get("replayed_samples"))
         ns["same"] = r.q(same, "int", derived("count_equal", *[s for i in range(len(rows)) for s in (
             src(i, "recorded_samples"), src(i, "replayed_samples"))]))

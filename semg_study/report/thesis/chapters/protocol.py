@@ -58,8 +58,10 @@ it trained and whether it stopped early.
 [[if at_ceiling]]
 {at_ceiling_n:words|1=One run|*=Several runs} stopped at {at_ceiling_n:words|1=its|*=their} ceiling
 while {at_ceiling_n:words|1=its|*=their} dev {best_metric} was still improving, within the patience of the
-ceiling ({at_ceiling}): {at_ceiling_n:words|1=it|*=they} might have improved with more epochs, and {at_ceiling_n:words|1=its|*=their} results are a lower bound on what that model reaches
-under this protocol. Runs compared with each other therefore did not all use the same number of epochs,
+ceiling ({at_ceiling}): {at_ceiling_n:words|1=it|*=they} might have improved with more epochs, and
+{at_ceiling_n:words|1=its|*=their} error rates are upper bounds on what
+{at_ceiling_n:words|1=that model reaches|*=those models reach} under this protocol (and
+{at_ceiling_n:words|1=its|*=their} accuracy a lower bound). Runs compared with each other therefore did not all use the same number of epochs,
 even though they had the same rule.
 [[end]]
 

@@ -1,19 +1,32 @@
-"""The title page: title, author, degree, school and the original dissertation's date (from the seed), the commit
-and study run the document was generated from, and, on synthetic data, a banner that says which numbers are the
-study's own (synthetic) and which are quoted real-data numbers of the literature."""
+"""The title page: title, author, degree, school, this document's date (the day its study run finished), the
+original dissertation's date (labelled as the original's), the commit and study run the document was generated
+from, and, on synthetic data, a banner that says which numbers are the study's own (synthetic) and which are
+quoted real-data numbers of the literature."""
 from __future__ import annotations
 
 from semg_study.report.dissertation_text import AUTHOR, SUBTITLE, TITLE
 from semg_study.report.document import Banner, Heading, Para
-from semg_study.report.thesis.values import Q, Source, Structure, code, derived
+from semg_study.report.thesis.values import DERIVED, Q, Source, Structure, code, derived
 
 KIND = "front"
 TEXT = """
 [[titlepage]]
 """
 
-# the seed dissertation's title page: its date (the seed names no university, only the school)
+# the original dissertation's title page: its date (it names no university, only the school)
 SEED_DATE = "April 12, 2022"
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_date(stamp: str) -> str:
+    """``"2026-12-03T02:03:48+00:00"`` -> ``"3 December 2026"`` (the day of an ISO timestamp, as written)."""
+    day = str(stamp)[:10]
+    year, month, date = (int(x) for x in day.split("-"))
+    return f"{date} {MONTHS[month - 1]} {year}"
+
+
+DERIVED["long_date"] = long_date
 # the tables that quote real-data numbers (the literature's, the real dataset's, the original dissertation's):
 # chapter module and table name
 REAL_DATA_TABLES = (("literature", "published"), ("data", "dataset"), ("audio_baselines", "original"))
@@ -41,6 +54,11 @@ def values(ctx) -> dict:
         out["profile"] = Q(run["profile"], "text", Source("study_run.json", ("profile",)))
     if run.get("finished"):
         out["finished"] = Q(run["finished"], "text", Source("study_run.json", ("finished",)))
+        try:  # this document is dated by the study run it reports
+            out["day"] = Q(long_date(run["finished"]), "text",
+                           derived("long_date", Source("study_run.json", ("finished",))))
+        except (ValueError, IndexError):
+            pass
     return out
 
 
@@ -67,8 +85,10 @@ def blocks(ctx, ns) -> dict:
         out = [Heading(1, TITLE), Para(AUTHOR, emphasis=True)]
         if "degree" in ns:
             out.append(Para(ctx.render("{degree}", ns), emphasis=True))
-        out += [Para(SUBTITLE, emphasis=True),
-                Para(ctx.render("{date} (the date of the original dissertation)", ns), emphasis=True),
+        out.append(Para(SUBTITLE, emphasis=True))
+        if "day" in ns:
+            out.append(Para(ctx.render("{day}", ns), emphasis=True))
+        out += [Para(ctx.render("Original dissertation dated {date}", ns), emphasis=True),
                 Para(ctx.render(generated + ".", ns), emphasis=True)]
         if ctx.r.synthetic:
             labels = real_data_labels(ctx)
