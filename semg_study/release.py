@@ -60,10 +60,19 @@ def _read_json(path: Path) -> Any:
         raise StudyError(f"{path}: cannot read JSON ({exc})") from exc
 
 
+def evaluation_results(run_dir: Path) -> list[Path]:
+    """The run's evaluations (``eval/<split>-<mode>-<decoder>/metrics.json``), sorted by folder name.
+
+    Other files of ``eval/`` are caches, not results: the participants' decodings that a study
+    keeps beside a run (``eval/participant-<P>-test/``) have no split and no rates, and whether they
+    exist depends on what ran before, so a release carries none of them."""
+    return [path for path in RunFolder(run_dir).evaluation_metrics() if "split" in _read_json(path)]
+
+
 def evaluation_rows(run_dir: Path) -> list[dict[str, Any]]:
-    """One row per ``eval/<folder>/metrics.json`` of a run, sorted by folder name."""
+    """One row per evaluation of a run (:func:`evaluation_results`), sorted by folder name."""
     rows = []
-    for metrics_path in RunFolder(run_dir).evaluation_metrics():
+    for metrics_path in evaluation_results(run_dir):
         m = _read_json(metrics_path)
         decoder = m.get("decoder") or {}
         rows.append({
@@ -248,7 +257,7 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
         io.write_json(packed.manifest, manifest)
         if run.metrics.is_file():
             io.write_json(packed.metrics, shown(_read_json(run.metrics)))
-        for metrics_path in run.evaluation_metrics():
+        for metrics_path in evaluation_results(run_dir):
             io.write_json(packed.evaluations / metrics_path.parent.name / METRICS, shown(_read_json(metrics_path)))
         io.write_text(staging / "MODEL_CARD.md",
                       model_card(name, manifest, evaluations, manifest["released_from"], location))

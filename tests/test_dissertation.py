@@ -415,3 +415,25 @@ def test_a_block_of_measured_values_is_labelled_synthetic_and_a_literature_table
     # a value computed from a measured one is measured too
     assert _measured(Q(0.5, "ratio", derived("ratio", measured.source, quoted.source)))
     assert not _measured("a name in a cell")
+
+
+@pytest.mark.slow
+def test_runs_still_to_train_are_named_only_while_some_are_missing(tmp_path):
+    from semg_study.report.dissertation import checked_document
+
+    out = _copy_reports(tmp_path)
+
+    def text() -> str:
+        doc, _ = checked_document(out)
+        return "\n".join(strip_marks(getattr(b, "text", "")) for b in doc.blocks if isinstance(b, Para))
+
+    complete = text()
+    assert "still to train" not in complete and f"0{NBSP}runs" not in complete
+    # one open-vocabulary seed of DeepSpeech2 on EMG features not yet trained
+    path = out / "tables" / "05_seeds.json"
+    table = json.loads(path.read_text())
+    row = next(r for r in table["rows"] if (r["values"]["part"], r["values"]["model"]) == ("open", "ds2emg")
+               and "beam" in r["values"]["decoder"])
+    row["values"]["seeds"] = 2
+    path.write_text(json.dumps(table))
+    assert f"1{NBSP}run still to train" in text()

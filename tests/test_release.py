@@ -177,3 +177,54 @@ def test_evaluating_a_released_run_writes_outside_it_keyed_by_the_data(evaluated
     assert Path(other["out_dir"]).name == f"dev-silent-beam-data-{other['data_fingerprint'][:12]}"
     assert Path(other["out_dir"]).parent == out.parent
     assert _snapshot(folder) == before  # nothing was written into the released run
+
+
+def test_a_release_carries_evaluations_not_the_participant_decodings_kept_beside_them(evaluated_smoke_run, tmp_path):
+    """The study keeps participants' decodings in ``eval/participant-<P>-test/``; whether they are
+    there depends on what ran before, so a release (and its card) must be the same without them."""
+    import shutil
+
+    from semg_study.release import release_run
+
+    run, _ = evaluated_smoke_run
+    plain = release_run(run, models_dir=tmp_path / "plain")
+    copy = tmp_path / "run"
+    shutil.copytree(run, copy)
+    decodings = copy / "eval" / "participant-S1-test" / "metrics.json"
+    decodings.parent.mkdir(parents=True)
+    decodings.write_text(json.dumps({"key": {"participant": "S1"}, "records": {"greedy": []}}))
+    out = release_run(copy, models_dir=tmp_path / "models")
+    assert not (out / "eval" / "participant-S1-test").exists()
+    assert sorted(p.name for p in (out / "eval").iterdir()) == sorted(p.name for p in (plain / "eval").iterdir())
+    card = (out / "MODEL_CARD.md").read_text()
+    assert "None" not in card
+    assert card.split("## Training data provenance")[0].replace(str(copy), str(run)) == \
+        (plain / "MODEL_CARD.md").read_text().split("## Training data provenance")[0]
+
+
+def test_a_released_run_copied_into_a_clone_records_the_corpus_as_a_repository_path(tmp_path):
+    """The copy's manifest is hashed into every evaluation made from it: the clone's absolute path
+    must not reach it, or two clones of one commit write different results."""
+    from semg_study.locations import REPO_ROOT
+    from semg_study.run_folder import RunFolder
+    from semg_study.training.released import reuse
+
+    folder = RunFolder(tmp_path / "released" / "m-0123456789ab")
+    folder.best.parent.mkdir(parents=True)
+    torch.save({"config": {"data": {"root": "data/synthetic-quick"}}}, folder.best)
+    folder.manifest.write_text(json.dumps({"config": {"data": {"root": "data/synthetic-quick"}},
+                                           "data_root": "data/synthetic-quick"}))
+    copies = []
+    for clone in ("a", "b"):
+        run_dir = tmp_path / clone / "m-0123456789ab"
+        reuse(folder.path, run_dir, data_root=str(REPO_ROOT / "data" / "synthetic-quick"))
+        manifest = json.loads((run_dir / "manifest.json").read_text())
+        assert manifest["data_root"] == manifest["config"]["data"]["root"] == "data/synthetic-quick"
+        ckpt = torch.load(RunFolder(run_dir).best, map_location="cpu", weights_only=False)
+        assert ckpt["config"]["data"]["root"] == "data/synthetic-quick"
+        copies.append((run_dir / "manifest.json").read_bytes())
+    assert copies[0] == copies[1]
+    # a corpus outside the repository keeps its path: there is nothing else to name it by
+    outside = tmp_path / "corpus"
+    run_dir = reuse(folder.path, tmp_path / "c" / "m-0123456789ab", data_root=str(outside))
+    assert json.loads((run_dir / "manifest.json").read_text())["data_root"] == str(outside)

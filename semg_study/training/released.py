@@ -113,12 +113,15 @@ def reuse(folder: Path, run_dir: Path, data_root: str | None = None) -> Path:
     manifest["source"] = "released"
     manifest["released_folder"] = _repo_relative(folder)
     if data_root is not None:
+        # as a repository path where the corpus lies in the repository: the copy's manifest is hashed
+        # into the evaluations made from it, which must not depend on where the clone lies
+        data_root = _repo_relative(data_root)
         best = copy.best
         ckpt = torch.load(best, map_location="cpu", weights_only=False)
-        ckpt["config"]["data"]["root"] = str(data_root)
+        ckpt["config"]["data"]["root"] = data_root
         io.torch_save(best, ckpt)
-        manifest["config"]["data"]["root"] = str(data_root)
-        manifest["data_root"] = str(data_root)
+        manifest["config"]["data"]["root"] = data_root
+        manifest["data_root"] = data_root
     io.write_json(copy.manifest, manifest)
     if run_dir.exists():
         shutil.rmtree(run_dir)
@@ -144,6 +147,10 @@ def stale_runs(runs_root: str | os.PathLike) -> list[dict]:
 
 
 def _repo_relative(path: Path | str) -> str:
+    """An absolute path inside the repository as a repository path; any other path as given (a
+    relative one is already what the config reader resolves against the repository)."""
+    if not Path(path).is_absolute():
+        return str(path)
     p = Path(path).resolve()
     try:
         return str(p.relative_to(REPO_ROOT.resolve()))

@@ -10,13 +10,13 @@ can be used without a sound: privately, and by people who cannot voice speech. T
 facial surface EMG more accurately than the dataset authors' own model, while answering soon enough for live
 use. It proposes MyoStream, a causal Conformer with an electrode-aware
 front end, per-session adaptation and chunked attention, and compares it with two reimplemented EMG baselines
-under one protocol with a word language model.
+under one protocol.
 [[if seeds]]
 On the closed-vocabulary test set
 [[if synthetic]]
 of a synthetic corpus
 [[end]]
-(silent EMG, with the language model), over {seeds.seeds:noun(seed)} per model under one training budget,
+(silent EMG, with a word language model), over {seeds.seeds:noun(seed)} per model under one training budget,
 MyoStream's word error rate is {seeds.wer} against the reproduction's {seeds_gaddy.wer}: a difference of
 {seed_vs.difference} {seed_vs.difference:ci} over seeds and utterances, verdict
 "{seed_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
@@ -27,7 +27,7 @@ On the closed-vocabulary test set
 [[if synthetic]]
 of a synthetic corpus
 [[end]]
-(silent EMG, with the language model) MyoStream reaches a word error rate of {closed.wer}, against the
+(silent EMG, with a word language model) MyoStream reaches a word error rate of {closed.wer}, against the
 reproduction's {gaddy.wer}: a difference of {vs.difference} {vs.difference:ci}, verdict
 "{vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with
 {params_ratio} times its parameters.
@@ -38,7 +38,7 @@ Compared at equal parameters across model sizes, that lead is established at onl
 {size_counts.compared:noun(size)} compared.
 [[end]]
 [[if open_seeds]]
-On the open vocabulary ({open_seeds.seeds:noun(seed)}) it is
+On the open vocabulary ({open_seeds.seeds:noun(seed)}), in word error rate, it is
 {open_vs.verdict|better=more accurate than|worse=less accurate than|no significant difference=indistinguishable from}
 the reproduction
 [[if open_vs_ds2]]
@@ -59,7 +59,7 @@ Ablations over {b_seeds:noun(seed)} each show that {b_worse_names} each lower it
 .
 [[end]]
 [[if resp_study]]
-Streamed chunk by chunk on two CPU threads, its final transcript arrives {resp_study.myo} after an utterance
+Streamed chunk by chunk on two CPU threads and decoded greedily, its final transcript arrives {resp_study.myo} after an utterance
 ends,
 {study_faster|lower=later than the small reproduction's {resp_study.gaddy}|higher=sooner than the reproduction's {resp_study.gaddy}|equal=as soon as the reproduction's}
 [[if sweep_study]]

@@ -19,11 +19,15 @@ and finished at {finished}
 . A notebook that was not rerun keeps the timing of its earlier run.
 [[if step0]]
 
-The run took {wall} in all, more than the sum of the notebooks' rows of {ref.notebooks}. The runner's set-up
-step, before the first notebook, took {step0} s to prepare the corpora the notebooks read (on the synthetic corpus it
-generates the EMG corpus and the LJSpeech-layout corpus of the profile, or finds them already made); the
-notebooks that ran took {notebooks_s} s; the remaining {rest} s is the runner's own work around them
-(reading the commit and the machine, resolving the split file, writing the run's record before each notebook).
+The run took {wall} in all. The runner's set-up step, before the first notebook, took {step0} s to prepare the
+corpora the notebooks read (on the synthetic corpus it generates the EMG corpus and the LJSpeech-layout corpus of
+the profile, or finds them already made); the notebooks that ran took {notebooks_s} s; the remaining {rest} s is
+the runner's own work around them (reading the commit and the machine, resolving the split file, writing the run's
+record before each notebook).
+[[if earlier]]
+The {earlier:noun(notebook)} marked "earlier run" in {ref.notebooks} did not run this time and are not part of
+that total.
+[[end]]
 [[else]]
 [[if wall]]
 The run took {wall} in all.
@@ -63,6 +67,9 @@ def values(ctx) -> dict:
         nbs = derived("sum", *[s("notebooks", i, "wall_s") for i, _ in ran])
         parts = derived("sum", s("step0", "wall_s"), *[s("notebooks", i, "wall_s") for i, _ in ran])
         rest = t["wall_s"] - step0 - sum(nb["wall_s"] for _, nb in ran)
+        earlier = [i for i, nb in enumerate(run.get("notebooks", [])) if nb.get("previous_run")]
+        if earlier:
+            ns["earlier"] = Q(len(earlier), "int", derived("count", *[s("notebooks", i, "previous_run") for i in earlier]))
         if rest >= 0:
             ns.update({"step0": Q(step0, "dec1", s("step0", "wall_s")), "wall_s": Q(t["wall_s"], "dec1", total),
                        "notebooks_s": Q(sum(nb["wall_s"] for _, nb in ran), "dec1", nbs),
