@@ -67,7 +67,7 @@ are quoted in their own table, for the record, and are not comparable with {ref.
 On the closed vocabulary, MyoStream's test WER from silent EMG is {myostream_closed.wer}
 {myostream_closed.wer:ci} (Chapter {ref.chapter_myostream}) and DeepSpeech2's from voiced audio is
 {closed_beam.wer} {closed_beam.wer:ci}.
-{audio_overlap|overlap=The two intervals overlap, so the two cannot be ordered: the intuition that the audio bounds what EMG can reach is neither confirmed nor refuted here.|apart=The two intervals do not overlap.}
+{audio_overlap|overlap=The two intervals overlap. The two runs (one each) read different recordings, silent EMG and voiced audio, so no paired test between them exists, and overlapping intervals alone do not show that they are equal: this study does not order them, and the intuition that the audio bounds what EMG can reach is neither confirmed nor refuted here.|apart=The two intervals do not overlap.}
 [[if audio_apart]]
 {vs_audio|lower=MyoStream's is lower, so the intuition that the audio bounds what EMG can reach does not hold here.|higher=MyoStream's is higher, as the intuition that the audio bounds what EMG can reach expects.|equal=The two are equal.}
 [[end]]

@@ -83,8 +83,9 @@ At the paper sizes, with random weights, the order is
 [[end]]
 
 The dissertation's other contribution is the study itself: a pipeline in which every number of this document is
-computed from the study's tables and traced to them when the document is built, so that the text cannot drift
-from the results as they change.
+computed from the study's tables and traced to them when the document is built, so that its numbers cannot
+drift from the results as they change; the words around them are checked only where they name a verdict or a
+label.
 [[if synthetic]]
 Its results are measured on synthetic EMG; the same pipeline will produce the real-data version of this document
 when it is pointed at the real recordings, and that is the result the initiation document asked for.

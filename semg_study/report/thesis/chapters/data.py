@@ -106,8 +106,10 @@ inside the EMG band changes from {band_raw} to {band_filtered}.
 [[end]]
 [[if rms_ratio]]
 Silent articulation is weaker than voiced: the mean RMS of the filtered EMG is {rms_silent} for silent and
-{rms_voiced} for voiced utterances, {rms_ratio} as much when voiced, which is the first reason silent
-speech is the harder task.
+{rms_voiced} for voiced utterances, {rms_ratio} as much when voiced. The generator sets this ratio per
+channel (as described above), following the weaker activity of silent articulation in the real
+recordings, so the number describes the generator's setting rather than a measurement of people; a model that
+reads silent EMG works with the weaker signal either way.
 [[end]]
 
 [[figures]]

@@ -55,7 +55,8 @@ budget: MyoStream's test WER with the language model is {open.wer}.
 [[end]]
 [[if worse_names]]
 The ablations (Chapter {ref.chapter_ablations}) single out {worse_names} as the components that carry
-MyoStream's accuracy at their budget.
+MyoStream's accuracy at their budget, on a corpus whose generator knows the phoneme timings and the sessions
+those components exploit, as the limits of that chapter say.
 [[end]]
 [[if streaming_better]]
 They also show that the streaming mask costs accuracy, the price of answering before the utterance ends.

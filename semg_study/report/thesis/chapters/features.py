@@ -53,7 +53,8 @@ embedded in two dimensions; a frame's five nearest neighbours in that map recove
 probability equal to the sum of the squared phoneme shares, {chance}. The recall is
 {knn_verdict|above=well above chance: the features carry phonetic structure before any training|near=close to chance: little phonetic structure is visible before training}.
 The neighbours are taken in a two-dimensional map, which keeps only part of the structure of the full
-feature space, so this is a lower bound.
+feature space; the recall in the full space was not measured, so the map says that phonetic structure is
+present, not how much of it a model can use.
 [[end]]
 
 [[figures]]

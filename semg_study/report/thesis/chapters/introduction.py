@@ -78,7 +78,9 @@ study's numbers.
 
 - A reproducible study: every figure, table and number in this document is computed by the study's
   notebooks from its data and trained runs, and each is traced back to its source when the document is
-  built; a number that disagrees with its source stops the build.
+  built; a number that cannot be traced to its source, or that disagrees with it at its printed rounding,
+  stops the build. The check covers numbers and the labels of their sentences, not every word of the argument,
+  which remains the author's.
 - The original dissertation's audio baselines, regenerated with the defects of its code fixed, each
   defect with its own test (Chapter {ref.chapter_audio_baselines}).
 - Two EMG baselines under one protocol: DeepSpeech2 on hand-crafted EMG features, and a reimplementation

@@ -244,6 +244,18 @@ with the language model on silent EMG, hold {subs:noun(substitution)}, {dels:nou
 [[worst_table]]
 [[end]]
 
+[[if curve]]
+The training curves below plot two different losses. The training loss is what the optimiser minimises: the
+character CTC
+[[if curve.frame]]
+plus the frame-level phoneme cross-entropy at weight {curve.frame}
+[[end]]
+, on augmented batches, averaged over each epoch while the weights change. The dev loss is the character CTC
+alone, computed after the epoch without augmentation. At the last epoch ({curve.epoch}) they are {curve.train}
+and {curve.dev}: the training loss lies above the dev loss because it adds a second term and is measured on
+perturbed inputs, not because the model fits its training data worse than unseen data.
+[[end]]
+
 [[figures]]
 
 ## What it means
@@ -421,8 +433,30 @@ def values(ctx) -> dict:
     for key in ("study_faster", "resp_study"):
         if key in lat:
             ns[key] = lat[key]
+    _curve_values(r, ns)
     ns["pending"] = bool(ns.get("open_missing")) or not ns.get("seeds_closed") or not ns["sizes_table"]
     return ns
+
+
+def _curve_values(r, ns: dict) -> None:
+    """The training-curve figure's run (named in the notebook's caption): what its two losses count, said only
+    when the training loss, which adds the auxiliary loss and augmentation, ends above the dev loss."""
+    from semg_study.report.thesis.build import captions
+
+    caption = (captions(r.root).get("05_training_curves") or {}).get("caption", "")
+    info = next((i for name, i in r.runs.items() if f"run {name}" in caption), None)
+    final = (info.raw.get("final") or {}) if info else {}
+    model = ((info.raw.get("config") or {}).get("model") or {}) if info else {}
+    if not (isinstance(final.get("train_loss"), float) and isinstance(final.get("dev_loss"), float)
+            and final["train_loss"] > final["dev_loss"] and model.get("augmentation")):
+        return
+    src = lambda *p: Source(info.manifest, p)  # noqa: E731
+    ns["curve"] = {"epoch": r.q(final["epoch"], "int", src("final", "epoch")),
+                   "train": r.q(final["train_loss"], "real", src("final", "train_loss")),
+                   "dev": r.q(final["dev_loss"], "real", src("final", "dev_loss"))}
+    if model.get("frame_phoneme_weight"):
+        ns["curve"]["frame"] = r.q(model["frame_phoneme_weight"], "hyper",
+                                   src("config", "model", "frame_phoneme_weight"))
 
 
 def _open_seed_values(r, ns: dict) -> None:

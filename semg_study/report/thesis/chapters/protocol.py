@@ -112,6 +112,11 @@ audio for DeepSpeech2 on audio) are these:
 
 Because the weights are chosen on dev, the dev error rates with the language model are optimistic; the
 test error rates are not.
+[[if bonus_edge]]
+Of the {weighted_runs:noun(run)}, {bonus_edge:words} chose the largest word bonus of the grid, {beta_max}: the best bonus for
+{bonus_edge:words|1=that run|*=those runs} may lie beyond the grid, so {bonus_edge:words|1=its|*=their} error rates
+with the language model may be higher than a wider grid would give. The grid was not widened in this version.
+[[end]]
 
 ## Metrics and intervals
 
@@ -143,6 +148,17 @@ def values(ctx) -> dict:
                              for i, v in enumerate(LM_GRID["alpha"])])
     ns["beta_grid"] = join([ctx.cell(Q(v, "hyper", code("semg_study.evaluation.lm_weights", "LM_GRID", "beta", i)))
                             for i, v in enumerate(LM_GRID["beta"])])
+    per_run = ((r.benchmark or {}).get("lm_weights") or {}).get("per_run") or {}
+    if per_run:
+        # runs whose chosen word bonus is the grid's largest: their best setting may lie outside the grid
+        src = lambda key: Source(r.benchmark_file, ("lm_weights", "per_run", key, "beta"))  # noqa: E731
+        top = max(LM_GRID["beta"])
+        edge = [key for key, w in per_run.items() if w.get("beta") == top]
+        if edge:
+            ns["bonus_edge"] = r.q(len(edge), "int", derived("count", *[src(k) for k in edge]))
+            ns["weighted_runs"] = r.q(len(per_run), "int", derived("count", *[src(k) for k in per_run]))
+            ns["beta_max"] = Q(top, "hyper", code("semg_study.evaluation.lm_weights", "LM_GRID", "beta",
+                                                  LM_GRID["beta"].index(top)))
     parts = {(p.vocabulary, p.split, p.mode): p for p in r.corpus}
     for v in ("closed", "open"):
         for s in ("dev", "test"):
