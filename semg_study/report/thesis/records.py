@@ -551,9 +551,22 @@ def _runs(r: Results) -> None:
             epochs=mq(["epochs_completed"], "int", ("epochs", name)),
             max_epochs=mq(["config", "train", "epochs"], "int"), stopped_early=bool(es.get("stopped_early")),
             best_epoch=mq(["early_stopping", "best_epoch"], "int"), patience=mq(["config", "train", "patience"], "int"),
-            train_wall_s=mq(["train_process_wall_s"], "s"), train_utterances=mq(["n_train_utterances"], "count"),
+            train_wall_s=_train_wall(r, m, rel, name), train_utterances=mq(["n_train_utterances"], "count"),
             sessions=mq(["model_kwargs", "n_sessions"], "int"), switched_off=switched, data=cfg,
             kwargs=dict(m.get("model_kwargs") or {}), manifest=rel, raw=m)
+
+
+def _train_wall(r: Results, m: dict, rel: str, name: str) -> Q | None:
+    """A run's training wall time: its training process's, from the manifest; for a run resumed from a
+    checkpoint, whose last process measured only its own epochs, from the first start to the end (as the
+    benchmark reports it), pauses between the processes included."""
+    meta = {"run": name}
+    if m.get("resumed_from_epoch") and m.get("first_start_time") and m.get("end_time"):
+        source = derived("seconds_between", Source(rel, ("first_start_time",)), Source(rel, ("end_time",)))
+        return r.q(DERIVED["seconds_between"](m["first_start_time"], m["end_time"]), "s", source, None, meta)
+    if m.get("train_process_wall_s") is None:
+        return None
+    return r.q(m["train_process_wall_s"], "s", Source(rel, ("train_process_wall_s",)), None, meta)
 
 
 def _meta(model: str, vocabulary: str, split: str, mode: str, decoder: str, run: str = "") -> dict:

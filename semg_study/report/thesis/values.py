@@ -16,6 +16,8 @@ inside a number.
 """
 from __future__ import annotations
 
+import datetime as _dt
+
 import importlib
 import json
 import math
@@ -224,6 +226,8 @@ DERIVED: dict[str, Callable[..., Any]] = {
     "product": lambda a, b: a * b,
     "max_of": lambda seq: max(seq),
     "no_backticks": lambda s: str(s).replace("`", ""),
+    "seconds_between": lambda start, end: (_dt.datetime.fromisoformat(end)
+                                           - _dt.datetime.fromisoformat(start)).total_seconds(),
 }
 
 

@@ -247,7 +247,8 @@ def blocks(ctx, ns) -> dict:
         caption = ("Training budget of each run behind the results chapters (closed and open vocabulary), from the "
                    "run manifests: the epoch ceiling, the patience of early stopping, the epochs trained, whether "
                    "the run stopped early, the epoch of the checkpoint evaluated, and the wall time of its "
-                   "training process.")
+                   "training process (of a run resumed from a checkpoint: from its first start to its end, pauses "
+                   "included).")
         return [ctx.table("budgets", caption, ns, ["model", "vocabulary", "ceiling", "patience", "epochs",
                                                    "stopped early", "best epoch", "training time"], rows)]
 
