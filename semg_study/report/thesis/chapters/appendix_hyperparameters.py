@@ -46,6 +46,22 @@ def epochs_list(v: Any) -> str:
     return ", ".join(str(x) for x in v) if v else "none"
 
 
+def halvings_words(halvings: Any, ceiling: Any, schedule: Any) -> str:
+    """``halve_at_epochs`` as it acts: the loop halves the rate from epoch ``e`` (counted from 0), so a halving
+    at or beyond the epoch ceiling never happens, and only the warm-up-and-halving schedule reads the list."""
+    listed = epochs_list(halvings)
+    if not halvings:
+        return listed
+    if schedule != "warmup_halving":
+        return f"{listed} (not used by this schedule)"
+    late = [e for e in halvings if e >= ceiling]
+    if not late:
+        return listed
+    if len(late) == len(halvings):
+        return f"{listed} (none reached: all at or beyond the ceiling)"
+    return f"{listed} ({epochs_list(late)} beyond the ceiling)"
+
+
 def zero_off(v: Any) -> str:
     """A setting whose 0 switches it off (``warmup_batches``)."""
     return "0 (none)" if v == 0 else str(v)
@@ -66,7 +82,7 @@ def chunk_words(v: Any) -> str:
     return "0 (whole utterances)" if v == 0 else str(v)
 
 
-for _f in (schedule_words, metric_words, lm_text_words, epochs_list, zero_off, batch_samples_words,
+for _f in (schedule_words, metric_words, lm_text_words, epochs_list, halvings_words, zero_off, batch_samples_words,
            batch_size_words, chunk_words):
     DERIVED[_f.__name__] = _f
 
@@ -80,7 +96,7 @@ TRAIN_ROWS: tuple[Row, ...] = (
     ("weight_decay", "weight decay", None),
     ("schedule", "learning-rate schedule", (schedule_words, ("schedule",))),
     ("warmup_batches", "warm-up batches", (zero_off, ("warmup_batches",))),
-    ("halve_at_epochs", "halve the rate at epochs", (epochs_list, ("halve_at_epochs",))),
+    ("halve_at_epochs", "halve the rate at epochs", (halvings_words, ("halve_at_epochs", "epochs", "schedule"))),
     ("batch_samples", "batch budget (raw samples)", (batch_samples_words, ("batch_samples",))),
     ("batch_size", "batch size (utterances)", (batch_size_words, ("batch_size", "batch_samples"))),
     ("chunk_frames", "training chunk (frames)", (chunk_words, ("chunk_frames",))),
@@ -157,5 +173,6 @@ def blocks(ctx, ns) -> dict:
                                     "Training settings of each run (train section of the run's configuration). A "
                                     "batch is filled up to the batch budget in raw samples when one is set, and "
                                     "otherwise holds batch-size utterances; a training chunk of zero frames trains "
-                                    "on whole utterances."),
+                                    "on whole utterances. The rate halves from the listed epochs, counted from zero, "
+                                    "so a halving at or beyond the epoch ceiling never happens."),
             "decode": decode}
