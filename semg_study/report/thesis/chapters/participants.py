@@ -314,10 +314,11 @@ def blocks(ctx, ns) -> dict:
                  t.cell(i, "calibration utterances (mean)", "real"), t.rate(i, "WER %", "pct", None, meta),
                  t.rate(i, "CER %", "pct", None, {**meta, "metric": "cer"}), t.cell(i, "epochs (mean)", "real")]
                 for i in range(len(t.rows))]
-        caption = ("New synthetic participants: word and character error rates on the test split (silent EMG, "
-                   "closed vocabulary, beam search with the language model) of the released MyoStream unchanged "
-                   "(zero-shot), adapted with a number of minutes of each participant's calibration recordings "
-                   "(the session adapter only, or all weights), and trained from scratch on those minutes; pooled "
+        caption = ("New synthetic participants, decoded by the released MyoStream unchanged (zero-shot), adapted "
+                   "or trained from scratch: word and character error rates on the test split (silent EMG, "
+                   "closed vocabulary, beam search with the language model) of the unchanged model, of the model "
+                   "adapted with a number of minutes of each participant's calibration recordings "
+                   "(the session adapter only, or all weights), and of one trained from scratch on those minutes; pooled "
                    "over the {calibration.participants:words} participants, with intervals from a bootstrap over "
                    "participants and sentences; utterances and epochs are means over the participants.")
         return [ctx.table("calibration", caption, ns,

@@ -83,7 +83,7 @@ def blocks(ctx, ns) -> dict:
             src = lambda c: Source("tables/07_released_models.json", ("rows", i, "values", c))  # noqa: E731
             rows.append([Q(v["model"], "text", src("model")), Q(v["folder"], "text", src("folder")),
                          Q(v["parameters"], "count", src("parameters")), Q(v["checkpoint MB"], "real", src("checkpoint MB"))])
-        caption = "The packed models: name, folder under the report, parameters and size of the checkpoint."
+        caption = "The packed models, each with its folder under the report, parameters and checkpoint size."
         return [ctx.table("model_table", caption, ns, ["model", "folder", "parameters", "checkpoint (MB)"], rows,
                           widths=[2.8, 2.6, 1.1, 1])]
     return {"model_table": model_table}
