@@ -33,6 +33,20 @@ RELEASED_RUNS_ROOT = REPO_ROOT / "released" / "runs"
 CACHE_ENV = "SEMG_STUDY_CACHE"
 
 
+def repo_relative(path: str | os.PathLike | None, repo_root: str | os.PathLike | None = None) -> str | None:
+    """An absolute path inside the repository (``repo_root``, default this checkout) as a repository path, so
+    that nothing written depends on where the clone lies; any other path as given. A relative path is
+    already one (the config reader resolves it against the cwd, then the repository), and resolving it
+    here against the cwd would be wrong from a notebook's folder. None or "" come back unchanged."""
+    if not path or not Path(path).is_absolute():
+        return None if path is None else str(path)
+    root = Path(repo_root) if repo_root is not None else REPO_ROOT
+    try:
+        return str(Path(path).resolve().relative_to(root.resolve()))
+    except ValueError:
+        return str(path)
+
+
 def default_runs_root() -> Path:
     """Where runs are trained, and their outputs written, when no folder is named: ``<repo>/runs``."""
     return Path(RUNS_ROOT)

@@ -34,23 +34,13 @@ from semg_study.checksums import write_checksums
 from semg_study.consent import Register, check_model_release, read_register
 from semg_study.data.participants import training_participants
 from semg_study.errors import StudyError
+from semg_study.locations import repo_relative
 from semg_study.provenance import keeps_tmp, portable
 from semg_study.markdown import markdown_table
 from semg_study.run_folder import METRICS, RunFolder
 
 # Training-only state that a released model does not need.
 _RESUME_ONLY_KEYS = ("optimizer", "scheduler", "scaler", "rng", "sampler")
-
-
-def _repo_relative(path: str | None, repo_root: Path) -> str | None:
-    """Make an absolute data root portable when it lies inside the repository."""
-    if not path:
-        return path
-    p = Path(path)
-    try:
-        return str(p.resolve().relative_to(repo_root.resolve()))
-    except ValueError:
-        return path
 
 
 def _read_json(path: Path) -> Any:
@@ -227,13 +217,13 @@ def release_run(run_dir: str | os.PathLike, models_dir: str | os.PathLike = "mod
         ckpt.pop(key, None)
     if isinstance(ckpt.get("config"), dict):
         data = ckpt["config"].setdefault("data", {})
-        data["root"] = _repo_relative(data.get("root"), root)
+        data["root"] = repo_relative(data.get("root"), root)
         train = ckpt["config"].setdefault("train", {})
-        train["out"] = _repo_relative(train.get("out"), root)  # where it was trained: not this machine's path
+        train["out"] = repo_relative(train.get("out"), root)  # where it was trained: not this machine's path
     manifest = dict(manifest)
     if isinstance(manifest.get("config"), dict):
-        manifest["config"]["data"]["root"] = _repo_relative(manifest["config"]["data"].get("root"), root)
-    manifest["data_root"] = _repo_relative(manifest.get("data_root"), root)
+        manifest["config"]["data"]["root"] = repo_relative(manifest["config"]["data"].get("root"), root)
+    manifest["data_root"] = repo_relative(manifest.get("data_root"), root)
     manifest["released_from"] = str(run_dir)
     manifest["participants"] = participants
     manifest = shown(manifest)

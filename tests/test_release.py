@@ -228,3 +228,16 @@ def test_a_released_run_copied_into_a_clone_records_the_corpus_as_a_repository_p
     outside = tmp_path / "corpus"
     run_dir = reuse(folder.path, tmp_path / "c" / "m-0123456789ab", data_root=str(outside))
     assert json.loads((run_dir / "manifest.json").read_text())["data_root"] == str(outside)
+
+
+def test_a_repository_path_is_kept_from_any_folder_and_an_absolute_one_inside_the_clone_made_relative(
+        tmp_path, monkeypatch):
+    """Notebooks run in ``notebooks/``: a relative data root must not be resolved against that folder."""
+    from semg_study.locations import REPO_ROOT, repo_relative
+
+    monkeypatch.chdir(REPO_ROOT / "notebooks")
+    assert repo_relative("data/synthetic-quick") == "data/synthetic-quick"
+    assert repo_relative(str(REPO_ROOT / "data" / "synthetic-quick")) == "data/synthetic-quick"
+    assert repo_relative(str(tmp_path / "corpus")) == str(tmp_path / "corpus")
+    assert repo_relative(str(tmp_path / "x"), repo_root=tmp_path) == "x"
+    assert repo_relative(None) is None and repo_relative("") == ""

@@ -30,7 +30,7 @@ import sys
 from pathlib import Path
 
 from semg_study import io
-from semg_study.locations import released_runs_root
+from semg_study.locations import released_runs_root, repo_relative
 from semg_study.provenance import portable_text
 from semg_study.run_folder import (LM_WEIGHTS, METRICS, PREDICTIONS, STREAMED, TRAIN_RESOURCES, BENCH, RunFolder,
                                    read_manifest)
@@ -147,15 +147,7 @@ def stale_runs(runs_root: str | os.PathLike) -> list[dict]:
 
 
 def _repo_relative(path: Path | str) -> str:
-    """An absolute path inside the repository as a repository path; any other path as given (a
-    relative one is already what the config reader resolves against the repository)."""
-    if not Path(path).is_absolute():
-        return str(path)
-    p = Path(path).resolve()
-    try:
-        return str(p.relative_to(REPO_ROOT.resolve()))
-    except ValueError:
-        return str(path)
+    return repo_relative(path, REPO_ROOT) or ""
 
 
 def pack(run_dir: str | os.PathLike, root: str | os.PathLike | None = None) -> Path:
