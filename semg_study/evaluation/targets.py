@@ -47,10 +47,10 @@ TARGETS = [
                     "ratio must exclude 1"},
     {"name": "study_wall_s", "report": "benchmark", "quantity": "study_run.wall_s", "comparison": "<=",
      "threshold": 900.0,
-     "description": "`make study` wall time, seconds (the last reports/study_run.json; 2 cores)"},
+     "description": "`make study` wall time, seconds (the full study run whose record the benchmark last read; 2 cores)"},
     {"name": "study_peak_rss_mb", "report": "benchmark", "quantity": "study_run.peak_rss_mb", "comparison": "<=",
      "threshold": 2048.0,
-     "description": "`make study` peak resident memory, MB (the last reports/study_run.json)"},
+     "description": "`make study` peak resident memory, MB (the full study run whose record the benchmark last read)"},
     # the model comparison: ratios are MyoStream / gaddy2022, both measured by the same benchmark
     {"name": "parameters_ratio", "report": "benchmark", "quantity": "ratios.parameters", "comparison": "<=",
      "threshold": 1 / 3, "description": "MyoStream / gaddy2022 parameters (at most a third)"},

@@ -16,7 +16,7 @@ On the closed-vocabulary test set
 [[if synthetic]]
 of a synthetic corpus
 [[end]]
-(silent EMG, with a word language model), over {seeds.seeds:noun(seed)} per model under one training budget,
+(silent EMG, with a word language model), over {seeds.seeds:noun(seed)} per model under one budget rule,
 MyoStream's word error rate is {seeds.wer} against the reproduction's {seeds_gaddy.wer}: a difference of
 {seed_vs.difference} {seed_vs.difference:ci} over seeds and utterances, verdict
 "{seed_vs.verdict|better=better|worse=worse|no significant difference=no significant difference}", with

@@ -41,6 +41,10 @@ On the open vocabulary, over {open_seeds_my.seeds:noun(seed)} of MyoStream and
 ({open_seed_vs_ds2.difference} {open_seed_vs_ds2.difference:ci})
 [[end]]
 , at error rates far from usable.
+[[if open_lm_closes_ds2]]
+Without the language model MyoStream's word error rate is the higher of the two there; the word LM is what
+brings it level.
+[[end]]
 [[else]]
 [[if open]]
 On the open vocabulary the comparison still rests on one training run per model.
@@ -99,7 +103,8 @@ def values(ctx) -> dict:
     d = discussion.values(ctx)
     ns: dict = {k: d[k] for k in ("closed", "open", "gaddy_closed", "ds2_closed", "vs_gaddy", "params_ratio",
                                   "seeds_closed", "seeds_gaddy", "seeds_ds2", "seed_vs_gaddy", "open_seeds_my",
-                                  "open_seeds_gaddy", "open_seed_vs_gaddy", "open_seeds_ds2", "open_seed_vs_ds2")
+                                  "open_seeds_gaddy", "open_seed_vs_gaddy", "open_seeds_ds2", "open_seed_vs_ds2",
+                                  "open_lm_closes_ds2")
                      if k in d}
     ab = ablations.values(ctx)
     for k in ("worse_names", "streaming_better"):

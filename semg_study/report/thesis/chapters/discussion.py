@@ -34,6 +34,13 @@ and {open_seeds_ds2.wer} for DeepSpeech2 on the hand-crafted features (verdict
 "{open_seed_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}")
 [[end]]
 ; a verdict there says which model fails less, not that any of them works.
+[[if open_lm_closes_ds2]]
+Decoded greedily, the verdict against DeepSpeech2 there is
+"{open_greedy_vs_ds2.verdict|better=better|worse=worse|no significant difference=no significant difference}"
+({open_greedy_vs_ds2.difference} {open_greedy_vs_ds2.difference:ci}).
+In word error rate, then, DeepSpeech2's acoustic model is the more accurate on the open vocabulary, and the
+word LM closes the gap (Chapter {ref.chapter_myostream}).
+[[end]]
 [[else]]
 [[if open]]
 On the open vocabulary, from the runs finished so far, all models are far from usable at this size and
@@ -208,7 +215,7 @@ def values(ctx) -> dict:
     extra = ms_chapter.values(ctx)
     for k in ("one_seed", "seed_sd", "seed_n", "seed_vs_lead", "lead", "seed_vs_gaddy", "seeds_closed", "seeds_gaddy",
               "seeds_ds2", "size_worse", "open_seeds_my", "open_seeds_gaddy", "open_seed_vs_gaddy",
-              "open_seeds_ds2", "open_seed_vs_ds2"):
+              "open_seeds_ds2", "open_seed_vs_ds2", "open_greedy_vs_ds2", "open_lm_closes_ds2"):
         if k in extra:
             ns[k] = extra[k]
     from semg_study.report.thesis.chapters import ablations as ab_chapter, latency as lat_chapter

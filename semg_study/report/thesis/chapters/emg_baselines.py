@@ -86,7 +86,8 @@ results of Chapter {ref.chapter_literature}.
 
 ## Limits
 
-Each number is one training run; the models are far smaller than their paper configurations (Chapter
+Each error rate of the table above is one training run (each model's mean over seeds is in Chapter
+{ref.chapter_myostream}); the models are far smaller than their paper configurations (Chapter
 {ref.chapter_models}); and the runs did not all train for the same number of epochs
 ({ref.budgets}).
 [[if synthetic]]

@@ -154,8 +154,8 @@ against DeepSpeech2 on EMG features ({open_greedy_vs_ds2.b}; {open_greedy_vs_ds2
 [[end]]
 .
 [[if open_lm_closes_ds2]]
-On the open vocabulary, then, DeepSpeech2's acoustic model is the more accurate of the two, and it is the beam
-search with the word LM that closes the gap.
+On the open vocabulary, then, DeepSpeech2's acoustic model is the more accurate of the two in word error rate,
+and it is the beam search with the word LM that closes the gap.
 [[end]]
 [[end]]
 [[end]]
@@ -185,6 +185,11 @@ outside that range nothing is extrapolated.
 
 [[if size_better]]
 At equal parameters MyoStream is more accurate than the reproduction at {size_better}.
+[[if size_weak_small]]
+Those verdicts lie where the reproduction's curve starts from its smallest size, {size_weak_small.setting}
+({size_weak_small.params:noun(parameter)}), whose mean WER of {size_weak_small.wer} is the highest of the
+sweep: there MyoStream is compared with a reproduction that hardly learned the task, not with a working one.
+[[end]]
 [[end]]
 [[if size_worse]]
 It is less accurate at {size_worse}.
@@ -547,6 +552,14 @@ def _size_values(ctx, ns: dict) -> None:
         ns["size_any_worse"] = ns["size_counts"]["worse"].value > 0
         ns["size_any_none"] = ns["size_counts"]["none"].value > 0
         ns["size_lead_partial"] = ns["size_any_worse"] or ns["size_any_none"]
+    # "better" verdicts read off the reproduction's curve below its second size rest on its smallest size;
+    # said when that size is the worst point of the whole sweep
+    ordered = sorted(theirs, key=lambda p: p.parameters.value)
+    worst = max(points, key=lambda p: p.wer.value.value)
+    better = [f for f in by_params if f.verdict.state == "better" and f.at is not None]
+    if (len(ordered) > 1 and worst is ordered[0] and better
+            and all(f.at.value < ordered[1].parameters.value for f in better)):
+        ns["size_weak_small"] = {"setting": worst.setting, "params": worst.parameters, "wer": worst.wer.value}
     outside = [f for f in by_params if f.outside]
     if outside:
         ns["size_outside"] = r.q(len(outside), "int", derived("count", *[f.verdict.source for f in outside]))

@@ -217,9 +217,15 @@ def blocks(ctx, ns) -> dict:
             # time and memory are not taken for the study run of Appendix F
             ns_caption = {**ns, "bench_date": Q(str(r.benchmark["created"])[:10], "text",
                                                 derived("date_of", Source(r.benchmark_file, ("created",))))}
-            caption += (" The benchmark's rows were measured when it last ran ({bench_date}); its study wall time "
-                        "and memory are those of the study run before it, not of the study run in Appendix "
-                        "{ref.chapter_appendix_environment}.")
+            caption += (" The benchmark's rows were measured when it last ran ({bench_date})")
+            study_commit = ((r.benchmark.get("study_run") or {}).get("git") or {}).get("commit")
+            if study_commit:
+                ns_caption["study_commit"] = Q(study_commit[:12], "text", derived(
+                    "short", Source(r.benchmark_file, ("study_run", "git", "commit"))))
+                caption += ("; its study wall time and memory are those of the study run whose record it last "
+                            "read, at commit {study_commit}, not necessarily the run of Appendix "
+                            "{ref.chapter_appendix_environment}")
+            caption += "."
         else:
             ns_caption = ns
         return [ctx.table("targets", caption, ns_caption, ["target", "measured by", "value", "rule", "threshold", "met"],
