@@ -957,13 +957,32 @@ def _facts(r: Results) -> None:
             f["rms.ratio"] = r.q(v.value / s.value, "factor", derived("ratio", v.source, s.source))
     if "02_embedding_phonemes" in r.tables:
         t = _Table(r, "02_embedding_phonemes", ("phoneme", "frames", "share %", "5-NN recall %"))
-        shares = []
+        shares, speech_shares, sil = [], [], None
         for i, row in enumerate(t.rows):
             if str(row["phoneme"]).startswith("("):
                 f["knn_recall"] = t.cell(i, "5-NN recall %", "pct")
                 f["knn_frames"] = t.cell(i, "frames", "count")
             else:
                 shares.append(Source(t.file, ("rows", i, "values", "share %")))
+                if row["phoneme"] == "sil":
+                    sil = i
+                else:
+                    speech_shares.append(shares[-1])
+        if sil is not None and "knn_recall" in f and speech_shares:
+            # silence is the largest class and the easiest to find: the recall of the other frames, and their
+            # chance (the listed phonemes' shares among the frames that are not silence), say what is phonetic
+            sil_recall, sil_frames = t.cell(sil, "5-NN recall %", "pct"), t.cell(sil, "frames", "count")
+            sil_share = t.cell(sil, "share %", "pct")
+            all_recall, all_frames = f["knn_recall"], f["knn_frames"]
+            speech = _rest_recall(all_recall.value, all_frames.value, sil_recall.value, sil_frames.value)
+            f["knn_sil"] = {"recall": sil_recall, "frames": sil_frames, "share": sil_share}
+            f["knn_speech_frames"] = r.q(all_frames.value - sil_frames.value, "count",
+                                         derived("difference", all_frames.source, sil_frames.source))
+            f["knn_speech_recall"] = r.q(speech, "pct", derived("rest_recall", all_recall.source, all_frames.source,
+                                                                sil_recall.source, sil_frames.source))
+            values = [s.read(r.root) for s in speech_shares]
+            f["knn_speech_chance"] = r.q(_chance_without(sil_share.value, *values), "pct",
+                                         derived("chance_without", sil_share.source, *speech_shares))
         if shares:
             # a neighbour drawn at random has phoneme i with probability p_i: chance recall is sum(p_i^2)
             values = [s.read(r.root) for s in shares]
@@ -976,9 +995,22 @@ def _chance_recall(*shares):
     return sum((v / 100) ** 2 for v in shares) * 100
 
 
+def _rest_recall(all_recall, all_frames, part_recall, part_frames):
+    """The recall (%) of the frames outside one class, from the recall over all frames and that class's."""
+    return (all_recall * all_frames - part_recall * part_frames) / (all_frames - part_frames)
+
+
+def _chance_without(removed_share, *shares):
+    """Chance recall (%) among the frames outside a removed class: the listed shares renormalised to them."""
+    rest = 100.0 - removed_share
+    return sum((v / rest) ** 2 for v in shares) * 100
+
+
 from semg_study.report.thesis.values import DERIVED as _DERIVED  # noqa: E402
 
 _DERIVED["chance_recall"] = _chance_recall
+_DERIVED["rest_recall"] = _rest_recall
+_DERIVED["chance_without"] = _chance_without
 
 
 def _benchmark_files(root: Path, suffix: str) -> list[Path]:

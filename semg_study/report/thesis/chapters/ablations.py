@@ -82,6 +82,11 @@ Switching off {b_better} lowers the WER significantly.
 [[if b_none]]
 For {b_none} the interval of the difference includes zero: no effect can be claimed at this budget.
 [[end]]
+[[if b_spread]]
+Not every verdict is as firm as its interval looks. For {b_spread} the seeds disagree with one another far
+more than the full model's do (standard deviation between its seeds {b_full_sd}), so the size of those effects
+rests on few, disagreeing runs and a different set of seeds could move it.
+[[end]]
 [[if b_changed]]
 The verdicts that differ from those of the shorter budget with greedy decoding concern {b_changed}: a
 component's effect depends on how long the model trains and on whether a language model corrects its output.
@@ -240,6 +245,26 @@ def _budget_values(ctx, ns: dict, short: dict) -> None:
     ns["b_streaming_better"] = any(c == "streaming_mask" for c, _ in groups.get("better", []))
     if changed:
         ns["b_changed"] = join([COMPONENTS.get(c, c) for c in changed])
+    # a "worse" verdict carried by disagreeing seeds: a between-seed sd over ten points and over three times
+    # the full model's (the size sweep shows what such spreads come from)
+    table = r.tables.get("06_ablations_budget") or {}
+    spread = []
+    for component, v in groups.get("worse", []):
+        m = next((x for x in means if _variant_component(x.setting) == component), None)
+        if m is None or m.wer_sd is None or full.wer_sd is None:
+            continue
+        if m.wer_sd.value > 10 and m.wer_sd.value > 3 * full.wer_sd.value:
+            i = next((i for i, row in enumerate(table.get("rows", []))
+                      if row["values"].get("setting") == m.setting and "beam" in str(row["values"].get("decoder"))), None)
+            per_seed = ""
+            if i is not None:
+                cell = table["rows"][i]["values"].get("WER % per seed")
+                per_seed = (f": per-seed test WER {ctx.cell(Q(cell, 'text', Source('tables/06_ablations_budget.json', ('rows', i, 'values', 'WER % per seed'))))}"
+                            if cell else "")
+            spread.append(f"{COMPONENTS.get(component, component)} (standard deviation {ctx.cell(m.wer_sd)}{per_seed})")
+    if spread:
+        ns["b_spread"] = join(spread)
+        ns["b_full_sd"] = full.wer_sd
 
 
 from semg_study.report.thesis.values import DERIVED  # noqa: E402

@@ -80,8 +80,8 @@ discusses what this does to the results).
 [[if corpus]]
 ## The study corpus
 
-The study's corpus keeps the real dataset's closed-vocabulary training size and enlarges the dev and test
-sets so that intervals are usable. The closed vocabulary has {closed_train_silent:noun(training utterance)}
+The study's corpus keeps the real dataset's closed-vocabulary training and test sizes and enlarges the dev
+set, so that the choices made on it (early stopping, the LM weights) rest on more utterances. The closed vocabulary has {closed_train_silent:noun(training utterance)}
 in each mode, with {closed_dev:noun(dev utterance)} and {closed_test:noun(test utterance)}; the open
 vocabulary has {open_train_silent} silent and {open_train_voiced:noun(voiced training utterance)} (the
 voiced ones include the non-parallel recordings), with {open_dev:noun(dev utterance)} and

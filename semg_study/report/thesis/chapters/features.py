@@ -50,8 +50,18 @@ Before any model is trained, one can ask whether the hand-crafted features separ
 Frames of voiced utterances, labelled with the phoneme of their forced alignment, are standardised and
 embedded in two dimensions; a frame's five nearest neighbours in that map recover its phoneme for
 {knn} of {knn_frames:noun(frame)}. A neighbour drawn at random would have the right phoneme with
-probability equal to the sum of the squared phoneme shares, {chance}. The recall is
-{knn_verdict|above=well above chance: the features carry phonetic structure before any training|near=close to chance: little phonetic structure is visible before training}.
+probability equal to the sum of the squared phoneme shares, at least {chance} from the phonemes listed. The
+recall is
+{knn_verdict|above=well above chance|near=close to chance}
+[[if knn_sil]]
+, but much of it is silence: the {knn_sil.frames:noun(silence frame)} ({knn_sil.share} of the sample) are
+recovered {knn_sil.recall} of the time, the other {knn_speech_frames:noun(frame)} only {knn_speech_recall}, against
+at least {knn_speech_chance} by chance among them. Beyond telling speech from silence, the features carry
+{speech_verdict|above=some phonetic structure before any training, though little|near=little phonetic structure that this map can show}
+[[else]]
+{knn_verdict|above=: the features carry phonetic structure before any training|near=: little phonetic structure is visible before training}
+[[end]]
+.
 The neighbours are taken in a two-dimensional map, which keeps only part of the structure of the full
 feature space; the recall in the full space was not measured, so the map says that phonetic structure is
 present, not how much of it a model can use.
@@ -91,6 +101,12 @@ def values(ctx) -> dict:
         ns.update({"knn": f["knn_recall"], "knn_frames": f.get("knn_frames"), "chance": f["knn_chance"],
                    "knn_verdict": Word("above" if f["knn_recall"].value > 2 * f["knn_chance"].value else "near",
                                        derived("above_twice", f["knn_recall"].source, f["knn_chance"].source))})
+    if "knn_sil" in f:
+        speech, chance = f["knn_speech_recall"], f["knn_speech_chance"]
+        ns.update({"knn_sil": f["knn_sil"], "knn_speech_frames": f["knn_speech_frames"], "knn_speech_recall": speech,
+                   "knn_speech_chance": chance,
+                   "speech_verdict": Word("above" if speech.value > 2 * chance.value else "near",
+                                          derived("above_twice", speech.source, chance.source))})
     return ns
 
 
