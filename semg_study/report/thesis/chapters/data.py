@@ -35,7 +35,7 @@ The real recordings are not downloaded by anything in this study, and they were 
 machines that ran it. So that every stage (features, training, decoding, latency, capture, release) runs
 end to end and can be tested, the study generates an embedded synthetic corpus with the real dataset's
 folder layout, file formats and recording conditions (silent and voiced recordings of a closed and an open
-vocabulary). It does not have the real dataset's sizes: its closed vocabulary is of about the same size, but
+vocabulary). It does not have the real dataset's sizes: its closed vocabulary has about as many utterances, but
 its open-vocabulary part is much smaller
 [[if corpus]]
 ({ref.corpus_table})

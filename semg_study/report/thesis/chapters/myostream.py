@@ -273,7 +273,7 @@ with {params_ratio} times its parameters.
 {seed_vs_gaddy.verdict|better=The lead holds once the spread between seeds is counted.|worse=The single-run lead does not survive once the spread between seeds is counted.|no significant difference=The single-run lead does not survive once the spread between seeds is counted: the two models cannot be told apart on this corpus.}
 [[if size_lead_partial]]
 That lead is not yet a property of the architecture: compared at equal parameters it is established at
-{size_counts.better} of the {size_counts.compared:noun(size)} measured
+{size_counts.better} of the {size_counts.compared:noun(size)} that can be compared
 [[if size_any_worse]]
 and reversed at {size_counts.worse}
 [[end]]
