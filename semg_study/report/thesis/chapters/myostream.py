@@ -416,11 +416,7 @@ def values(ctx) -> dict:
         if v is not None and v.difference.value is not None:
             ns[key] = {"difference": v.difference, "ratio": v.ratio, "verdict": v.verdict}
     # the same pairs with greedy decoding: is a lead the acoustic model's, or the language model's?
-    for key, b in (("greedy_vs_gaddy", "gaddy2022"), ("greedy_vs_ds2", "ds2emg")):
-        v = next((x for x in r.seed_verdicts_greedy if (x.part, x.a, x.b, x.vocabulary, x.metric)
-                  == ("closed", "myostream", b, "closed", "wer")), None)
-        if v is not None and v.difference.value is not None:
-            ns[key] = {"difference": v.difference, "verdict": v.verdict, "a": v.a_value, "b": v.b_value}
+    ns.update(_greedy_pairs(r, "closed", "greedy"))
     if "greedy_vs_ds2" in ns and "seed_vs_ds2" in ns:
         # the LM decides the lead when it is "better" with the LM and not without it
         ns["lm_makes_lead_ds2"] = (ns["seed_vs_ds2"]["verdict"].state == "better"
@@ -441,6 +437,20 @@ def values(ctx) -> dict:
     _curve_values(r, ns)
     ns["pending"] = bool(ns.get("open_missing")) or not ns.get("seeds_closed") or not ns["sizes_table"]
     return ns
+
+
+def _greedy_pairs(r, vocabulary: str, prefix: str, min_seeds: int = 1) -> dict:
+    """MyoStream against each EMG baseline over seeds with greedy decoding (WER, test split, silent EMG):
+    ``<prefix>_vs_gaddy`` and ``<prefix>_vs_ds2``, each where both models have ``min_seeds`` seeds or more."""
+    out = {}
+    for name, b in (("gaddy", "gaddy2022"), ("ds2", "ds2emg")):
+        v = next((x for x in r.seed_verdicts_greedy if (x.part, x.a, x.b, x.vocabulary, x.metric)
+                  == (vocabulary, "myostream", b, vocabulary, "wer")), None)
+        if (v is not None and v.difference.value is not None
+                and v.seeds_a.value >= min_seeds and v.seeds_b.value >= min_seeds):
+            out[f"{prefix}_vs_{name}"] = {"difference": v.difference, "verdict": v.verdict, "a": v.a_value,
+                                          "b": v.b_value}
+    return out
 
 
 def _curve_values(r, ns: dict) -> None:
@@ -498,11 +508,7 @@ def _open_seed_values(r, ns: dict) -> None:
                 and v.seeds_a.value > 1 and v.seeds_b.value > 1):
             ns[f"open_seed_vs_{key}"] = {"difference": v.difference, "ratio": v.ratio, "verdict": v.verdict}
     # the same pairs with greedy decoding, as on the closed vocabulary
-    for key, b in (("open_greedy_vs_gaddy", "gaddy2022"), ("open_greedy_vs_ds2", "ds2emg")):
-        v = next((x for x in r.seed_verdicts_greedy if (x.part, x.a, x.b, x.vocabulary, x.metric)
-                  == ("open", "myostream", b, "open", "wer")), None)
-        if v is not None and v.difference.value is not None and v.seeds_a.value > 1 and v.seeds_b.value > 1:
-            ns[key] = {"difference": v.difference, "verdict": v.verdict, "a": v.a_value, "b": v.b_value}
+    ns.update(_greedy_pairs(r, "open", "open_greedy", min_seeds=2))
     if "open_greedy_vs_ds2" in ns and "open_seed_vs_ds2" in ns:
         # DeepSpeech2 ahead without the LM but not with it: the LM closes an acoustic gap
         ns["open_lm_closes_ds2"] = (ns["open_greedy_vs_ds2"]["verdict"].state == "worse"
