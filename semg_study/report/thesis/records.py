@@ -986,13 +986,9 @@ def _facts(r: Results) -> None:
         if shares:
             # a neighbour drawn at random has phoneme i with probability p_i: chance recall is sum(p_i^2)
             values = [s.read(r.root) for s in shares]
-            chance = sum((v / 100) ** 2 for v in values) * 100
+            chance = _chance_recall(*values)
             f["knn_chance"] = r.q(chance, "pct", derived("chance_recall", *shares))
             f["phonemes_shown"] = r.q(len(values), "int", derived("count", *shares))
-
-
-def _chance_recall(*shares):
-    return sum((v / 100) ** 2 for v in shares) * 100
 
 
 def _rest_recall(all_recall, all_frames, part_recall, part_frames):
@@ -1004,6 +1000,11 @@ def _chance_without(removed_share, *shares):
     """Chance recall (%) among the frames outside a removed class: the listed shares renormalised to them."""
     rest = 100.0 - removed_share
     return sum((v / rest) ** 2 for v in shares) * 100
+
+
+def _chance_recall(*shares):
+    """Chance recall (%) over all frames: each phoneme's share squared, summed."""
+    return _chance_without(0.0, *shares)
 
 
 from semg_study.report.thesis.values import DERIVED as _DERIVED  # noqa: E402
