@@ -3,7 +3,7 @@
     nohup .venv/bin/python benchmarks/headline_queue.py [--profile quick] [--part closed,sizes,...] &
 
 The runs are the profile's ``headline`` knobs (``semg_study/recipes/profiles.py``), listed by
-``semg_study.experiments.headline.queue`` (which the analysis reads too): every model of a
+``semg_study.chapters.headline.queue`` (which the analysis reads too): every model of a
 comparison under one budget rule (epoch ceiling and patience), seeds, sizes and MyoStream's streaming
 settings, in that order (what the headline claim rests on first), so a queue interrupted at any
 point has released the most informative runs. A run already finished (in the runs folder or released)
@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from semg_study.experiments.headline import PARTS, queue  # noqa: E402  (the one list of the comparison's runs)
+from semg_study.chapters.headline import PARTS, queue  # noqa: E402  (the one list of the comparison's runs)
 
 
 def main(argv=None) -> int:
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     from semg_study.provenance import repo_root
     from semg_study.training import released
 
-    from semg_study.experiments.headline import headline_knobs
+    from semg_study.chapters.headline import headline_knobs
 
     if not headline_knobs(args.profile):
         print(f"profile {args.profile!r} has no headline comparison: nothing to train")
@@ -63,12 +63,12 @@ def main(argv=None) -> int:
 
     def score(run_dir):
         # the decodings the study re-scores; the test split is decoded, never used for a choice
-        from semg_study.experiments.headline import evaluate_headline
+        from semg_study.chapters.headline import evaluate_headline
 
         evaluate_headline([run_dir], split="test")
 
     if args.evaluate_only:
-        from semg_study.experiments.headline import headline_runs
+        from semg_study.chapters.headline import headline_runs
 
         runs = headline_runs(args.profile, args.part, runs_root=runs_root, released=True, copy_released=True)
         for run in runs.present:

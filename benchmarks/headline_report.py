@@ -44,7 +44,7 @@ def _targets_markdown(rows) -> list[str]:
 def render(profile: str, parts, runs_root=None) -> tuple[str, dict]:
     """The report's Markdown and its JSON record (quantities and targets)."""
     from semg_study.evaluation.targets import evaluate_targets, targets_for
-    from semg_study.experiments import headline as hl
+    from semg_study.chapters import headline as hl
     from semg_study.markdown import markdown_table
 
     from semg_study.data.synthetic_label import labelled_synthetic
@@ -136,7 +136,7 @@ def render(profile: str, parts, runs_root=None) -> tuple[str, dict]:
 
 def main(argv=None) -> int:
     from semg_study import io
-    from semg_study.experiments.headline import PARTS
+    from semg_study.chapters.headline import PARTS
     from semg_study.provenance import repo_root
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])

@@ -25,7 +25,7 @@ FAMILIES = ("myostream", "gaddy2022", "ds2emg")
 def study_runs(profile: str, runs_root: Path | None) -> dict[str, Path]:
     """family -> the plan's closed-vocabulary, first-seed run of that family, where it is finished."""
     from semg_study.experiments.plan_runs import locate_run
-    from semg_study.experiments.plans import plan
+    from semg_study.chapters.plan import plan
     from semg_study.training.released import released_root
 
     p = plan(profile)

@@ -24,7 +24,7 @@ from pathlib import Path
 def all_specs(profile: str) -> list[dict]:
     """The study plan's runs and the benchmark's, deduplicated by (config, overrides)."""
     from semg_study.experiments.benchmark.plan import benchmark_plan
-    from semg_study.experiments.plans import plan, run_specs
+    from semg_study.chapters.plan import plan, run_specs
 
     specs, seen = [], set()
     for spec in run_specs(plan(profile)):

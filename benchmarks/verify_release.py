@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from semg_study import io
-    from semg_study.experiments.plans import plan
+    from semg_study.chapters.plan import plan
     from semg_study.experiments.plan_runs import plan_run
     from semg_study.experiments.run_evaluation import evaluate_decoder
     from semg_study.provenance import git_info, repo_root

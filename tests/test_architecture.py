@@ -25,7 +25,10 @@ STAGES: tuple[tuple[str, frozenset[str]], ...] = (
     ("capture", frozenset({"capture"})),
     ("report", frozenset({"report"})),
     ("release", frozenset({"release", "data_release"})),
-    ("experiments", frozenset({"experiments"})),
+    ("experiments: what every chapter shares to run (specs, runs, evaluations, comparisons, make bench)",
+     frozenset({"experiments"})),
+    ("the chapters: one folder per chapter of the study (plan, runner, findings, figures, text)",
+     frozenset({"chapters"})),
     ("the study: notebooks run in order, the study record", frozenset({"study"})),
     ("entry points", frozenset({"cli", "__main__"})),
 )
@@ -78,3 +81,61 @@ def test_the_check_sees_imports_inside_functions(tmp_path):
     source = tmp_path / "m.py"
     source.write_text("from semg_study import io\n\ndef f():\n    from semg_study.report.tables import save_table\n")
     assert imports_of(source) == [(1, "semg_study.io"), (4, "semg_study.report.tables")]
+
+
+NOTEBOOKS = PACKAGE.parent / "notebooks"
+
+
+def notebook_imports(path: Path) -> list[str]:
+    """The semg_study modules a notebook's code cells import."""
+    import json
+
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    source = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    tmp = "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+    found = []
+    for node in ast.walk(ast.parse(tmp)):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("semg_study"):
+            found += ([f"{node.module}.{a.name}" for a in node.names] if node.module == "semg_study.chapters"
+                      else [node.module])
+        elif isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("semg_study")]
+    return found
+
+
+def test_each_notebook_calls_its_own_chapter_folder_and_no_other():
+    """Notebook NN imports its chapter folder (``semg_study.chapters.CHAPTER_OF_SLOT[NN]``), nothing from
+    another chapter or from ``experiments`` (it reaches shared experiment machinery through its chapter);
+    the stages below (the notebook's set-up, capture, data) it may call directly."""
+    from semg_study.chapters import CHAPTER_OF_SLOT
+
+    notebooks = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    assert [p.name[:2] for p in notebooks] == sorted(CHAPTER_OF_SLOT)
+    wrong = []
+    for path in notebooks:
+        own = f"semg_study.chapters.{CHAPTER_OF_SLOT[path.name[:2]]}"
+        imports = notebook_imports(path)
+        if not any(m == own or m.startswith(own + ".") for m in imports):
+            wrong.append(f"{path.name} does not import {own}")
+        wrong += [f"{path.name} imports {m}" for m in imports
+                  if (m.startswith("semg_study.chapters") and not (m == own or m.startswith(own + ".")))
+                  or room_of(m) == "experiments"]
+    assert wrong == [], "\n".join(wrong)
+
+
+def test_each_chapter_folder_has_its_parts():
+    """A chapter folder holds its findings and its text in the dissertation (and, where it trains, its plan,
+    runner and figures); the dissertation's folder holds the document's order."""
+    from semg_study.chapters import CHAPTER_OF_SLOT
+
+    trains = {"audio_baselines", "emg_baselines", "myostream", "ablations", "latency"}
+    missing = []
+    for slot, chapter in CHAPTER_OF_SLOT.items():
+        folder = PACKAGE / "chapters" / chapter
+        if chapter == "dissertation":
+            missing += [] if (folder / "write.py").is_file() else [f"{chapter}/write.py"]
+            continue
+        parts = ["__init__.py", "findings.py", "text.py"] + (["plan.py", "runner.py", "figures.py"]
+                                                             if chapter in trains else [])
+        missing += [f"{chapter}/{p}" for p in parts if not (folder / p).is_file()]
+    assert missing == []

@@ -1,4 +1,4 @@
-"""The new-participants chapter's findings (semg_study.experiments.calibration) and the
+"""The new-participants chapter's findings (semg_study.chapters.participants.calibration) and the
 participant-and-sentence bootstrap (semg_study.evaluation.confidence): built from hand-made
 decodings, so nothing is trained here. Behaviour only: no accuracy targets."""
 from __future__ import annotations
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from semg_study.evaluation.confidence import group_paired_comparison, group_rate_interval, rate_interval
-from semg_study.experiments import calibration as cal
+from semg_study.chapters.participants import calibration as cal
 
 
 def test_group_interval_pools_participants_and_holds_its_estimate():

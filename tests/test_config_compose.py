@@ -136,7 +136,7 @@ def test_the_closed_and_open_audio_configs_differ_only_in_the_condition(size):
 
 
 def test_profiles_are_one_table_the_plans_and_the_benchmark_read():
-    from semg_study.experiments import plans
+    from semg_study.chapters import plan as plans
     from semg_study.experiments.benchmark import plan as benchmark
 
     assert PROFILE_SIZE == {"smoke": "smoke", "quick": "quick", "full": "paper"}

@@ -221,7 +221,7 @@ def test_typst_tables_share_one_text_size_and_no_column_is_narrower_than_its_lon
 # ----------------------------------------------------------------------------- the built document
 @pytest.mark.slow
 def test_the_committed_reports_pass_the_consistency_check(tmp_path):
-    from semg_study.report.dissertation import abstract_words, checked_document
+    from semg_study.chapters.dissertation.write import abstract_words, checked_document
     from semg_study.report.dissertation_text import ABSTRACT_WORDS
 
     out = _copy_reports(tmp_path)
@@ -256,7 +256,7 @@ def test_the_committed_reports_pass_the_consistency_check(tmp_path):
 
 @pytest.mark.slow
 def test_the_text_follows_a_changed_result_and_a_contradiction_stops_the_build(tmp_path):
-    from semg_study.report.dissertation import checked_document, write_report
+    from semg_study.chapters.dissertation.write import checked_document, write_report
     from semg_study.report.thesis.check import ConsistencyError
 
     out = _copy_reports(tmp_path)
@@ -284,7 +284,7 @@ def test_the_text_follows_a_changed_result_and_a_contradiction_stops_the_build(t
     text = "\n".join(strip_marks(b.text) for b in doc.blocks if isinstance(b, Para))
     assert f"test WER of 30.6{NBSP}%" in text
     # a chapter that types a number: nothing is written
-    from semg_study.report.thesis.chapters import introduction
+    from semg_study.chapters.dissertation import introduction
 
     original = introduction.TEXT
     try:
@@ -299,7 +299,7 @@ def test_the_text_follows_a_changed_result_and_a_contradiction_stops_the_build(t
 
 @pytest.mark.slow
 def test_an_empty_results_folder_says_the_results_are_not_yet_in(tmp_path):
-    from semg_study.report.dissertation import checked_document
+    from semg_study.chapters.dissertation.write import checked_document
 
     doc, problems = checked_document(tmp_path)
     assert problems == []
@@ -310,7 +310,7 @@ def test_an_empty_results_folder_says_the_results_are_not_yet_in(tmp_path):
 
 @pytest.mark.slow
 def test_the_pdf_of_the_committed_reports_has_no_sparse_page(tmp_path):
-    from semg_study.report.dissertation import write_report
+    from semg_study.chapters.dissertation.write import write_report
     from semg_study.report.thesis.layout import overfull_tables, sparse_pages
 
     out = _copy_reports(tmp_path)
@@ -364,7 +364,7 @@ def _size_tables(out: Path, verdict_at_largest: str) -> None:
 
 @pytest.mark.slow
 def test_the_size_section_follows_the_findings_at_equal_parameters(tmp_path):
-    from semg_study.report.dissertation import checked_document
+    from semg_study.chapters.dissertation.write import checked_document
 
     out = _copy_reports(tmp_path)
     texts = {}
@@ -419,7 +419,7 @@ def test_a_block_of_measured_values_is_labelled_synthetic_and_a_literature_table
 
 @pytest.mark.slow
 def test_runs_still_to_train_are_named_only_while_some_are_missing(tmp_path):
-    from semg_study.report.dissertation import checked_document
+    from semg_study.chapters.dissertation.write import checked_document
 
     out = _copy_reports(tmp_path)
 

@@ -47,7 +47,7 @@ def test_conversion_leftovers_are_repaired():
 
 
 def test_the_ethics_appendix_prints_no_user_id(tmp_path):
-    from semg_study.report.thesis.chapters.quoting import quoted_blocks
+    from semg_study.report.thesis.quoting import quoted_blocks
 
     for name in ("ethics_review.md", "initiation_document.md"):
         for kind, body in parse(name):
@@ -65,7 +65,7 @@ def test_the_ethics_appendix_prints_no_user_id(tmp_path):
 
 
 def test_the_reference_list_holds_the_cited_works_with_en_dash_page_ranges(tmp_path):
-    from semg_study.report.thesis.chapters import references
+    from semg_study.chapters.dissertation import references
 
     ctx = _ctx(tmp_path)
     ctx.cited = {"denby2010": None, "kapur2018": None}

@@ -1,4 +1,4 @@
-"""The experiment layer: plans of every profile, and the runners end to end on the smoke corpus."""
+"""The chapters: plans of every profile, and the runners end to end on the smoke corpus."""
 from __future__ import annotations
 
 import json
@@ -9,6 +9,11 @@ import numpy as np
 import pytest
 
 from semg_study import experiments as exp
+from semg_study.chapters.ablations.plan import COMPONENTS
+from semg_study.chapters.ablations.runner import run_ablations
+from semg_study.chapters.latency.runner import latency_specs
+from semg_study.chapters.myostream.runner import myostream_run, run_model_comparisons, run_myostream
+from semg_study.chapters.plan import plan, run_specs
 from semg_study.errors import ConfigError
 from semg_study.recipes import available_configs, load_config
 from semg_study.recipes.profiles import PROFILE_SIZE, config_name
@@ -20,8 +25,8 @@ PROFILES = ("smoke", "quick", "full")
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_every_planned_run_resolves_to_a_valid_config(profile):
-    p = exp.plan(profile)
-    specs = exp.run_specs(p) + exp.latency_specs(p)
+    p = plan(profile)
+    specs = run_specs(p) + latency_specs(p)
     assert specs
     known = set(available_configs())
     size = PROFILE_SIZE[profile]
@@ -41,18 +46,18 @@ def test_profile_maps_to_config_size():
     assert config_name("ds2emg", "quick") == "ds2emg-quick"
     assert config_name("ds2emg", "full") == "ds2emg-paper"
     with pytest.raises(ConfigError):
-        exp.plan("medium")
+        plan("medium")
 
 
 @pytest.mark.parametrize("profile,min_seeds", [("smoke", 1), ("quick", 2), ("full", 3)])
 def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
-    p = exp.plan(profile)["ablations"]
+    p = plan(profile)["ablations"]
     seeds = p["seeds"]
     assert len(seeds) >= min_seeds
-    assert set(p["components"]) == set(exp.ABLATION_COMPONENTS)
+    assert set(p["components"]) == set(COMPONENTS)
     off = Counter(s["switched_off"] for s in p["runs"])
     assert off[None] == len(seeds)  # the full model, once per seed
-    for component in exp.ABLATION_COMPONENTS:
+    for component in COMPONENTS:
         assert off[component] == len(seeds), component
     for spec in p["runs"]:
         switched = {k.split(".")[1] for k, v in spec["overrides"].items() if k.startswith("model.") and v is False}
@@ -65,7 +70,7 @@ def test_ablations_switch_each_component_off_once_per_seed(profile, min_seeds):
 
 @pytest.mark.parametrize("profile", PROFILES)
 def test_table31_and_baseline_plans(profile):
-    p = exp.plan(profile)
+    p = plan(profile)
     rows = p["table31"]["runs"]
     assert rows[0]["corpus"] == "ljspeech" and rows[0]["original_wer"] is None  # no LJSpeech WER reported
     assert [r["label"] for r in rows] == ["ASR-LJSpeech", "ASR-SilentSpeechVocal-Closed",
@@ -94,7 +99,7 @@ def smoke_study(smoke_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def myostream_result(smoke_study):
-    return exp.run_myostream(smoke_study)
+    return run_myostream(smoke_study)
 
 
 def test_myostream_runner_rows_cite_their_run(myostream_result, smoke_study):
@@ -117,7 +122,7 @@ def test_myostream_runner_rows_cite_their_run(myostream_result, smoke_study):
 def test_runs_and_evaluations_are_reused(myostream_result, smoke_study):
     run_dir = myostream_result.runs[0]
     manifest_mtime = (run_dir / "manifest.json").stat().st_mtime_ns
-    assert exp.myostream_run(smoke_study) == run_dir  # through train_cached: not retrained
+    assert myostream_run(smoke_study) == run_dir  # through train_cached: not retrained
     assert (run_dir / "manifest.json").stat().st_mtime_ns == manifest_mtime
     metrics_file = run_dir / "eval" / "test-silent-greedy" / "metrics.json"
     before = metrics_file.stat().st_mtime_ns
@@ -140,7 +145,7 @@ def test_worst_utterances_come_from_the_predictions(myostream_result):
 
 
 def test_attention_weights_follow_the_streaming_mask(myostream_result, smoke_study):
-    from semg_study.experiments.plots import attention_view
+    from semg_study.chapters.myostream.figures import attention_view
     from semg_study.models.myostream import streaming_mask
 
     view = attention_view(myostream_result.runs[0], smoke_study.corpus)
@@ -154,7 +159,7 @@ def test_attention_weights_follow_the_streaming_mask(myostream_result, smoke_stu
 
 
 def test_first_conv_activations_of_a_trained_run(myostream_result, smoke_study):
-    from semg_study.experiments import features_view as fv
+    from semg_study.chapters.features import views as fv
 
     view = fv.first_conv_activations(myostream_result.runs[0], smoke_study.corpus)
     assert view["activations"].ndim == 2 and view["activations"].shape[1] > 0
@@ -162,12 +167,12 @@ def test_first_conv_activations_of_a_trained_run(myostream_result, smoke_study):
 
 
 def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
-    p = exp.plan("smoke")
+    p = plan("smoke")
     keep = {"full model", "without streaming_mask"}
     runs = [s for s in p["ablations"]["runs"] if s["variant"] in keep]
     runs += [dict(s, seed=1) for s in runs]  # two seeds, as in the quick profile
     p["ablations"]["runs"], p["ablations"]["seeds"] = runs, [0, 1]
-    res = exp.run_ablations(smoke_study, p)
+    res = run_ablations(smoke_study, p)
     assert [r["variant"] for r in res.rows] == ["full model", "without streaming_mask"]
     for row, manifests, detail in zip(res.rows, res.manifests, res.details):
         assert row["seeds"] == "0, 1" and len(manifests) == 2 and len(set(manifests)) == 2
@@ -189,7 +194,7 @@ def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
     assert {c["metric"] for c in res.comparisons} == {"WER %", "CER %"}
     for c in res.comparisons:
         assert c["verdict"] in ("better", "worse", "no significant difference", "not enough utterances")
-    from semg_study.experiments.plots import plot_ablations
+    from semg_study.chapters.ablations.figures import plot_ablations
 
     fig = plot_ablations(res)
     assert len(fig.axes) == 2
@@ -202,7 +207,7 @@ def test_parallel_training_gives_the_runs_of_sequential_training(smoke_corpus, t
     from semg_study.report.context import start_notebook
     from semg_study.training import load_run
 
-    p = exp.plan("smoke")
+    p = plan("smoke")
     specs = [s for s in p["ablations"]["runs"] if s["variant"] in ("full model", "without conv_module")]
     assert len(specs) == 2
     parallel = start_notebook("test_parallel", profile="smoke", data_root=smoke_corpus, out_dir=tmp_path / "a",
@@ -220,12 +225,12 @@ def test_parallel_training_gives_the_runs_of_sequential_training(smoke_corpus, t
 
 def test_a_model_with_several_seeds_is_compared_over_its_seeds(myostream_result, smoke_study):
     """Adding seeds to the plan is all it takes: each model's mean, sd and seed-and-utterance CI."""
-    p = exp.plan("smoke")
+    p = plan("smoke")
     closed = [s for s in p["myostream"]["runs"] if s["condition"] == "closed"]
     p["myostream"]["runs"] = closed + [dict(s, seed=1) for s in closed]
     p["emg_baselines"]["runs"] = [s for s in p["emg_baselines"]["runs"]
                                   if s["condition"] == "closed" and s["label"].startswith("Gaddy")]
-    res = exp.run_model_comparisons(smoke_study, p)
+    res = run_model_comparisons(smoke_study, p)
     assert [r["metric"] for r in res.rows] == ["WER %", "CER %"]
     for row, manifests in zip(res.rows, res.manifests):
         assert (row["seeds A"], row["seeds B"]) == (2, 1) and len(manifests) == 3
@@ -258,7 +263,7 @@ def test_comparison_rows_of_seeds_reduce_to_one_seed_rows():
 
 
 def test_myostream_is_compared_with_each_baseline_on_the_same_utterances(myostream_result, smoke_study):
-    res = exp.run_model_comparisons(smoke_study)
+    res = run_model_comparisons(smoke_study)
     labels = {r["comparison"] for r in res.rows}
     assert labels == {f"MyoStream vs {m} ({c})" for m in ("DeepSpeech2 (EMG features)", "Gaddy 2022 reproduction")
                       for c in ("open", "closed")}
@@ -273,7 +278,7 @@ def test_first_conv_figure_panels_share_width_and_input_in_microvolts():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from semg_study.experiments import features_view as fv
+    from semg_study.chapters.features import views as fv
 
     rng = np.random.default_rng(0)
     uv = rng.normal(size=(400, 8)) * 30.0

@@ -1,4 +1,4 @@
-"""Issue 22's analysis (``semg_study.experiments.headline``): the queue, located runs grouped by
+"""Issue 22's analysis (``semg_study.chapters.headline``): the queue, located runs grouped by
 setting, the seed-level table, summaries over seeds, verdicts, the budget rule, the size and
 streaming analyses. Hand-made runs and records for the behaviour; two tiny smoke runs (slow) for
 the path through located, evaluated and timed runs. No accuracy or timing is asserted."""
@@ -14,7 +14,7 @@ import pytest
 
 from semg_study.errors import ConfigError
 from semg_study.evaluation import confidence
-from semg_study.experiments import headline as h
+from semg_study.chapters import headline as h
 
 VERDICTS = {"better", "worse", "no significant difference", h.NOT_DETERMINABLE}
 

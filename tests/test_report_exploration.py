@@ -7,8 +7,8 @@ import pytest
 matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 
-from semg_study.report import dataset_exploration as ex  # noqa: E402
-from semg_study.report import signal_explorer as explorer_mod  # noqa: E402
+from semg_study.chapters.dataset import views as ex  # noqa: E402
+from semg_study.chapters.dataset import explorer as explorer_mod  # noqa: E402
 
 
 @pytest.fixture(scope="module")

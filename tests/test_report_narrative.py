@@ -30,13 +30,22 @@ def _table(out, name, rows, tmp_path, synthetic=True):
 
 
 # ----------------------------------------------------------------------------- narrative
+def chapter_findings(slot: str):
+    """The findings of notebook ``slot``'s chapter folder (``semg_study/chapters/<chapter>/findings.py``)."""
+    import importlib
+
+    from semg_study.chapters import CHAPTER_OF_SLOT
+
+    return importlib.import_module(f"semg_study.chapters.{CHAPTER_OF_SLOT[slot]}.findings").FINDINGS
+
+
 def test_findings_use_confidence_intervals_when_the_table_has_them(tmp_path):
     out = tmp_path / "reports"
     _table(out, "04_emg_baselines", [
         {"model": "gaddy2022", "condition": "open", "evaluated on": "silent", "WER %": 60.0, "CER %": 30.0,
          "WER % CI low": 55.0, "WER % CI high": 65.0},
         {"model": "ds2emg", "condition": "open", "evaluated on": "silent", "WER %": 80.0, "CER %": 50.0}], tmp_path)
-    text = narrative.what_this_shows(out, "04")
+    text = narrative.what_this_shows(out, chapter_findings("04"))
     assert "gaddy2022 60.0% (95% CI 55.0% to 65.0%)" in text
     assert "ds2emg 80.0% (CER 50.0%)" in text  # no interval: the plain number
     assert text.index("gaddy2022") < text.index("ds2emg")  # best first
@@ -51,7 +60,7 @@ def test_comparison_verdicts_are_narrated(tmp_path):
          "difference CI low": -7.0, "difference CI high": -1.5, "verdict": "better", "source": "trained now"},
         {"comparison": "MyoStream vs ds2emg", "metric": "CER %", "difference (points)": 0.8,
          "difference CI low": -2.0, "difference CI high": 3.1, "verdict": "no significant difference"}], tmp_path)
-    found = narrative.findings(narrative.tables_by_name(out), "05")
+    found = narrative.findings(narrative.tables_by_name(out), chapter_findings("05"))
     texts = [f.text for f in found]
     assert ("MyoStream vs gaddy2022, WER: difference -4.2 points (95% CI -7.0 points to -1.5 points); better, "
             "and the interval excludes zero [trained now].") in texts
@@ -66,11 +75,11 @@ def test_noise_and_missed_targets_are_said(tmp_path):
     _table(out, "07_latency", [{"model": "MyoStream", "latency p50 ms": 12.0, "RTF p95": 1.4, "chunk ms": 90.0,
                                 "chunk compute p95 ms": 120.0, "algorithmic latency ms": 400.0,
                                 "total response latency ms": 520.0}], tmp_path)
-    t31 = narrative.what_this_shows(out, "03")
+    t31 = narrative.what_this_shows(out, chapter_findings("03"))
     # fractions become %, the original is quoted, 100% or more is called noise
     assert "ASR-LJSpeech 102.0% (the dissertation's defective code reported 33.0%)" in t31
     assert "differences between them are noise" in t31
-    latency = narrative.what_this_shows(out, "07")
+    latency = narrative.what_this_shows(out, chapter_findings("07"))
     assert "slower than real time: the target is missed" in latency
     assert "over the 300 ms target" in latency and "it cannot keep up" in latency
 
@@ -84,7 +93,7 @@ def test_ablation_effects_inside_the_seed_spread_claim_nothing(tmp_path):
          "ΔWER vs full model (points)": 10.0},
         {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 40.5, "WER % std": 3.0,
          "ΔWER vs full model (points)": 0.5}], tmp_path)
-    found = narrative.findings(narrative.tables_by_name(out), "06")
+    found = narrative.findings(narrative.tables_by_name(out), chapter_findings("06"))
     effect = next(f for f in found if "without conv_module" in f.text)
     noise = next(f for f in found if "without augmentation" in f.text)
     assert "+10.0 points" in effect.text and effect.headline and not effect.caveat
@@ -101,7 +110,7 @@ def test_ablation_verdicts_come_from_the_seed_and_utterance_interval(tmp_path):
          "ΔWER vs full model (points)": 5.0, "difference CI low": -1.0, "difference CI high": 11.0},
         {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 43.0, "WER % std": 3.0,
          "ΔWER vs full model (points)": 3.0, "difference CI low": 1.0, "difference CI high": 5.0}], tmp_path)
-    found = narrative.findings(narrative.tables_by_name(out), "06")
+    found = narrative.findings(narrative.tables_by_name(out), chapter_findings("06"))
     assert "40.0% (95% CI 35.0% to 45.0%) ± 1.0 (std over seeds 0, 1, 2)" in found[0].text
     noise = next(f for f in found if "without conv_module" in f.text)
     effect = next(f for f in found if "without augmentation" in f.text)
@@ -115,13 +124,13 @@ def test_live_demonstration_with_another_run_is_flagged(tmp_path):
                       caption="m", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-a")])
     tables.save_table([{"utterance": "u", "reference": "r", "hypothesis": ""}], "08_live_decoding", out / "tables",
                       caption="l", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-b")])
-    text = narrative.what_this_shows(out, "08")
+    text = narrative.what_this_shows(out, chapter_findings("08"))
     assert "decoded with myostream-b, not the MyoStream run evaluated in notebook 05 (myostream-a)" in text
     assert "1 gave an empty transcript" in text
 
 
 def test_a_notebook_without_tables_says_so(tmp_path):
-    assert "nothing to report" in narrative.what_this_shows(tmp_path, "06")
+    assert "nothing to report" in narrative.what_this_shows(tmp_path, chapter_findings("06"))
 
 
 # ----------------------------------------------------------------------------- tables as the report shows them
@@ -247,17 +256,17 @@ def test_statistical_figures(tmp_path):
 
 def test_the_seed_comparison_is_said_from_its_tables_and_follows_a_changed_verdict(tmp_path):
 
-    from semg_study.report.narrative import seed_findings
+    from semg_study.report.narrative import record_findings
 
     reports = Path(__file__).resolve().parents[1] / "reports"
     shutil.copytree(reports / "tables", tmp_path / "tables")
     path = tmp_path / "tables" / "05_seed_comparisons.json"
     table = json.loads(path.read_text())
     row = next(r["values"] for r in table["rows"] if r["values"]["B"] == "gaddy2022" and r["values"]["metric"] == "WER %")
-    said = [f.text for f in seed_findings(tmp_path, "05") if "against gaddy2022" in f.text]
+    said = [f.text for f in record_findings(tmp_path, chapter_findings("05")) if "against gaddy2022" in f.text]
     assert said and said[0].endswith(f"{row['verdict']}.")
     row["verdict"] = "no significant difference" if row["verdict"] != "no significant difference" else "better"
     path.write_text(json.dumps(table))
-    said = [f.text for f in seed_findings(tmp_path, "05") if "against gaddy2022" in f.text]
+    said = [f.text for f in record_findings(tmp_path, chapter_findings("05")) if "against gaddy2022" in f.text]
     assert said[0].endswith(f"{row['verdict']}.")
-    assert seed_findings(tmp_path, "03") == []  # a notebook without a seed comparison says nothing about one
+    assert record_findings(tmp_path, chapter_findings("03")) == []  # a notebook without a seed comparison says nothing about one

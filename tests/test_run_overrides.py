@@ -62,9 +62,9 @@ def test_overrides_as_data_make_the_config_the_command_line_strings_made():
     """Every planned run of every profile (the notebooks', the comparison over seeds, the benchmark's): the
     config from the overrides as data equals the one their ``key=value`` strings (JSON values) made, which
     the released runs' fingerprints were computed from."""
-    from semg_study.experiments import headline as hl
+    from semg_study.chapters import headline as hl
     from semg_study.experiments.benchmark.plan import benchmark_plan
-    from semg_study.experiments.plans import plan, run_specs
+    from semg_study.chapters.plan import plan, run_specs
     from semg_study.recipes.config import load_config
 
     specs = []

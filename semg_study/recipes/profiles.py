@@ -2,7 +2,7 @@
 
 A profile is how big the study runs: which size of every config family it trains (``size``:
 ``<family>-<size>``), the knobs of the notebooks' plan (``plan``: read by
-:func:`semg_study.experiments.plans.plan`; the epoch ceilings of the study's chapters, the seeds, the
+:func:`semg_study.chapters.plan.plan`; the epoch ceilings of the study's chapters, the seeds, the
 comparison over seeds) and those of the model comparison (``benchmark``: read by ``make bench``). The file
 says why each knob has its value; ``semg-study config --profile NAME`` prints one profile. The synthetic
 corpus of a profile (how many speakers and utterances) is the generator's (``semg_study.synth.profiles``).

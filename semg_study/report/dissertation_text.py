@@ -1,7 +1,7 @@
 """The dissertation's fixed wording: the title page, the synthetic-data banner, the abstract's length and
 each chapter's title and introduction (the results prose is computed, in :mod:`semg_study.report.narrative`).
 
-Apart from :mod:`semg_study.report.dissertation`, the HTML and Typst renderers read the title and author."""
+Apart from :mod:`semg_study.chapters.dissertation.write`, the HTML and Typst renderers read the title and author."""
 from __future__ import annotations
 
 TITLE = "Novel Transformer Architecture for sEMG Silent Speech Recognition"

@@ -1,5 +1,5 @@
 """The dissertation as a list of blocks (headings, paragraphs, figures, tables, ...): the one model
-that :mod:`semg_study.report.dissertation` builds and each renderer (Markdown, HTML, Typst) reads."""
+that :mod:`semg_study.chapters.dissertation.write` builds and each renderer (Markdown, HTML, Typst) reads."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from semg_study.io import atomic_path, write_json
+from semg_study.run_folder import RunFolder
 
 SYNTHETIC_LABEL = "synthetic data"
 
@@ -152,3 +153,37 @@ def plot_benchmark_wer_vs_latency(benchmark: dict[str, Any]):
         ax.legend(fontsize=7, loc="best")
     fig.tight_layout()
     return fig
+
+
+def synthetic_title(title: str, synthetic: bool) -> str:
+    return f"{title} (synthetic data)" if synthetic and "synthetic" not in title.lower() else title
+
+
+
+def training_curves(run_dir) -> list[dict]:
+    """The run's ``metrics.json`` (one row per epoch)."""
+    return json.loads(RunFolder(run_dir).metrics.read_text())
+
+
+
+def plot_training_curves(run_dir, synthetic: bool = True, title: str = "MyoStream training"):
+    """Train and dev CTC loss, dev greedy CER/WER per epoch, from the run's ``metrics.json``."""
+    import matplotlib.pyplot as plt
+
+    rows = training_curves(run_dir)
+    epochs = [r["epoch"] for r in rows]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    axes[0].plot(epochs, [r["train_loss"] for r in rows], marker="o", label="train loss")
+    axes[0].plot(epochs, [r["dev_loss"] for r in rows], marker="o", label="dev loss")
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("CTC loss")
+    axes[0].legend()
+    axes[1].plot(epochs, [100 * r["dev_cer"] for r in rows], marker="o", label="dev CER (greedy)")
+    axes[1].plot(epochs, [100 * r["dev_wer"] for r in rows], marker="o", label="dev WER (greedy)")
+    axes[1].set_xlabel("epoch")
+    axes[1].set_ylabel("%")
+    axes[1].legend()
+    fig.suptitle(synthetic_title(title, synthetic))
+    fig.tight_layout()
+    return fig
+

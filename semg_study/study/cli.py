@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     ran = [e for e in record["notebooks"] if e["status"] == "ok"]
     if any(e["slot"] == "09" for e in ran):
         # 09 ran before the run's totals existed: refresh the report's study-run section.
-        from semg_study.report.dissertation import write_report
+        from semg_study.chapters.dissertation.write import write_report
 
         write_report(out)
     # last: every text file of the results folder names only repo-relative paths

@@ -7,7 +7,7 @@ corpus, seed and number of epochs (the overrides differ only in
 ``data.condition``), plus a full-context MyoStream (``model.streaming_mask=false``)
 that the streaming one is compared with, and DeepSpeech2 on voiced TTS audio.
 The conditions each model family trains in follow the study plan
-(:mod:`semg_study.experiments.plans`), so the comparison and the study share runs.
+(:mod:`semg_study.chapters.plan`), so the comparison and the study share runs.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import json
 
 from semg_study.errors import ConfigError
 from semg_study.evaluation.targets import targets_for
-from semg_study.experiments.plans import open_emg_epochs
+from semg_study.experiments.specs import open_emg_epochs
 from semg_study.recipes.profiles import PROFILE_SIZE, benchmark_knobs, check_profile, config_name, plan_knobs
 
 # The profile table (semg_study.recipes.profiles) as the benchmark reads it: shared epochs

@@ -1,6 +1,8 @@
-"""The dissertation assembled from its chapters (:mod:`semg_study.report.thesis.chapters`).
+"""The dissertation assembled from its chapters' text modules, in the order the caller gives them
+(:mod:`semg_study.chapters.dissertation`: each study chapter's ``text.py`` and the front and back matter).
 
-Each chapter module has ``KIND`` (``front``: unnumbered, before chapter 1; ``chapter``; ``appendix``;
+Each chapter module has ``CHAPTER_NAME`` (optional: the chapter's name in labels such as ``{ref.chapter_data}``,
+else the module's own name), ``KIND`` (``front``: unnumbered, before chapter 1; ``chapter``; ``appendix``;
 ``back``), ``TEXT`` (its template, :mod:`.template`), ``values(ctx)`` (its named values, from the
 records) and optionally ``blocks(ctx, ns)`` (its tables, figures and equations by name). The document
 is built twice: the first pass finds the number of every table and figure, so that the text can refer
@@ -8,7 +10,6 @@ to one before it appears.
 """
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,14 +22,12 @@ from semg_study.report.thesis.records import Results, load_results
 from semg_study.report.thesis.template import Renderer, parse
 from semg_study.report.thesis.values import DERIVED, Ledger, Q, Rate, Source, Structure, Word, derived, strip_marks
 
-CHAPTER_MODULES = (
-    "title", "abstract", "acknowledgements", "contents",
-    "introduction", "literature", "ctc", "data", "features", "models", "protocol",
-    "audio_baselines", "emg_baselines", "myostream", "ablations", "latency", "participants", "release",
-    "discussion", "scorecard", "future_work", "conclusion",
-    "appendix_initiation", "appendix_ethics", "appendix_deepspeech2", "appendix_hyperparameters",
-    "appendix_provenance", "appendix_environment", "references",
-)
+
+
+def chapter_name(module: Any) -> str:
+    """A chapter's name in labels: its ``CHAPTER_NAME``, else the last part of its module name."""
+    return getattr(module, "CHAPTER_NAME", None) or module.__name__.rsplit(".", 1)[-1]
+
 
 
 class Refs:
@@ -85,6 +84,7 @@ class Context:
     doc: Document = field(default_factory=Document)
     number: str = ""
     module: str = ""
+    real_data_tables: set[tuple[str, str]] = field(default_factory=set)  # see build()
     kind: str = "front"
     chapter_count: int = 0
     appendix_count: int = 0
@@ -137,9 +137,7 @@ class Context:
         """The caption, marked "(Synthetic data.)" when the block shows a measurement of the study on the
         synthetic corpus (a value read from its tables or benchmark reports) and does not say so already: the
         literature's real-data numbers (code constants) are never so marked."""
-        from semg_study.report.thesis.chapters.title import REAL_DATA_TABLES
-
-        if (self.module, name) in REAL_DATA_TABLES:
+        if (self.module, name) in self.real_data_tables:
             return caption
         if self.r.synthetic and "synthetic" not in caption.lower() and any(_measured(v) for v in values):
             return caption + " (Synthetic data.)"
@@ -183,7 +181,7 @@ def captions(out: Path) -> dict[str, dict]:
 def _assemble(ctx: Context, module: Any) -> None:
     kind = getattr(module, "KIND", "chapter")
     ctx.kind = kind
-    ctx.module = module.__name__.rsplit(".", 1)[-1]
+    ctx.module = chapter_name(module)
     values: dict[str, Any] = dict(module.values(ctx)) if hasattr(module, "values") else {}
     ns = {**ctx.common(), **values}
     makers: dict[str, Callable[[], list]] = module.blocks(ctx, ns) if hasattr(module, "blocks") else {}
@@ -203,13 +201,13 @@ def _assemble(ctx: Context, module: Any) -> None:
                 ctx.chapter_count += 1
                 ctx.number, ctx.section_count = str(ctx.chapter_count), 0
                 ns["chapter"] = ctx.number
-                ctx.found_labels["chapter_" + module.__name__.rsplit(".", 1)[-1]] = ctx.number
+                ctx.found_labels["chapter_" + ctx.module] = ctx.number
                 ctx.doc.add(Heading(2, f"{ctx.ledger.structure(ctx.number)} {title}", main=ctx.chapter_count == 1))
             elif kind == "appendix":
                 ctx.number, ctx.section_count = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[ctx.appendix_count], 0
                 ctx.appendix_count += 1
                 ns["chapter"] = ctx.number
-                ctx.found_labels["chapter_" + module.__name__.rsplit(".", 1)[-1]] = ctx.number
+                ctx.found_labels["chapter_" + ctx.module] = ctx.number
                 ctx.doc.add(Heading(2, f"Appendix {ctx.ledger.structure(ctx.number)}: {title}"))
             else:
                 ctx.number = ""
@@ -236,13 +234,11 @@ def _assemble(ctx: Context, module: Any) -> None:
     flush()
 
 
-def chapter_modules() -> list[Any]:
-    return [importlib.import_module(f"semg_study.report.thesis.chapters.{name}") for name in CHAPTER_MODULES]
-
-
-def build(out: str | Path, results: Results | None = None) -> tuple[Document, Ledger, Results]:
-    """The dissertation of the results folder ``out``: its blocks (text still marked), the ledger of
-    every value printed, and the records it was built from."""
+def build(out: str | Path, modules: list[Any], results: Results | None = None) -> tuple[Document, Ledger, Results]:
+    """The dissertation of the results folder ``out`` from the chapter ``modules`` in order: its blocks (text
+    still marked), the ledger of every value printed, and the records it was built from. A module's
+    ``REAL_DATA_TABLES`` (``(chapter, block)`` pairs) names the tables of the literature's real-data numbers,
+    which are never marked synthetic."""
     out = Path(out)
     results = results or load_results(out)
     labels: dict[str, str] = {}
@@ -250,7 +246,8 @@ def build(out: str | Path, results: Results | None = None) -> tuple[Document, Le
     for _ in range(2):
         ctx = Context(results, Ledger(), labels, out)
         ctx.doc.synthetic = results.synthetic
-        for module in chapter_modules():
+        ctx.real_data_tables = {pair for m in modules for pair in getattr(m, "REAL_DATA_TABLES", ())}
+        for module in modules:
             _assemble(ctx, module)
         labels = dict(ctx.found_labels)
     doc = ctx.doc

@@ -34,7 +34,7 @@ DECODERS = {"greedy": "greedy", "beam + word 3-gram LM": "beam", "beam": "beam",
 # the comparison tables' "evaluated on" labels -> (split, mode, decoder) (the ablations' decoder from 06_ablations)
 COMPARISON_SETTINGS = {"test silent, beam + LM": ("test", "silent", "beam"),
                        "test silent, seeds and utterances resampled": ("test", "silent", None)}
-# the split every results table of notebooks 03-06 reports (experiments.plans: dev chooses checkpoints and LM
+# the split every results table of notebooks 03-06 reports (chapters.plan: dev chooses checkpoints and LM
 # weights, test is reported); the check compares it with each table's caption
 TEST_TABLES = ("03_table31", "04_emg_baselines", "05_myostream", "05_comparisons", "06_ablations",
                "06_ablation_comparisons")
@@ -76,7 +76,6 @@ class RunInfo:
     train_wall_s: Q | None
     train_utterances: Q | None
     sessions: Q | None
-    switched_off: tuple[str, ...]
     data: dict             # the manifest's config
     kwargs: dict
     manifest: str          # relative to the results folder
@@ -542,9 +541,6 @@ def _runs(r: Results) -> None:
                 return None
             return r.q(obj, kind, Source(rel, tuple(path_)), key, {"run": name})
 
-        switched = tuple(k for k, v in cfg.get("model", {}).items() if v is False and k in (
-            "electrode_frontend", "conv_module", "streaming_mask", "phoneme_aux_loss", "session_adaptation",
-            "augmentation"))
         r.runs[name] = RunInfo(
             name=name, config=m.get("config_name", ""), family=family, model=model_of(family), vocabulary=vocabulary,
             seed=mq(["seed"], "int"), parameters=mq(["n_parameters"], "count", ("parameters", name)),
@@ -552,7 +548,7 @@ def _runs(r: Results) -> None:
             max_epochs=mq(["config", "train", "epochs"], "int"), stopped_early=bool(es.get("stopped_early")),
             best_epoch=mq(["early_stopping", "best_epoch"], "int"), patience=mq(["config", "train", "patience"], "int"),
             train_wall_s=_train_wall(r, m, rel, name), train_utterances=mq(["n_train_utterances"], "count"),
-            sessions=mq(["model_kwargs", "n_sessions"], "int"), switched_off=switched, data=cfg,
+            sessions=mq(["model_kwargs", "n_sessions"], "int"), data=cfg,
             kwargs=dict(m.get("model_kwargs") or {}), manifest=rel, raw=m)
 
 
@@ -659,7 +655,7 @@ def _comparisons(r: Results, name: str) -> None:
             seeds_b=t.cell(i, "seeds B", "int"), table=name))
 
 
-# the seed comparison's tables (semg_study.experiments.headline: summary_table, verdict_table, budget_table,
+# the seed comparison's tables (semg_study.chapters.headline: summary_table, verdict_table, budget_table,
 # streaming_table); every rate is on the test split, silent EMG
 SEED_TABLES = ("05_seeds", "06_ablations_budget", "07_streaming")
 VERDICT_TABLES = ("05_seed_comparisons", "06_ablations_budget_comparisons")
