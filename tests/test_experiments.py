@@ -174,6 +174,10 @@ def test_ablation_runner_reports_mean_std_and_per_seed(smoke_study):
     p["ablations"]["runs"], p["ablations"]["seeds"] = runs, [0, 1]
     res = run_ablations(smoke_study, p)
     assert [r["variant"] for r in res.rows] == ["full model", "without streaming_mask"]
+    from semg_study.report.thesis.records import ABLATION_COLUMNS
+
+    # the rows carry every column the one reader of the ablation table (the dissertation's records) needs
+    assert all(set(ABLATION_COLUMNS) <= set(row) for row in res.rows)
     for row, manifests, detail in zip(res.rows, res.manifests, res.details):
         assert row["seeds"] == "0, 1" and len(manifests) == 2 and len(set(manifests)) == 2
         assert row["WER % mean"] == pytest.approx(np.mean(detail["wers"]), abs=0.01)

@@ -84,16 +84,21 @@ def test_noise_and_missed_targets_are_said(tmp_path):
     assert "over the 300 ms target" in latency and "it cannot keep up" in latency
 
 
+def _ablation_row(variant: str, off: str, mean: float, sd: float, seeds: str = "0, 1", **rest) -> dict:
+    """A row of the ablation table as its runner writes it (every column its reader needs)."""
+    return {"variant": variant, "switched off": off, "seeds": seeds, "WER % mean": mean, "WER % std": sd,
+            "WER %": rest.pop("wer", mean), "WER % CI low": rest.pop("low", None), "WER % CI high": rest.pop("high", None),
+            "CER %": mean / 2, "epochs trained": ", ".join("10" for _ in seeds.split(",")), "runs": "", **rest}
+
+
 def test_ablation_effects_inside_the_seed_spread_claim_nothing(tmp_path):
     out = tmp_path / "reports"
     _table(out, "06_ablations", [
-        {"variant": "full model", "switched off": "(none)", "seeds": "0, 1", "WER % mean": 40.0, "WER % std": 1.0,
-         "ΔWER vs full model (points)": 0.0},
-        {"variant": "without conv_module", "switched off": "conv_module", "WER % mean": 50.0, "WER % std": 2.0,
-         "ΔWER vs full model (points)": 10.0},
-        {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 40.5, "WER % std": 3.0,
-         "ΔWER vs full model (points)": 0.5}], tmp_path)
-    found = narrative.findings(narrative.tables_by_name(out), chapter_findings("06"))
+        _ablation_row("full model", "(none)", 40.0, 1.0, **{"ΔWER vs full model (points)": 0.0}),
+        _ablation_row("without conv_module", "conv_module", 50.0, 2.0, **{"ΔWER vs full model (points)": 10.0}),
+        _ablation_row("without augmentation", "augmentation", 40.5, 3.0, **{"ΔWER vs full model (points)": 0.5})],
+        tmp_path)
+    found = narrative.record_findings(out, chapter_findings("06"))[0]
     effect = next(f for f in found if "without conv_module" in f.text)
     noise = next(f for f in found if "without augmentation" in f.text)
     assert "+10.0 points" in effect.text and effect.headline and not effect.caveat
@@ -103,19 +108,32 @@ def test_ablation_effects_inside_the_seed_spread_claim_nothing(tmp_path):
 def test_ablation_verdicts_come_from_the_seed_and_utterance_interval(tmp_path):
     out = tmp_path / "reports"
     _table(out, "06_ablations", [
-        {"variant": "full model", "switched off": "(none)", "seeds": "0, 1, 2", "WER % mean": 40.0, "WER % std": 1.0,
-         "WER %": 40.0, "WER % CI low": 35.0, "WER % CI high": 45.0, "ΔWER vs full model (points)": 0.0},
+        _ablation_row("full model", "(none)", 40.0, 1.0, seeds="0, 1, 2", low=35.0, high=45.0,
+                      **{"ΔWER vs full model (points)": 0.0}),
         # larger than both seed spreads, but its interval includes zero: no effect
-        {"variant": "without conv_module", "switched off": "conv_module", "WER % mean": 45.0, "WER % std": 2.0,
-         "ΔWER vs full model (points)": 5.0, "difference CI low": -1.0, "difference CI high": 11.0},
-        {"variant": "without augmentation", "switched off": "augmentation", "WER % mean": 43.0, "WER % std": 3.0,
-         "ΔWER vs full model (points)": 3.0, "difference CI low": 1.0, "difference CI high": 5.0}], tmp_path)
-    found = narrative.findings(narrative.tables_by_name(out), chapter_findings("06"))
+        _ablation_row("without conv_module", "conv_module", 45.0, 2.0, seeds="0, 1, 2",
+                      **{"ΔWER vs full model (points)": 5.0, "difference CI low": -1.0, "difference CI high": 11.0}),
+        _ablation_row("without augmentation", "augmentation", 43.0, 3.0, seeds="0, 1, 2",
+                      **{"ΔWER vs full model (points)": 3.0, "difference CI low": 1.0, "difference CI high": 5.0})],
+        tmp_path)
+    found = narrative.record_findings(out, chapter_findings("06"))[0]
     assert "40.0% (95% CI 35.0% to 45.0%) ± 1.0 (std over seeds 0, 1, 2)" in found[0].text
     noise = next(f for f in found if "without conv_module" in f.text)
     effect = next(f for f in found if "without augmentation" in f.text)
     assert noise.caveat and "no effect can be claimed" in noise.text
     assert effect.headline and "+3.0 points (95% CI +1.0 points to +5.0 points)" in effect.text
+    # the text follows the table: a verdict that changes changes the words
+    text = narrative.what_this_shows(out, chapter_findings("06"))
+    assert "without augmentation +3.0 points" in text
+
+
+def test_a_renamed_ablation_column_is_said_not_silently_read_otherwise(tmp_path):
+    out = tmp_path / "reports"
+    row = _ablation_row("full model", "(none)", 40.0, 1.0)
+    row["WER (%)"] = row.pop("WER %")
+    _table(out, "06_ablations", [row], tmp_path)
+    found = narrative.record_findings(out, chapter_findings("06"))[0]
+    assert len(found) == 1 and found[0].caveat and "'WER %'" in found[0].text
 
 
 def test_live_demonstration_with_another_run_is_flagged(tmp_path):
@@ -263,10 +281,10 @@ def test_the_seed_comparison_is_said_from_its_tables_and_follows_a_changed_verdi
     path = tmp_path / "tables" / "05_seed_comparisons.json"
     table = json.loads(path.read_text())
     row = next(r["values"] for r in table["rows"] if r["values"]["B"] == "gaddy2022" and r["values"]["metric"] == "WER %")
-    said = [f.text for f in record_findings(tmp_path, chapter_findings("05")) if "against gaddy2022" in f.text]
+    said = [f.text for f in record_findings(tmp_path, chapter_findings("05"))[1] if "against gaddy2022" in f.text]
     assert said and said[0].endswith(f"{row['verdict']}.")
     row["verdict"] = "no significant difference" if row["verdict"] != "no significant difference" else "better"
     path.write_text(json.dumps(table))
-    said = [f.text for f in record_findings(tmp_path, chapter_findings("05")) if "against gaddy2022" in f.text]
+    said = [f.text for f in record_findings(tmp_path, chapter_findings("05"))[1] if "against gaddy2022" in f.text]
     assert said[0].endswith(f"{row['verdict']}.")
-    assert record_findings(tmp_path, chapter_findings("03")) == []  # a notebook without a seed comparison says nothing about one
+    assert record_findings(tmp_path, chapter_findings("03")) == ([], [])  # a notebook without a seed comparison says nothing about one

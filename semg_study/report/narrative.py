@@ -200,6 +200,7 @@ class ChapterFindings:
     from_tables: Callable[[dict[str, dict]], list[Finding]] | None = None
     record_tables: tuple[str, ...] = ()
     from_records: Callable[[Any], list[Finding]] | None = None
+    leading_from_records: Callable[[Any], list[Finding]] | None = None  # said first (a chapter read from records)
 
 
 def findings(tables: dict[str, dict[str, Any]], chapter: ChapterFindings) -> list[Finding]:
@@ -220,24 +221,26 @@ def findings(tables: dict[str, dict[str, Any]], chapter: ChapterFindings) -> lis
     return found
 
 
-def record_findings(out: str | os.PathLike, chapter: ChapterFindings) -> list[Finding]:
-    """What the comparison over seeds shows in a chapter, from the typed records of the results folder."""
+def record_findings(out: str | os.PathLike, chapter: ChapterFindings) -> tuple[list[Finding], list[Finding]]:
+    """What a chapter says from the typed records of the results folder: (said first, said last)."""
     from semg_study.report.thesis.records import SchemaError, load_results
 
-    if chapter.from_records is None or not any((Path(out) / "tables" / f"{name}.json").is_file()
-                                               for name in chapter.record_tables):
-        return []
+    if (chapter.from_records is None and chapter.leading_from_records is None) or not any(
+            (Path(out) / "tables" / f"{name}.json").is_file() for name in chapter.record_tables):
+        return [], []
     try:
         r = load_results(out)
     except SchemaError as exc:  # a table of another shape: said, not hidden
-        return [Finding(f"(The seed comparison of notebook {chapter.slot} could not be read: {exc}.)", caveat=True)]
-    return chapter.from_records(r)
+        return [Finding(f"(The records of notebook {chapter.slot} could not be read: {exc}.)", caveat=True)], []
+    return ((chapter.leading_from_records(r) if chapter.leading_from_records else []),
+            (chapter.from_records(r) if chapter.from_records else []))
 
 
 def what_this_shows(out: str | os.PathLike, chapter: ChapterFindings) -> str:
     """The Markdown of a notebook's last cell."""
     tables = tables_by_name(out)
-    found = findings(tables, chapter) + record_findings(out, chapter)
+    first, last = record_findings(out, chapter)
+    found = first + findings(tables, chapter) + last
     lines = ["### What this shows", ""]
     if not found:
         lines.append(f"No table of notebook {chapter.slot} is in {Path(out).name}/tables yet, so there is nothing "

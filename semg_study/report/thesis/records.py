@@ -766,6 +766,11 @@ def _streaming_rule(r: Results) -> None:
         chosen_cost=t.cell(0, "chosen relative cost %", "pct"))
 
 
+# the columns of the ablation table its reader needs (the ablation runner writes each of them)
+ABLATION_COLUMNS = ("variant", "switched off", "seeds", "WER % mean", "WER % std", "WER %", "WER % CI low",
+                    "WER % CI high", "CER %", "epochs trained", "runs")
+
+
 def _ablation_vocabulary(r: Results) -> str:
     rows = r.tables.get("06_ablations", {}).get("rows", [])
     first = str(rows[0]["values"].get("runs", "")).split(",")[0].strip() if rows else ""
@@ -773,8 +778,7 @@ def _ablation_vocabulary(r: Results) -> str:
 
 
 def _ablations(r: Results) -> None:
-    t = _Table(r, "06_ablations", ("variant", "switched off", "seeds", "WER % mean", "WER % std", "WER %",
-                                   "WER % CI low", "WER % CI high", "CER %", "epochs trained", "runs"))
+    t = _Table(r, "06_ablations", ABLATION_COLUMNS)
     for i, row in enumerate(t.rows):
         runs = tuple(x.strip() for x in str(row["runs"]).split(","))
         vocabulary = r.runs[runs[0]].vocabulary if runs[0] in r.runs else ""
