@@ -70,13 +70,17 @@ def test_comparison_verdicts_are_narrated(tmp_path):
 
 def test_noise_and_missed_targets_are_said(tmp_path):
     out = tmp_path / "reports"
-    _table(out, "03_table31", [{"model": "ASR-LJSpeech", "WER (greedy)": 1.0, "WER (beam + LM)": 1.02,
-                                "WER original (dissertation, defective code)": 0.33}], tmp_path)
+    # Table 3.1 as its runner writes it (percentages; the original quoted in its own column)
+    _table(out, "03_table31", [{"model": "ASR-LJSpeech", "config": "ds2audio_ljspeech-smoke", "seed": 0,
+                                "WER % (greedy)": 100.0, "CER % (greedy)": 80.0, "WER % (beam + LM)": 102.0,
+                                "CER % (beam + LM)": 81.0, "test utterances": 10,
+                                "WER % original (dissertation, defective code)": 33.0, "run": "ds2audio_ljspeech-x",
+                                "epochs trained": 3}], tmp_path)
     _table(out, "07_latency", [{"model": "MyoStream", "latency p50 ms": 12.0, "RTF p95": 1.4, "chunk ms": 90.0,
                                 "chunk compute p95 ms": 120.0, "algorithmic latency ms": 400.0,
                                 "total response latency ms": 520.0}], tmp_path)
     t31 = narrative.what_this_shows(out, chapter_findings("03"))
-    # fractions become %, the original is quoted, 100% or more is called noise
+    # the beam search + LM row is reported, the original is quoted, 100% or more is called noise
     assert "ASR-LJSpeech 102.0% (the dissertation's defective code reported 33.0%)" in t31
     assert "differences between them are noise" in t31
     latency = narrative.what_this_shows(out, chapter_findings("07"))
@@ -125,6 +129,15 @@ def test_ablation_verdicts_come_from_the_seed_and_utterance_interval(tmp_path):
     # the text follows the table: a verdict that changes changes the words
     text = narrative.what_this_shows(out, chapter_findings("06"))
     assert "without augmentation +3.0 points" in text
+
+
+def test_a_renamed_table31_column_is_said_not_silently_read_otherwise(tmp_path):
+    out = tmp_path / "reports"
+    _table(out, "03_table31", [{"model": "ASR-LJSpeech", "config": "ds2audio_ljspeech-smoke", "seed": 0,
+                                "WER % (beam + LM)": 40.0, "CER % (beam + LM)": 20.0, "test utterances": 10,
+                                "run name": "ds2audio_ljspeech-x", "epochs trained": 3}], tmp_path)
+    text = narrative.what_this_shows(out, chapter_findings("03"))
+    assert "could not be read" in text and "'run'" in text and "reaches a test WER" not in text
 
 
 def test_a_renamed_ablation_column_is_said_not_silently_read_otherwise(tmp_path):
@@ -287,4 +300,4 @@ def test_the_seed_comparison_is_said_from_its_tables_and_follows_a_changed_verdi
     path.write_text(json.dumps(table))
     said = [f.text for f in record_findings(tmp_path, chapter_findings("05"))[1] if "against gaddy2022" in f.text]
     assert said[0].endswith(f"{row['verdict']}.")
-    assert record_findings(tmp_path, chapter_findings("03")) == ([], [])  # a notebook without a seed comparison says nothing about one
+    assert record_findings(tmp_path, chapter_findings("04")) == ([], [])  # a chapter that reads no records says nothing from them

@@ -229,7 +229,7 @@ def record_findings(out: str | os.PathLike, chapter: ChapterFindings) -> tuple[l
             (Path(out) / "tables" / f"{name}.json").is_file() for name in chapter.record_tables):
         return [], []
     try:
-        r = load_results(out)
+        r = load_results(out, only=chapter.record_tables)
     except SchemaError as exc:  # a table of another shape: said, not hidden
         return [Finding(f"(The records of notebook {chapter.slot} could not be read: {exc}.)", caveat=True)], []
     return ((chapter.leading_from_records(r) if chapter.leading_from_records else []),

@@ -1,40 +1,35 @@
-"""What notebook 03's Table 3.1 shows."""
+"""What notebook 03's Table 3.1 shows, read from the typed records the dissertation reads.
+
+No column label is matched here: Table 3.1 is read once, by its reader in
+:mod:`semg_study.report.thesis.records` (``Score`` records of ``03_table31``, one per model and decoder,
+with the dissertation's quoted original WER), which names the columns it needs and fails loudly without
+them.
+"""
 from __future__ import annotations
 
-from semg_study.report.narrative import ChapterFindings, Finding, join, noise_caveat, num, pct, rows_of, with_ci
+from semg_study.report.narrative import ChapterFindings, Finding, join, noise_caveat, pct, rate_text, value_of
+from semg_study.report.thesis.records import Results
+
+TABLE = "03_table31"
 
 
-def table_findings(t: dict[str, dict]) -> list[Finding]:
-    rows = rows_of(t.get("03_table31"))
-    if not rows:
+def table31_findings(r: Results) -> list[Finding]:
+    """Each audio baseline's test WER (beam search + LM where the table has it) beside the quoted original."""
+    scores = [s for s in r.scores if s.table == TABLE and value_of(s.wer.value) is not None]
+    decoder = "beam" if any(s.decoder == "beam" for s in scores) else "greedy"
+    shown = [s for s in scores if s.decoder == decoder]
+    if not shown:
         return []
-    out = []
-    beam_col = next((c for c in t["03_table31"]["columns"] if c.startswith("WER") and "beam" in c), None)
-    greedy_col = next((c for c in t["03_table31"]["columns"] if c.startswith("WER") and "greedy" in c), None)
-    original_col = next((c for c in t["03_table31"]["columns"] if "original" in c.lower()), None)
-    col = beam_col or greedy_col
-    scale = 100.0 if col and "%" not in col else 1.0  # Table 3.1 keeps the dissertation's fractions
-    parts, values = [], []
-    for row in rows:
-        value = num(row.get(col))
-        if value is None:
-            continue
-        values.append(scale * value)
-        original = num(row.get(original_col)) if original_col else None
-        original_scale = 1.0 if original_col and "%" in original_col else 100.0  # a % column or fractions
-        extra = (f" (the dissertation's defective code reported {pct(original_scale * original)})"
-                 if original is not None else "")
-        ci_row = {k: (scale * v if num(v) is not None and k.startswith(col) else v) for k, v in row.items()}
-        parts.append(f"{row.get('model')} {with_ci(ci_row, col)}{extra}")
-    if parts:
-        out.append(Finding(f"Regenerated with every defect fixed, DeepSpeech2 on audio reaches a test WER "
-                           f"({'beam search + LM' if beam_col else 'greedy'}) of " + join(parts) + ".",
-                           headline=True))
-    caveat = noise_caveat(values, "audio baseline")
+    parts = [f"{s.label} {rate_text(s.wer)}"
+             + (f" (the dissertation's defective code reported {pct(value_of(s.original_wer))})"
+                if s.original_wer is not None else "") for s in shown]
+    found = [Finding("Regenerated with every defect fixed, DeepSpeech2 on audio reaches a test WER "
+                     f"({'beam search + LM' if decoder == 'beam' else 'greedy'}) of " + join(parts) + ".",
+                     headline=True)]
+    caveat = noise_caveat([value_of(s.wer.value) for s in shown], "audio baseline")
     if caveat:
-        out.append(caveat)
-    return out
+        found.append(caveat)
+    return found
 
 
-
-FINDINGS = ChapterFindings("03", table_findings)
+FINDINGS = ChapterFindings("03", None, (TABLE,), table31_findings)

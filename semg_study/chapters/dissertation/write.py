@@ -2,9 +2,9 @@
 
 Its chapters are authored text with computed values (the machinery: :mod:`semg_study.report.thesis`): each
 study chapter's text is ``text.py`` in that chapter's folder (``semg_study/chapters/<chapter>/``), the front
-and back matter are the other modules of this folder; each holds the prose a person wrote, with named values read from the study's tables, benchmark and
-run manifests through typed records, and the words that depend on a result chosen from that result's
-verdict. Before anything is written, the built document passes the consistency check
+and back matter are the other modules of this folder. Each holds the prose a person wrote, with named values
+read from the study's tables, benchmark and run manifests through typed records, and the words that depend
+on a result chosen from that result's verdict. Before anything is written, the built document passes the consistency check
 (:mod:`semg_study.report.thesis.check`): every number traced to its source at the same rounding, one
 value per quantity, labels that match the data. A failing check raises
 :class:`~semg_study.report.thesis.check.ConsistencyError`, so notebook 09 and the study fail with it.

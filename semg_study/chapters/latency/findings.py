@@ -66,4 +66,5 @@ def record_findings(r: Results) -> list[Finding]:
     return found
 
 
-FINDINGS = ChapterFindings("07", table_findings, ('07_streaming', '07_streaming_selection', '07_size_findings'), record_findings)
+FINDINGS = ChapterFindings("07", table_findings, ("07_streaming", "07_streaming_selection", "07_sizes", "07_size_findings",
+                                                  "07_size_runs"), record_findings)

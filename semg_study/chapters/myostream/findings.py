@@ -74,4 +74,4 @@ def record_findings(r: Results) -> list[Finding]:
     return found
 
 
-FINDINGS = ChapterFindings("05", table_findings, ('05_seeds', '05_seed_comparisons', '05_budget_rule'), record_findings)
+FINDINGS = ChapterFindings("05", table_findings, ("05_seeds", "05_seed_comparisons", "05_budget_rule"), record_findings)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from semg_study.report.thesis.values import DERIVED, Q, Rate, Registry, Source, Word, decimals_of, derived
 
@@ -459,15 +459,19 @@ def _run_from_manifest_ref(ref: str) -> str:
     return Path(ref).stem
 
 
-def load_results(root: str | Path) -> Results:
-    """Every result of the results folder ``root`` as records (missing tables leave their lists empty)."""
+def load_results(root: str | Path, only: Iterable[str] | None = None) -> Results:
+    """Every result of the results folder ``root`` as records (missing tables leave their lists empty).
+    ``only``: read these tables and no other (a chapter's findings read its own tables, so another
+    chapter's table of an unexpected shape does not stop them); the dissertation reads them all."""
     root = Path(root)
     r = Results(root)
     tables_dir = root / "tables"
+    wanted = None if only is None else set(only)
     if tables_dir.is_dir():
         for path in sorted(tables_dir.glob("*.json")):
             data = _read_json(path)
-            if isinstance(data, dict) and "rows" in data and "caption" in data:
+            if (isinstance(data, dict) and "rows" in data and "caption" in data
+                    and (wanted is None or data["name"] in wanted)):
                 r.tables[data["name"]] = data
     r.study_run = _read_json(root / "study_run.json")
     r.synthetic = any(t.get("synthetic") for t in r.tables.values()) or (
