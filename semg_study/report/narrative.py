@@ -25,12 +25,10 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from semg_study.evaluation.targets import threshold_of
 from semg_study.report.tables import read_tables
 
 CI_LOW, CI_HIGH = " CI low", " CI high"

@@ -7,7 +7,7 @@ entry here; the plan, the runner, the table, the figures and the text follow fro
 """
 from __future__ import annotations
 
-from semg_study.experiments.specs import epochs, open_emg_epochs, spec
+from semg_study.experiments.specs import epochs, spec
 
 # component (the model's keyword argument) -> how the text names it
 COMPONENTS = {

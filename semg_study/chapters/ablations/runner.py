@@ -2,16 +2,11 @@
 model."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from semg_study.chapters.plan import plan as study_plan
-from semg_study.experiments.experiment import Experiment, config_summary, decoder_label
-from semg_study.experiments.plan_runs import train_spec, train_specs
-from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
-                                                   run_source)
-from semg_study.run_folder import RunFolder
 from semg_study.experiments.comparisons import mean_std_label, seed_comparison_rows, seed_mean_std, seed_summary_columns
+from semg_study.experiments.experiment import Experiment, config_summary
+from semg_study.experiments.plan_runs import train_specs
+from semg_study.experiments.run_evaluation import evaluate_cached, manifest_of, run_source
 
 
 def run_ablations(study, p: dict | None = None) -> Experiment:

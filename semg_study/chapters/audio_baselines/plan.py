@@ -20,7 +20,6 @@ FIXES = (
 )
 
 
-
 # The only result numbers typed in this package: the dissertation's own Table 3.1
 # WERs, quoted from the seed (produced by code with the six defects above).
 # LJSpeech: the dissertation reports none.
@@ -31,9 +30,7 @@ ORIGINAL_TABLE31_WER = {
 }
 
 
-
 ORIGINAL_LABEL = "original (dissertation, defective code)"
-
 
 
 def section(profile: str, k: dict) -> dict:

@@ -1,15 +1,10 @@
 """Chapter 03's runner: DeepSpeech2 on audio trained through ``train_cached``, evaluated, Table 3.1's rows."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from semg_study.chapters.plan import plan as study_plan
-from semg_study.experiments.experiment import Experiment, config_summary, decoder_label
-from semg_study.experiments.plan_runs import train_spec, train_specs
-from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
-                                                   run_source)
-from semg_study.run_folder import RunFolder
+from semg_study.experiments.experiment import Experiment, config_summary
+from semg_study.experiments.plan_runs import train_specs
+from semg_study.experiments.run_evaluation import ci_columns, evaluate_decoder, manifest_of, run_source
 
 VOCABULARY = "38 symbols: CTC blank, space, a-z, 0-9"
 

@@ -1,15 +1,10 @@
 """Chapter 04's runner: the EMG baselines per condition, evaluated on silent and voiced EMG."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from semg_study.chapters.plan import plan as study_plan
 from semg_study.experiments.experiment import Experiment, config_summary, decoder_label
-from semg_study.experiments.plan_runs import train_spec, train_specs
-from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
-                                                   run_source)
-from semg_study.run_folder import RunFolder
+from semg_study.experiments.plan_runs import train_specs
+from semg_study.experiments.run_evaluation import ci_columns, evaluate_decoder, manifest_of, run_source
 
 
 def run_emg_baselines(study, p: dict | None = None) -> Experiment:

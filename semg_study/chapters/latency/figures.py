@@ -1,8 +1,6 @@
 """Chapter 07's figure, drawn from what its runner returns."""
 from __future__ import annotations
 
-import numpy as np
-
 from semg_study.report.figures import synthetic_title
 
 

@@ -1,48 +1,44 @@
-"""What notebook 07's latency tables, the streaming trade-off and the size sweep show."""
+"""What notebook 07's latency table, the streaming trade-off and the size sweep show, read from the typed
+records the dissertation reads (``Latency``, the streaming settings and rule, the size findings of
+:mod:`semg_study.report.thesis.records`): no column label is matched here."""
 from __future__ import annotations
 
 from semg_study.evaluation.targets import threshold_of
-from semg_study.report.narrative import ChapterFindings, Finding, difference_text, ms, num, rate_text, rows_of, value_of
+from semg_study.report.narrative import ChapterFindings, Finding, difference_text, ms, rate_text, value_of
 from semg_study.report.thesis.records import Results
 
 
-def table_findings(t: dict[str, dict]) -> list[Finding]:
-    rows = rows_of(t.get("07_latency"))
-    if not rows:
+def latency_findings(r: Results) -> list[Finding]:
+    """Offline latency and real-time factor of every timed run, then each streamed model's response."""
+    timed = [x for x in r.latency if value_of(x.p50_ms) is not None]
+    if not timed:
         return []
-    out = []
-    timed = [r for r in rows if num(r.get("latency p50 ms")) is not None]
-    if timed:
-        fast, slow = min(timed, key=lambda r: r["latency p50 ms"]), max(timed, key=lambda r: r["latency p50 ms"])
-        rtf = max((num(r.get("RTF p95")) or 0.0) for r in timed)
-        out.append(Finding(f"Offline, per utterance on one CPU thread, the median latency ranges from "
-                           f"{ms(fast['latency p50 ms'])} ({fast.get('model')}) to {ms(slow['latency p50 ms'])} "
-                           f"({slow.get('model')}); the worst p95 real-time factor is {rtf:.3f}, "
-                           + ("faster than real time." if rtf < threshold_of("offline_rtf_p95")
-                              else "slower than real time: the target is missed.")))
+    found = []
+    fast, slow = min(timed, key=lambda x: value_of(x.p50_ms)), max(timed, key=lambda x: value_of(x.p50_ms))
+    rtf = max((value_of(x.rtf_p95) or 0.0) for x in timed)
+    found.append(Finding(f"Offline, per utterance on one CPU thread, the median latency ranges from "
+                         f"{ms(value_of(fast.p50_ms))} ({fast.label}) to {ms(value_of(slow.p50_ms))} "
+                         f"({slow.label}); the worst p95 real-time factor is {rtf:.3f}, "
+                         + ("faster than real time." if rtf < threshold_of("offline_rtf_p95")
+                            else "slower than real time: the target is missed.")))
     target = threshold_of("total_response_latency_ms")
-    for row in rows:
-        total = num(row.get("total response latency ms"))
-        if total is None:
-            continue
-        chunk, compute = num(row.get("chunk ms")), num(row.get("chunk compute p95 ms"))
+    streamed = [x for x in r.latency if value_of(x.total_ms) is not None]
+    for x in streamed:
+        total, chunk, compute = value_of(x.total_ms), value_of(x.chunk_ms), value_of(x.chunk_p95_ms)
         met = total <= target
         keeps_up = chunk is not None and compute is not None and compute < chunk
-        out.append(Finding(
-            f"Streamed, {row.get('model')} answers within {ms(total)} (algorithmic latency "
-            f"{ms(num(row.get('algorithmic latency ms')) or 0)} plus p95 compute per chunk "
-            f"{ms(compute or 0)}), {'within' if met else 'over'} the {target:.0f} ms target"
+        found.append(Finding(
+            f"Streamed, {x.label} answers within {ms(total)} (algorithmic latency "
+            f"{ms(value_of(x.algorithmic_ms) or 0)} plus p95 compute per chunk {ms(compute or 0)}), "
+            f"{'within' if met else 'over'} the {target:.0f} ms target"
             + ("; each chunk is computed faster than it lasts." if keeps_up else
                "; a chunk takes longer to compute than it lasts: it cannot keep up." if chunk else "."),
-            headline=row is next(r for r in rows if num(r.get("total response latency ms")) is not None),
-            caveat=not met))
-    return out
+            headline=x is streamed[0], caveat=not met))
+    return found
 
 
-
-def record_findings(r: Results) -> list[Finding]:
-    """What the comparison over seeds shows here, read with the dissertation's typed readers
-    (:mod:`semg_study.report.thesis.records`), so the notebook and the document say the same."""
+def seed_findings(r: Results) -> list[Finding]:
+    """The streaming trade-off and the size sweep of the comparison over seeds."""
     found: list[Finding] = []
     for x in r.streaming_settings:
         if x.streaming and x.ratio is not None:
@@ -66,5 +62,6 @@ def record_findings(r: Results) -> list[Finding]:
     return found
 
 
-FINDINGS = ChapterFindings("07", table_findings, ("07_streaming", "07_streaming_selection", "07_sizes", "07_size_findings",
-                                                  "07_size_runs"), record_findings)
+FINDINGS = ChapterFindings("07", None, ("07_latency", "07_streaming", "07_streaming_selection", "07_sizes",
+                                        "07_size_findings", "07_size_runs"), seed_findings,
+                           leading_from_records=latency_findings)

@@ -2,16 +2,11 @@
 the released models (one folder per model and vocabulary)."""
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from semg_study.chapters.plan import plan as study_plan
-from semg_study.experiments.experiment import Experiment, config_summary, decoder_label
-from semg_study.experiments.plan_runs import train_spec, train_specs
-from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
-                                                   run_source)
+from semg_study.chapters.plan import plan as study_plan, run_specs
+from semg_study.experiments.experiment import Experiment, config_summary
+from semg_study.experiments.plan_runs import train_spec
+from semg_study.experiments.run_evaluation import evaluate_cached, manifest_of, percent
 from semg_study.run_folder import RunFolder
-from semg_study.chapters.plan import run_specs
 
 
 def latency_specs(p: dict) -> list[dict]:
@@ -24,7 +19,6 @@ def latency_specs(p: dict) -> list[dict]:
     return specs
 
 
-
 def _label(spec: dict) -> str:
     label = spec["label"]
     if spec.get("variant"):
@@ -32,7 +26,6 @@ def _label(spec: dict) -> str:
     elif spec.get("condition"):
         label = f"{label} ({spec['condition']})"
     return label
-
 
 
 def run_latency(study, p: dict | None = None) -> Experiment:
@@ -79,7 +72,6 @@ def run_latency(study, p: dict | None = None) -> Experiment:
                       caption, details)
 
 
-
 def release_name(spec: dict) -> str:
     """``ds2emg-quick`` + closed -> ``ds2emg-quick-closed`` (one folder per model and vocabulary);
     the DS2 audio configs name their vocabulary already. Ablation variants are not released."""
@@ -87,7 +79,6 @@ def release_name(spec: dict) -> str:
     if spec.get("condition") and not spec["config"].startswith("ds2audio"):
         name += f"-{spec['condition']}"
     return name
-
 
 
 def release_models(study, latency: Experiment) -> list[dict]:

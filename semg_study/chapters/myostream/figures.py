@@ -1,8 +1,6 @@
 """Chapter 05's figures of one MyoStream run: its attention maps (training curves: ``report.figures``)."""
 from __future__ import annotations
 
-import numpy as np
-
 from semg_study.report.figures import synthetic_title
 
 
@@ -22,7 +20,6 @@ def attention_view(run_dir, corpus=None, mode: str | None = None) -> dict:
             "frame_rate": float(loaded.model.output_frame_rate), "chunk": int(loaded.model.chunk),
             "lookahead": int(loaded.model.lookahead), "left_chunks": int(loaded.model.left_chunks),
             "streaming": bool(loaded.model.use_streaming_mask)}
-
 
 
 def plot_attention(view: dict, synthetic: bool = True, max_heads: int = 4):

@@ -1,59 +1,65 @@
-"""What notebook 05's MyoStream tables and the comparison over seeds show."""
+"""What notebook 05's MyoStream tables and the comparison over seeds show, read from the typed records the
+dissertation reads (``Score``, ``WorstUtterance``, the seed means, verdicts and budget rule of
+:mod:`semg_study.report.thesis.records`): no column label is matched here."""
 from __future__ import annotations
 
-from semg_study.report.narrative import (ChapterFindings, Finding, decoder_rank, difference_text, first, is_comparison, join, noise_caveat, num, pct, rate_text, rows_of,
-                                     value_of, with_ci)
+from semg_study.report.narrative import (ChapterFindings, Finding, difference_text, join, noise_caveat, pct, rate_text,
+                                         value_of)
 from semg_study.report.thesis.records import Results
 
+DECODER_WORDS = {"beam": "beam + word 3-gram LM", "greedy": "greedy"}
 
-def table_findings(t: dict[str, dict]) -> list[Finding]:
-    rows = sorted([r for r in rows_of(t.get("05_myostream")) if num(r.get("WER %")) is not None], key=decoder_rank)
-    if not rows:
+
+def myostream_findings(r: Results) -> list[Finding]:
+    """Per vocabulary, MyoStream's test WER and CER (beam search + LM first); against the best EMG baseline
+    when no paired comparison was made; what its worst utterances get wrong."""
+    scores = sorted([s for s in r.scores if s.table == "05_myostream" and value_of(s.wer.value) is not None],
+                    key=lambda s: s.decoder != "beam")  # the headline decoder first (stable within each)
+    if not scores:
         return []
-    out = []
-    head = rows[0]
-    # one sentence per condition: the rows of one run (its decoders) together
-    for condition in dict.fromkeys(r.get("condition") for r in rows):
-        mine = [r for r in rows if r.get("condition") == condition]
-        first = mine[0]
-        others = [f"{with_ci(r, 'WER %')} with {r.get('decoder')}" for r in mine[1:]]
-        out.append(Finding(
-            f"MyoStream ({condition} vocabulary, silent EMG, {int(num(first.get('parameters')) or 0):,} "
-            f"parameters) reaches a test WER of {with_ci(first, 'WER %')} and CER of {with_ci(first, 'CER %')} with "
-            f"{first.get('decoder')}" + (f" ({join(others)})" if others else "") + ".", headline=True))
-    base = [r for r in rows_of(t.get("04_emg_baselines")) if r.get("evaluated on") == "silent"
-            and r.get("condition") == head.get("condition") and num(r.get("WER %")) is not None]
-    if base and not any(is_comparison(x) for x in t.values()):
-        best = min(base, key=lambda r: r["WER %"])
-        greedy = first(rows, decoder="greedy") or head
-        diff = greedy["WER %"] - best["WER %"]
+    found = []
+    # one sentence per vocabulary: the scores of one run (its decoders) together
+    for vocabulary in dict.fromkeys(s.vocabulary for s in scores):
+        mine = [s for s in scores if s.vocabulary == vocabulary]
+        lead = mine[0]
+        info = r.runs.get(lead.run)
+        parameters = int(value_of(info.parameters) or 0) if info else 0
+        others = [f"{rate_text(s.wer)} with {DECODER_WORDS[s.decoder]}" for s in mine[1:]]
+        found.append(Finding(
+            f"MyoStream ({vocabulary} vocabulary, silent EMG, {parameters:,} parameters) reaches a test WER of "
+            f"{rate_text(lead.wer)} and CER of {rate_text(lead.cer)} with {DECODER_WORDS[lead.decoder]}"
+            + (f" ({join(others)})" if others else "") + ".", headline=True))
+    head = scores[0]
+    base = [s for s in r.scores if s.table == "04_emg_baselines" and s.mode == "silent"
+            and s.vocabulary == head.vocabulary and value_of(s.wer.value) is not None]
+    if base and "05_comparisons" not in r.tables:
+        best = min(base, key=lambda s: value_of(s.wer.value))
+        greedy = next((s for s in scores if s.decoder == "greedy"), head)
+        diff = value_of(greedy.wer.value) - value_of(best.wer.value)
         relation = ("the same as" if diff == 0 else
                     f"{abs(diff):.1f} points {'lower' if diff < 0 else 'higher'} than")
-        out.append(Finding(
-            f"With greedy decoding, as the baselines are scored, MyoStream's WER {pct(greedy['WER %'])} is "
-            f"{relation} the best baseline's ({best.get('model')}, {pct(best['WER %'])}); without confidence "
-            "intervals it is not known whether the difference is significant.", caveat=True))
-    caveat = noise_caveat([r["WER %"] for r in rows], "MyoStream decoder")
+        found.append(Finding(
+            f"With greedy decoding, as the baselines are scored, MyoStream's WER {pct(value_of(greedy.wer.value))} "
+            f"is {relation} the best baseline's ({best.label}, {pct(value_of(best.wer.value))}); without "
+            "confidence intervals it is not known whether the difference is significant.", caveat=True))
+    caveat = noise_caveat([value_of(s.wer.value) for s in scores], "MyoStream decoder")
     if caveat:
-        out.append(caveat)
-    worst = rows_of(t.get("05_worst_utterances"))
-    if worst:
-        dels = sum(num(r.get("deletions")) or 0 for r in worst)
-        subs = sum(num(r.get("substitutions")) or 0 for r in worst)
-        ins = sum(num(r.get("insertions")) or 0 for r in worst)
+        found.append(caveat)
+    if r.worst:
+        dels = sum(value_of(w.deletions) or 0 for w in r.worst)
+        subs = sum(value_of(w.substitutions) or 0 for w in r.worst)
+        ins = sum(value_of(w.insertions) or 0 for w in r.worst)
         kind = max((("deletions", dels), ("substitutions", subs), ("insertions", ins)), key=lambda kv: kv[1])[0]
-        where = t["05_worst_utterances"].get("config") or {}
+        where = r.tables["05_worst_utterances"].get("config") or {}  # what the notebook decoded (its config)
         scope = " ".join(x for x in (where.get("split"), "utterances") if x)
         of_run = f" of the {where['vocabulary']}-vocabulary run" if where.get("vocabulary") else ""
-        out.append(Finding(f"In the {len(worst)} worst {scope}{of_run} the errors are mostly {kind} "
-                           f"({int(subs)} substitutions, {int(dels)} deletions, {int(ins)} insertions)."))
-    return out
+        found.append(Finding(f"In the {len(r.worst)} worst {scope}{of_run} the errors are mostly {kind} "
+                             f"({int(subs)} substitutions, {int(dels)} deletions, {int(ins)} insertions)."))
+    return found
 
 
-
-def record_findings(r: Results) -> list[Finding]:
-    """What the comparison over seeds shows here, read with the dissertation's typed readers
-    (:mod:`semg_study.report.thesis.records`), so the notebook and the document say the same."""
+def seed_findings(r: Results) -> list[Finding]:
+    """The comparison over seeds: the budget rule, each model's mean over seeds, the verdicts."""
     found: list[Finding] = []
     for rule in r.budget_rules:
         if rule.part in ("closed", "open"):
@@ -74,4 +80,6 @@ def record_findings(r: Results) -> list[Finding]:
     return found
 
 
-FINDINGS = ChapterFindings("05", table_findings, ("05_seeds", "05_seed_comparisons", "05_budget_rule"), record_findings)
+FINDINGS = ChapterFindings("05", None, ("05_myostream", "05_worst_utterances", "04_emg_baselines", "05_comparisons",
+                                        "05_seeds", "05_seed_comparisons", "05_budget_rule"), seed_findings,
+                           leading_from_records=myostream_findings)

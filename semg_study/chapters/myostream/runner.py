@@ -5,19 +5,17 @@ import json
 from pathlib import Path
 
 from semg_study.chapters.plan import plan as study_plan
+from semg_study.experiments.comparisons import comparison_rows
 from semg_study.experiments.experiment import Experiment, config_summary, decoder_label
 from semg_study.experiments.plan_runs import train_spec, train_specs
-from semg_study.experiments.run_evaluation import (ci_columns, evaluate_cached, evaluate_decoder, manifest_of, percent,
-                                                   run_source)
+from semg_study.experiments.run_evaluation import ci_columns, evaluate_decoder, manifest_of, run_source
 from semg_study.run_folder import RunFolder
-from semg_study.experiments.comparisons import comparison_rows
 
 
 def myostream_run(study, p: dict | None = None, force: bool | None = None) -> Path:
     """The (first) MyoStream run of the plan: trained by 05, looked into by 02, benchmarked by 07."""
     p = p or study_plan(study.profile)
     return train_spec(study, p["myostream"]["runs"][0], force=force)
-
 
 
 def run_myostream(study, p: dict | None = None) -> Experiment:
@@ -43,7 +41,6 @@ def run_myostream(study, p: dict | None = None) -> Experiment:
                f"3-gram LM (training transcripts and held-out LM text, never a dev/test sentence; weights chosen on dev)")
     return Experiment("05_myostream", rows, manifests, runs, config_summary(p, "myostream", section["runs"]),
                       caption, details)
-
 
 
 def run_model_comparisons(study, p: dict | None = None) -> Experiment:
