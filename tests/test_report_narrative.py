@@ -164,13 +164,23 @@ def test_a_renamed_ablation_column_is_said_not_silently_read_otherwise(tmp_path)
 
 def test_live_demonstration_with_another_run_is_flagged(tmp_path):
     out = tmp_path / "reports"
-    tables.save_table([{"model": "MyoStream", "WER %": 50.0, "decoder": "greedy"}], "05_myostream", out / "tables",
-                      caption="m", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-a")])
-    tables.save_table([{"utterance": "u", "reference": "r", "hypothesis": ""}], "08_live_decoding", out / "tables",
-                      caption="l", profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-b")])
+    tables.save_table([_score_row("MyoStream", "myostream-smoke", "closed", "silent", "greedy", 50.0, 30.0,
+                                  run="myostream-a")],
+                      "05_myostream", out / "tables", caption="m", profile="smoke", config="c",
+                      manifests=[_manifest(tmp_path, "myostream-a")])
+    live = [{"utterance": u, "reference": "r s", "streamed hypothesis": h, "WER %": w, "word errors": e,
+             "reference words": 2, "chunks": 4, "chunk compute p95 ms": 2.0}
+            for u, h, w, e in (("u1", "", 100.0, 2), ("u2", "r s", 0.0, 0))]
+    tables.save_table(live, "08_live_decoding", out / "tables", caption="l", profile="smoke", config="c",
+                      manifests=[_manifest(tmp_path, "myostream-b")] * 2)
+    tables.save_table([{"utterance": "u1", "text": "r s", "recorded_samples": 300, "replayed_samples": 300,
+                        "max_abs_difference_uv": 1.5e-5}], "08_replay_check", out / "tables", caption="r",
+                      profile="smoke", config="c", manifests=[_manifest(tmp_path, "myostream-b")])
     text = narrative.what_this_shows(out, chapter_findings("08"))
     assert "decoded with myostream-b, not the MyoStream run evaluated in notebook 05 (myostream-a)" in text
-    assert "1 gave an empty transcript" in text
+    # the streamed transcripts as the table names them: one of the two is empty
+    assert "Live decoding of 2 replayed utterance(s) ran chunk by chunk; 1 gave an empty transcript" in text
+    assert "gives back the same number of samples and differs from the recording by at most 1.5e-05 µV" in text
 
 
 def test_a_notebook_without_tables_says_so(tmp_path):

@@ -313,6 +313,15 @@ class LiveUtterance:
 
 
 @dataclass
+class ReplayCheck:
+    """One captured recording replayed through brainflow's playback board (notebook 08)."""
+    utterance: str
+    recorded_samples: Q
+    replayed_samples: Q
+    max_abs_difference_uv: Q
+
+
+@dataclass
 class WorstUtterance:
     utterance: str
     reference_words: Q
@@ -341,6 +350,7 @@ class Results:
     corpus: list[CorpusPart] = field(default_factory=list)
     live: list[LiveUtterance] = field(default_factory=list)
     live_run: str | None = None
+    replay: list[ReplayCheck] = field(default_factory=list)
     worst: list[WorstUtterance] = field(default_factory=list)
     worst_run: str | None = None
     benchmark: dict | None = None
@@ -498,6 +508,8 @@ def load_results(root: str | Path, only: Iterable[str] | None = None) -> Results
         _corpus(r)
     if "08_live_decoding" in r.tables:
         _live(r)
+    if "08_replay_check" in r.tables:
+        _replay(r)
     if "05_worst_utterances" in r.tables:
         _worst(r)
     _facts(r)
@@ -876,6 +888,15 @@ def _live(r: Results) -> None:
             reference_words=t.cell(i, "reference words", "count", None, meta),
             chunks=t.cell(i, "chunks", "count", None, meta),
             chunk_p95_ms=t.cell(i, "chunk compute p95 ms", "ms", ("live_chunk95", row["utterance"]), meta)))
+
+
+def _replay(r: Results) -> None:
+    t = _Table(r, "08_replay_check", ("utterance", "recorded_samples", "replayed_samples", "max_abs_difference_uv"))
+    for i, row in enumerate(t.rows):
+        r.replay.append(ReplayCheck(
+            utterance=row["utterance"], recorded_samples=t.cell(i, "recorded_samples", "count"),
+            replayed_samples=t.cell(i, "replayed_samples", "count"),
+            max_abs_difference_uv=t.cell(i, "max_abs_difference_uv", "uv")))
 
 
 def default_feature_config() -> dict:
