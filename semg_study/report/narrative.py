@@ -2,20 +2,15 @@
 
 Every notebook ends with its chapter's ``show_findings(study)``: the sentences are built
 by the chapter's ``findings.py`` (``semg_study/chapters/<chapter>/findings.py``, a
-:class:`ChapterFindings`) from the table sidecars the notebook wrote
-(``<reports>/tables/NN_*.json``) and, for the comparison over seeds, from the typed records the
-dissertation reads (:mod:`semg_study.report.thesis.records`), so no number is typed by hand. This
-module holds what every chapter shares: the number formats, the comparison-table sentences and
-the notebook's last cell.
+:class:`ChapterFindings`) from the typed records the dissertation reads
+(:mod:`semg_study.report.thesis.records`, each table read by its one reader), so no number is
+typed by hand and the notebooks and the document say the same. This module holds what every
+chapter shares: the number formats, the comparison-table sentences and the notebook's last cell.
 
-Confidence intervals and comparisons are read when the tables carry them and
-left out when they do not:
-
-- a metric column ``WER %`` / ``CER %`` may come with ``<metric> CI low`` and
-  ``<metric> CI high`` (95 %, same units);
-- a comparison table has rows with ``comparison``, ``metric``,
-  ``difference (points)``, ``difference CI low``, ``difference CI high`` and
-  ``verdict`` (``better``, ``worse`` or ``no significant difference``).
+A comparison table (``experiments.comparisons``) has rows with ``comparison``, ``metric``,
+``difference (points)``, ``difference CI low``, ``difference CI high`` and ``verdict``
+(``better``, ``worse`` or ``no significant difference``); its interval is given when the
+table carries one and significance is said to be unknown when it does not.
 
 The text says when a result is noise (a word error rate at or above 100 %, a
 difference inside the seeds' spread or an interval that includes zero) and
@@ -31,7 +26,6 @@ from typing import Any, Callable
 
 from semg_study.report.tables import read_tables
 
-CI_LOW, CI_HIGH = " CI low", " CI high"
 VERDICTS = ("better", "worse", "no significant difference")
 # a word error rate at or above this is no transcription at all (every reference word wrong or missing)
 NO_TRANSCRIPTION_WER = 100.0
@@ -67,53 +61,14 @@ def ms(value: float) -> str:
     return f"{value:.1f} ms"
 
 
-def with_ci(row: dict[str, Any], column: str, unit: Callable[[float], str] = pct) -> str | None:
-    """``"41.3% (95% CI 38.0% to 44.9%)"``, or the value alone when the row has no interval."""
-    value = num(row.get(column))
-    if value is None:
-        return None
-    low, high = num(row.get(column + CI_LOW)), num(row.get(column + CI_HIGH))
-    if low is None or high is None:
-        return unit(value)
-    return f"{unit(value)} (95% CI {unit(low)} to {unit(high)})"
-
-
-def has_ci(rows: list[dict[str, Any]], column: str) -> bool:
-    return any(num(r.get(column + CI_LOW)) is not None for r in rows)
-
-
 def rows_of(table: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [r["values"] for r in (table or {}).get("rows", [])]
-
-
-def run_names(table: dict[str, Any] | None) -> list[str]:
-    """The runs a table's rows came from: the ``run`` column when present, else the cited run manifests."""
-    names: dict[str, None] = {}
-    for row in (table or {}).get("rows", []):
-        if isinstance(row["values"].get("run"), str):
-            names.setdefault(row["values"]["run"], None)
-        for ref in row.get("manifests", []):
-            if "/runs/" in ref:
-                names.setdefault(Path(ref).stem, None)
-    return list(names)
 
 
 def join(items: list[str]) -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def first(rows: list[dict[str, Any]], **match: Any) -> dict[str, Any] | None:
-    for row in rows:
-        if all(str(row.get(k, "")).startswith(str(v)) for k, v in match.items()):
-            return row
-    return None
-
-
-def decoder_rank(row: dict[str, Any]) -> int:
-    # the headline decoder: beam search with the LM when a table has it
-    return 0 if "beam" in str(row.get("decoder", "")) else 1
 
 
 # ----------------------------------------------------------------------------- comparisons (any notebook)
