@@ -20,8 +20,8 @@ class Experiment:
     comparisons: list[dict] = field(default_factory=list)  # paired bootstrap rows (seed_comparison_rows)
 
 
-
 def config_summary(p: dict, key: str, specs: list[dict]) -> dict:
+    """The configuration a chapter's table states: its configs, every override's values, seeds, plan and profile."""
     configs = sorted({s["config"] for s in specs})
     overrides = {}
     for s in specs:
@@ -31,7 +31,7 @@ def config_summary(p: dict, key: str, specs: list[dict]) -> dict:
             "seeds": sorted({s["seed"] for s in specs}), "plan": key, "profile": p["profile"]}
 
 
-
 def decoder_label(decoder: str) -> str:
+    """How a table names a decoder."""
     return "greedy" if decoder == "greedy" else "beam + word 3-gram LM"
 

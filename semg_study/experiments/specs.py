@@ -17,15 +17,15 @@ def open_emg_epochs(knobs: dict, condition: str) -> dict:
     return {"train.epochs": n} if n and condition == "open" else {}
 
 
-
 def epochs(knobs: dict, key: str) -> dict:
+    """The epoch ceiling the profile sets for ``key`` (a chapter or a config family), as an override."""
     n = knobs["epochs"].get(key)
     return {"train.epochs": n} if n else {}
 
 
-
 def spec(base: str, profile: str, *, corpus: str = "dv", overrides: dict | None = None, seed: int = 0,
-          label: str | None = None, **extra) -> dict:
+         label: str | None = None, **extra) -> dict:
+    """One planned run of config family ``base`` at the profile's size (``extra``: what a chapter groups by)."""
     return {"config": config_name(base, profile), "base": base, "corpus": corpus,
             "overrides": dict(overrides or {}), "seed": seed, "label": label or base, **extra}
 

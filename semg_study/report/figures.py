@@ -159,11 +159,9 @@ def synthetic_title(title: str, synthetic: bool) -> str:
     return f"{title} (synthetic data)" if synthetic and "synthetic" not in title.lower() else title
 
 
-
 def training_curves(run_dir) -> list[dict]:
     """The run's ``metrics.json`` (one row per epoch)."""
     return json.loads(RunFolder(run_dir).metrics.read_text())
-
 
 
 def plot_training_curves(run_dir, synthetic: bool = True, title: str = "MyoStream training"):

@@ -32,5 +32,4 @@ def table_findings(t: dict[str, dict]) -> list[Finding]:
     return out
 
 
-
 FINDINGS = ChapterFindings("02", table_findings)
